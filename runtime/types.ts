@@ -1,0 +1,90 @@
+/**
+ * Public contract of the durable actor runtime. Generic: nothing here knows
+ * what the actors do. Implementation lives in the sibling modules; `mod.ts`
+ * re-exports the public surface.
+ */
+import type { z } from "zod";
+
+/** Address of an actor: its type name and its id within that type. */
+export interface ActorRef {
+  type: string;
+  id: string;
+}
+
+/** A message is any object with a string `type` discriminator. */
+export interface Message {
+  type: string;
+}
+
+/** A declarative KV mutation added to the step's atomic commit. */
+export type Mutation =
+  | { kind: "set"; key: Deno.KvKey; value: unknown }
+  | { kind: "delete"; key: Deno.KvKey }
+  | { kind: "sum"; key: Deno.KvKey; value: bigint }
+  /** Fails the whole commit unless `key` is at `versionstamp` (null: absent). */
+  | { kind: "check"; key: Deno.KvKey; versionstamp: string | null };
+
+/** An event appended to the owner's log within the step's commit. */
+export interface LogEvent {
+  [field: string]: unknown;
+}
+
+/** What a handler may do; every effect lands in the step's one atomic commit. */
+export interface ActorContext<S, M extends Message> {
+  /** This actor's address. */
+  readonly self: ActorRef;
+  /** The root actor whose log events go to (itself, for a root actor). */
+  readonly owner: ActorRef;
+  /** Id of the message being handled: stable across redeliveries. */
+  readonly messageId: string;
+  /** Delivery attempt, 1 on the first try. */
+  readonly attempt: number;
+  /** State as of the last committed step (or the spawn `init`). */
+  readonly state: S;
+  /** Replace the state; committed with the step. */
+  setState(next: S): void;
+  /** Send a message; delivered only if the step commits. */
+  send(to: ActorRef, msg: Message): void;
+  /** Send a message to this actor itself. */
+  sendSelf(msg: M): void;
+  /** Create a child actor with initial state (no-op if it already exists). Its owner is this actor's owner. */
+  spawn(type: string, id: string, init: unknown): ActorRef;
+  /** Append an event to the owner's log. */
+  emit(event: LogEvent): void;
+  /** Deliver `msg` to this actor after `ms` (durable timer, survives restarts). */
+  after(ms: number, msg: M): void;
+  /** Extra KV mutations to commit atomically with the step (domain indexes etc.). */
+  write(...mutations: Mutation[]): void;
+  /** Aborted when the actor is cancelled (`system.cancel`) or the system stops. */
+  readonly signal: AbortSignal;
+  /**
+   * After the commit, cancel another actor: its in-flight handler's signal is
+   * aborted (in whichever process runs it) and its pending mail is dropped.
+   */
+  cancel(ref: ActorRef): void;
+  /** Mark this actor finished: its state is kept, further mail is dropped. */
+  stop(): void;
+}
+
+/** One handler per message type; a missing handler fails to type-check. */
+export type Handlers<S, M extends Message> = {
+  [K in M["type"]]: (
+    ctx: ActorContext<S, M>,
+    msg: Extract<M, { type: K }>,
+  ) => Promise<void>;
+};
+
+/** Definition of an actor type. */
+export interface ActorDefinition<S, M extends Message> {
+  /** Type name, unique within a system. */
+  type: string;
+  /** Schema every incoming message is validated against (invalid → dead letter). */
+  messages: z.ZodType<M>;
+  /** Builds the state from the `init` given to spawn. */
+  initialState: (init: unknown) => S;
+  handlers: Handlers<S, M>;
+  /** Heavy handlers (LLM calls, processes) count against the concurrency cap. */
+  heavy?: boolean;
+  /** Retry policy for a throwing handler before dead-lettering. */
+  retry?: { maxAttempts: number; baseDelayMs: number };
+}
