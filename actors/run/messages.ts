@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+const usage = z.object({
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  cost_usd: z.number(),
+});
+
+/** Messages the run actor handles: commands from the API and replies from its children. */
+export const runMessages = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("start") }),
+  z.object({ type: z.literal("cancel") }),
+  z.object({ type: z.literal("deadline") }),
+  z.object({ type: z.literal("prepared"), baseCommit: z.string() }),
+  z.object({
+    type: z.literal("se_done"),
+    iteration: z.number(),
+    writes: z.number(),
+    deletes: z.number(),
+    summary: z.string(),
+    usage,
+  }),
+  z.object({
+    type: z.literal("tr_done"),
+    iteration: z.number(),
+    applied: z.number(),
+    rejected: z.number(),
+    ok: z.boolean(),
+    failedCommands: z.number(),
+  }),
+  z.object({
+    type: z.literal("po_done"),
+    iteration: z.number(),
+    decision: z.enum(["PASS", "FAIL"]),
+    feedback: z.string(),
+    usage,
+  }),
+  z.object({
+    type: z.literal("finalized"),
+    commit: z.string().nullable(),
+    pushed: z.boolean(),
+    branch: z.string().nullable(),
+  }),
+  z.object({
+    type: z.literal("failed"),
+    stage: z.string(),
+    message: z.string(),
+    iteration: z.number().nullable(),
+  }),
+]);
+
+/** A message to the run actor. */
+export type RunMessage = z.infer<typeof runMessages>;
+
+/** Token usage and cost carried by agent replies. */
+export type UsageDelta = z.infer<typeof usage>;
+
+/** Where the run is in the factory loop. */
+export type RunPhase =
+  | "new"
+  | "preparing"
+  | "engineering"
+  | "applying"
+  | "reviewing"
+  | "finalizing"
+  | "done";
+
+/** The run actor's own state (the run record lives in the store). */
+export interface RunState {
+  phase: RunPhase;
+  iteration: number;
+  baseCommit: string | null;
+}

@@ -1,0 +1,275 @@
+import { defineActor } from "../../runtime/mod.ts";
+import type { ActorContext } from "../../runtime/types.ts";
+import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import { parseWorkOrder } from "../../lib/work_order.ts";
+import { ACTOR, type FactoryDeps } from "../deps.ts";
+import { artifactName, putJson } from "../artifacts.ts";
+import {
+  type RunMessage,
+  runMessages,
+  type RunState,
+  type UsageDelta,
+} from "./messages.ts";
+
+type Ctx = ActorContext<RunState, RunMessage>;
+
+const children = (runId: string) => ({
+  se: { type: ACTOR.engineer, id: runId },
+  tr: { type: ACTOR.toolRunner, id: runId },
+  po: { type: ACTOR.productOwner, id: runId },
+});
+
+/**
+ * The run actor: owns the run record and drives SE → TR → PO until PASS,
+ * `max_iterations`, a failure, the wall-time deadline or a cancel.
+ */
+export function runActor(deps: FactoryDeps) {
+  const { store } = deps;
+
+  /** Loads the record; null (and the actor stops) once it is terminal. */
+  async function live(ctx: Ctx): Promise<RunRecord | null> {
+    const record = await store.findRun(ctx.self.id);
+    if (!record || TERMINAL_STATUSES.has(record.status)) {
+      ctx.setState({ ...ctx.state, phase: "done" });
+      return null;
+    }
+    return record;
+  }
+
+  function save(ctx: Ctx, prev: RunRecord, next: RunRecord): void {
+    ctx.write(...store.updateRunMutations(prev, next));
+  }
+
+  function event(
+    ctx: Ctx,
+    kind: string,
+    iteration: number | null,
+    payload: Record<string, unknown> = {},
+    level: "INFO" | "WARN" | "ERROR" = "INFO",
+  ): void {
+    ctx.emit({
+      kind,
+      level,
+      iteration,
+      payload: deps.redactor.redactDeep(payload),
+    });
+  }
+
+  async function finish(
+    ctx: Ctx,
+    prev: RunRecord,
+    status: RunStatus,
+    outcome: { result_summary?: string | null; error?: string | null },
+    /** The record to finish from, when this step also changed it (usage). */
+    base: RunRecord = prev,
+  ): Promise<void> {
+    const next: RunRecord = {
+      ...base,
+      status,
+      iteration: ctx.state.iteration,
+      finished_at: new Date().toISOString(),
+      result_summary: outcome.result_summary ?? prev.result_summary,
+      error: outcome.error === undefined
+        ? prev.error
+        : outcome.error === null
+        ? null
+        : deps.redactor.redact(outcome.error),
+    };
+    // Written before the commit that depends on it; rewriting it is harmless.
+    await putJson(store, prev.id, artifactName.summary, {
+      run_id: next.id,
+      status: next.status,
+      title: next.title,
+      repo: deps.redactor.redact(next.repo),
+      clone_branch: next.clone_branch,
+      push_branch: next.push_branch,
+      iterations: next.iteration,
+      max_iterations: next.max_iterations,
+      result_summary: next.result_summary,
+      error: next.error,
+      usage: next.usage,
+      created_at: next.created_at,
+      started_at: next.started_at,
+      finished_at: next.finished_at,
+    });
+    save(ctx, prev, next);
+    event(ctx, "RUN_END", null, {
+      status,
+      ...(next.result_summary ? { result_summary: next.result_summary } : {}),
+      ...(next.error ? { error: next.error } : {}),
+    }, status === "FAILED" ? "ERROR" : "INFO");
+    ctx.setState({ ...ctx.state, phase: "done" });
+    ctx.stop();
+  }
+
+  function addUsage(record: RunRecord, usage: UsageDelta): RunRecord {
+    return {
+      ...record,
+      usage: {
+        prompt_tokens: record.usage.prompt_tokens + usage.prompt_tokens,
+        completion_tokens: record.usage.completion_tokens +
+          usage.completion_tokens,
+        total_tokens: record.usage.total_tokens + usage.total_tokens,
+        cost_usd: Math.round(
+          (record.usage.cost_usd + usage.cost_usd) * 1e6,
+        ) / 1e6,
+      },
+    };
+  }
+
+  return defineActor<RunState, RunMessage>({
+    type: ACTOR.run,
+    messages: runMessages,
+    initialState: () => ({ phase: "new", iteration: 0, baseCommit: null }),
+    handlers: {
+      async start(ctx) {
+        if (ctx.state.phase !== "new") return;
+        const record = await live(ctx);
+        if (!record) return;
+        const workOrder = parseWorkOrder(record.work_order_md);
+        const next: RunRecord = {
+          ...record,
+          status: "RUNNING",
+          started_at: new Date().toISOString(),
+        };
+        save(ctx, record, next);
+        event(ctx, "RUN_START", null, {
+          max_iterations: record.max_iterations,
+        });
+        ctx.setState({ ...ctx.state, phase: "preparing" });
+        ctx.after(workOrder.limits.max_wall_time_s * 1000, {
+          type: "deadline",
+        });
+        ctx.send(children(record.id).tr, { type: "prepare" });
+      },
+
+      async prepared(ctx, msg) {
+        if (ctx.state.phase !== "preparing") return;
+        const record = await live(ctx);
+        if (!record) return;
+        const iteration = 1;
+        save(ctx, record, { ...record, iteration });
+        event(ctx, "WORKSPACE_READY", null, { base_commit: msg.baseCommit });
+        ctx.setState({ phase: "engineering", iteration, baseCommit: msg.baseCommit });
+        ctx.send(children(record.id).se, { type: "turn", iteration });
+      },
+
+      async se_done(ctx, msg) {
+        if (ctx.state.phase !== "engineering" || msg.iteration !== ctx.state.iteration) return;
+        const record = await live(ctx);
+        if (!record) return;
+        save(ctx, record, addUsage(record, msg.usage));
+        event(ctx, "SE_OUTPUT", msg.iteration, {
+          writes: msg.writes,
+          deletes: msg.deletes,
+          summary: msg.summary,
+        });
+        ctx.setState({ ...ctx.state, phase: "applying" });
+        ctx.send(children(record.id).tr, { type: "apply", iteration: msg.iteration });
+      },
+
+      async tr_done(ctx, msg) {
+        if (ctx.state.phase !== "applying" || msg.iteration !== ctx.state.iteration) return;
+        const record = await live(ctx);
+        if (!record) return;
+        event(ctx, "TR_APPLY", msg.iteration, {
+          applied: msg.applied,
+          rejected: msg.rejected,
+          ok: msg.ok,
+          failed_commands: msg.failedCommands,
+        }, msg.ok ? "INFO" : "WARN");
+        ctx.setState({ ...ctx.state, phase: "reviewing" });
+        ctx.send(children(record.id).po, { type: "review", iteration: msg.iteration });
+      },
+
+      async po_done(ctx, msg) {
+        if (ctx.state.phase !== "reviewing" || msg.iteration !== ctx.state.iteration) return;
+        const prev = await live(ctx);
+        if (!prev) return;
+        const record = addUsage(prev, msg.usage);
+        event(ctx, "PO_RESULT", msg.iteration, {
+          decision: msg.decision,
+          feedback: msg.feedback,
+        }, msg.decision === "PASS" ? "INFO" : "WARN");
+        if (msg.decision === "PASS") {
+          save(ctx, prev, record);
+          ctx.setState({ ...ctx.state, phase: "finalizing" });
+          ctx.send(children(record.id).tr, { type: "finalize", iteration: msg.iteration });
+          return;
+        }
+        if (msg.iteration >= record.max_iterations) {
+          await finish(ctx, prev, "FAILED", {
+            result_summary:
+              `Decision: FAIL after ${msg.iteration} iteration(s) (max_iterations reached)`,
+            error: `Last feedback: ${msg.feedback}`,
+          }, record);
+          return;
+        }
+        const iteration = msg.iteration + 1;
+        save(ctx, prev, { ...record, iteration });
+        ctx.setState({ ...ctx.state, phase: "engineering", iteration });
+        ctx.send(children(record.id).se, { type: "turn", iteration });
+      },
+
+      async finalized(ctx, msg) {
+        if (ctx.state.phase !== "finalizing") return;
+        const record = await live(ctx);
+        if (!record) return;
+        event(ctx, "PUSH", ctx.state.iteration, {
+          branch: msg.branch,
+          commit: msg.commit,
+          pushed: msg.pushed,
+        });
+        const summary = msg.pushed && msg.branch
+          ? `Decision: PASS, pushed to ${msg.branch}`
+          : "Decision: PASS (no push_branch set, nothing pushed)";
+        await finish(ctx, record, "SUCCEEDED", { result_summary: summary });
+      },
+
+      async failed(ctx, msg) {
+        if (ctx.state.phase === "done" || ctx.state.phase === "new") return;
+        const record = await live(ctx);
+        if (!record) return;
+        const message = deps.redactor.redact(msg.message);
+        event(ctx, "ERROR", msg.iteration, { stage: msg.stage, message }, "ERROR");
+        await finish(ctx, record, "FAILED", {
+          result_summary: `Failed during ${msg.stage}`,
+          error: message,
+        });
+      },
+
+      async deadline(ctx) {
+        if (ctx.state.phase === "done") return;
+        const record = await live(ctx);
+        if (!record) return;
+        const c = children(record.id);
+        ctx.cancel(c.se);
+        ctx.cancel(c.tr);
+        ctx.cancel(c.po);
+        const limit = parseWorkOrder(record.work_order_md).limits.max_wall_time_s;
+        const message = `Run exceeded its wall time limit of ${limit} s`;
+        event(ctx, "ERROR", ctx.state.iteration || null, { stage: "deadline", message }, "ERROR");
+        await finish(ctx, record, "FAILED", {
+          result_summary: "Failed: wall time exceeded",
+          error: message,
+        });
+      },
+
+      async cancel(ctx) {
+        const record = await live(ctx);
+        if (!record) return;
+        const c = children(record.id);
+        ctx.cancel(c.se);
+        ctx.cancel(c.tr);
+        ctx.cancel(c.po);
+        event(ctx, "RUN_CANCELLED", ctx.state.iteration || null, {
+          phase: ctx.state.phase,
+        }, "WARN");
+        await finish(ctx, record, "CANCELLED", {
+          result_summary: "Cancelled",
+        });
+      },
+    },
+  });
+}

@@ -1,0 +1,163 @@
+import { defineActor } from "../../runtime/mod.ts";
+import { commitAndPush, diffWorkspace, prepareWorkspace } from "../../lib/git.ts";
+import { runCommand } from "../../lib/sandbox.ts";
+import type { WorkOrder } from "../../lib/work_order.ts";
+import { artifactName, getJson, putJson } from "../artifacts.ts";
+import { activeRun, reportingFailure } from "../child_support.ts";
+import { toolRunnerMessages, type ToolRunnerMessage } from "../children.ts";
+import { ACTOR, type FactoryDeps, runRef } from "../deps.ts";
+import type { CommandResult, ToolReport } from "../reports.ts";
+import { materialize } from "../workspace.ts";
+
+/** The Tool Runner: prepares the workspace, applies packets, runs commands, commits and pushes. */
+export function toolRunnerActor(deps: FactoryDeps) {
+  const { store } = deps;
+  return defineActor<null, ToolRunnerMessage>({
+    type: ACTOR.toolRunner,
+    messages: toolRunnerMessages,
+    initialState: () => null,
+    heavy: true,
+    handlers: {
+      async prepare(ctx) {
+        const runId = ctx.self.id;
+        await reportingFailure(ctx, deps, { stage: "prepare", iteration: null }, async () => {
+          const run = await activeRun(deps, runId);
+          if (!run) return;
+          const { baseCommit } = await prepareWorkspace({
+            root: deps.config.workspaceRoot,
+            runId,
+            repo: run.workOrder.repo,
+            ref: run.workOrder.clone_branch,
+            token: deps.config.githubToken,
+            signal: ctx.signal,
+          });
+          ctx.send(runRef(runId), { type: "prepared", baseCommit });
+        });
+      },
+
+      async apply(ctx, msg) {
+        const runId = ctx.self.id;
+        const n = msg.iteration;
+        await reportingFailure(ctx, deps, { stage: "tool_runner", iteration: n }, async () => {
+          const run = await activeRun(deps, runId);
+          if (!run) return;
+          let report = await getJson<ToolReport>(store, runId, artifactName.toolReport(n));
+          if (!report) {
+            report = await applyAndRun(ctx.signal, runId, n, run.workOrder);
+            for (const command of report.commands) {
+              ctx.emit({
+                kind: "CMD_RESULT",
+                level: command.exit_code === 0 ? "INFO" : "WARN",
+                iteration: n,
+                payload: {
+                  command: command.command,
+                  exit_code: command.exit_code,
+                  duration_ms: command.duration_ms,
+                  ...(command.timed_out ? { timed_out: true } : {}),
+                },
+              });
+            }
+            for (const rejected of report.rejected) {
+              ctx.emit({
+                kind: "PATH_REJECTED",
+                level: "WARN",
+                iteration: n,
+                payload: { path: rejected.path, reason: rejected.reason },
+              });
+            }
+          }
+          ctx.send(runRef(runId), {
+            type: "tr_done",
+            iteration: n,
+            applied: report.applied,
+            rejected: report.rejected.length,
+            ok: report.ok,
+            failedCommands: report.commands.filter((c) => c.exit_code !== 0).length,
+          });
+        });
+      },
+
+      async finalize(ctx, msg) {
+        const runId = ctx.self.id;
+        const n = msg.iteration;
+        await reportingFailure(ctx, deps, { stage: "push", iteration: n }, async () => {
+          const run = await activeRun(deps, runId);
+          if (!run) return;
+          const { workOrder, record } = run;
+          const workspace = await materialize(deps, {
+            runId,
+            workOrder,
+            throughIteration: n,
+            signal: ctx.signal,
+          });
+          const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);
+          await store.putArtifact(runId, artifactName.diff, deps.redactor.redact(diff), "text/x-diff");
+          // Deterministic commit + push: repeating this after a crash pushes the same SHA.
+          const { commit, pushed } = await commitAndPush({
+            dir: workspace.dir,
+            baseCommit: workspace.baseCommit,
+            branch: workOrder.push_branch,
+            message: `AOS: ${record.title ?? "work order"}\n\nRun ${runId}, iteration ${n}.`,
+            repo: workOrder.repo,
+            token: deps.config.githubToken,
+            signal: ctx.signal,
+          });
+          ctx.send(runRef(runId), {
+            type: "finalized",
+            commit,
+            pushed,
+            branch: workOrder.push_branch,
+          });
+        });
+      },
+    },
+  });
+
+  async function applyAndRun(
+    signal: AbortSignal,
+    runId: string,
+    n: number,
+    workOrder: WorkOrder,
+  ): Promise<ToolReport> {
+    const workspace = await materialize(deps, {
+      runId,
+      workOrder,
+      throughIteration: n,
+      signal,
+    });
+    // The diff is taken before the commands run, so build outputs never show in it.
+    const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);
+    const commands: CommandResult[] = [];
+    for (const command of workOrder.acceptance_commands) {
+      const result = await runCommand({
+        command,
+        cwd: workspace.dir,
+        env: workOrder.env,
+        timeoutMs: workOrder.limits.command_timeout_s * 1000,
+        mode: deps.sandboxMode,
+        signal,
+        hideDirs: [deps.config.workspaceRoot],
+      });
+      if (signal.aborted) throw signal.reason ?? new Error("Cancelled");
+      commands.push({
+        command,
+        exit_code: result.exit_code,
+        duration_ms: result.duration_ms,
+        output: deps.redactor.redact(result.output),
+        truncated: result.truncated,
+        timed_out: result.timed_out,
+      });
+    }
+    const report: ToolReport = {
+      iteration: n,
+      base_commit: workspace.baseCommit,
+      applied: workspace.applied,
+      rejected: workspace.rejected,
+      commands,
+      ok: commands.every((c) => c.exit_code === 0),
+      diff: deps.redactor.redact(diff),
+    };
+    await putJson(store, runId, artifactName.toolReport(n), report);
+    return report;
+  }
+}

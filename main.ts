@@ -1,0 +1,96 @@
+/**
+ * Composition root: read config, open KV, start the actor system and the HTTP
+ * server. `deno task start` runs it; tests call `startService` in-process.
+ */
+import { registerFactory } from "./actors/mod.ts";
+import { type Config, loadConfig } from "./lib/config.ts";
+import { ModelClient } from "./lib/llm.ts";
+import { Redactor } from "./lib/redact.ts";
+import { RunService } from "./lib/run_service.ts";
+import { resolveSandboxMode } from "./lib/sandbox.ts";
+import { openKv, RunStore } from "./lib/store/mod.ts";
+import { createApp } from "./routes/mod.ts";
+import { ActorSystem } from "./runtime/mod.ts";
+
+/** A running AOS service. */
+export interface Service {
+  url: string;
+  port: number;
+  kv: Deno.Kv;
+  store: RunStore;
+  system: ActorSystem;
+  runs: RunService;
+  close(): Promise<void>;
+}
+
+/** Starts API and workers for `config`; resolves once both are up. */
+export async function startService(
+  opts: { config: Config; hostname?: string; log?: (line: string) => void },
+): Promise<Service> {
+  const { config } = opts;
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const redactor = new Redactor([config.openaiApiKey, config.githubToken, config.apiToken]);
+  const sandboxMode = await resolveSandboxMode(config.sandbox);
+  if (sandboxMode === "none") {
+    log("WARNING: AOS_SANDBOX=none — acceptance commands run WITHOUT isolation on this host");
+  }
+  const kv = await openKv(config.kvPath);
+  const store = new RunStore(kv);
+  const system = new ActorSystem(kv, {
+    logKey: (owner, seq) => store.eventKey(owner.id, seq),
+    maxHeavy: config.maxRuns,
+    logger: (line) => log(redactor.redact(line)),
+  });
+  registerFactory(system, {
+    config,
+    store,
+    redactor,
+    sandboxMode,
+    modelFor: (agent) =>
+      new ModelClient({
+        apiKey: config.openaiApiKey,
+        baseUrl: config.openaiBaseUrl,
+        model: agent === "se" ? config.seModel : config.poModel,
+      }),
+  });
+  const runs = new RunService({ store, system, repoAllowlist: config.repoAllowlist });
+  const app = createApp({ config, store, runs, isReady: () => system.started });
+  const server = Deno.serve({
+    hostname: opts.hostname ?? config.hostname,
+    port: config.port,
+    onListen: () => {},
+  }, app.fetch);
+  if (config.workers) await system.start();
+  const port = server.addr.port;
+  const url = `http://127.0.0.1:${port}`;
+  let closed = false;
+  return {
+    url,
+    port,
+    kv,
+    store,
+    system,
+    runs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.shutdown();
+      await system.stop();
+      kv.close();
+    },
+  };
+}
+
+if (import.meta.main) {
+  const config = loadConfig();
+  const service = await startService({ config });
+  console.error(
+    `AOS listening on http://${config.hostname}:${service.port} (docs at /docs, KV ${config.kvPath})`,
+  );
+  const stop = async () => {
+    await service.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}
