@@ -1,0 +1,61 @@
+/**
+ * Offline demo: a SCRIPTED model (recorded replies, not an LLM) drives the
+ * whole SE → TR → PO loop against a throwaway copy of `examples/demo/repo`.
+ *
+ *   deno task demo
+ */
+import { loadConfig } from "../lib/config.ts";
+import { startService } from "../main.ts";
+import { git, seedRepo } from "../tests/support/harness.ts";
+import { loadScript, startScriptedModel } from "../tests/support/scripted_model.ts";
+
+const here = new URL(".", import.meta.url).pathname;
+const dir = await Deno.makeTempDir({ prefix: "aos_demo_" });
+const files: Record<string, string> = {};
+for await (const entry of Deno.readDir(`${here}demo/repo`)) {
+  if (entry.isFile) {
+    files[entry.name] = await Deno.readTextFile(`${here}demo/repo/${entry.name}`);
+  }
+}
+const remote = await seedRepo(dir, files);
+const model = await startScriptedModel(await loadScript(`${here}demo/transcript.json`));
+console.log(`• Scripted model (recorded transcript, NOT an LLM) at ${model.url}`);
+const service = await startService({
+  config: loadConfig({
+    ...Deno.env.toObject(),
+    AOS_KV: `${dir}/aos.kv`,
+    WORKSPACE_ROOT: `${dir}/workspaces`,
+    PORT: "0",
+    AOS_HOST: "127.0.0.1",
+    OPENAI_API_KEY: "scripted-demo-key",
+    OPENAI_BASE_URL: model.url,
+    AOS_API_TOKEN: "",
+  }),
+  log: (line) => console.log(`  [service] ${line}`),
+});
+console.log(`• AOS service at ${service.url} (docs: ${service.url}/docs)`);
+console.log(`• Demo repository (bare remote): ${remote}\n`);
+
+const workOrder = (await Deno.readTextFile(`${here}demo/work_order.md`))
+  .replace(/^repo: .*$/m, `repo: ${remote}`);
+const workOrderPath = `${dir}/work_order.md`;
+await Deno.writeTextFile(workOrderPath, workOrder);
+
+console.log("$ deno task aos submit examples/demo/work_order.md --wait\n");
+const cli = await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${here}../cli/main.ts`, "submit", workOrderPath, "--wait"],
+  env: { AOS_URL: service.url },
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+
+console.log("\n• Branch aos/multiply on the remote now holds:\n");
+try {
+  console.log(await git(dir, "--git-dir", remote, "show", "--stat", "aos/multiply"));
+} catch {
+  console.log("  (branch not pushed)");
+}
+await service.close();
+await model.close();
+await Deno.remove(dir, { recursive: true });
+Deno.exit(cli.code);

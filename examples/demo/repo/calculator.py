@@ -1,0 +1,5 @@
+"""A small calculator module."""
+
+
+def add(a, b):
+    return a + b
