@@ -1,0 +1,138 @@
+/** Service configuration read from the environment (DESIGN §10). */
+import { type FieldIssue, ValidationError } from "./errors.ts";
+
+/** Sandbox mode for acceptance commands. */
+export type SandboxMode = "bwrap" | "none" | "auto";
+
+/** Everything the service reads from its environment, validated and defaulted. */
+export interface Config {
+  openaiApiKey: string | null;
+  openaiBaseUrl: string | null;
+  /** Model for SE and PO unless overridden per agent (AOS_MODEL). */
+  model: string;
+  /** AOS_SE_MODEL, else `model`. */
+  seModel: string;
+  /** AOS_PO_MODEL, else `model`. */
+  poModel: string;
+  githubToken: string | null;
+  /** AOS_KV: SQLite file path, `:memory:` or a KV Connect URL. */
+  kvPath: string;
+  /** WORKSPACE_ROOT: workspaces and the repository cache. */
+  workspaceRoot: string;
+  /** PORT; 0 picks a free port. */
+  port: number;
+  /** AOS_HOST: interface the API listens on. */
+  hostname: string;
+  /** AOS_API_TOKEN: enables bearer auth when set. */
+  apiToken: string | null;
+  /** AOS_SANDBOX. */
+  sandbox: SandboxMode;
+  /** AOS_MAX_RUNS: runs executing at once per process. */
+  maxRuns: number;
+  /** AOS_REPO_ALLOWLIST: comma-separated URL prefixes or globs; empty allows all. */
+  repoAllowlist: string[];
+  /** AOS_MAX_BODY_BYTES: request body limit of the API. */
+  maxBodyBytes: number;
+  /** AOS_WORKERS: run the actor workers in this process. */
+  workers: boolean;
+}
+
+/** Default model when AOS_MODEL is unset. */
+export const DEFAULT_MODEL = "gpt-4.1";
+
+/** Reads and validates the configuration; throws ValidationError naming each bad variable. */
+export function loadConfig(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Config {
+  const issues: FieldIssue[] = [];
+  const read = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value ? value : null;
+  };
+  const integer = (
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+  ): number => {
+    const raw = read(name);
+    if (raw === null) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      issues.push({
+        field: name,
+        message: `Must be an integer from ${min} to ${max}, got '${raw}'`,
+      });
+      return fallback;
+    }
+    return value;
+  };
+
+  const model = read("AOS_MODEL") ?? DEFAULT_MODEL;
+  const openaiBaseUrl = read("OPENAI_BASE_URL");
+  if (openaiBaseUrl !== null && !isHttpUrl(openaiBaseUrl)) {
+    issues.push({
+      field: "OPENAI_BASE_URL",
+      message: `Must be an http(s) URL, got '${redactUrl(openaiBaseUrl)}'`,
+    });
+  }
+  const sandbox = read("AOS_SANDBOX") ?? "auto";
+  if (sandbox !== "bwrap" && sandbox !== "none" && sandbox !== "auto") {
+    issues.push({
+      field: "AOS_SANDBOX",
+      message: `Must be one of 'bwrap', 'none', 'auto', got '${sandbox}'`,
+    });
+  }
+  const workersRaw = (read("AOS_WORKERS") ?? "true").toLowerCase();
+  const workers = ["1", "true", "yes", "on"].includes(workersRaw);
+  if (!workers && !["0", "false", "no", "off"].includes(workersRaw)) {
+    issues.push({
+      field: "AOS_WORKERS",
+      message: `Must be 'true' or 'false', got '${env["AOS_WORKERS"]}'`,
+    });
+  }
+  const kvPath = read("AOS_KV") ?? "./.aos/aos.kv";
+
+  const config: Config = {
+    openaiApiKey: read("OPENAI_API_KEY"),
+    openaiBaseUrl,
+    model,
+    seModel: read("AOS_SE_MODEL") ?? model,
+    poModel: read("AOS_PO_MODEL") ?? model,
+    githubToken: read("GITHUB_TOKEN"),
+    kvPath,
+    workspaceRoot: read("WORKSPACE_ROOT") ?? "/tmp/aos/workspaces",
+    port: integer("PORT", 8000, 0, 65535),
+    hostname: read("AOS_HOST") ?? "0.0.0.0",
+    apiToken: read("AOS_API_TOKEN"),
+    sandbox: sandbox as SandboxMode,
+    maxRuns: integer("AOS_MAX_RUNS", 4, 1, 1000),
+    repoAllowlist: (env["AOS_REPO_ALLOWLIST"] ?? "").split(",").map((s) =>
+      s.trim()
+    )
+      .filter((s) => s !== ""),
+    maxBodyBytes: integer(
+      "AOS_MAX_BODY_BYTES",
+      2 * 1024 * 1024,
+      1024,
+      64 * 1024 * 1024,
+    ),
+    workers,
+  };
+  if (issues.length > 0) throw new ValidationError(issues);
+  return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** Hides credentials embedded in a URL-ish string before it goes into a message. */
+function redactUrl(value: string): string {
+  return value.replace(/\/\/[^/@\s]*@/, "//***@");
+}

@@ -1,0 +1,122 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  throws,
+} from "node:assert/strict";
+import { loadConfig } from "./config.ts";
+import { ValidationError } from "./errors.ts";
+
+Deno.test("loadConfig() applies the documented defaults", () => {
+  assertEquals(loadConfig({}), {
+    openaiApiKey: null,
+    openaiBaseUrl: null,
+    model: "gpt-4.1",
+    seModel: "gpt-4.1",
+    poModel: "gpt-4.1",
+    githubToken: null,
+    kvPath: "./.aos/aos.kv",
+    workspaceRoot: "/tmp/aos/workspaces",
+    port: 8000,
+    hostname: "0.0.0.0",
+    apiToken: null,
+    sandbox: "auto",
+    maxRuns: 4,
+    repoAllowlist: [],
+    maxBodyBytes: 2 * 1024 * 1024,
+    workers: true,
+  });
+});
+
+Deno.test("loadConfig() reads every variable", () => {
+  const config = loadConfig({
+    OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: "http://127.0.0.1:9999/v1",
+    AOS_MODEL: "m1",
+    AOS_PO_MODEL: "m2",
+    GITHUB_TOKEN: "ghp_x",
+    AOS_KV: ":memory:",
+    WORKSPACE_ROOT: "/tmp/ws",
+    PORT: "0",
+    AOS_HOST: "127.0.0.1",
+    AOS_API_TOKEN: "secret",
+    AOS_SANDBOX: "none",
+    AOS_MAX_RUNS: "8",
+    AOS_REPO_ALLOWLIST: " https://github.com/acme/ , ,file:///srv/*",
+    AOS_MAX_BODY_BYTES: "4096",
+    AOS_WORKERS: "false",
+  });
+  assertEquals(config, {
+    openaiApiKey: "sk-test",
+    openaiBaseUrl: "http://127.0.0.1:9999/v1",
+    model: "m1",
+    seModel: "m1",
+    poModel: "m2",
+    githubToken: "ghp_x",
+    kvPath: ":memory:",
+    workspaceRoot: "/tmp/ws",
+    port: 0,
+    hostname: "127.0.0.1",
+    apiToken: "secret",
+    sandbox: "none",
+    maxRuns: 8,
+    repoAllowlist: ["https://github.com/acme/", "file:///srv/*"],
+    maxBodyBytes: 4096,
+    workers: false,
+  });
+});
+
+Deno.test("loadConfig() treats empty variables as unset", () => {
+  const config = loadConfig({
+    AOS_API_TOKEN: "",
+    PORT: " ",
+    OPENAI_API_KEY: "",
+  });
+  assertEquals([config.apiToken, config.port, config.openaiApiKey], [
+    null,
+    8000,
+    null,
+  ]);
+});
+
+const bad: [Record<string, string>, string, RegExp][] = [
+  [{ PORT: "abc" }, "PORT", /integer from 0 to 65535, got 'abc'/],
+  [{ PORT: "70000" }, "PORT", /got '70000'/],
+  [{ PORT: "-1" }, "PORT", /got '-1'/],
+  [{ AOS_SANDBOX: "foo" }, "AOS_SANDBOX", /'bwrap', 'none', 'auto', got 'foo'/],
+  [{ AOS_MAX_RUNS: "0" }, "AOS_MAX_RUNS", /from 1 to/],
+  [{ AOS_MAX_RUNS: "2.5" }, "AOS_MAX_RUNS", /got '2.5'/],
+  [{ AOS_MAX_BODY_BYTES: "1e6" }, "AOS_MAX_BODY_BYTES", /got '1e6'/],
+  [{ AOS_WORKERS: "maybe" }, "AOS_WORKERS", /'true' or 'false'/],
+  [{ OPENAI_BASE_URL: "ftp://x" }, "OPENAI_BASE_URL", /http\(s\) URL/],
+];
+for (const [env, field, message] of bad) {
+  Deno.test(`loadConfig() rejects ${JSON.stringify(env)} naming ${field}`, () => {
+    throws(() => loadConfig(env), (error: unknown) => {
+      assert(error instanceof ValidationError);
+      assertEquals(error.issues.map((i) => i.field), [field]);
+      assert(message.test(error.issues[0]!.message), error.issues[0]!.message);
+      return true;
+    });
+  });
+}
+
+Deno.test("loadConfig() reports every bad variable at once without leaking URL credentials", () => {
+  throws(
+    () =>
+      loadConfig({
+        PORT: "x",
+        AOS_SANDBOX: "y",
+        OPENAI_BASE_URL: "ftp://u:pw@h/",
+      }),
+    (error: unknown) => {
+      assert(error instanceof ValidationError);
+      assertEquals(error.issues.map((i) => i.field).sort(), [
+        "AOS_SANDBOX",
+        "OPENAI_BASE_URL",
+        "PORT",
+      ]);
+      assert(!error.message.includes("pw"), error.message);
+      return true;
+    },
+  );
+});
