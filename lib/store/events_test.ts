@@ -1,0 +1,83 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { newRunId } from "../ids.ts";
+import { RunStore } from "./run_store.ts";
+import { nextSeq } from "./seq.ts";
+import { tempKv } from "./test_support.ts";
+
+Deno.test("RunStore.appendEvent() appends in order and listEvents() pages with after", async () => {
+  const t = await tempKv();
+  try {
+    const store = new RunStore(t.kv);
+    const runId = newRunId();
+    const written = [];
+    for (let i = 0; i < 30; i++) {
+      written.push(
+        await store.appendEvent(runId, {
+          kind: "CMD_RESULT",
+          iteration: 1,
+          payload: { i },
+        }),
+      );
+    }
+    await store.appendEvent(newRunId(), { kind: "OTHER_RUN" });
+    const all = await store.listEvents(runId);
+    assertEquals(all, written);
+    assertEquals(all.map((e) => e.payload["i"]), [...Array(30).keys()]);
+    assertEquals(
+      await store.listEvents(runId, { after: written[9]!.seq }),
+      written.slice(10),
+    );
+    assertEquals(
+      await store.listEvents(runId, { after: written[9]!.seq, limit: 5 }),
+      written.slice(10, 15),
+    );
+    assertEquals(
+      await store.listEvents(runId, { limit: 3 }),
+      written.slice(0, 3),
+    );
+    assertEquals(
+      await store.listEvents(runId, { after: written[29]!.seq }),
+      [],
+    );
+    assertEquals(await store.listEvents(runId, { limit: 0 }), []);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("RunStore.listEvents() fills defaults for events written by the runtime", async () => {
+  const t = await tempKv();
+  try {
+    const store = new RunStore(t.kv);
+    const runId = newRunId();
+    const seq = nextSeq();
+    await t.kv.set(store.eventKey(runId, seq), {
+      seq,
+      ts: "2030-01-01T00:00:00.000Z",
+      kind: "RUN_START",
+    });
+    assertEquals(await store.listEvents(runId), [
+      {
+        seq,
+        ts: "2030-01-01T00:00:00.000Z",
+        level: "INFO",
+        kind: "RUN_START",
+        iteration: null,
+        payload: {},
+      },
+    ]);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("nextSeq() is strictly increasing even when the clock stands still or steps back", () => {
+  const seqs = [nextSeq(5_000), nextSeq(5_000), nextSeq(4_000), nextSeq(6_000)];
+  for (let i = 0; i < 2_000; i++) seqs.push(nextSeq(7_000));
+  assertEquals([...seqs].sort(), seqs);
+  assertEquals(new Set(seqs).size, seqs.length);
+  assert(/^\d{13}-\d{6}-[0-9a-f]{4}$/.test(seqs[0]!), seqs[0]);
+});

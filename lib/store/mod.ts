@@ -1,0 +1,11 @@
+/** Run store: KV schema of runs, events and artifacts (DESIGN §4). */
+export { RunStore } from "./run_store.ts";
+export type { ListRunsQuery, RunCounts } from "./run_store.ts";
+export type { CreateRunOptions, UpdateRunOptions } from "./run_mutations.ts";
+export type { ListEventsQuery, NewEvent } from "./events.ts";
+export { checkArtifactName } from "./artifacts.ts";
+export { applyMutations, MINUS_ONE } from "./commit.ts";
+export { StoreKeys } from "./keys.ts";
+export { openKv } from "./kv.ts";
+export { nextSeq } from "./seq.ts";
+export * from "./types.ts";
