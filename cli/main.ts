@@ -1,0 +1,225 @@
+/**
+ * The `aos` command: `deno task aos <command>`. Talks HTTP to AOS_URL only.
+ * Exit codes: 0 succeeded, 1 failed, 2 invalid input or usage, 3 wait timed out,
+ * 4 cancelled, 5 server unreachable or unauthorised.
+ */
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+} from "@commander-js/extra-typings";
+import { RUN_STATUSES } from "../lib/store/types.ts";
+import {
+  artifactsCommand,
+  cancelCommand,
+  listCommand,
+  logsCommand,
+  statusCommand,
+  validateCommand,
+} from "./commands.ts";
+import { CliError, EXIT, type ExitCode } from "./errors.ts";
+import { printJson, printNote } from "./output.ts";
+import { submitCommand } from "./submit.ts";
+
+/** `--timeout` value: a positive number of seconds. */
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError(
+      `Expected a positive number of seconds, got "${value}"`,
+    );
+  }
+  return seconds;
+}
+
+/** An integer in `[min, max]`. */
+function intIn(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `Expected an integer from ${min} to ${max}, got "${value}"`,
+      );
+    }
+    return n;
+  };
+}
+
+/** `--status` value, case-insensitive. */
+function parseStatus(value: string): string {
+  const status = value.toUpperCase();
+  if (!(RUN_STATUSES as readonly string[]).includes(status)) {
+    throw new InvalidArgumentError(
+      `Expected one of ${RUN_STATUSES.join(", ")}, got "${value}"`,
+    );
+  }
+  return status;
+}
+
+/** Help text listing examples. */
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${
+    lines.map((line) => `  $ deno task aos ${line}`).join("\n")
+  }\n`;
+}
+
+const JSON_HELP = "print JSON for scripts";
+
+/** Builds the command tree; `setExit` receives each action's exit code. */
+export function buildProgram(setExit: (code: ExitCode) => void) {
+  const program = new Command()
+    .name("aos")
+    .description(
+      "Command line of AOS, the Agent Orchestration Service. Talks HTTP to AOS_URL " +
+        "(default http://localhost:8000) and sends AOS_API_TOKEN as a bearer token when set.",
+    )
+    .exitOverride()
+    .showHelpAfterError("(add --help for usage and examples)")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 succeeded, 1 failed, 2 invalid input or usage, 3 wait timed out,\n" +
+        "            4 cancelled, 5 server unreachable or unauthorised\n" +
+        examples(
+          "validate task.md",
+          "submit task.md --wait --timeout 600",
+          "status <run-id>",
+          "logs <run-id> --follow",
+          "list --status FAILED --limit 10",
+        ),
+    );
+
+  program.command("submit")
+    .description(
+      "Validate a work order file locally, then submit it as a new run",
+    )
+    .argument("<file>", "work order markdown file (YAML frontmatter + task)")
+    .option(
+      "-w, --wait",
+      "follow the run live until it ends; exit code from its final status",
+    )
+    .option(
+      "-t, --timeout <seconds>",
+      "with --wait: stop waiting after this long (exit 3)",
+      parseSeconds,
+    )
+    .option(
+      "--idempotency-key <key>",
+      "repeat-safe submit: the same key returns the same run",
+    )
+    .option("--json", JSON_HELP)
+    .addHelpText(
+      "after",
+      examples(
+        "submit task.md",
+        "submit task.md --wait",
+        "submit task.md --wait --timeout 600 --json",
+      ),
+    )
+    .action(async (file, opts) => setExit(await submitCommand(file, opts)));
+
+  program.command("status")
+    .description("Show a run: Run, Status, Repo, Iteration, Result")
+    .argument("<id>", "run id")
+    .option("--json", JSON_HELP)
+    .addHelpText("after", examples("status <run-id>", "status <run-id> --json"))
+    .action(async (id, opts) => setExit(await statusCommand(id, opts)));
+
+  program.command("logs")
+    .description(
+      "Print a run's events as [time] [LEVEL] KIND iter=N key=value lines",
+    )
+    .argument("<id>", "run id")
+    .option("-f, --follow", "keep streaming new events until the run ends")
+    .option("--json", `${JSON_HELP} (one event per line with --follow)`)
+    .addHelpText("after", examples("logs <run-id>", "logs <run-id> --follow"))
+    .action(async (id, opts) => setExit(await logsCommand(id, opts)));
+
+  program.command("list")
+    .description("List runs, newest first")
+    .option(
+      "-s, --status <status>",
+      `only runs in this status (${RUN_STATUSES.join(", ")})`,
+      parseStatus,
+    )
+    .option("-n, --limit <n>", "how many runs (1-200)", intIn(1, 200), 20)
+    .option(
+      "--offset <n>",
+      "skip this many runs",
+      intIn(0, Number.MAX_SAFE_INTEGER),
+    )
+    .option("--json", JSON_HELP)
+    .addHelpText("after", examples("list", "list --status FAILED --limit 10"))
+    .action(async (opts) => setExit(await listCommand(opts)));
+
+  program.command("cancel")
+    .description("Cancel a pending or running run")
+    .argument("<id>", "run id")
+    .option("--json", JSON_HELP)
+    .addHelpText("after", examples("cancel <run-id>"))
+    .action(async (id, opts) => setExit(await cancelCommand(id, opts)));
+
+  program.command("artifacts")
+    .description("List a run's artifacts, or download one by name")
+    .argument("<id>", "run id")
+    .argument("[name]", "artifact to download (to stdout unless -o)")
+    .option("-o, --output <file>", "write the artifact to this file")
+    .option("--json", JSON_HELP)
+    .addHelpText(
+      "after",
+      examples(
+        "artifacts <run-id>",
+        "artifacts <run-id> summary.json",
+        "artifacts <run-id> diff.patch -o run.patch",
+      ),
+    )
+    .action(async (id, name, opts) =>
+      setExit(await artifactsCommand(id, name, opts))
+    );
+
+  program.command("validate")
+    .description(
+      "Check a work order file without a server (same rules as the server)",
+    )
+    .argument("<file>", "work order markdown file")
+    .option("--json", JSON_HELP)
+    .addHelpText("after", examples("validate task.md"))
+    .action(async (file, opts) => setExit(await validateCommand(file, opts)));
+
+  return program;
+}
+
+/** Reports `err` and returns its exit code. */
+function report(err: unknown, json: boolean): ExitCode {
+  if (err instanceof CliError) {
+    if (json) {
+      printJson({
+        error: { code: err.code, message: err.message, details: err.data },
+      });
+    }
+    printNote(`Error: ${err.message}`);
+    for (const line of err.details) printNote(`  - ${line}`);
+    return err.exitCode;
+  }
+  printNote(`Error: ${err instanceof Error ? err.message : String(err)}`);
+  return EXIT.failed;
+}
+
+/** Runs the CLI on `args` (without the program name) and returns the exit code. */
+export async function runCli(args: string[]): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.succeeded;
+  const program = buildProgram((code) => exitCode = code);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed help or the usage error already.
+      return err.exitCode === 0 ? EXIT.succeeded : EXIT.invalid;
+    }
+    return report(err, args.includes("--json"));
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await runCli(Deno.args));
+}

@@ -1,0 +1,144 @@
+/** `aos submit FILE [--wait] [--timeout S]`: validate locally, submit, optionally follow to the end. */
+import type { RunRecord, RunStatus } from "../lib/store/types.ts";
+import { TERMINAL_STATUSES } from "../lib/store/types.ts";
+import { AosClient } from "./client.ts";
+import { EXIT, type ExitCode } from "./errors.ts";
+import {
+  formatEventLine,
+  formatStatusBlock,
+  formatSubmitted,
+} from "./format.ts";
+import {
+  printJson,
+  printLine,
+  printNote,
+  stdoutIsTerminal,
+  terminalColumns,
+  writeText,
+} from "./output.ts";
+import { Progress } from "./progress.ts";
+import { delay, followEvents } from "./sse.ts";
+import { readWorkOrderFile } from "./work_order_file.ts";
+
+/** Options of `submit`. */
+export interface SubmitOptions {
+  wait?: boolean;
+  timeout?: number;
+  json?: boolean;
+  idempotencyKey?: string;
+}
+
+/** Exit code for a run's status: SUCCEEDED 0, FAILED 1, CANCELLED 4, otherwise 3 (still going). */
+export function exitCodeForStatus(status: RunStatus): ExitCode {
+  switch (status) {
+    case "SUCCEEDED":
+      return EXIT.succeeded;
+    case "FAILED":
+      return EXIT.failed;
+    case "CANCELLED":
+      return EXIT.cancelled;
+    default:
+      return EXIT.timedOut;
+  }
+}
+
+/** Events printed as their own line above the progress line on a terminal. */
+const NOTABLE_KINDS = new Set(["PO_RESULT", "PUSH", "ERROR", "RUN_CANCELLED"]);
+
+/** Options of `waitForRun`. */
+export interface WaitOptions {
+  /** Give up after this many ms (no limit when absent). */
+  timeoutMs?: number | undefined;
+  /** Print nothing while waiting. */
+  quiet?: boolean;
+  /** Draw a progress line instead of event lines. */
+  tty?: boolean;
+}
+
+/** Follows `run` until it ends or the timeout passes; returns its latest record. */
+export async function waitForRun(
+  client: AosClient,
+  run: RunRecord,
+  opts: WaitOptions = {},
+): Promise<{ run: RunRecord; timedOut: boolean }> {
+  const controller = new AbortController();
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(
+    () => controller.abort(new Error("Wait timed out")),
+    opts.timeoutMs,
+  );
+  const progress = opts.tty && !opts.quiet
+    ? new Progress({
+      maxIterations: run.max_iterations,
+      write: writeText,
+      columns: terminalColumns(),
+    })
+    : null;
+  progress?.start();
+  try {
+    for await (
+      const event of followEvents(client, run.id, { signal: controller.signal })
+    ) {
+      if (opts.quiet) continue;
+      if (!progress) {
+        printLine(formatEventLine(event));
+        continue;
+      }
+      progress.update(event);
+      if (NOTABLE_KINDS.has(event.kind)) progress.print(formatEventLine(event));
+      else progress.draw();
+    }
+    // RUN_END is written with the final status, but be tolerant of a lagging read.
+    let latest = await client.getRun(run.id);
+    while (!TERMINAL_STATUSES.has(latest.status)) {
+      await delay(200, controller.signal);
+      latest = await client.getRun(run.id);
+    }
+    return { run: latest, timedOut: false };
+  } catch (err) {
+    if (!controller.signal.aborted) throw err;
+    return { run: await client.getRun(run.id), timedOut: true };
+  } finally {
+    clearTimeout(timer);
+    progress?.stop();
+  }
+}
+
+/** Runs `submit`; returns the exit code. */
+export async function submitCommand(
+  file: string,
+  opts: SubmitOptions,
+): Promise<ExitCode> {
+  const checked = await readWorkOrderFile(file);
+  const client = AosClient.fromEnv();
+  const { run, created } = await client.submit(checked.source, {
+    idempotencyKey: opts.idempotencyKey,
+  });
+  if (!opts.wait) {
+    if (opts.json) printJson(run);
+    else printLine(formatSubmitted(run));
+    if (!created && !opts.json) {
+      printNote("(an earlier run with this idempotency key)");
+    }
+    return EXIT.succeeded;
+  }
+  if (!opts.json) printLine(`Run:       ${run.id}`);
+  const waited = await waitForRun(client, run, {
+    timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+    quiet: Boolean(opts.json),
+    tty: stdoutIsTerminal(),
+  });
+  if (opts.json) {
+    printJson(waited.run);
+  } else {
+    printLine();
+    printLine(formatStatusBlock(waited.run));
+  }
+  if (waited.timedOut && !TERMINAL_STATUSES.has(waited.run.status)) {
+    printNote(
+      `Timed out after ${opts.timeout} s waiting for run ${run.id} (still ${waited.run.status}); ` +
+        `it keeps running: follow it with \`deno task aos logs ${run.id} --follow\``,
+    );
+    return EXIT.timedOut;
+  }
+  return exitCodeForStatus(waited.run.status);
+}
