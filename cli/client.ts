@@ -36,7 +36,15 @@ function displayUrl(baseUrl: string): string {
 
 /** Short reason of a fetch network failure. */
 function networkReason(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const parts: string[] = [];
+  for (
+    let e: unknown = err;
+    e instanceof Error && parts.length < 5;
+    e = e.cause
+  ) {
+    parts.push(e.message);
+  }
+  const text = parts.join(": ") || String(err);
   if (/refused/i.test(text)) return "connection refused";
   if (/dns|lookup|name or service|not known/i.test(text)) {
     return "host not found";

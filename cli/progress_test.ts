@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import type { RunEvent } from "../lib/store/types.ts";
+import { formatElapsed, Progress, stepOf } from "./progress.ts";
+
+function ev(
+  kind: string,
+  iteration: number | null,
+  payload: Record<string, unknown> = {},
+): RunEvent {
+  return {
+    seq: "1",
+    ts: "2026-01-31T12:00:00Z",
+    level: "INFO",
+    kind,
+    iteration,
+    payload,
+  };
+}
+
+Deno.test("Progress.line() shows elapsed time, iteration N/max and the current step", () => {
+  let now = 1_000;
+  const written: string[] = [];
+  const progress = new Progress({
+    maxIterations: 5,
+    write: (t) => written.push(t),
+    now: () => now,
+  });
+  assert.equal(progress.line(), "⏱ 00:00  iteration -/5  submitted");
+  progress.update(ev("RUN_START", null));
+  progress.update(ev("SE_OUTPUT", 2));
+  now += 75_000;
+  assert.equal(progress.line(), "⏱ 01:15  iteration 2/5  applying changes");
+  progress.draw();
+  assert.equal(
+    written.at(-1),
+    "\r\x1b[2K⏱ 01:15  iteration 2/5  applying changes",
+  );
+});
+
+Deno.test("Progress.print() writes a line above and redraws the progress line", () => {
+  const written: string[] = [];
+  const progress = new Progress({
+    maxIterations: 3,
+    write: (t) => written.push(t),
+    now: () => 0,
+  });
+  progress.print("[x] PO_RESULT");
+  assert.deepEqual(written, [
+    "\r\x1b[2K[x] PO_RESULT\n",
+    "\r\x1b[2K⏱ 00:00  iteration -/3  submitted",
+  ]);
+  progress.stop();
+  assert.equal(written.at(-1), "\r\x1b[2K");
+});
+
+Deno.test("Progress.line() fits the terminal width", () => {
+  const progress = new Progress({
+    maxIterations: 3,
+    write: () => {},
+    now: () => 0,
+    columns: 30,
+  });
+  progress.update(ev("ERROR", 1, { message: "x".repeat(200) }));
+  assert.equal(progress.line().length, 29);
+  assert.match(progress.line(), /…$/);
+});
+
+Deno.test("stepOf() names the step that follows each event", () => {
+  assert.equal(stepOf(ev("TR_APPLY", 1)), "product owner reviewing");
+  assert.equal(
+    stepOf(ev("PO_RESULT", 1, { decision: "FAIL" })),
+    "failed review, engineer retrying",
+  );
+  assert.equal(
+    stepOf(ev("PO_RESULT", 1, { decision: "PASS" })),
+    "passed, finishing",
+  );
+  assert.equal(
+    stepOf(ev("RUN_END", null, { status: "SUCCEEDED" })),
+    "SUCCEEDED",
+  );
+  assert.equal(stepOf(ev("SOMETHING_NEW", null)), "something new");
+});
+
+Deno.test("formatElapsed() prints mm:ss and h:mm:ss", () => {
+  assert.equal(formatElapsed(59_999), "00:59");
+  assert.equal(formatElapsed(3_600_000 + 61_000), "1:01:01");
+});
