@@ -94,7 +94,10 @@ export function repoProblem(repo: string): string | null {
   } catch {
     return `Is not a valid URL, got ${quote(repo)}`;
   }
-  if (protocol !== "file:" && url.hostname === "") {
+  if (
+    protocol !== "file:" &&
+    (url.hostname === "" || /^[/\\]/.test(repo.slice(scheme.length + 3)))
+  ) {
     return `Must name a host, got ${quote(repo)}`;
   }
   if (url.password !== "" || (url.username !== "" && protocol !== "ssh:")) {
