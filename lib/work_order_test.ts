@@ -583,6 +583,13 @@ for (const [name, source, field, message] of REJECTIONS) {
   });
 }
 
+Deno.test("parseWorkOrder() accepts CRLF line endings and a byte order mark", () => {
+  const wo = parseWorkOrder(
+    "\uFEFF---\r\nrepo: x\r\ntitle: T\r\n---\r\n\r\nBody\r\nmore\r\n",
+  );
+  assertEquals([wo.repo, wo.title, wo.task], ["x", "T", "Body\nmore"]);
+});
+
 Deno.test("parseWorkOrder() rejects bytes that are not UTF-8", () => {
   const bytes = new Uint8Array([
     ...new TextEncoder().encode(md(REPO)),

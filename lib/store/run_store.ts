@@ -1,5 +1,5 @@
 /** The run store: run records, indexes, counts, events and artifacts in Deno KV (DESIGN §4). */
-import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Mutation } from "../../runtime/types.ts";
 import {
   getArtifactAt,
@@ -17,6 +17,12 @@ import {
 import { StoreKeys } from "./keys.ts";
 import { fromStored, type StoredRun } from "./run_codec.ts";
 import {
+  countsAt,
+  listRunsAt,
+  type ListRunsQuery,
+  type RunCounts,
+} from "./run_listing.ts";
+import {
   checkIdempotencyKey,
   createRunMutations,
   type CreateRunOptions,
@@ -24,23 +30,9 @@ import {
   type UpdateRunOptions,
 } from "./run_mutations.ts";
 import { nextSeq } from "./seq.ts";
-import {
-  type ArtifactMeta,
-  RUN_STATUSES,
-  type RunEvent,
-  type RunRecord,
-  type RunStatus,
-} from "./types.ts";
+import type { ArtifactMeta, RunEvent, RunRecord } from "./types.ts";
 
-/** Query of listRuns. */
-export interface ListRunsQuery {
-  limit: number;
-  offset: number;
-  status?: RunStatus;
-}
-
-/** Per-status run counts plus the total. */
-export type RunCounts = Record<RunStatus, number> & { total: number };
+export type { ListRunsQuery, RunCounts } from "./run_listing.ts";
 
 const MAX_TRANSITION_ATTEMPTS = 200;
 
@@ -160,61 +152,16 @@ export class RunStore {
     return (await this.kv.get<string>(this.keys.idempotency(key))).value;
   }
 
-  /**
-   * Runs newest first from the indexes: reads `offset + limit` index keys (no
-   * values) and the `limit` records; `total` comes from the counters.
-   */
+  /** Runs newest first (optionally of one status) from the indexes; total from the counters. */
   async listRuns(
     q: ListRunsQuery,
   ): Promise<{ runs: RunRecord[]; total: number }> {
-    checkPage(q);
-    const prefix = q.status === undefined
-      ? this.keys.byTime()
-      : this.keys.byStatus(q.status);
-    const ids: string[] = [];
-    let skipped = 0;
-    const want = q.offset + q.limit;
-    const iter = this.kv.list({ prefix }, {
-      reverse: true,
-      limit: want,
-      batchSize: Math.min(want, 1000),
-    });
-    for await (const entry of iter) {
-      if (skipped < q.offset) {
-        skipped++;
-        continue;
-      }
-      ids.push(entry.key[entry.key.length - 1] as string);
-    }
-    const runs: RunRecord[] = [];
-    for (let i = 0; i < ids.length; i += 10) {
-      const entries = await this.kv.getMany<StoredRun[]>(
-        ids.slice(i, i + 10).map((id) => this.keys.run(id)),
-      );
-      for (const entry of entries) {
-        if (entry.value !== null) {
-          runs.push(await fromStored(this.kv, this.keys, entry.value));
-        }
-      }
-    }
-    const counts = await this.counts();
-    return {
-      runs,
-      total: q.status === undefined ? counts.total : counts[q.status],
-    };
+    return await listRunsAt(this.kv, this.keys, q);
   }
 
   /** Per-status counts and the total, from the atomic counters. */
   async counts(): Promise<RunCounts> {
-    const names = [...RUN_STATUSES, "total"] as const;
-    const entries = await this.kv.getMany<Deno.KvU64[]>(
-      names.map((n) => this.keys.count(n)),
-    );
-    const counts = {} as RunCounts;
-    names.forEach((name, i) => {
-      counts[name] = Number(entries[i]?.value?.value ?? 0n);
-    });
-    return counts;
+    return await countsAt(this.kv, this.keys);
   }
 
   /** A run's events ordered by seq; `after` is exclusive. */
@@ -281,27 +228,4 @@ export class RunStore {
 
 function runNotFound(id: string): NotFoundError {
   return new NotFoundError(`Run '${id}' not found`);
-}
-
-function checkPage(q: ListRunsQuery): void {
-  const issues = [];
-  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 1000) {
-    issues.push({
-      field: "limit",
-      message: `Must be an integer from 1 to 1000, got '${q.limit}'`,
-    });
-  }
-  if (!Number.isInteger(q.offset) || q.offset < 0) {
-    issues.push({
-      field: "offset",
-      message: `Must be a non-negative integer, got '${q.offset}'`,
-    });
-  }
-  if (q.status !== undefined && !RUN_STATUSES.includes(q.status)) {
-    issues.push({
-      field: "status",
-      message: `Must be one of ${RUN_STATUSES.join(", ")}, got '${q.status}'`,
-    });
-  }
-  if (issues.length > 0) throw new ValidationError(issues);
 }
