@@ -3,7 +3,7 @@
  * middle of a run and started again on the same KV file; the run finishes
  * exactly once.
  */
-import { assert, assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { RunStore } from "../lib/store/mod.ts";
 import type { RunRecord } from "../lib/store/types.ts";
 import { seedRepo } from "./support/harness.ts";

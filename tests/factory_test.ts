@@ -2,7 +2,11 @@
  * End to end: the factory loop over real git repos, real bwrap, real KV and
  * the scripted OpenAI-compatible model over HTTP.
  */
-import { assert, assertEquals, assertMatch } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
 import type { RunStore } from "../lib/store/mod.ts";
 import { TEST_API_KEY, TEST_GITHUB_TOKEN, withHarness } from "./support/harness.ts";
 
