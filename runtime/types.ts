@@ -14,6 +14,7 @@ export interface ActorRef {
 /** A message is any object with a string `type` discriminator. */
 export interface Message {
   type: string;
+  [field: string]: unknown;
 }
 
 /** A declarative KV mutation added to the step's atomic commit. */
