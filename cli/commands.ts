@@ -1,6 +1,6 @@
 /** The read and control commands: status, logs, list, cancel, artifacts, validate. */
 import { AosClient } from "./client.ts";
-import { EXIT, type ExitCode } from "./errors.ts";
+import { EXIT, type ExitCode, inputError } from "./errors.ts";
 import {
   formatArtifactTable,
   formatEventLine,
@@ -106,7 +106,15 @@ export async function artifactsCommand(
     writeStdout(bytes);
     return EXIT.succeeded;
   }
-  await Deno.writeFile(opts.output, bytes);
+  try {
+    await Deno.writeFile(opts.output, bytes);
+  } catch (err) {
+    throw inputError(
+      `Cannot write "${opts.output}": ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+    );
+  }
   if (opts.json) printJson({ name, bytes: bytes.length, path: opts.output });
   else printLine(`Saved ${name} (${bytes.length} bytes) to ${opts.output}`);
   return EXIT.succeeded;

@@ -1,4 +1,4 @@
-/** Test helper: runs the `aos` CLI as a real subprocess, the way users run it. */
+/** Test helpers: run the `aos` CLI as a real subprocess, the way users run it. */
 
 /** What a CLI run produced. */
 export interface CliResult {
@@ -9,20 +9,24 @@ export interface CliResult {
   stdoutBytes: Uint8Array;
 }
 
+/** Options of `runAos` and `spawnAos`. */
+export interface AosRunOptions {
+  /** Environment of the CLI (PATH, HOME, DENO_DIR, TMPDIR are passed through). */
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
-/** Runs `deno run -A cli/main.ts ...args` with only `env` (plus PATH/HOME) set. */
-export async function runAos(
-  args: string[],
-  opts: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<CliResult> {
+/** The `deno run … cli/main.ts` command with a clean environment. */
+function aosCommand(args: string[], opts: AosRunOptions): Deno.Command {
   const inherited: Record<string, string> = {};
   for (const name of ["PATH", "HOME", "DENO_DIR", "TMPDIR"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  const out = await new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
@@ -38,7 +42,15 @@ export async function runAos(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs `aos ...args` to completion. */
+export async function runAos(
+  args: string[],
+  opts: AosRunOptions = {},
+): Promise<CliResult> {
+  const out = await aosCommand(args, opts).output();
   const decoder = new TextDecoder();
   return {
     code: out.code,
@@ -48,7 +60,62 @@ export async function runAos(
   };
 }
 
-/** A one-line description of a result, for assertion messages. */
+/** A CLI process still running. */
+export interface AosProcess {
+  /** Resolves with the first stdout line (or all of stdout if it ends first). */
+  firstLine: Promise<string>;
+  /** Resolves when the process has exited and its output is drained. */
+  result: Promise<CliResult>;
+  /** Sends SIGTERM (no-op once exited). */
+  kill(): void;
+}
+
+/** Starts `aos ...args` in the background. */
+export function spawnAos(args: string[], opts: AosRunOptions = {}): AosProcess {
+  const child = aosCommand(args, opts).spawn();
+  let stdout = "";
+  let resolveFirst: (line: string) => void = () => {};
+  const firstLine = new Promise<string>((resolve) => resolveFirst = resolve);
+  const drained = (async () => {
+    for await (
+      const chunk of child.stdout.pipeThrough(new TextDecoderStream())
+    ) {
+      stdout += chunk;
+      const newline = stdout.indexOf("\n");
+      if (newline >= 0) resolveFirst(stdout.slice(0, newline));
+    }
+    resolveFirst(stdout);
+  })();
+  const stderr = new Response(child.stderr).text();
+  const result = (async () => {
+    const [status, , errText] = await Promise.all([
+      child.status,
+      drained,
+      stderr,
+    ]);
+    return {
+      code: status.code,
+      stdout,
+      stderr: errText,
+      stdoutBytes: new TextEncoder().encode(stdout),
+    };
+  })();
+  let exited = false;
+  child.status.then(() => exited = true);
+  return {
+    firstLine,
+    result,
+    kill() {
+      if (!exited) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already gone */ }
+      }
+    },
+  };
+}
+
+/** A multi-line description of a result, for assertion messages. */
 export function describe(result: CliResult): string {
   return `exit ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
 }
