@@ -74,6 +74,16 @@ export async function waitForRun(
     })
     : null;
   progress?.start();
+  // Ctrl+C stops the waiting, not the run: say so, and how to get back to it.
+  const onInterrupt = () => {
+    progress?.stop();
+    printNote(
+      `\nStopped waiting; run ${run.id} keeps going. ` +
+        `Follow it with \`deno task aos logs ${run.id} --follow\` or stop it with \`deno task aos cancel ${run.id}\``,
+    );
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
   try {
     for await (
       const event of followEvents(client, run.id, { signal: controller.signal })
@@ -99,6 +109,7 @@ export async function waitForRun(
     return { run: await client.getRun(run.id), timedOut: true };
   } finally {
     clearTimeout(timer);
+    Deno.removeSignalListener("SIGINT", onInterrupt);
     progress?.stop();
   }
 }
