@@ -1,0 +1,312 @@
+/**
+ * A SCRIPTED OpenAI-compatible model server (canned replies, not an LLM) for
+ * tests and the offline demo. It answers `POST /v1/chat/completions` over real
+ * HTTP from two queues: the SE's (requests offering `finish`) and the PO's
+ * (requests offering `submit_verdict`).
+ */
+
+/** One tool call of a scripted reply; an object `arguments` is JSON-encoded, a string is sent verbatim. */
+export interface ScriptedToolCall {
+  name: string;
+  arguments: unknown;
+}
+
+/** One scripted answer to a chat completion request. */
+export type ScriptedReply =
+  | { tool_calls: ScriptedToolCall[]; content?: string }
+  | { content: string }
+  | { status: number; body?: string; headers?: Record<string, string> }
+  | { garbage: string }
+  | { delayMs: number; then: ScriptedReply };
+
+/** The replies per agent, consumed in order. */
+export interface ModelScript {
+  se: ScriptedReply[];
+  po: ScriptedReply[];
+}
+
+/** A request the server received (the Authorization header is never kept). */
+export interface RecordedRequest {
+  agent: "se" | "po" | "unknown";
+  path: string;
+  /** Whether the request carried the expected bearer key (always true when no key is required). */
+  authorized: boolean;
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  body: unknown;
+}
+
+/** A running scripted model. */
+export interface ScriptedModel {
+  /** Base URL ending in `/v1`. */
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+  remaining(): { se: number; po: number };
+}
+
+/** A tool call entry for a scripted reply. */
+export function toolCall(name: string, args: unknown): ScriptedToolCall {
+  return { name, arguments: args };
+}
+
+/** A reply making the given tool calls. */
+export function reply(...calls: ScriptedToolCall[]): ScriptedReply {
+  return { tool_calls: calls };
+}
+
+/** SE replies that write one file, then finish. */
+export function seWrite(
+  path: string,
+  content: string,
+  summary: string,
+): ScriptedReply[] {
+  return [
+    reply(toolCall("write_file", { path, content })),
+    reply(toolCall("finish", { summary })),
+  ];
+}
+
+/** A PO reply submitting a verdict. */
+export function poVerdict(
+  decision: "PASS" | "FAIL",
+  feedback: string,
+): ScriptedReply {
+  return reply(toolCall("submit_verdict", { decision, feedback }));
+}
+
+/** Reads a transcript file `{ "se": [...], "po": [...] }` (other top-level keys are ignored). */
+export async function loadScript(path: string): Promise<ModelScript> {
+  const parsed: unknown = JSON.parse(await Deno.readTextFile(path));
+  if (typeof parsed !== "object" || parsed === null) {
+    throw new TypeError(`Transcript '${path}' is not a JSON object`);
+  }
+  const { se, po } = parsed as { se?: unknown; po?: unknown };
+  return { se: checkQueue(path, "se", se), po: checkQueue(path, "po", po) };
+}
+
+function checkQueue(
+  path: string,
+  agent: string,
+  queue: unknown,
+): ScriptedReply[] {
+  if (queue === undefined) return [];
+  if (!Array.isArray(queue)) {
+    throw new TypeError(`Transcript '${path}': '${agent}' must be a list`);
+  }
+  queue.forEach((entry, i) => {
+    if (!isReply(entry)) {
+      throw new TypeError(
+        `Transcript '${path}': '${agent}[${i}]' is not a scripted reply`,
+      );
+    }
+  });
+  return queue as ScriptedReply[];
+}
+
+function isReply(value: unknown): value is ScriptedReply {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Record<string, unknown>;
+  if ("delayMs" in r) return typeof r.delayMs === "number" && isReply(r.then);
+  if ("status" in r) return typeof r.status === "number";
+  if ("garbage" in r) return typeof r.garbage === "string";
+  if ("tool_calls" in r) {
+    return Array.isArray(r.tool_calls) &&
+      r.tool_calls.every((c) =>
+        typeof c === "object" && c !== null && typeof c.name === "string"
+      );
+  }
+  return typeof r.content === "string";
+}
+
+const json = (
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+
+const apiError = (status: number, message: string, type = "server_error") =>
+  json(status, { error: { message, type, param: null, code: null } });
+
+/** Starts the scripted model on 127.0.0.1 (a free port unless `port` is given). */
+export function startScriptedModel(
+  script: ModelScript,
+  opts: { apiKey?: string; port?: number } = {},
+): Promise<ScriptedModel> {
+  const queues = { se: [...script.se], po: [...script.po] };
+  const requests: RecordedRequest[] = [];
+  const closing = new AbortController();
+  let counter = 0;
+
+  async function handle(req: Request): Promise<Response> {
+    const path = new URL(req.url).pathname;
+    if (
+      req.method !== "POST" ||
+      !["/v1/chat/completions", "/chat/completions"].includes(path)
+    ) {
+      return apiError(
+        404,
+        `No route for ${req.method} ${path} on the scripted model`,
+        "invalid_request_error",
+      );
+    }
+    const text = await req.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch { /* recorded as text below */ }
+    const agent = agentOf(body);
+    const authorized = !opts.apiKey ||
+      req.headers.get("authorization") === `Bearer ${opts.apiKey}`;
+    requests.push({ agent, path, authorized, body });
+    if (!authorized) {
+      return apiError(
+        401,
+        "Incorrect API key provided",
+        "invalid_request_error",
+      );
+    }
+    if (typeof body !== "object" || body === null) {
+      return apiError(400, "Request body is not JSON", "invalid_request_error");
+    }
+    if (agent === "unknown") {
+      return apiError(
+        400,
+        "Scripted model cannot tell the agent: the request offers neither finish nor submit_verdict",
+        "invalid_request_error",
+      );
+    }
+    let next = queues[agent].shift();
+    if (!next) return apiError(500, `script exhausted for ${agent}`);
+    while ("delayMs" in next) {
+      const waited = await delay(
+        next.delayMs,
+        AbortSignal.any([req.signal, closing.signal]),
+      );
+      if (!waited) return apiError(503, "Scripted model stopped waiting");
+      next = next.then;
+    }
+    return answer(
+      next,
+      text.length,
+      (body as { model?: unknown }).model,
+      ++counter,
+    );
+  }
+
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: opts.port ?? 0, onListen: () => {} },
+    handle,
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/v1`;
+  let closed: Promise<void> | null = null;
+  return Promise.resolve({
+    url,
+    requests,
+    remaining: () => ({ se: queues.se.length, po: queues.po.length }),
+    close() {
+      closed ??= (async () => {
+        closing.abort();
+        await server.shutdown();
+      })();
+      return closed;
+    },
+  });
+}
+
+function agentOf(body: unknown): RecordedRequest["agent"] {
+  const tools = (body as { tools?: unknown } | null)?.tools;
+  if (!Array.isArray(tools)) return "unknown";
+  const names = tools.map((t) =>
+    (t as { function?: { name?: unknown } })?.function?.name
+  );
+  if (names.includes("finish")) return "se";
+  if (names.includes("submit_verdict")) return "po";
+  return "unknown";
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+type ImmediateReply = Exclude<ScriptedReply, { delayMs: number }>;
+
+function answer(
+  next: ImmediateReply,
+  requestChars: number,
+  model: unknown,
+  n: number,
+): Response {
+  if ("status" in next) {
+    const headers = { "content-type": "application/json", ...next.headers };
+    const body = next.body ??
+      JSON.stringify({
+        error: {
+          message: `Scripted HTTP ${next.status}`,
+          type: "server_error",
+        },
+      });
+    return new Response(body, { status: next.status, headers });
+  }
+  if ("garbage" in next) {
+    return new Response(next.garbage, {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
+  }
+  const calls = "tool_calls" in next ? next.tool_calls : [];
+  const message = {
+    role: "assistant",
+    content: next.content ?? null,
+    refusal: null,
+    ...(calls.length > 0
+      ? {
+        tool_calls: calls.map((call, i) => ({
+          id: `call_${n}_${i}`,
+          type: "function",
+          function: {
+            name: call.name,
+            arguments: typeof call.arguments === "string"
+              ? call.arguments
+              : JSON.stringify(call.arguments ?? {}),
+          },
+        })),
+      }
+      : {}),
+  };
+  const prompt = Math.max(1, Math.ceil(requestChars / 4));
+  const completion = Math.max(1, Math.ceil(JSON.stringify(message).length / 4));
+  return json(200, {
+    id: `chatcmpl-scripted-${n}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: typeof model === "string" ? model : "scripted",
+    system_fingerprint: "scripted",
+    choices: [{
+      index: 0,
+      message,
+      logprobs: null,
+      finish_reason: calls.length > 0 ? "tool_calls" : "stop",
+    }],
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+    },
+  });
+}
