@@ -134,7 +134,12 @@ const apiError = (status: number, message: string, type = "server_error") =>
 /** Starts the scripted model on 127.0.0.1 (a free port unless `port` is given). */
 export function startScriptedModel(
   script: ModelScript,
-  opts: { apiKey?: string; port?: number } = {},
+  opts: {
+    apiKey?: string;
+    port?: number;
+    /** Called with one line per answered request (for the CLI wrapper). */
+    log?: (line: string) => void;
+  } = {},
 ): Promise<ScriptedModel> {
   const queues = { se: [...script.se], po: [...script.po] };
   const requests: RecordedRequest[] = [];
@@ -180,7 +185,12 @@ export function startScriptedModel(
       );
     }
     let next = queues[agent].shift();
-    if (!next) return apiError(500, `script exhausted for ${agent}`);
+    if (!next) {
+      opts.log?.(
+        `${agent} request ${requests.length}: script exhausted (HTTP 500)`,
+      );
+      return apiError(500, `script exhausted for ${agent}`);
+    }
     while ("delayMs" in next) {
       const waited = await delay(
         next.delayMs,
@@ -189,6 +199,7 @@ export function startScriptedModel(
       if (!waited) return apiError(503, "Scripted model stopped waiting");
       next = next.then;
     }
+    opts.log?.(`${agent} request ${requests.length}: ${describe(next)}`);
     return answer(
       next,
       text.length,
@@ -215,6 +226,19 @@ export function startScriptedModel(
       return closed;
     },
   });
+}
+
+/** What a reply does, in a few words. */
+function describe(next: ScriptedReply): string {
+  if ("delayMs" in next) {
+    return `after ${next.delayMs} ms, ${describe(next.then)}`;
+  }
+  if ("status" in next) return `HTTP ${next.status}`;
+  if ("garbage" in next) return "a garbage body";
+  if ("tool_calls" in next) {
+    return `tool calls ${next.tool_calls.map((c) => c.name).join(", ")}`;
+  }
+  return "text without tool calls";
 }
 
 function agentOf(body: unknown): RecordedRequest["agent"] {
