@@ -4,7 +4,6 @@
  */
 import {
   addUsage,
-  type ChatCompletionMessage,
   type ChatCompletionMessageParam,
   emptyUsage,
   type ModelClient,
@@ -21,7 +20,9 @@ import {
   type AgentEvent,
   type AgentTask,
   type AgentTranscript,
+  assistantMessage,
   capText,
+  readToolCalls,
 } from "./types.ts";
 
 export { type EngineerWorkspace, SE_TOOLS } from "./engineer_tools.ts";
@@ -114,8 +115,8 @@ export async function runEngineerTurn(
       usage: reply.usage,
       finish_reason: reply.finishReason,
     });
-    const calls = reply.message.tool_calls ?? [];
-    messages.push(assistantParam(reply.message));
+    const calls = readToolCalls(reply.message, `call_se_${steps}`);
+    messages.push(assistantMessage(reply.message, calls));
 
     if (calls.length === 0) {
       silentReplies++;
@@ -125,7 +126,7 @@ export async function runEngineerTurn(
         payload: {
           step: steps,
           in_a_row: silentReplies,
-          content: redact(capText(reply.message.content ?? "", 500)),
+          content: redact(capText(String(reply.message.content ?? ""), 500)),
         },
       });
       if (silentReplies >= MAX_SILENT_REPLIES) {
@@ -149,15 +150,8 @@ export async function runEngineerTurn(
         });
         continue;
       }
-      const name = call.type === "function"
-        ? call.function.name
-        : call.custom.name;
-      const rawArguments = call.type === "function"
-        ? call.function.arguments
-        : call.custom.input;
-      const outcome = call.type === "function"
-        ? await executeTool(workspace, name, rawArguments)
-        : await executeTool(workspace, `custom:${name}`, rawArguments);
+      const name = call.name;
+      const outcome = await executeTool(workspace, name, call.arguments);
       let content: string;
       if (outcome.kind === "finish") {
         summary = redact(outcome.summary.trim() || "(no summary)");
@@ -182,19 +176,4 @@ export async function runEngineerTurn(
       return { packet: workspace.packet(), summary, usage, transcript, events };
     }
   }
-}
-
-/** The model's reply as a message to send back in the next request. */
-function assistantParam(
-  message: ChatCompletionMessage,
-): ChatCompletionMessageParam {
-  const toolCalls = message.tool_calls ?? [];
-  if (toolCalls.length === 0) {
-    return { role: "assistant", content: message.content ?? "" };
-  }
-  return {
-    role: "assistant",
-    content: message.content ?? null,
-    tool_calls: toolCalls,
-  };
 }

@@ -15,9 +15,11 @@ import {
   type AgentCommandResult,
   type AgentTask,
   type AgentTranscript,
+  assistantMessage,
   capText,
   commandFailed,
   describeCommands,
+  readToolCalls,
 } from "./types.ts";
 
 /** The PO's only tool, exactly as in the agent tool protocol. */
@@ -130,12 +132,9 @@ export async function runProductOwner(
       usage: reply.usage,
       finish_reason: reply.finishReason,
     });
-    const calls = reply.message.tool_calls ?? [];
+    const calls = readToolCalls(reply.message, `call_po_${attempt}`);
+    messages.push(assistantMessage(reply.message, calls));
     if (calls.length === 0) {
-      messages.push({
-        role: "assistant",
-        content: reply.message.content ?? "",
-      });
       problem = "it replied without calling submit_verdict";
       messages.push({
         role: "user",
@@ -144,11 +143,6 @@ export async function runProductOwner(
       });
       continue;
     }
-    messages.push({
-      role: "assistant",
-      content: reply.message.content ?? null,
-      tool_calls: calls,
-    });
     let verdict: Verdict | null = null;
     for (const call of calls) {
       if (verdict) {
@@ -159,9 +153,7 @@ export async function runProductOwner(
         });
         continue;
       }
-      const checked: Verdict | string = call.type === "function"
-        ? readVerdict(call.function.name, call.function.arguments)
-        : `unknown tool '${call.custom.name}'; call submit_verdict`;
+      const checked = readVerdict(call.name, call.arguments);
       if (typeof checked === "string") {
         problem = checked;
         messages.push({

@@ -1,5 +1,9 @@
 /** Shapes shared by the SE and PO agent loops. */
-import type { ChatCompletionMessageParam, TokenUsage } from "../llm.ts";
+import type {
+  ChatCompletionMessage,
+  ChatCompletionMessageParam,
+  TokenUsage,
+} from "../llm.ts";
 
 /** The work order's task as the agents see it. */
 export interface AgentTask {
@@ -73,4 +77,55 @@ export function describeCommands(
       : "(no output)";
     return `$ ${c.command}\n→ ${status}\n${output}`;
   }).join("\n\n");
+}
+
+/** A tool call as the agents handle it, whatever shape the server sent. */
+export interface AgentToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * The tool calls of a reply, tolerating OpenAI-compatible servers that omit
+ * ids or `type`, or send arguments as an object.
+ */
+export function readToolCalls(
+  message: ChatCompletionMessage,
+  idPrefix: string,
+): AgentToolCall[] {
+  const raw: unknown = message.tool_calls;
+  if (!Array.isArray(raw)) return [];
+  return raw.map((entry: unknown, i) => {
+    const call =
+      (typeof entry === "object" && entry !== null ? entry : {}) as Record<
+        string,
+        unknown
+      >;
+    const fn = (call.function ?? call.custom ?? {}) as Record<string, unknown>;
+    const args = fn.arguments ?? fn.input ?? "";
+    return {
+      id: typeof call.id === "string" && call.id ? call.id : `${idPrefix}_${i}`,
+      name: typeof fn.name === "string" ? fn.name : "(unnamed)",
+      arguments: typeof args === "string" ? args : JSON.stringify(args),
+    };
+  });
+}
+
+/** The assistant's reply, to send back in the next request, with the tool calls as read. */
+export function assistantMessage(
+  message: ChatCompletionMessage,
+  calls: AgentToolCall[],
+): ChatCompletionMessageParam {
+  const content = typeof message.content === "string" ? message.content : null;
+  if (calls.length === 0) return { role: "assistant", content: content ?? "" };
+  return {
+    role: "assistant",
+    content,
+    tool_calls: calls.map((c) => ({
+      id: c.id,
+      type: "function" as const,
+      function: { name: c.name, arguments: c.arguments },
+    })),
+  };
 }
