@@ -45,6 +45,8 @@ export class ModelError extends Error {
   readonly kind: ModelErrorKind;
   /** Whether asking again could help. */
   readonly retryable: boolean;
+  /** Set by an agent loop that failed midway: what it had used and said so far. */
+  partial?: { usage: TokenUsage; transcript: unknown };
 
   constructor(
     kind: ModelErrorKind,

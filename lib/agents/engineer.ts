@@ -67,6 +67,28 @@ const NUDGE =
 export async function runEngineerTurn(
   opts: EngineerTurnOptions,
 ): Promise<EngineerResult> {
+  const progress: Progress = {
+    usage: emptyUsage(),
+    transcript: { messages: [], exchanges: [] },
+  };
+  try {
+    return await engineerLoop(opts, progress);
+  } catch (error) {
+    if (error instanceof ModelError) error.partial ??= { ...progress };
+    throw error;
+  }
+}
+
+/** What a turn has used and said so far, kept for the error when it fails. */
+interface Progress {
+  usage: TokenUsage;
+  transcript: AgentTranscript;
+}
+
+async function engineerLoop(
+  opts: EngineerTurnOptions,
+  progress: Progress,
+): Promise<EngineerResult> {
   const redact = opts.redact ?? ((s: string) => s);
   const { workspace } = opts;
   const events: AgentEvent[] = [];
@@ -84,6 +106,7 @@ export async function runEngineerTurn(
     },
   ];
   const transcript: AgentTranscript = { messages, exchanges: [] };
+  progress.transcript = transcript;
   let usage = emptyUsage();
   let steps = 0;
   let silentReplies = 0;
@@ -110,6 +133,7 @@ export async function runEngineerTurn(
     });
     steps++;
     usage = addUsage(usage, reply.usage);
+    progress.usage = usage;
     transcript.exchanges.push({
       request_tokens: reply.usage.prompt_tokens,
       usage: reply.usage,

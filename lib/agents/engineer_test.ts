@@ -336,6 +336,10 @@ Deno.test("runEngineerTurn() stops at max tool steps without finish", async () =
   const { error, model } = await turn([look, look, look], { maxToolSteps: 2 });
   assertModelError(error, "budget", /limit of 2 tool-call steps/);
   assertEquals(model.requests.length, 2);
+  assert(error instanceof ModelError && error.partial);
+  assert(error.partial.usage.total_tokens > 0);
+  const partial = error.partial.transcript as { exchanges: unknown[] };
+  assertEquals(partial.exchanges.length, 2);
 });
 
 Deno.test("runEngineerTurn() stops when the token budget is used up", async () => {

@@ -113,69 +113,74 @@ export async function runProductOwner(
   const transcript: AgentTranscript = { messages, exchanges: [] };
   let usage = emptyUsage();
   let problem = "";
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (usage.total_tokens >= opts.tokenBudget) {
-      throw new ModelError(
-        "budget",
-        `PO stopped: the run's token budget is used up (${opts.tokenBudget} tokens were left; max_total_tokens)`,
-      );
-    }
-    const reply = await opts.client.chat({
-      messages,
-      tools: PO_TOOLS,
-      toolChoice: "required",
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    usage = addUsage(usage, reply.usage);
-    transcript.exchanges.push({
-      request_tokens: reply.usage.prompt_tokens,
-      usage: reply.usage,
-      finish_reason: reply.finishReason,
-    });
-    const calls = readToolCalls(reply.message, `call_po_${attempt}`);
-    messages.push(assistantMessage(reply.message, calls));
-    if (calls.length === 0) {
-      problem = "it replied without calling submit_verdict";
-      messages.push({
-        role: "user",
-        content:
-          "Call submit_verdict with decision PASS or FAIL and your feedback.",
+  try {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (usage.total_tokens >= opts.tokenBudget) {
+        throw new ModelError(
+          "budget",
+          `PO stopped: the run's token budget is used up (${opts.tokenBudget} tokens were left; max_total_tokens)`,
+        );
+      }
+      const reply = await opts.client.chat({
+        messages,
+        tools: PO_TOOLS,
+        toolChoice: "required",
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      continue;
-    }
-    let verdict: Verdict | null = null;
-    for (const call of calls) {
-      if (verdict) {
+      usage = addUsage(usage, reply.usage);
+      transcript.exchanges.push({
+        request_tokens: reply.usage.prompt_tokens,
+        usage: reply.usage,
+        finish_reason: reply.finishReason,
+      });
+      const calls = readToolCalls(reply.message, `call_po_${attempt}`);
+      messages.push(assistantMessage(reply.message, calls));
+      if (calls.length === 0) {
+        problem = "it replied without calling submit_verdict";
         messages.push({
-          role: "tool",
-          tool_call_id: call.id,
-          content: "Ignored: a verdict was already submitted",
+          role: "user",
+          content:
+            "Call submit_verdict with decision PASS or FAIL and your feedback.",
         });
         continue;
       }
-      const checked = readVerdict(call.name, call.arguments);
-      if (typeof checked === "string") {
-        problem = checked;
-        messages.push({
-          role: "tool",
-          tool_call_id: call.id,
-          content: `Error: ${checked}`,
-        });
-      } else {
-        verdict = checked;
-        messages.push({
-          role: "tool",
-          tool_call_id: call.id,
-          content: "Verdict recorded.",
-        });
+      let verdict: Verdict | null = null;
+      for (const call of calls) {
+        if (verdict) {
+          messages.push({
+            role: "tool",
+            tool_call_id: call.id,
+            content: "Ignored: a verdict was already submitted",
+          });
+          continue;
+        }
+        const checked = readVerdict(call.name, call.arguments);
+        if (typeof checked === "string") {
+          problem = checked;
+          messages.push({
+            role: "tool",
+            tool_call_id: call.id,
+            content: `Error: ${checked}`,
+          });
+        } else {
+          verdict = checked;
+          messages.push({
+            role: "tool",
+            tool_call_id: call.id,
+            content: "Verdict recorded.",
+          });
+        }
       }
+      if (verdict) return { ...verdict, usage, transcript, byModel: true };
     }
-    if (verdict) return { ...verdict, usage, transcript, byModel: true };
+    throw new ModelError(
+      "bad_response",
+      `Model did not submit a valid verdict in ${MAX_ATTEMPTS} attempts: ${problem}`,
+    );
+  } catch (error) {
+    if (error instanceof ModelError) error.partial ??= { usage, transcript };
+    throw error;
   }
-  throw new ModelError(
-    "bad_response",
-    `Model did not submit a valid verdict in ${MAX_ATTEMPTS} attempts: ${problem}`,
-  );
 }
 
 /** A verdict from a tool call, or what is wrong with it. */

@@ -199,6 +199,7 @@ Deno.test("runProductOwner() gives up after 3 attempts without a valid verdict",
     /^Model did not submit a valid verdict in 3 attempts: arguments for submit_verdict/,
   );
   assertEquals(model.requests.length, 3);
+  assertEquals(error.partial?.usage.total_tokens !== 0, true);
 });
 
 Deno.test("runProductOwner() caps a huge diff in the prompt", async () => {
