@@ -263,8 +263,12 @@ export class ModelClient {
     );
   }
 
+  /** Removes the API key and any credentials embedded in URLs. */
   #scrub(s: string): string {
-    return this.#apiKey ? s.split(this.#apiKey).join("[REDACTED]") : s;
+    // A key too short to be real (tests, local servers) would mangle ordinary words.
+    const key = this.#apiKey && this.#apiKey.length >= 8 ? this.#apiKey : null;
+    const keyless = key ? s.split(key).join("[REDACTED]") : s;
+    return keyless.replace(/\/\/[^/@\s]+@/g, "//[REDACTED]@");
   }
 }
 

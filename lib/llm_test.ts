@@ -229,12 +229,13 @@ Deno.test("ModelClient.chat() reports an unreachable endpoint as a server error"
   listener.close();
   const client = new ModelClient({
     apiKey: KEY,
-    baseUrl: `http://user:${KEY}@127.0.0.1:${port}/v1`,
+    baseUrl: `http://user:url-password-SECRET@127.0.0.1:${port}/v1`,
     model: "m",
     maxRetries: 1,
     retryBaseMs: 1,
   });
   const error = await modelError(client.chat(request()), "server");
+  assert(!error.message.includes("url-password-SECRET"), error.message);
   assertMatch(
     error.message,
     new RegExp(
