@@ -89,3 +89,42 @@ export interface ActorDefinition<S, M extends Message> {
   /** Retry policy for a throwing handler before dead-lettering. */
   retry?: { maxAttempts: number; baseDelayMs: number };
 }
+
+/** A message that could not be handled: recorded in KV and listed by `deadLetters()`. */
+export interface DeadLetter {
+  actor: ActorRef;
+  messageId: string;
+  message: unknown;
+  error: string;
+  attempts: number;
+  /** ISO time it was dead-lettered. */
+  at: string;
+}
+
+/** Options of an `ActorSystem`. */
+export interface SystemOptions {
+  /** Key prefix of everything the runtime stores (default `["rt"]`). */
+  prefix?: Deno.KvKey;
+  /** Where `ctx.emit` writes an event of `owner`'s log. */
+  logKey: (owner: ActorRef, seq: string) => Deno.KvKey;
+  /** Cap on concurrently running heavy handlers (default 4). */
+  maxHeavy?: number;
+  /** Cap on concurrently running handlers of any kind (default 256). */
+  maxConcurrent?: number;
+  /** Lease expiry of a worker that stops heartbeating (default 3000 ms). */
+  leaseMs?: number;
+  /** Interval of the scan for mail other processes wrote (default 200 ms). */
+  pollMs?: number;
+  /** This worker's id (default random). */
+  workerId?: string;
+  /** Called after a dead letter is committed. */
+  onDeadLetter?: (dl: DeadLetter) => void;
+  /** Diagnostic lines (dead letters, lost leases, recovery). */
+  logger?: (line: string) => void;
+  /** Also wake on `kv.watch` (useful on KV Connect, where watch crosses processes; default false). */
+  watch?: boolean;
+  /** Use KV queues as durable wake-ups for timers and retries (default true). */
+  queue?: boolean;
+  /** Idle actors keep their lease this long before releasing it (default 5000 ms). */
+  idleReleaseMs?: number;
+}

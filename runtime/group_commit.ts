@@ -1,0 +1,161 @@
+/**
+ * Group commit: specs submitted while a commit is in flight are packed into
+ * the next atomic operation (within KV limits). Each spec stays all or
+ * nothing: when a packed commit fails, its specs are retried one by one, so a
+ * failed check only fails the spec that carried it. A spec never shares a
+ * commit with one that writes a key it checks (or checks a key it writes):
+ * KV evaluates all checks before any write, so such a pair would both pass.
+ */
+import {
+  addSpec,
+  KV_LIMITS,
+  limitError,
+  type SpecSize,
+  specSize,
+} from "./atomic.ts";
+import type { CommitOutcome, CommitSpec } from "./records.ts";
+
+interface Waiting {
+  spec: CommitSpec;
+  size: SpecSize;
+  checked: string[];
+  written: string[];
+  resolve: (outcome: CommitOutcome) => void;
+}
+
+/** Leave headroom: the byte size is an estimate. */
+const BATCH_BYTES = Math.floor(KV_LIMITS.bytes * 0.7);
+
+/** Packs concurrently submitted specs into shared atomic commits. */
+export class GroupCommitter {
+  #waiting: Waiting[] = [];
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+  /** Number of atomic operations sent (for tests and benchmarks). */
+  commits = 0;
+
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly maxInFlight = 2,
+  ) {}
+
+  /** Commits `spec` (possibly together with others); never throws. */
+  submit(spec: CommitSpec): Promise<CommitOutcome> {
+    const size = specSize(spec);
+    const tooBig = limitError(size);
+    if (tooBig) {
+      return Promise.resolve({ ok: false, error: new RangeError(tooBig) });
+    }
+    const checked = spec.checks.map((c) => keyId(c.key));
+    const written: string[] = [];
+    for (const m of spec.mutations) {
+      (m.kind === "check" ? checked : written).push(keyId(m.key));
+    }
+    return new Promise((resolve) => {
+      this.#waiting.push({ spec, size, checked, written, resolve });
+      this.#pump();
+    });
+  }
+
+  /** Resolves once nothing is waiting or in flight. */
+  async drain(): Promise<void> {
+    while (this.#inFlight > 0 || this.#waiting.length > 0) {
+      await new Promise<void>((r) => this.#idle.push(r));
+    }
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.maxInFlight && this.#waiting.length > 0) {
+      const batch = this.#take();
+      this.#inFlight++;
+      this.#run(batch).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+        if (this.#inFlight === 0 && this.#waiting.length === 0) {
+          for (const r of this.#idle.splice(0)) r();
+        }
+      });
+    }
+  }
+
+  #take(): Waiting[] {
+    const batch: Waiting[] = [];
+    let checks = 0, mutations = 0, bytes = 0;
+    const checked = new Set<string>();
+    const written = new Set<string>();
+    while (this.#waiting.length > 0) {
+      const next = this.#waiting[0]!;
+      if (
+        batch.length > 0 &&
+        (checks + next.size.checks > KV_LIMITS.checks ||
+          mutations + next.size.mutations > KV_LIMITS.mutations ||
+          bytes + next.size.bytes > BATCH_BYTES ||
+          next.written.some((k) => checked.has(k)) ||
+          next.checked.some((k) => written.has(k)))
+      ) break;
+      this.#waiting.shift();
+      batch.push(next);
+      checks += next.size.checks;
+      mutations += next.size.mutations;
+      bytes += next.size.bytes;
+      for (const k of next.checked) checked.add(k);
+      for (const k of next.written) written.add(k);
+    }
+    return batch;
+  }
+
+  async #run(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      only.resolve(await this.#commitOne(only.spec));
+      return;
+    }
+    try {
+      const op = this.kv.atomic();
+      for (const w of batch) addSpec(op, w.spec);
+      this.commits++;
+      const result = await op.commit();
+      if (result.ok) {
+        for (const w of batch) {
+          w.resolve({ ok: true, versionstamp: result.versionstamp });
+        }
+        return;
+      }
+    } catch {
+      // A limit the estimate missed: fall through to one commit per spec.
+    }
+    const outcomes = await Promise.all(
+      batch.map((w) => this.#commitOne(w.spec)),
+    );
+    batch.forEach((w, i) => w.resolve(outcomes[i]!));
+  }
+
+  async #commitOne(spec: CommitSpec): Promise<CommitOutcome> {
+    try {
+      const op = this.kv.atomic();
+      addSpec(op, spec);
+      this.commits++;
+      const result = await op.commit();
+      return result.ok
+        ? { ok: true, versionstamp: result.versionstamp }
+        : { ok: false };
+    } catch (error) {
+      return {
+        ok: false,
+        error: error instanceof Error ? error : new Error(String(error)),
+      };
+    }
+  }
+}
+
+/** A string identity for a KV key. */
+function keyId(key: Deno.KvKey): string {
+  let id = "";
+  for (const part of key) {
+    id += (part instanceof Uint8Array
+      ? `u:${Array.from(part).join(",")}`
+      : `${typeof part}:${String(part)}`) +
+      "\u0001";
+  }
+  return id;
+}

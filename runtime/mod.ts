@@ -1,0 +1,20 @@
+/**
+ * A durable actor runtime on Deno KV: typed actors, one atomic commit per
+ * message, in-process wake-ups with group commit, leases for many workers,
+ * durable timers, retries and dead letters. See README.md.
+ */
+export { defineActor } from "./define.ts";
+export { CommitConflictError } from "./errors.ts";
+export { nextSeq } from "./seq.ts";
+export { ActorSystem } from "./system.ts";
+export type {
+  ActorContext,
+  ActorDefinition,
+  ActorRef,
+  DeadLetter,
+  Handlers,
+  LogEvent,
+  Message,
+  Mutation,
+  SystemOptions,
+} from "./types.ts";

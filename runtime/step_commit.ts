@@ -1,0 +1,166 @@
+/** Builds the one atomic commit that ends each kind of step. */
+import type { StepEffects } from "./context.ts";
+import type { RuntimeKeys } from "./keys.ts";
+import type {
+  ActorRecord,
+  CommitSpec,
+  LeaseRecord,
+  MailEntry,
+  TimerRecord,
+} from "./records.ts";
+import type { Slot } from "./slot.ts";
+import type { ActorRef, DeadLetter, Mutation } from "./types.ts";
+
+/** What the committer needs besides the slot. */
+export interface SpecEnv {
+  keys: RuntimeKeys;
+  logKey: (owner: ActorRef, seq: string) => Deno.KvKey;
+  /** Value of queue wake-ups, or null when queues are off. */
+  wake: unknown | null;
+  watch: boolean;
+}
+
+/** Mutations delivering `entry` into `to`'s mailbox. */
+export function deliveryMutations(
+  keys: RuntimeKeys,
+  to: ActorRef,
+  entry: MailEntry,
+): Mutation[] {
+  return [
+    { kind: "set", key: keys.mail(to, entry.id), value: entry },
+    { kind: "sum", key: keys.pending(to), value: 1n },
+  ];
+}
+
+/** The lease value marking an actor cancelled. */
+export function cancelledLease(): LeaseRecord {
+  return { worker: null, cancelled: true, at: Date.now() };
+}
+
+/** Commit of a handler that returned: consume, new state, outgoing mail, events, timers, writes. */
+export function successSpec(
+  env: SpecEnv,
+  slot: Slot,
+  entry: MailEntry,
+  owner: ActorRef,
+  effects: StepEffects,
+): { spec: CommitSpec; record: ActorRecord } {
+  const { keys } = env;
+  const record: ActorRecord = { state: effects.state, owner };
+  if (effects.stop || slot.record?.stopped) record.stopped = true;
+  const mutations: Mutation[] = [
+    { kind: "delete", key: keys.mail(slot.ref, entry.id) },
+    { kind: "set", key: keys.actor(slot.ref), value: record },
+  ];
+  for (const s of effects.sends) {
+    mutations.push(...deliveryMutations(keys, s.to, s.entry));
+  }
+  const ts = new Date().toISOString();
+  for (const e of effects.events) {
+    mutations.push({
+      kind: "set",
+      key: env.logKey(owner, e.seq),
+      value: { seq: e.seq, ts, ...e.event },
+    });
+  }
+  const enqueues: CommitSpec["enqueues"] = [];
+  for (const t of effects.timers) {
+    const timer: TimerRecord = { to: slot.ref, entry: t.entry };
+    mutations.push({
+      kind: "set",
+      key: keys.timer(t.due, t.entry.id),
+      value: timer,
+    });
+    if (env.wake !== null) {
+      enqueues.push({ value: env.wake, delay: t.due - Date.now() });
+    }
+  }
+  mutations.push(...effects.writes);
+  for (const ref of effects.cancels) {
+    mutations.push({
+      kind: "set",
+      key: keys.lease(ref),
+      value: cancelledLease(),
+    });
+  }
+  if (env.watch && effects.sends.length > 0) {
+    mutations.push({ kind: "sum", key: keys.wake(), value: 1n });
+  }
+  return {
+    spec: {
+      checks: [{ key: keys.lease(slot.ref), versionstamp: slot.leaseVs }],
+      mutations,
+      enqueues,
+    },
+    record,
+  };
+}
+
+/** Commit of the spawn entry that creates the actor's record. */
+export function createSpec(
+  env: SpecEnv,
+  slot: Slot,
+  entry: MailEntry,
+  record: ActorRecord,
+): CommitSpec {
+  return {
+    checks: [{ key: env.keys.lease(slot.ref), versionstamp: slot.leaseVs }],
+    mutations: [
+      { kind: "delete", key: env.keys.mail(slot.ref, entry.id) },
+      { kind: "set", key: env.keys.actor(slot.ref), value: record },
+    ],
+    enqueues: [],
+  };
+}
+
+/** Commit dropping entries (spawn of an existing actor, mail of a stopped one). */
+export function dropSpec(
+  env: SpecEnv,
+  slot: Slot,
+  entries: MailEntry[],
+): CommitSpec {
+  return {
+    checks: [{ key: env.keys.lease(slot.ref), versionstamp: slot.leaseVs }],
+    mutations: entries.map((e) => ({
+      kind: "delete",
+      key: env.keys.mail(slot.ref, e.id),
+    })),
+    enqueues: [],
+  };
+}
+
+/** Commit putting a failed entry back with a later due time and one more attempt. */
+export function retrySpec(
+  env: SpecEnv,
+  slot: Slot,
+  next: MailEntry,
+): CommitSpec {
+  return {
+    checks: [{ key: env.keys.lease(slot.ref), versionstamp: slot.leaseVs }],
+    mutations: [{
+      kind: "set",
+      key: env.keys.mail(slot.ref, next.id),
+      value: next,
+    }],
+    enqueues: env.wake !== null && next.due !== undefined
+      ? [{ value: env.wake, delay: next.due - Date.now() }]
+      : [],
+  };
+}
+
+/** Commit moving an entry to the dead letters. */
+export function deadLetterSpec(
+  env: SpecEnv,
+  slot: Slot,
+  entry: MailEntry,
+  dl: DeadLetter,
+): CommitSpec {
+  return {
+    checks: [{ key: env.keys.lease(slot.ref), versionstamp: slot.leaseVs }],
+    mutations: [
+      { kind: "delete", key: env.keys.mail(slot.ref, entry.id) },
+      { kind: "set", key: env.keys.deadLetter(entry.id), value: dl },
+    ],
+    enqueues: [],
+  };
+}

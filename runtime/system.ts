@@ -1,0 +1,238 @@
+/** The ActorSystem: the public face of one worker of the runtime. */
+import { Claims } from "./claims.ts";
+import { Core, resolveOptions } from "./core.ts";
+import { CommitConflictError } from "./errors.ts";
+import { Executor } from "./executor.ts";
+import type { ActorRecord, MailEntry } from "./records.ts";
+import { Scanner } from "./scanner.ts";
+import { nextSeq } from "./seq.ts";
+import type { AnyDefinition } from "./slot.ts";
+import { cancelledLease, deliveryMutations } from "./step_commit.ts";
+import type {
+  ActorDefinition,
+  ActorRef,
+  DeadLetter,
+  Message,
+  Mutation,
+  SystemOptions,
+} from "./types.ts";
+
+/** A durable actor system on Deno KV; several may share one KV (one per process). */
+export class ActorSystem {
+  readonly #core: Core;
+  readonly #executor: Executor;
+  readonly #claims: Claims;
+  readonly #scanner: Scanner;
+  #intervals: ReturnType<typeof setInterval>[] = [];
+  #watch: ReadableStreamDefaultReader<unknown> | null = null;
+  #started = false;
+
+  constructor(kv: Deno.Kv, options: SystemOptions) {
+    const core = new Core(kv, resolveOptions(options));
+    this.#core = core;
+    this.#executor = new Executor(core);
+    this.#claims = new Claims(core);
+    this.#scanner = new Scanner(core, this.#claims);
+    core.hooks = {
+      drive: (slot) => this.#executor.drive(slot),
+      claim: (ref, entry, fromScan) => this.#claims.claim(ref, entry, fromScan),
+      timerAdded: (due) => this.#scanner.timerAdded(due),
+    };
+  }
+
+  /** True between `start()` and `stop()`. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** This worker's id. */
+  get workerId(): string {
+    return this.#core.opts.workerId;
+  }
+
+  /** Atomic commits sent so far (group commit packs many steps into one). */
+  get commits(): number {
+    return this.#core.committer.commits;
+  }
+
+  /** Registers an actor type; call before `start()`. */
+  register<S, M extends Message>(def: ActorDefinition<S, M>): void {
+    if (this.#started) {
+      throw new Error(`Cannot register "${def.type}" after start`);
+    }
+    if (this.#core.defs.has(def.type)) {
+      throw new Error(`Actor type "${def.type}" is already registered`);
+    }
+    this.#core.defs.set(def.type, def as unknown as AnyDefinition);
+  }
+
+  /** Recovers actors with mail or expired leases, then dispatches; resolves when running. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    const core = this.#core;
+    core.stopping = false;
+    core.running = true;
+    this.#started = true;
+    await this.#scanner.heartbeat();
+    const { leaseMs, pollMs } = core.opts;
+    this.#intervals.push(setInterval(() => {
+      this.#scanner.heartbeat().catch((error) =>
+        core.log(`Heartbeat failed: ${String(error)}`)
+      );
+    }, Math.max(50, Math.min(1000, Math.floor(leaseMs / 3)))));
+    this.#intervals.push(setInterval(() => void this.#scanner.tick(), pollMs));
+    if (core.opts.queue) this.#listenQueue();
+    if (core.opts.watch) this.#watchWake();
+    await this.#scanner.recover();
+  }
+
+  /** Aborts in-flight handlers, lets them settle, releases leases; leaves the KV open. */
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    const core = this.#core;
+    core.stopping = true;
+    for (const id of this.#intervals) clearInterval(id);
+    this.#intervals = [];
+    this.#scanner.stop();
+    await this.#watch?.cancel().catch(() => {});
+    this.#watch = null;
+    for (const slot of core.owned.values()) {
+      if (slot.dueTimer !== null) clearTimeout(slot.dueTimer);
+      slot.dueTimer = null;
+      if (slot.controller && !slot.controller.signal.aborted) {
+        slot.abortReason = "stop";
+        slot.controller.abort(
+          new DOMException("Actor system stopping", "AbortError"),
+        );
+      }
+    }
+    await this.#scanner.tick();
+    await Promise.all([...core.owned.values()].map((s) => s.driving));
+    await this.#claims.settle();
+    await core.committer.drain();
+    const slots = [...core.owned.values()];
+    core.owned.clear();
+    for (let i = 0; i < slots.length; i += 100) {
+      await Promise.all(
+        slots.slice(i, i + 100).map((slot) =>
+          core.committer.submit({
+            checks: [{
+              key: core.keys.lease(slot.ref),
+              versionstamp: slot.leaseVs,
+            }],
+            mutations: [{ kind: "delete", key: core.keys.lease(slot.ref) }],
+            enqueues: [],
+          })
+        ),
+      );
+    }
+    await core.kv.delete(core.keys.worker(core.opts.workerId));
+    core.running = false;
+    this.#started = false;
+  }
+
+  /** Sends `msg` to `to` in one commit with `extra` mutations; returns the message id. */
+  async send(
+    to: ActorRef,
+    msg: Message,
+    extra: Mutation[] = [],
+  ): Promise<string> {
+    const core = this.#core;
+    const entry: MailEntry = { id: nextSeq(), kind: "msg", msg, attempt: 1 };
+    const ref = { type: to.type, id: to.id };
+    const mutations = [...deliveryMutations(core.keys, ref, entry), ...extra];
+    if (core.opts.watch) {
+      mutations.push({ kind: "sum", key: core.keys.wake(), value: 1n });
+    }
+    const result = await core.committer.submit({
+      checks: [],
+      mutations,
+      enqueues: [],
+    });
+    if (!result.ok) {
+      if (result.error) throw result.error;
+      throw new CommitConflictError(
+        `Send to ${ref.type}/${ref.id} rejected: a checked key changed concurrently`,
+      );
+    }
+    core.deliver(ref, entry, result.versionstamp);
+    return entry.id;
+  }
+
+  /** Cancels `ref`: aborts its in-flight handler wherever it runs, drops its mail, ends it. */
+  async cancel(ref: ActorRef): Promise<void> {
+    const core = this.#core;
+    const target = { type: ref.type, id: ref.id };
+    const mutations: Mutation[] = [{
+      kind: "set",
+      key: core.keys.lease(target),
+      value: cancelledLease(),
+    }];
+    if (core.opts.watch) {
+      mutations.push({ kind: "sum", key: core.keys.wake(), value: 1n });
+    }
+    const result = await core.committer.submit({
+      checks: [],
+      mutations,
+      enqueues: [],
+    });
+    if (!result.ok) {
+      throw result.error ??
+        new Error(`Cancel of ${target.type}/${target.id} failed`);
+    }
+    core.cancelled(target);
+  }
+
+  /** The committed state of `ref`, or null if it has none yet. */
+  async getState<S>(ref: ActorRef): Promise<S | null> {
+    const entry = await this.#core.kv.get<ActorRecord>(
+      this.#core.keys.actor(ref),
+    );
+    return entry.value ? entry.value.state as S : null;
+  }
+
+  /** All dead letters, oldest first. */
+  async deadLetters(): Promise<DeadLetter[]> {
+    const out: DeadLetter[] = [];
+    for await (
+      const item of this.#core.kv.list<DeadLetter>({
+        prefix: this.#core.keys.deadLetters(),
+      })
+    ) {
+      out.push(item.value);
+    }
+    return out;
+  }
+
+  #listenQueue(): void {
+    const core = this.#core;
+    const tag = JSON.stringify(core.opts.prefix);
+    try {
+      core.kv.listenQueue((value: unknown) => {
+        if (!core.running || core.stopping) return;
+        if (
+          typeof value !== "object" || value === null ||
+          (value as { rtWake?: unknown }).rtWake !== tag
+        ) return;
+        void this.#scanner.tick();
+      }).catch((error) => core.log(`Queue listener ended: ${String(error)}`));
+    } catch (error) {
+      core.log(`KV queue unavailable, relying on polling: ${String(error)}`);
+    }
+  }
+
+  #watchWake(): void {
+    const core = this.#core;
+    const reader = core.kv.watch([core.keys.wake()]).getReader();
+    this.#watch = reader;
+    (async () => {
+      while (true) {
+        const { done } = await reader.read();
+        if (done || core.stopping) return;
+        void this.#scanner.tick();
+      }
+    })().catch((error) => {
+      if (!core.stopping) core.log(`Watch ended: ${String(error)}`);
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { z } from "zod";
+import { defineActor } from "./define.ts";
+import { eventually, testLogKey, withSystem } from "./testing.ts";
+import type { ActorRef } from "./types.ts";
+
+const pingMessages = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("ping"),
+    n: z.number(),
+    replyTo: z.object({ type: z.string(), id: z.string() }),
+  }),
+  z.object({ type: z.literal("pong"), n: z.number() }),
+]);
+type PingMsg = z.infer<typeof pingMessages>;
+
+const player = defineActor<{ seen: number[] }, PingMsg>({
+  type: "player",
+  messages: pingMessages,
+  initialState: () => ({ seen: [] }),
+  handlers: {
+    async ping(ctx, msg) {
+      ctx.setState({ seen: [...ctx.state.seen, msg.n] });
+      ctx.emit({ kind: "PING", n: msg.n });
+      if (msg.n > 0) {
+        ctx.send(msg.replyTo, {
+          type: "ping",
+          n: msg.n - 1,
+          replyTo: ctx.self,
+        });
+      }
+    },
+    async pong(ctx, msg) {
+      ctx.setState({ seen: [...ctx.state.seen, -msg.n] });
+    },
+  },
+});
+
+Deno.test("ActorSystem ping-pong commits every step and its events", async () => {
+  await withSystem([player], async (system, kv) => {
+    const a: ActorRef = { type: "player", id: "a" };
+    const b: ActorRef = { type: "player", id: "b" };
+    await system.send(a, { type: "ping", n: 10, replyTo: b });
+    const state = await eventually(async () => {
+      const s = await system.getState<{ seen: number[] }>(a);
+      return s && s.seen.length === 6 ? s : undefined;
+    });
+    assertEquals(state.seen, [10, 8, 6, 4, 2, 0]);
+    assertEquals((await system.getState<{ seen: number[] }>(b))?.seen, [
+      9,
+      7,
+      5,
+      3,
+      1,
+    ]);
+    const events: { seq: string; ts: string; kind: string; n: number }[] = [];
+    for await (
+      const e of kv.list<{ seq: string; ts: string; kind: string; n: number }>({
+        prefix: ["log", "player", "a"],
+      })
+    ) {
+      events.push(e.value);
+    }
+    assertEquals(events.map((e) => e.n), [10, 8, 6, 4, 2, 0]);
+    assert(
+      events.every((e, i) =>
+        e.kind === "PING" && typeof e.ts === "string" &&
+        (i === 0 || e.seq > events[i - 1]!.seq)
+      ),
+    );
+    assertEquals(testLogKey(a, "x"), ["log", "player", "a", "x"]);
+  });
+});
