@@ -22,7 +22,7 @@ const player = defineActor<{ seen: number[] }, PingMsg>({
   messages: pingMessages,
   initialState: () => ({ seen: [] }),
   handlers: {
-    async ping(ctx, msg) {
+    ping(ctx, msg) {
       ctx.setState({ seen: [...ctx.state.seen, msg.n] });
       ctx.emit({ kind: "PING", n: msg.n });
       if (msg.n > 0) {
@@ -33,7 +33,7 @@ const player = defineActor<{ seen: number[] }, PingMsg>({
         });
       }
     },
-    async pong(ctx, msg) {
+    pong(ctx, msg) {
       ctx.setState({ seen: [...ctx.state.seen, -msg.n] });
     },
   },

@@ -72,7 +72,7 @@ export type Handlers<S, M extends Message> = {
   [K in M["type"]]: (
     ctx: ActorContext<S, M>,
     msg: Extract<M, { type: K }>,
-  ) => Promise<void>;
+  ) => Promise<void> | void;
 };
 
 /** Definition of an actor type. */
