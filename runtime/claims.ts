@@ -13,6 +13,7 @@ import type {
   WorkerRecord,
 } from "./records.ts";
 import { insertEntry, newSlot, type Slot } from "./slot.ts";
+import { retryTransient } from "./transient.ts";
 import type { ActorRef } from "./types.ts";
 
 /** Claims, drains and releases leases for one worker. */
@@ -78,13 +79,15 @@ export class Claims {
     const { kv, keys, opts } = this.core;
     await this.#releasing.get(id);
     const known = buffer.length;
-    const [lease, actor, pending] = await kv.getMany<
-      [LeaseRecord, ActorRecord, Deno.KvU64]
-    >([
-      keys.lease(ref),
-      keys.actor(ref),
-      keys.pending(ref),
-    ]);
+    const [lease, actor, pending] = await retryTransient(() =>
+      kv.getMany<
+        [LeaseRecord, ActorRecord, Deno.KvU64]
+      >([
+        keys.lease(ref),
+        keys.actor(ref),
+        keys.pending(ref),
+      ])
+    );
     if (lease.value?.cancelled) {
       return await this.#drain(ref, lease.versionstamp!);
     }
@@ -94,7 +97,9 @@ export class Claims {
     ];
     const holder = lease.value?.worker;
     if (holder && holder !== opts.workerId) {
-      const worker = await kv.get<WorkerRecord>(keys.worker(holder));
+      const worker = await retryTransient(() =>
+        kv.get<WorkerRecord>(keys.worker(holder))
+      );
       if (worker.value && worker.value.expiresAt > Date.now()) {
         this.#heldUntil.set(id, worker.value.expiresAt);
         return;

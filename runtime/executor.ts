@@ -10,6 +10,7 @@ import {
   retrySpec,
   successSpec,
 } from "./step_commit.ts";
+import { listValues, retryTransient } from "./transient.ts";
 import type { DeadLetter, Message } from "./types.ts";
 
 const DEFAULT_RETRY = { maxAttempts: 3, baseDelayMs: 200 };
@@ -55,14 +56,11 @@ export class Executor {
   async #reload(slot: Slot): Promise<void> {
     slot.needsReload = false;
     const { kv, keys } = this.core;
-    const pending = await kv.get(keys.pending(slot.ref));
-    for await (
-      const item of kv.list<MailEntry>({ prefix: keys.mailbox(slot.ref) }, {
-        limit: 1000,
-      })
-    ) {
-      insertEntry(slot.queue, item.value);
-    }
+    const pending = await retryTransient(() => kv.get(keys.pending(slot.ref)));
+    const entries = await retryTransient(() =>
+      listValues<MailEntry>(kv, keys.mailbox(slot.ref), 1000)
+    );
+    for (const entry of entries) insertEntry(slot.queue, entry);
     slot.knownPendingVs = pending.versionstamp;
   }
 
@@ -206,7 +204,9 @@ export class Executor {
 
   /** After a failed commit: true if the lease is still ours, else drops the slot. */
   async #stillLeased(slot: Slot): Promise<boolean> {
-    const lease = await this.core.kv.get(this.core.keys.lease(slot.ref));
+    const lease = await retryTransient(() =>
+      this.core.kv.get(this.core.keys.lease(slot.ref))
+    );
     if (lease.versionstamp === slot.leaseVs) return true;
     this.core.log(
       `Lost the lease of ${slot.ref.type}/${slot.ref.id}; its step is discarded`,

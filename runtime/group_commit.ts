@@ -14,6 +14,7 @@ import {
   specSize,
 } from "./atomic.ts";
 import type { CommitOutcome, CommitSpec } from "./records.ts";
+import { retryTransient } from "./transient.ts";
 
 interface Waiting {
   spec: CommitSpec;
@@ -111,10 +112,12 @@ export class GroupCommitter {
       return;
     }
     try {
-      const op = this.kv.atomic();
-      for (const w of batch) addSpec(op, w.spec);
-      this.commits++;
-      const result = await op.commit();
+      const result = await retryTransient(() => {
+        const op = this.kv.atomic();
+        for (const w of batch) addSpec(op, w.spec);
+        this.commits++;
+        return op.commit();
+      });
       if (result.ok) {
         for (const w of batch) {
           w.resolve({ ok: true, versionstamp: result.versionstamp });
@@ -132,10 +135,12 @@ export class GroupCommitter {
 
   async #commitOne(spec: CommitSpec): Promise<CommitOutcome> {
     try {
-      const op = this.kv.atomic();
-      addSpec(op, spec);
-      this.commits++;
-      const result = await op.commit();
+      const result = await retryTransient(() => {
+        const op = this.kv.atomic();
+        addSpec(op, spec);
+        this.commits++;
+        return op.commit();
+      });
       return result.ok
         ? { ok: true, versionstamp: result.versionstamp }
         : { ok: false };

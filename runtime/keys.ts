@@ -35,6 +35,11 @@ export class RuntimeKeys {
     return [...this.prefix, "lease", ref.type, ref.id];
   }
 
+  /** All worker heartbeats. */
+  workers(): Deno.KvKey {
+    return [...this.prefix, "worker"];
+  }
+
   /** Heartbeat record of one worker. */
   worker(workerId: string): Deno.KvKey {
     return [...this.prefix, "worker", workerId];

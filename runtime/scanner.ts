@@ -7,9 +7,11 @@
 import type { Claims } from "./claims.ts";
 import type { Core } from "./core.ts";
 import { refFromKey, refId } from "./keys.ts";
-import type { LeaseRecord, TimerRecord } from "./records.ts";
+import type { LeaseRecord, TimerRecord, WorkerRecord } from "./records.ts";
 import type { Slot } from "./slot.ts";
 import { deliveryMutations } from "./step_commit.ts";
+import { retryTransient } from "./transient.ts";
+import type { ActorRef } from "./types.ts";
 
 const SCAN_PAGE = 1000;
 const MAX_CLAIMS = 256;
@@ -23,17 +25,27 @@ export class Scanner {
   #ticking: Promise<void> | null = null;
   #again = false;
   #cursor: string | undefined;
+  /** Workers with a live heartbeat, this one included (as of the last heartbeat). */
+  liveWorkers = 1;
 
   constructor(private readonly core: Core, private readonly claims: Claims) {}
 
   /** Writes this worker's heartbeat and aborts handlers whose lease changed (cancel, takeover). */
   async heartbeat(): Promise<void> {
     const { kv, keys, opts } = this.core;
-    await kv.set(keys.worker(opts.workerId), {
-      expiresAt: Date.now() + opts.leaseMs,
-    }, {
-      expireIn: opts.leaseMs * 20,
-    });
+    await retryTransient(() =>
+      kv.set(keys.worker(opts.workerId), {
+        expiresAt: Date.now() + opts.leaseMs,
+      }, {
+        expireIn: opts.leaseMs * 20,
+      })
+    );
+    let live = 0;
+    const now = Date.now();
+    for await (const w of kv.list<WorkerRecord>({ prefix: keys.workers() })) {
+      if (w.value.expiresAt > now) live++;
+    }
+    this.liveWorkers = Math.max(1, live);
     const running = [...this.core.owned.values()].filter((s) =>
       s.controller !== null
     );
@@ -95,6 +107,7 @@ export class Scanner {
       ...(this.#cursor ? { cursor: this.#cursor } : {}),
     });
     let count = 0;
+    const unowned: ActorRef[] = [];
     for await (const item of iter) {
       count++;
       const ref = refFromKey(item.key);
@@ -106,11 +119,20 @@ export class Scanner {
           slot.verified = false;
           this.core.hooks.drive(slot);
         }
-      } else if (this.claims.active < MAX_CLAIMS) {
-        this.claims.claim(ref, null, true);
+      } else if (!this.claims.heldElsewhere(id)) {
+        unowned.push(ref);
       }
     }
     this.#cursor = count === SCAN_PAGE && iter.cursor ? iter.cursor : undefined;
+    // With other live workers, take a fair share per scan, in random order, so work spreads.
+    const share = this.liveWorkers > 1
+      ? Math.max(4, Math.ceil(unowned.length / this.liveWorkers))
+      : MAX_CLAIMS;
+    if (this.liveWorkers > 1) shuffle(unowned);
+    for (const ref of unowned.slice(0, share)) {
+      if (this.claims.active >= MAX_CLAIMS) break;
+      this.claims.claim(ref, null, true);
+    }
   }
 
   /** Moves due timers into mailboxes and schedules the next one. */
@@ -221,5 +243,12 @@ export class Scanner {
     if (this.#timerHandle !== null) clearTimeout(this.#timerHandle);
     this.#timerHandle = null;
     this.#timerDue = Infinity;
+  }
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
   }
 }
