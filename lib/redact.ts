@@ -1,0 +1,119 @@
+/** Removes secrets (known values and well-known token shapes) from text and data. */
+
+/** What a secret is replaced with. */
+export const REDACTED = "[REDACTED]";
+
+/** Known secrets shorter than this are not redacted (too likely to hit ordinary text). */
+const MIN_SECRET_LENGTH = 4;
+
+/** Token shapes redacted wherever they appear, whatever their value. */
+const PATTERNS: [RegExp, string][] = [
+  // `http.extraHeader=Authorization: Basic …` and `extraheader = AUTHORIZATION: …` in git output.
+  [/(extraheader\s*[=:]?\s*)[^\r\n]+/gi, `$1${REDACTED}`],
+  [
+    /\b(authorization\s*[:=]\s*)(?:(?:basic|bearer|token|digest)\s+)?[^\s"',;]+/gi,
+    `$1${REDACTED}`,
+  ],
+  [/\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`],
+  [/\bsk-[A-Za-z0-9_-]{16,}/g, REDACTED],
+  [/\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{16,}/g, REDACTED],
+  [/\bgithub_pat_[A-Za-z0-9_]{16,}/g, REDACTED],
+];
+
+/**
+ * Credentials in a URL's userinfo: `scheme://user:pass@host` and `scheme://token@host`.
+ * A bare `git@` user in ssh URLs names no secret and is kept.
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@?#"'<>]+)@/gi;
+
+function redactUrlCredentials(text: string): string {
+  return text.replace(
+    URL_CREDENTIALS,
+    (match, scheme: string, userinfo: string) => {
+      if (userinfo === REDACTED) return match;
+      if (
+        !userinfo.includes(":") &&
+        /^(?:ssh|git\+ssh|ssh\+git):\/\/$/i.test(scheme)
+      ) {
+        return match;
+      }
+      return `${scheme}${REDACTED}@`;
+    },
+  );
+}
+
+/** `url` with any credentials in it replaced by `[REDACTED]`. */
+export function redactUrl(url: string): string {
+  return redactUrlCredentials(url);
+}
+
+/** Redacts a fixed set of secret values plus generic token patterns. */
+export class Redactor {
+  readonly #secrets: string[];
+
+  constructor(secrets: (string | null | undefined)[]) {
+    const values = new Set<string>();
+    for (const secret of secrets) {
+      if (
+        typeof secret !== "string" || secret.trim().length < MIN_SECRET_LENGTH
+      ) continue;
+      values.add(secret);
+      values.add(secret.trim());
+      // The forms a token takes inside HTTP basic auth headers and URLs.
+      values.add(btoa(`x-access-token:${secret}`));
+      values.add(encodeURIComponent(secret));
+    }
+    // Longest first, so a secret containing another is replaced whole.
+    this.#secrets = [...values].filter((v) => v.length >= MIN_SECRET_LENGTH)
+      .sort((a, b) => b.length - a.length);
+  }
+
+  /** `text` with every known secret and token-shaped string replaced by `[REDACTED]`. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    for (const [pattern, replacement] of PATTERNS) {
+      out = out.replace(pattern, replacement);
+    }
+    return redactUrlCredentials(out);
+  }
+
+  /** A copy of `value` with every string in it (nested arrays and plain objects) redacted. */
+  redactDeep<T>(value: T): T {
+    return this.#deep(value, new WeakMap()) as T;
+  }
+
+  #deep(value: unknown, seen: WeakMap<object, unknown>): unknown {
+    if (typeof value === "string") return this.redact(value);
+    if (typeof value !== "object" || value === null) return value;
+    const done = seen.get(value);
+    if (done !== undefined) return done;
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      seen.set(value, out);
+      for (const item of value) out.push(this.#deep(item, seen));
+      return out;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      // Errors carry their text in non-enumerable fields; keep the class, redact the text.
+      if (value instanceof Error) return this.#error(value);
+      return value;
+    }
+    const out: Record<string, unknown> = {};
+    seen.set(value, out);
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = this.#deep(item, seen);
+    }
+    return out;
+  }
+
+  #error(error: Error): Error {
+    const copy = new Error(this.redact(error.message));
+    copy.name = error.name;
+    if (error.stack) copy.stack = this.redact(error.stack);
+    return copy;
+  }
+}

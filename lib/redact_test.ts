@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { Redactor, redactUrl } from "./redact.ts";
+
+Deno.test("Redactor.redact() replaces known secret values", () => {
+  const r = new Redactor(["hunter2-secret", null, undefined, "abc"]);
+  assert.equal(
+    r.redact("pw=hunter2-secret and hunter2-secret"),
+    "pw=[REDACTED] and [REDACTED]",
+  );
+  // Values shorter than 4 characters are ignored.
+  assert.equal(r.redact("abc"), "abc");
+});
+
+Deno.test("Redactor.redact() replaces a secret containing another secret whole", () => {
+  const r = new Redactor(["token", "token-long-version"]);
+  assert.equal(r.redact("x token-long-version y"), "x [REDACTED] y");
+});
+
+Deno.test("Redactor.redact() catches the basic-auth form of a known token", () => {
+  const r = new Redactor(["plain-token-value"]);
+  const header = btoa("x-access-token:plain-token-value");
+  assert.equal(r.redact(`sent ${header}`), "sent [REDACTED]");
+});
+
+Deno.test("Redactor.redact() replaces OpenAI and GitHub token shapes", () => {
+  const r = new Redactor([]);
+  const cases = [
+    "sk-abcdefghijklmnopqrstuvwx",
+    "sk-proj-abcdefghijklmnop_qrstuvwx-yz",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "gho_abcdefghijklmnopqrstuvwxyz0123456789",
+    "ghs_abcdefghijklmnopqrstuvwxyz0123456789",
+    "ghu_abcdefghijklmnopqrstuvwxyz0123456789",
+    "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+  ];
+  for (const token of cases) {
+    assert.equal(r.redact(`key "${token}" end`), `key "[REDACTED]" end`, token);
+  }
+  assert.equal(
+    r.redact("task-runner and sk-learn stay"),
+    "task-runner and sk-learn stay",
+  );
+});
+
+Deno.test("Redactor.redact() replaces bearer tokens and authorization headers", () => {
+  const r = new Redactor([]);
+  assert.equal(
+    r.redact("Authorization: Bearer abc.def-123456"),
+    "Authorization: [REDACTED]",
+  );
+  assert.equal(
+    r.redact("authorization=Basic eC1hY2Nlc3M6dG9r\nnext"),
+    "authorization=[REDACTED]\nnext",
+  );
+  assert.equal(
+    r.redact('{"h":"Bearer abcdefgh12345"}'),
+    '{"h":"Bearer [REDACTED]"}',
+  );
+  assert.equal(
+    r.redact(
+      "git -c http.extraHeader=AUTHORIZATION: basic Zm9vOmJhcg== fetch\nok",
+    ),
+    "git -c http.extraHeader=[REDACTED]\nok",
+  );
+});
+
+Deno.test("Redactor.redact() removes credentials from URLs", () => {
+  const r = new Redactor([]);
+  assert.equal(
+    r.redact("fatal: could not read https://user:pa55@github.com/o/r.git"),
+    "fatal: could not read https://[REDACTED]@github.com/o/r.git",
+  );
+  assert.equal(
+    r.redact("https://tok123@example.com/x"),
+    "https://[REDACTED]@example.com/x",
+  );
+  assert.equal(
+    r.redact("ssh://git@github.com/o/r.git"),
+    "ssh://git@github.com/o/r.git",
+  );
+  assert.equal(
+    r.redact("ssh://git:pw@github.com/o/r.git"),
+    "ssh://[REDACTED]@github.com/o/r.git",
+  );
+  assert.equal(
+    r.redact("https://github.com/o/r@v1"),
+    "https://github.com/o/r@v1",
+  );
+});
+
+Deno.test("redactUrl() strips userinfo", () => {
+  assert.equal(
+    redactUrl("https://x-access-token:ghs_zzz@github.com/a/b"),
+    "https://[REDACTED]@github.com/a/b",
+  );
+  assert.equal(redactUrl("/srv/repos/a.git"), "/srv/repos/a.git");
+});
+
+Deno.test("Redactor.redactDeep() redacts strings inside nested data and keeps the rest", () => {
+  const r = new Redactor(["s3cr3t-value"]);
+  const input = {
+    a: "x s3cr3t-value",
+    n: 3,
+    list: ["s3cr3t-value", { deep: "Bearer abcdefgh12345" }, null, true],
+    error: new TypeError("bad s3cr3t-value"),
+  };
+  const out = r.redactDeep(input);
+  assert.deepEqual(out.a, "x [REDACTED]");
+  assert.equal(out.n, 3);
+  assert.deepEqual(out.list, [
+    "[REDACTED]",
+    { deep: "Bearer [REDACTED]" },
+    null,
+    true,
+  ]);
+  assert.equal(out.error.message, "bad [REDACTED]");
+  assert.equal(out.error.name, "TypeError");
+  // The input is not modified.
+  assert.equal(input.a, "x s3cr3t-value");
+});
+
+Deno.test("Redactor.redactDeep() survives cycles", () => {
+  const r = new Redactor(["s3cr3t-value"]);
+  const node: { name: string; self?: unknown } = { name: "s3cr3t-value" };
+  node.self = node;
+  const out = r.redactDeep(node);
+  assert.equal(out.name, "[REDACTED]");
+  assert.equal(out.self, out);
+});
