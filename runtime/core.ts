@@ -26,6 +26,7 @@ export interface ResolvedOptions {
   watch: boolean;
   queue: boolean;
   idleReleaseMs: number;
+  groupCommit: boolean;
 }
 
 /** Fills in defaults. */
@@ -43,6 +44,7 @@ export function resolveOptions(o: SystemOptions): ResolvedOptions {
     watch: o.watch ?? false,
     queue: o.queue ?? true,
     idleReleaseMs: o.idleReleaseMs ?? 5000,
+    groupCommit: o.groupCommit ?? true,
   };
 }
 
@@ -71,7 +73,7 @@ export class Core {
 
   constructor(readonly kv: Deno.Kv, readonly opts: ResolvedOptions) {
     this.keys = new RuntimeKeys(opts.prefix);
-    this.committer = new GroupCommitter(kv, 1);
+    this.committer = new GroupCommitter(kv, 1, opts.groupCommit ? 1000 : 1);
     this.general = new Semaphore(opts.maxConcurrent);
     this.heavy = new Semaphore(opts.maxHeavy);
     this.env = {

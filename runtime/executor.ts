@@ -119,8 +119,8 @@ export class Executor {
       ok: false;
       error: unknown;
     };
-    await this.core.general.acquire();
     if (def.heavy) await this.core.heavy.acquire();
+    await this.core.general.acquire();
     try {
       const record = slot.record ??
         { state: def.initialState(undefined), owner: slot.ref };
@@ -142,8 +142,8 @@ export class Executor {
     } catch (error) {
       outcome = { ok: false, error };
     } finally {
-      if (def.heavy) this.core.heavy.release();
       this.core.general.release();
+      if (def.heavy) this.core.heavy.release();
       slot.controller = null;
     }
     if (controller.signal.aborted) {

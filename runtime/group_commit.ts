@@ -37,7 +37,8 @@ export class GroupCommitter {
 
   constructor(
     private readonly kv: Deno.Kv,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = 1,
+    private readonly maxSpecs = 1000,
   ) {}
 
   /** Commits `spec` (possibly together with others); never throws. */
@@ -88,11 +89,12 @@ export class GroupCommitter {
       const next = this.#waiting[0]!;
       if (
         batch.length > 0 &&
-        (checks + next.size.checks > KV_LIMITS.checks ||
-          mutations + next.size.mutations > KV_LIMITS.mutations ||
-          bytes + next.size.bytes > BATCH_BYTES ||
-          next.written.some((k) => checked.has(k)) ||
-          next.checked.some((k) => written.has(k)))
+        (batch.length >= this.maxSpecs ||
+          (checks + next.size.checks > KV_LIMITS.checks ||
+            mutations + next.size.mutations > KV_LIMITS.mutations ||
+            bytes + next.size.bytes > BATCH_BYTES ||
+            next.written.some((k) => checked.has(k)) ||
+            next.checked.some((k) => written.has(k))))
       ) break;
       this.#waiting.shift();
       batch.push(next);

@@ -26,6 +26,7 @@ export class ActorSystem {
   #intervals: ReturnType<typeof setInterval>[] = [];
   #watch: ReadableStreamDefaultReader<unknown> | null = null;
   #started = false;
+  #beating: Promise<void> | null = null;
 
   constructor(kv: Deno.Kv, options: SystemOptions) {
     const core = new Core(kv, resolveOptions(options));
@@ -76,9 +77,10 @@ export class ActorSystem {
     await this.#scanner.heartbeat();
     const { leaseMs, pollMs } = core.opts;
     this.#intervals.push(setInterval(() => {
-      this.#scanner.heartbeat().catch((error) =>
+      if (this.#beating) return;
+      this.#beating = this.#scanner.heartbeat().catch((error) =>
         core.log(`Heartbeat failed: ${String(error)}`)
-      );
+      ).finally(() => (this.#beating = null));
     }, Math.max(50, Math.min(1000, Math.floor(leaseMs / 3)))));
     this.#intervals.push(setInterval(() => void this.#scanner.tick(), pollMs));
     if (core.opts.queue) this.#listenQueue();
@@ -107,6 +109,7 @@ export class ActorSystem {
       }
     }
     await this.#scanner.tick();
+    await this.#beating;
     await Promise.all([...core.owned.values()].map((s) => s.driving));
     await this.#claims.settle();
     await core.committer.drain();

@@ -127,4 +127,6 @@ export interface SystemOptions {
   queue?: boolean;
   /** Idle actors keep their lease this long before releasing it (default 5000 ms). */
   idleReleaseMs?: number;
+  /** Pack the commits of concurrently ready actors into shared atomic operations (default true). */
+  groupCommit?: boolean;
 }
