@@ -23,6 +23,8 @@ export async function runRuntimeBenches(
   log("runtime bench (c): 200 × 5 SE→TR→PO loops on the runtime …");
   await benchLoop(RUNS, 1); // warm-up: JIT and KV file creation
   const loop = await benchLoop(RUNS, ITERATIONS);
+  log("runtime bench (c): the same without group commit …");
+  const single = await benchLoop(RUNS, ITERATIONS, false);
   log("runtime bench (c): the same on LangGraph JS …");
   const peer = await benchLangGraph(RUNS, ITERATIONS);
   const ratio = peer.ok ? loop.stepsPerSec / peer.stepsPerSec : NaN;
@@ -61,6 +63,9 @@ export async function runRuntimeBenches(
     } steps per commit on average) | ${loop.steps} | ${fmt(loop.ms, 0)} ms | ${
       fmt(loop.stepsPerSec, 0)
     } |`,
+    `| runtime with group commit off (one atomic commit per step) | ${single.steps} | ${
+      fmt(single.ms, 0)
+    } ms | ${fmt(single.stepsPerSec, 0)} |`,
     peer.ok
       ? `| LangGraph JS, SQLite checkpointer (${peer.versions}) | ${peer.steps} | ${
         fmt(peer.ms, 0)

@@ -26,6 +26,7 @@ type StepMsg = z.infer<typeof stepMessages>;
 export async function benchLoop(
   runs = 200,
   iterations = 5,
+  groupCommit = true,
 ): Promise<LoopFigures> {
   const { kv, close } = await benchKv();
   let finished = 0;
@@ -55,6 +56,7 @@ export async function benchLoop(
     });
   const system = new ActorSystem(kv, {
     logKey: (o, seq) => ["log", o.type, o.id, seq],
+    groupCommit,
   });
   system.register(stage("se", (i) => ({ type: "tr", iteration: i })));
   system.register(stage("tr", (i) => ({ type: "po", iteration: i })));
