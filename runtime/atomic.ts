@@ -9,6 +9,9 @@ export const KV_LIMITS = {
   valueBytes: 65_536,
 };
 
+/** Longest wake-up delay handed to a KV queue (7 days; KV allows 30). */
+const MAX_QUEUE_DELAY_MS = 7 * 24 * 3600 * 1000;
+
 /** Adds a spec's checks, mutations and enqueues to `op`. */
 export function addSpec(op: Deno.AtomicOperation, spec: CommitSpec): void {
   for (const c of spec.checks) op.check(c);
@@ -29,7 +32,10 @@ export function addSpec(op: Deno.AtomicOperation, spec: CommitSpec): void {
     }
   }
   for (const q of spec.enqueues) {
-    op.enqueue(q.value, { delay: Math.max(0, q.delay) });
+    // KV queues accept delays up to 30 days; a later timer is still found by the scans.
+    op.enqueue(q.value, {
+      delay: Math.min(MAX_QUEUE_DELAY_MS, Math.max(0, Math.floor(q.delay))),
+    });
   }
 }
 

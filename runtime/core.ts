@@ -27,6 +27,7 @@ export interface ResolvedOptions {
   queue: boolean;
   idleReleaseMs: number;
   groupCommit: boolean;
+  stopGraceMs: number;
 }
 
 /** Fills in defaults. */
@@ -45,6 +46,7 @@ export function resolveOptions(o: SystemOptions): ResolvedOptions {
     queue: o.queue ?? true,
     idleReleaseMs: o.idleReleaseMs ?? 5000,
     groupCommit: o.groupCommit ?? true,
+    stopGraceMs: o.stopGraceMs ?? 10_000,
   };
 }
 

@@ -17,6 +17,8 @@ const SCAN_PAGE = 1000;
 const MAX_CLAIMS = 256;
 /** An actor idle this long gets its pending counter verified away. */
 const VERIFY_AFTER_MS = 20;
+/** In-process timers re-check at least this often (setTimeout overflows past ~24 days). */
+const MAX_TIMER_WAIT_MS = 60_000;
 
 /** Periodic work of one worker. */
 export class Scanner {
@@ -181,7 +183,7 @@ export class Scanner {
       this.fireTimers().catch((error) =>
         this.core.log(`Timers failed: ${String(error)}`)
       );
-    }, Math.max(0, due - Date.now()));
+    }, Math.min(MAX_TIMER_WAIT_MS, Math.max(0, due - Date.now())));
   }
 
   /** Idle actors: drop the pending counter once the mailbox is confirmed empty; release long-idle leases. */

@@ -110,7 +110,7 @@ export class ActorSystem {
     }
     await this.#scanner.tick();
     await this.#beating;
-    await Promise.all([...core.owned.values()].map((s) => s.driving));
+    await this.#settleHandlers();
     await this.#claims.settle();
     await core.committer.drain();
     const slots = [...core.owned.values()];
@@ -132,6 +132,24 @@ export class ActorSystem {
     await core.kv.delete(core.keys.worker(core.opts.workerId));
     core.running = false;
     this.#started = false;
+  }
+
+  /** Waits for drive loops to finish; handlers that ignore their signal get `stopGraceMs`. */
+  async #settleHandlers(): Promise<void> {
+    const loops = [...this.#core.owned.values()].map((s) => s.driving).filter((
+      p,
+    ) => p !== null);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<"grace">((resolve) => {
+      timer = setTimeout(() => resolve("grace"), this.#core.opts.stopGraceMs);
+    });
+    const outcome = await Promise.race([Promise.all(loops), graceOver]);
+    clearTimeout(timer);
+    if (outcome === "grace") {
+      this.#core.log(
+        "Handlers still running after the stop grace period; releasing their leases anyway",
+      );
+    }
   }
 
   /** Sends `msg` to `to` in one commit with `extra` mutations; returns the message id. */

@@ -129,4 +129,6 @@ export interface SystemOptions {
   idleReleaseMs?: number;
   /** Pack the commits of concurrently ready actors into shared atomic operations (default true). */
   groupCommit?: boolean;
+  /** How long `stop()` waits for handlers that ignore their aborted signal (default 10000 ms). */
+  stopGraceMs?: number;
 }
