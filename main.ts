@@ -54,7 +54,14 @@ export async function startService(
       }),
   });
   const runs = new RunService({ store, system, repoAllowlist: config.repoAllowlist });
-  const app = createApp({ config, store, runs, isReady: () => system.started });
+  const shutdown = new AbortController();
+  const app = createApp({
+    config,
+    store,
+    runs,
+    isReady: () => system.started,
+    shutdownSignal: shutdown.signal,
+  });
   const server = Deno.serve({
     hostname: opts.hostname ?? config.hostname,
     port: config.port,
@@ -74,6 +81,7 @@ export async function startService(
     async close() {
       if (closed) return;
       closed = true;
+      shutdown.abort();
       await server.shutdown();
       await system.stop();
       kv.close();

@@ -1,0 +1,43 @@
+/** Liveness and readiness probes (never behind auth). */
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppDeps } from "./mod.ts";
+import { ErrorSchema } from "./schemas.ts";
+
+const Status = z.object({ status: z.string() });
+
+/** Registers /healthz and /readyz. */
+export function healthRoutes(app: OpenAPIHono, deps: AppDeps): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/healthz",
+      tags: ["health"],
+      summary: "Liveness check",
+      responses: { 200: { description: "Alive", content: { "application/json": { schema: Status } } } },
+    }),
+    (c) => c.json({ status: "ok" }, 200),
+  );
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/readyz",
+      tags: ["health"],
+      summary: "Readiness check: KV reachable and the runtime started",
+      responses: {
+        200: { description: "Ready", content: { "application/json": { schema: Status } } },
+        503: { description: "Not ready", content: { "application/json": { schema: ErrorSchema } } },
+      },
+    }),
+    async (c) => {
+      if (!deps.isReady()) {
+        return c.json({ error: { code: "not_ready", message: "The actor runtime has not started" } }, 503);
+      }
+      try {
+        await deps.store.counts();
+      } catch {
+        return c.json({ error: { code: "not_ready", message: "KV is not reachable" } }, 503);
+      }
+      return c.json({ status: "ready" }, 200);
+    },
+  );
+}
