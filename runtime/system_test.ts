@@ -74,3 +74,43 @@ Deno.test("ActorSystem ping-pong commits every step and its events", async () =>
     assertEquals(testLogKey(a, "x"), ["log", "player", "a", "x"]);
   });
 });
+
+const seqMessages = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("item"), seq: z.number() }),
+]);
+
+const sink = defineActor<{ seen: number[] }, z.infer<typeof seqMessages>>({
+  type: "sink",
+  messages: seqMessages,
+  initialState: () => ({ seen: [] }),
+  handlers: {
+    item(ctx, msg) {
+      ctx.setState({ seen: [...ctx.state.seen, msg.seq] });
+    },
+  },
+});
+
+Deno.test("ActorSystem keeps per-actor order for a burst of concurrent sends packed by group commit", async () => {
+  await withSystem([sink], async (system) => {
+    const refs = ["s1", "s2", "s3"].map((id) => ({ type: "sink", id }));
+    const sends: Promise<string>[] = [];
+    for (let seq = 0; seq < 100; seq++) {
+      for (const ref of refs) {
+        sends.push(system.send(ref, { type: "item", seq }));
+      }
+    }
+    await Promise.all(sends);
+    for (const ref of refs) {
+      const seen = await eventually(() =>
+        system.getState<{ seen: number[] }>(ref).then((s) =>
+          s?.seen.length === 100 ? s.seen : undefined
+        )
+      );
+      assertEquals(seen, Array.from({ length: 100 }, (_, i) => i));
+    }
+    assert(
+      system.commits < 300,
+      `group commit packed the sends (${system.commits} commits)`,
+    );
+  });
+});

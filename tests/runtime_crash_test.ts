@@ -150,3 +150,46 @@ Deno.test("cancel() from another process aborts the handler running in a worker 
     assertEquals(worker.lines.filter((l) => l === "hanging h1").length, 1);
   });
 });
+
+Deno.test("retries are durable: a worker killed during backoff resumes at the next attempt, then dead-letters", async () => {
+  await withKv(async (kv, path, workers) => {
+    const sender = new ActorSystem(kv, { logKey });
+    const first = await startWorker(path);
+    workers.push(first);
+    const id = await sender.send({ type: "failer", id: "f1" }, {
+      type: "fail",
+    });
+    await first.waitFor(/^attempt 1$/);
+    // The backoff is durable: the entry was rewritten for attempt 2 before the kill.
+    await eventually(() =>
+      kv.get<{ attempt: number }>(["rt", "mail", "failer", "f1", id]).then((
+        e,
+      ) => e.value?.attempt === 2 || undefined)
+    );
+    await first.kill("SIGKILL");
+    const second = await startWorker(path);
+    workers.push(second);
+    const [dl] = await eventually(
+      async () => {
+        const dls = await sender.deadLetters();
+        return dls.length > 0 ? dls : undefined;
+      },
+      20_000,
+      "the dead letter",
+    );
+    assertEquals(dl!.messageId, id);
+    assertEquals(dl!.attempts, 3);
+    assert(dl!.error.includes("Failure number 3"), dl!.error);
+    const attempts = [...first.lines, ...second.lines].filter((l) =>
+      l.startsWith("attempt ")
+    );
+    assert(attempts.indexOf("attempt 3") > attempts.indexOf("attempt 2"));
+    assertEquals(attempts.filter((l) => l === "attempt 3").length, 1);
+    assertEquals(second.lines.includes("attempt 3"), true);
+    assertEquals(
+      second.lines.includes("attempt 1"),
+      false,
+      "the restarted worker did not start over",
+    );
+  });
+});

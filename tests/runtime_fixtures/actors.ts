@@ -112,3 +112,24 @@ export function logKey(
 ): Deno.KvKey {
   return ["log", owner.type, owner.id, seq];
 }
+
+const failerMessages = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("fail") }),
+]);
+
+/** Always throws; retried 3 times with 300 ms base backoff, then dead-lettered. */
+export const failer = defineActor<
+  { attempts: number },
+  z.infer<typeof failerMessages>
+>({
+  type: "failer",
+  messages: failerMessages,
+  initialState: () => ({ attempts: 0 }),
+  retry: { maxAttempts: 3, baseDelayMs: 300 },
+  handlers: {
+    fail(ctx) {
+      console.log(`attempt ${ctx.attempt}`);
+      throw new Error(`Failure number ${ctx.attempt}`);
+    },
+  },
+});

@@ -1,6 +1,6 @@
 /** A worker process for the runtime's end-to-end tests: `worker.ts KV_PATH`. Prints `ready` once started. */
 import { ActorSystem } from "../../runtime/mod.ts";
-import { alarm, counter, hanger, logKey } from "./actors.ts";
+import { alarm, counter, failer, hanger, logKey } from "./actors.ts";
 
 const path = Deno.args[0];
 if (!path) throw new Error("Usage: worker.ts KV_PATH");
@@ -15,6 +15,7 @@ const system = new ActorSystem(kv, {
 system.register(counter);
 system.register(alarm);
 system.register(hanger);
+system.register(failer);
 await system.start();
 console.log(`ready ${system.workerId}`);
 Deno.addSignalListener("SIGTERM", async () => {
