@@ -1,7 +1,7 @@
 import type { Config } from "../lib/config.ts";
 import type { ModelClient } from "../lib/llm.ts";
 import type { Redactor } from "../lib/redact.ts";
-import type { SandboxMode } from "../lib/sandbox.ts";
+
 import type { RunStore } from "../lib/store/mod.ts";
 
 /** What the factory actors need from the outside world, injected at composition. */
@@ -9,7 +9,7 @@ export interface FactoryDeps {
   config: Config;
   store: RunStore;
   redactor: Redactor;
-  sandboxMode: SandboxMode;
+  sandboxMode: "bwrap" | "none";
   /** Model client for an agent; built per call so config changes need no restart. */
   modelFor(agent: "se" | "po"): ModelClient;
 }
