@@ -13,7 +13,11 @@ export const KV_LIMITS = {
 const MAX_QUEUE_DELAY_MS = 7 * 24 * 3600 * 1000;
 
 /** Adds a spec's checks, mutations and enqueues to `op`. */
-export function addSpec(op: Deno.AtomicOperation, spec: CommitSpec): void {
+export function addSpec(
+  op: Deno.AtomicOperation,
+  spec: CommitSpec,
+  withEnqueues = true,
+): void {
   for (const c of spec.checks) op.check(c);
   for (const m of spec.mutations) {
     switch (m.kind) {
@@ -31,6 +35,7 @@ export function addSpec(op: Deno.AtomicOperation, spec: CommitSpec): void {
         break;
     }
   }
+  if (!withEnqueues) return;
   for (const q of spec.enqueues) {
     // KV queues accept delays up to 30 days; a later timer is still found by the scans.
     op.enqueue(q.value, {

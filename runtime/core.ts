@@ -78,6 +78,10 @@ export class Core {
     this.committer = new GroupCommitter(kv, 1, opts.groupCommit ? 1000 : 1);
     this.general = new Semaphore(opts.maxConcurrent);
     this.heavy = new Semaphore(opts.maxHeavy);
+    this.committer.onQueuesUnavailable = (error) =>
+      this.log(
+        `KV queue enqueue failed (${String(error)}); timers rely on scans`,
+      );
     this.env = {
       keys: this.keys,
       logKey: opts.logKey,

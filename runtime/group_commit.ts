@@ -32,6 +32,9 @@ export class GroupCommitter {
   #waiting: Waiting[] = [];
   #inFlight = 0;
   #idle: (() => void)[] = [];
+  #queues = true;
+  /** Called once if a commit with enqueues failed and queues were turned off. */
+  onQueuesUnavailable: (error: unknown) => void = () => {};
   /** Number of atomic operations sent (for tests and benchmarks). */
   commits = 0;
 
@@ -116,7 +119,7 @@ export class GroupCommitter {
     try {
       const result = await retryTransient(() => {
         const op = this.kv.atomic();
-        for (const w of batch) addSpec(op, w.spec);
+        for (const w of batch) addSpec(op, w.spec, this.#queues);
         this.commits++;
         return op.commit();
       });
@@ -139,7 +142,7 @@ export class GroupCommitter {
     try {
       const result = await retryTransient(() => {
         const op = this.kv.atomic();
-        addSpec(op, spec);
+        addSpec(op, spec, this.#queues);
         this.commits++;
         return op.commit();
       });
@@ -147,6 +150,17 @@ export class GroupCommitter {
         ? { ok: true, versionstamp: result.versionstamp }
         : { ok: false };
     } catch (error) {
+      if (this.#queues && spec.enqueues.length > 0) {
+        // Enqueues are only wake-ups: if the commit works without them (KV Connect has no queues), drop them.
+        this.#queues = false;
+        const retry = await this.#commitOne(spec);
+        if (retry.ok || !retry.error) this.onQueuesUnavailable(error);
+        else this.#queues = true;
+        return retry.ok || !retry.error ? retry : {
+          ok: false,
+          error: error instanceof Error ? error : new Error(String(error)),
+        };
+      }
       return {
         ok: false,
         error: error instanceof Error ? error : new Error(String(error)),
