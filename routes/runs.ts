@@ -16,7 +16,7 @@ const submitErrors = {
 };
 const IdempotencyHeader = z.object({
   "idempotency-key": z.string().optional().openapi({
-    param: { name: "Idempotency-Key", in: "header" },
+    param: { name: "idempotency-key", in: "header" },
     description: "Repeating a submit with the same key returns the same run",
   }),
 });
