@@ -3,18 +3,16 @@ import { createContext } from "./context.ts";
 import type { Core } from "./core.ts";
 import type { ActorRecord, MailEntry } from "./records.ts";
 import { insertEntry, removeEntry, type Slot } from "./slot.ts";
+import { createSpec, successSpec } from "./step_commit.ts";
 import {
-  createSpec,
-  deadLetterSpec,
-  dropSpec,
-  retrySpec,
-  successSpec,
-} from "./step_commit.ts";
+  deadLetter,
+  describe,
+  dropEntries,
+  failStep,
+  stillLeased,
+} from "./settle.ts";
 import { listValues, retryTransient } from "./transient.ts";
-import type { DeadLetter, Message } from "./types.ts";
-
-const DEFAULT_RETRY = { maxAttempts: 3, baseDelayMs: 200 };
-const MAX_ERROR_CHARS = 4000;
+import type { Message } from "./types.ts";
 
 /** Runs the steps of owned actors. */
 export class Executor {
@@ -67,7 +65,7 @@ export class Executor {
   async #step(slot: Slot, entry: MailEntry): Promise<void> {
     const { def } = slot;
     if (entry.kind === "spawn") {
-      if (slot.record) return await this.#drop(slot, [entry]);
+      if (slot.record) return await dropEntries(this.core, slot, [entry]);
       let record: ActorRecord;
       try {
         record = {
@@ -75,7 +73,8 @@ export class Executor {
           owner: entry.owner ?? slot.ref,
         };
       } catch (error) {
-        return await this.#deadLetter(
+        return await deadLetter(
+          this.core,
           slot,
           entry,
           `Initial state failed: ${describe(error)}`,
@@ -90,14 +89,15 @@ export class Executor {
       return;
     }
     if (slot.record?.stopped) {
-      return await this.#drop(slot, slot.queue.slice(0, 500));
+      return await dropEntries(this.core, slot, slot.queue.slice(0, 500));
     }
     const parsed = def.messages.safeParse(entry.msg);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) =>
         `${i.path.join(".") || "(root)"}: ${i.message}`
       );
-      return await this.#deadLetter(
+      return await deadLetter(
+        this.core,
         slot,
         entry,
         `Message failed validation: ${issues.join("; ")}`,
@@ -106,7 +106,8 @@ export class Executor {
     const msg = parsed.data as Message;
     const handler = (def.handlers as Record<string, unknown>)[msg.type];
     if (typeof handler !== "function") {
-      return await this.#deadLetter(
+      return await deadLetter(
+        this.core,
         slot,
         entry,
         `No handler for message type "${msg.type}"`,
@@ -153,7 +154,9 @@ export class Executor {
       }
       return;
     }
-    if (!outcome.ok) return await this.#failed(slot, entry, outcome.error);
+    if (!outcome.ok) {
+      return await failStep(this.core, slot, entry, outcome.error);
+    }
     const owner = slot.record?.owner ?? slot.ref;
     const { spec, record } = successSpec(
       this.core.env,
@@ -185,15 +188,17 @@ export class Executor {
       return result.versionstamp;
     }
     if (result.error) {
-      await this.#deadLetter(
+      await deadLetter(
+        this.core,
         slot,
         entry,
         `Step commit failed: ${describe(result.error)}`,
       );
       return null;
     }
-    if (await this.#stillLeased(slot)) {
-      await this.#failed(
+    if (await stillLeased(this.core, slot)) {
+      await failStep(
+        this.core,
         slot,
         entry,
         new Error("Step commit conflict: a checked key changed concurrently"),
@@ -201,110 +206,4 @@ export class Executor {
     }
     return null;
   }
-
-  /** After a failed commit: true if the lease is still ours, else drops the slot. */
-  async #stillLeased(slot: Slot): Promise<boolean> {
-    const lease = await retryTransient(() =>
-      this.core.kv.get(this.core.keys.lease(slot.ref))
-    );
-    if (lease.versionstamp === slot.leaseVs) return true;
-    this.core.log(
-      `Lost the lease of ${slot.ref.type}/${slot.ref.id}; its step is discarded`,
-    );
-    this.core.dropSlot(slot, "lost");
-    this.core.hooks.claim(slot.ref, null, false);
-    return false;
-  }
-
-  async #failed(slot: Slot, entry: MailEntry, error: unknown): Promise<void> {
-    const policy = slot.def.retry ?? DEFAULT_RETRY;
-    const terminal = error instanceof Error && error.name === "TerminalError";
-    if (terminal || entry.attempt >= policy.maxAttempts) {
-      return await this.#deadLetter(slot, entry, describe(error));
-    }
-    const next: MailEntry = {
-      ...entry,
-      attempt: entry.attempt + 1,
-      due: Date.now() + policy.baseDelayMs * 2 ** (entry.attempt - 1),
-      error: describe(error),
-    };
-    const result = await this.core.committer.submit(
-      retrySpec(this.core.env, slot, next),
-    );
-    if (result.ok) {
-      slot.commits++;
-      insertEntry(slot.queue, next);
-    } else if (result.error) {
-      await this.#deadLetter(slot, entry, describe(error));
-    } else {
-      await this.#stillLeased(slot);
-    }
-  }
-
-  async #deadLetter(
-    slot: Slot,
-    entry: MailEntry,
-    error: string,
-  ): Promise<void> {
-    const dl: DeadLetter = {
-      actor: slot.ref,
-      messageId: entry.id,
-      message: entry.kind === "spawn" ? { spawn: entry.init } : entry.msg,
-      error: error.slice(0, MAX_ERROR_CHARS),
-      attempts: entry.attempt,
-      at: new Date().toISOString(),
-    };
-    let result = await this.core.committer.submit(
-      deadLetterSpec(this.core.env, slot, entry, dl),
-    );
-    if (!result.ok && result.error) {
-      // The message itself may be what broke a limit: record it without the body.
-      dl.message = {
-        type: entry.msg?.type ?? "(spawn)",
-        omitted: "too large to record",
-      };
-      result = await this.core.committer.submit(
-        deadLetterSpec(this.core.env, slot, entry, dl),
-      );
-    }
-    if (result.ok) {
-      slot.commits++;
-      removeEntry(slot.queue, entry.id);
-      this.core.log(
-        `Dead letter ${entry.id} for ${slot.ref.type}/${slot.ref.id}: ${dl.error}`,
-      );
-      try {
-        this.core.opts.onDeadLetter(dl);
-      } catch (cbError) {
-        this.core.log(`onDeadLetter threw: ${describe(cbError)}`);
-      }
-    } else if (!result.error) {
-      await this.#stillLeased(slot);
-    } else {
-      this.core.log(
-        `Could not dead-letter ${entry.id}: ${describe(result.error)}`,
-      );
-      this.core.dropSlot(slot, "lost");
-    }
-  }
-
-  async #drop(slot: Slot, entries: MailEntry[]): Promise<void> {
-    const result = await this.core.committer.submit(
-      dropSpec(this.core.env, slot, entries),
-    );
-    if (result.ok) {
-      slot.commits++;
-      for (const e of entries) removeEntry(slot.queue, e.id);
-    } else if (!result.error) {
-      await this.#stillLeased(slot);
-    } else {
-      this.core.dropSlot(slot, "lost");
-    }
-  }
-}
-
-/** An error as one line for logs and dead letters. */
-export function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

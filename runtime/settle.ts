@@ -1,0 +1,129 @@
+/** How a step that did not simply succeed ends: retry, dead letter, drop, or a lost lease. */
+import type { Core } from "./core.ts";
+import type { MailEntry } from "./records.ts";
+import { insertEntry, removeEntry, type Slot } from "./slot.ts";
+import { deadLetterSpec, dropSpec, retrySpec } from "./step_commit.ts";
+import { retryTransient } from "./transient.ts";
+import type { DeadLetter } from "./types.ts";
+
+const DEFAULT_RETRY = { maxAttempts: 3, baseDelayMs: 200 };
+const MAX_ERROR_CHARS = 4000;
+
+/** After a failed commit: true if the lease is still ours, else drops the slot. */
+export async function stillLeased(core: Core, slot: Slot): Promise<boolean> {
+  const lease = await retryTransient(() =>
+    core.kv.get(core.keys.lease(slot.ref))
+  );
+  if (lease.versionstamp === slot.leaseVs) return true;
+  core.log(
+    `Lost the lease of ${slot.ref.type}/${slot.ref.id}; its step is discarded`,
+  );
+  core.dropSlot(slot, "lost");
+  core.hooks.claim(slot.ref, null, false);
+  return false;
+}
+
+/** A handler threw (or its commit conflicted): schedule a retry or dead-letter it. */
+export async function failStep(
+  core: Core,
+  slot: Slot,
+  entry: MailEntry,
+  error: unknown,
+): Promise<void> {
+  const policy = slot.def.retry ?? DEFAULT_RETRY;
+  const terminal = error instanceof Error && error.name === "TerminalError";
+  if (terminal || entry.attempt >= policy.maxAttempts) {
+    return await deadLetter(core, slot, entry, describe(error));
+  }
+  const next: MailEntry = {
+    ...entry,
+    attempt: entry.attempt + 1,
+    due: Date.now() + policy.baseDelayMs * 2 ** (entry.attempt - 1),
+    error: describe(error),
+  };
+  const result = await core.committer.submit(
+    retrySpec(core.env, slot, next),
+  );
+  if (result.ok) {
+    slot.commits++;
+    insertEntry(slot.queue, next);
+  } else if (result.error) {
+    await deadLetter(core, slot, entry, describe(error));
+  } else {
+    await stillLeased(core, slot);
+  }
+}
+
+/** Moves an entry to the dead letters and reports it. */
+export async function deadLetter(
+  core: Core,
+  slot: Slot,
+  entry: MailEntry,
+  error: string,
+): Promise<void> {
+  const dl: DeadLetter = {
+    actor: slot.ref,
+    messageId: entry.id,
+    message: entry.kind === "spawn" ? { spawn: entry.init } : entry.msg,
+    error: error.slice(0, MAX_ERROR_CHARS),
+    attempts: entry.attempt,
+    at: new Date().toISOString(),
+  };
+  let result = await core.committer.submit(
+    deadLetterSpec(core.env, slot, entry, dl),
+  );
+  if (!result.ok && result.error) {
+    // The message itself may be what broke a limit: record it without the body.
+    dl.message = {
+      type: entry.msg?.type ?? "(spawn)",
+      omitted: "too large to record",
+    };
+    result = await core.committer.submit(
+      deadLetterSpec(core.env, slot, entry, dl),
+    );
+  }
+  if (result.ok) {
+    slot.commits++;
+    removeEntry(slot.queue, entry.id);
+    core.log(
+      `Dead letter ${entry.id} for ${slot.ref.type}/${slot.ref.id}: ${dl.error}`,
+    );
+    try {
+      core.opts.onDeadLetter(dl);
+    } catch (cbError) {
+      core.log(`onDeadLetter threw: ${describe(cbError)}`);
+    }
+  } else if (!result.error) {
+    await stillLeased(core, slot);
+  } else {
+    core.log(
+      `Could not dead-letter ${entry.id}: ${describe(result.error)}`,
+    );
+    core.dropSlot(slot, "lost");
+  }
+}
+
+/** Deletes entries without handling them (stopped actor, spawn of an existing one). */
+export async function dropEntries(
+  core: Core,
+  slot: Slot,
+  entries: MailEntry[],
+): Promise<void> {
+  const result = await core.committer.submit(
+    dropSpec(core.env, slot, entries),
+  );
+  if (result.ok) {
+    slot.commits++;
+    for (const e of entries) removeEntry(slot.queue, e.id);
+  } else if (!result.error) {
+    await stillLeased(core, slot);
+  } else {
+    core.dropSlot(slot, "lost");
+  }
+}
+
+/** An error as one line for logs and dead letters. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
