@@ -29,10 +29,16 @@ export async function startService(
 ): Promise<Service> {
   const { config } = opts;
   const log = opts.log ?? ((line: string) => console.error(line));
-  const redactor = new Redactor([config.openaiApiKey, config.githubToken, config.apiToken]);
+  const redactor = new Redactor([
+    config.openaiApiKey,
+    config.githubToken,
+    config.apiToken,
+  ]);
   const sandboxMode = await resolveSandboxMode(config.sandbox);
   if (sandboxMode === "none") {
-    log("WARNING: AOS_SANDBOX=none — acceptance commands run WITHOUT isolation on this host");
+    log(
+      "WARNING: AOS_SANDBOX=none — acceptance commands run WITHOUT isolation on this host",
+    );
   }
   const kv = await openKv(config.kvPath);
   const store = new RunStore(kv);
@@ -53,7 +59,11 @@ export async function startService(
         model: agent === "se" ? config.seModel : config.poModel,
       }),
   });
-  const runs = new RunService({ store, system, repoAllowlist: config.repoAllowlist });
+  const runs = new RunService({
+    store,
+    system,
+    repoAllowlist: config.repoAllowlist,
+  });
   const shutdown = new AbortController();
   const app = createApp({
     config,

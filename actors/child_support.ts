@@ -30,7 +30,11 @@ export function taskOf(workOrder: WorkOrder) {
 /** Token usage with its cost for the given model. */
 export function priced(
   model: string,
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number },
+  usage: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+  },
 ): UsageDelta {
   return { ...usage, cost_usd: estimateCostUsd(model, usage) };
 }

@@ -14,7 +14,11 @@ const CONNECTIONS = 32;
 
 async function hasWrk(): Promise<boolean> {
   try {
-    return (await new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" }).output())
+    return (await new Deno.Command("wrk", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output())
       .code <= 1;
   } catch {
     return false;
@@ -45,11 +49,17 @@ async function load(url: string, useWrk: boolean): Promise<number> {
 }
 
 /** Runs the API benchmark; returns a markdown section. */
-export async function runApiBench(log: (line: string) => void = (l) => console.error(l)): Promise<string> {
+export async function runApiBench(
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "aos_api_bench_" });
   const useWrk = await hasWrk();
   const hello = new Hono().get("/", (c) => c.text("Hello Hono!"));
-  const helloServer = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, hello.fetch);
+  const helloServer = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: () => {},
+  }, hello.fetch);
   const service = await startService({
     config: loadConfig({
       AOS_KV: `${dir}/aos.kv`,
@@ -65,13 +75,19 @@ export async function runApiBench(log: (line: string) => void = (l) => console.e
     const res = await fetch(`${service.url}/runs`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ repo: "https://example.com/repo.git", task: "Benchmark run" }),
+      body: JSON.stringify({
+        repo: "https://example.com/repo.git",
+        task: "Benchmark run",
+      }),
     });
     const { id } = await res.json();
     log("api bench: warm-up …");
     await load(`http://127.0.0.1:${helloServer.addr.port}/`, useWrk);
     log("api bench: hello world …");
-    const helloRps = await load(`http://127.0.0.1:${helloServer.addr.port}/`, useWrk);
+    const helloRps = await load(
+      `http://127.0.0.1:${helloServer.addr.port}/`,
+      useWrk,
+    );
     log("api bench: GET /runs/{id} …");
     const runRps = await load(`${service.url}/runs/${id}`, useWrk);
     const ratio = runRps / helloRps;
@@ -79,7 +95,9 @@ export async function runApiBench(log: (line: string) => void = (l) => console.e
       "## HTTP API",
       "",
       `Run ${new Date().toISOString()} on ${await machine()}. Load tool: ${
-        useWrk ? `wrk, 2 threads, ${CONNECTIONS} connections, ${SECONDS} s` : `in-process fetch, ${CONNECTIONS} concurrent, ${SECONDS} s`
+        useWrk
+          ? `wrk, 2 threads, ${CONNECTIONS} connections, ${SECONDS} s`
+          : `in-process fetch, ${CONNECTIONS} concurrent, ${SECONDS} s`
       }. KV is a SQLite file; both servers are Deno.serve in the same process.`,
       "",
       "| route | requests/s |",
@@ -87,7 +105,9 @@ export async function runApiBench(log: (line: string) => void = (l) => console.e
       `| bare Hono hello world \`GET /\` (baseline) | ${fmt(helloRps, 0)} |`,
       `| AOS \`GET /runs/{id}\` (KV read + JSON) | ${fmt(runRps, 0)} |`,
       "",
-      `Ratio: **${fmt(ratio, 2)}** of hello world (target ≥ 0.5: **${ratio >= 0.5 ? "met" : "missed"}**).`,
+      `Ratio: **${fmt(ratio, 2)}** of hello world (target ≥ 0.5: **${
+        ratio >= 0.5 ? "met" : "missed"
+      }**).`,
       "",
     ].join("\n");
   } finally {

@@ -5,5 +5,7 @@ import { runRuntimeBenches } from "./runtime_bench.ts";
 const sections = [await runRuntimeBenches(), await runApiBench()];
 const path = new URL("./RESULTS.md", import.meta.url);
 await Deno.writeTextFile(path, `# Benchmark results\n\n${sections.join("\n")}`);
-await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path.pathname] }).output();
+await new Deno.Command(Deno.execPath(), {
+  args: ["fmt", "--quiet", path.pathname],
+}).output();
 console.log(sections.join("\n"));

@@ -7,19 +7,28 @@
 import { loadConfig } from "../lib/config.ts";
 import { startService } from "../main.ts";
 import { git, seedRepo } from "../tests/support/harness.ts";
-import { loadScript, startScriptedModel } from "../tests/support/scripted_model.ts";
+import {
+  loadScript,
+  startScriptedModel,
+} from "../tests/support/scripted_model.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "aos_demo_" });
 const files: Record<string, string> = {};
 for await (const entry of Deno.readDir(`${here}demo/repo`)) {
   if (entry.isFile) {
-    files[entry.name] = await Deno.readTextFile(`${here}demo/repo/${entry.name}`);
+    files[entry.name] = await Deno.readTextFile(
+      `${here}demo/repo/${entry.name}`,
+    );
   }
 }
 const remote = await seedRepo(dir, files);
-const model = await startScriptedModel(await loadScript(`${here}demo/transcript.json`));
-console.log(`• Scripted model (recorded transcript, NOT an LLM) at ${model.url}`);
+const model = await startScriptedModel(
+  await loadScript(`${here}demo/transcript.json`),
+);
+console.log(
+  `• Scripted model (recorded transcript, NOT an LLM) at ${model.url}`,
+);
 const service = await startService({
   config: loadConfig({
     ...Deno.env.toObject(),
@@ -43,7 +52,14 @@ await Deno.writeTextFile(workOrderPath, workOrder);
 
 console.log("$ deno task aos submit examples/demo/work_order.md --wait\n");
 const cli = await new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", `${here}../cli/main.ts`, "submit", workOrderPath, "--wait"],
+  args: [
+    "run",
+    "-A",
+    `${here}../cli/main.ts`,
+    "submit",
+    workOrderPath,
+    "--wait",
+  ],
   env: { AOS_URL: service.url },
   stdout: "inherit",
   stderr: "inherit",
@@ -51,7 +67,9 @@ const cli = await new Deno.Command(Deno.execPath(), {
 
 console.log("\n• Branch aos/multiply on the remote now holds:\n");
 try {
-  console.log(await git(dir, "--git-dir", remote, "show", "--stat", "aos/multiply"));
+  console.log(
+    await git(dir, "--git-dir", remote, "show", "--stat", "aos/multiply"),
+  );
 } catch {
   console.log("  (branch not pushed)");
 }

@@ -5,10 +5,17 @@ import { ConflictError } from "./errors.ts";
 import { newRunId } from "./ids.ts";
 import type { RunStore } from "./store/mod.ts";
 import type { RunRecord } from "./store/types.ts";
-import { parseWorkOrder, renderWorkOrderMd, type WorkOrder, workOrderFromFields } from "./work_order.ts";
+import {
+  parseWorkOrder,
+  renderWorkOrderMd,
+  type WorkOrder,
+  workOrderFromFields,
+} from "./work_order.ts";
 
 /** What a client submits: a whole work order, or its fields plus `task`. */
-export type SubmitInput = { workOrderMd: string } | { fields: Record<string, unknown> };
+export type SubmitInput = { workOrderMd: string } | {
+  fields: Record<string, unknown>;
+};
 
 const RUN_ACTOR = "run";
 
@@ -18,7 +25,9 @@ export class RunService {
   readonly #system: ActorSystem;
   readonly #allowlist: string[];
 
-  constructor(opts: { store: RunStore; system: ActorSystem; repoAllowlist: string[] }) {
+  constructor(
+    opts: { store: RunStore; system: ActorSystem; repoAllowlist: string[] },
+  ) {
     this.#store = opts.store;
     this.#system = opts.system;
     this.#allowlist = opts.repoAllowlist;
@@ -57,7 +66,12 @@ export class RunService {
       finished_at: null,
       result_summary: null,
       error: null,
-      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 },
+      usage: {
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        total_tokens: 0,
+        cost_usd: 0,
+      },
       work_order_md: md,
     };
     const mutations = this.#store.createRunMutations(record, {
@@ -65,7 +79,9 @@ export class RunService {
       createdEventSeq: nextSeq(),
     });
     try {
-      await this.#system.send({ type: RUN_ACTOR, id: record.id }, { type: "start" }, mutations);
+      await this.#system.send({ type: RUN_ACTOR, id: record.id }, {
+        type: "start",
+      }, mutations);
     } catch (error) {
       if (error instanceof CommitConflictError && opts.idempotencyKey) {
         const existing = await this.#existing(opts.idempotencyKey);
@@ -81,7 +97,9 @@ export class RunService {
     let run = await this.#store.getRun(id);
     if (run.status === "CANCELLED") return { run, done: true };
     if (run.status === "SUCCEEDED" || run.status === "FAILED") {
-      throw new ConflictError(`Run '${id}' already ended with status ${run.status}`);
+      throw new ConflictError(
+        `Run '${id}' already ended with status ${run.status}`,
+      );
     }
     await this.#system.send({ type: RUN_ACTOR, id }, { type: "cancel" });
     const deadline = Date.now() + 3000;

@@ -3,7 +3,12 @@
  * writes and deletes first; nothing touches disk until the Tool Runner
  * applies the resulting packet.
  */
-import { checkWritable, normalizeRepoPath, type PathPolicy, resolveInside } from "./paths.ts";
+import {
+  checkWritable,
+  normalizeRepoPath,
+  type PathPolicy,
+  resolveInside,
+} from "./paths.ts";
 
 /** A model-correctable problem; its message goes back to the model as the tool result. */
 export class ToolError extends Error {
@@ -21,7 +26,9 @@ export class WorkspaceView {
   readonly #writes = new Map<string, string>();
   readonly #deletes = new Set<string>();
 
-  constructor(opts: { dir: string; policy: PathPolicy; maxReadBytes?: number }) {
+  constructor(
+    opts: { dir: string; policy: PathPolicy; maxReadBytes?: number },
+  ) {
     this.#dir = opts.dir;
     this.#policy = opts.policy;
     this.#maxReadBytes = opts.maxReadBytes ?? 256 * 1024;
@@ -29,11 +36,17 @@ export class WorkspaceView {
 
   /** Files honouring .gitignore plus pending writes, minus pending deletes; under `path` if given. */
   async listFiles(path?: string): Promise<string> {
-    const prefix = path && path !== "." && path !== "/" ? this.#path(path).replace(/\/$/, "") + "/" : "";
+    const prefix = path && path !== "." && path !== "/"
+      ? this.#path(path).replace(/\/$/, "") + "/"
+      : "";
     const files = (await this.#allFiles()).filter((f) => f.startsWith(prefix));
-    if (files.length === 0) return prefix ? `No files under '${prefix}'` : "The repository is empty";
+    if (files.length === 0) {
+      return prefix ? `No files under '${prefix}'` : "The repository is empty";
+    }
     const shown = files.slice(0, MAX_LIST);
-    const note = files.length > MAX_LIST ? `\n… ${files.length - MAX_LIST} more files not shown` : "";
+    const note = files.length > MAX_LIST
+      ? `\n… ${files.length - MAX_LIST} more files not shown`
+      : "";
     return shown.join("\n") + note;
   }
 
@@ -42,7 +55,9 @@ export class WorkspaceView {
     const rel = this.#path(path);
     const pending = this.#writes.get(rel);
     if (pending !== undefined) return pending;
-    if (this.#deletes.has(rel)) throw new ToolError(`File '${rel}' does not exist (deleted)`);
+    if (this.#deletes.has(rel)) {
+      throw new ToolError(`File '${rel}' does not exist (deleted)`);
+    }
     return await this.#readDisk(rel);
   }
 
@@ -52,9 +67,13 @@ export class WorkspaceView {
     try {
       regex = new RegExp(pattern);
     } catch (error) {
-      throw new ToolError(`Invalid regular expression '${pattern}': ${(error as Error).message}`);
+      throw new ToolError(
+        `Invalid regular expression '${pattern}': ${(error as Error).message}`,
+      );
     }
-    const prefix = path && path !== "." ? this.#path(path).replace(/\/$/, "") + "/" : "";
+    const prefix = path && path !== "."
+      ? this.#path(path).replace(/\/$/, "") + "/"
+      : "";
     const matches: string[] = [];
     for (const file of await this.#allFiles()) {
       if (!file.startsWith(prefix) && file !== prefix.slice(0, -1)) continue;
@@ -67,13 +86,16 @@ export class WorkspaceView {
       const lines = text.split("\n");
       for (let i = 0; i < lines.length && matches.length < MAX_MATCHES; i++) {
         if (regex.test(lines[i] as string)) {
-          matches.push(`${file}:${i + 1}: ${(lines[i] as string).slice(0, 300)}`);
+          matches.push(
+            `${file}:${i + 1}: ${(lines[i] as string).slice(0, 300)}`,
+          );
         }
       }
       if (matches.length >= MAX_MATCHES) break;
     }
     if (matches.length === 0) return `No matches for '${pattern}'`;
-    return matches.join("\n") + (matches.length >= MAX_MATCHES ? "\n… more matches not shown" : "");
+    return matches.join("\n") +
+      (matches.length >= MAX_MATCHES ? "\n… more matches not shown" : "");
   }
 
   /** Records a write (checked against the path policy). */
@@ -81,11 +103,17 @@ export class WorkspaceView {
     const rel = await this.#writable(path);
     this.#writes.set(rel, content);
     this.#deletes.delete(rel);
-    return `Wrote ${new TextEncoder().encode(content).length} bytes to '${rel}'`;
+    return `Wrote ${
+      new TextEncoder().encode(content).length
+    } bytes to '${rel}'`;
   }
 
   /** Replaces `oldText`, which must occur exactly once, with `newText`. */
-  async editFile(path: string, oldText: string, newText: string): Promise<string> {
+  async editFile(
+    path: string,
+    oldText: string,
+    newText: string,
+  ): Promise<string> {
     const rel = await this.#writable(path);
     const current = await this.readFile(rel);
     if (oldText === "") throw new ToolError("old_text must not be empty");
@@ -167,9 +195,13 @@ export class WorkspaceView {
     let bytes: Uint8Array;
     try {
       const info = await Deno.stat(full);
-      if (info.isDirectory) throw new ToolError(`'${rel}' is a directory; use list_files`);
+      if (info.isDirectory) {
+        throw new ToolError(`'${rel}' is a directory; use list_files`);
+      }
       if (info.size > this.#maxReadBytes) {
-        throw new ToolError(`File '${rel}' is ${info.size} bytes, over the ${this.#maxReadBytes}-byte read limit`);
+        throw new ToolError(
+          `File '${rel}' is ${info.size} bytes, over the ${this.#maxReadBytes}-byte read limit`,
+        );
       }
       bytes = await Deno.readFile(full);
     } catch (error) {
@@ -187,13 +219,23 @@ export class WorkspaceView {
 
   async #allFiles(): Promise<string[]> {
     const out = await new Deno.Command("git", {
-      args: ["-c", "core.hooksPath=/dev/null", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+      args: [
+        "-c",
+        "core.hooksPath=/dev/null",
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+      ],
       cwd: this.#dir,
       env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
       stdout: "piped",
       stderr: "null",
     }).output();
-    const files = new Set(new TextDecoder().decode(out.stdout).split("\0").filter(Boolean));
+    const files = new Set(
+      new TextDecoder().decode(out.stdout).split("\0").filter(Boolean),
+    );
     for (const path of this.#writes.keys()) files.add(path);
     for (const path of this.#deletes) files.delete(path);
     return [...files].sort();

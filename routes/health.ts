@@ -13,7 +13,12 @@ export function healthRoutes(app: OpenAPIHono, deps: AppDeps): void {
       path: "/healthz",
       tags: ["health"],
       summary: "Liveness check",
-      responses: { 200: { description: "Alive", content: { "application/json": { schema: Status } } } },
+      responses: {
+        200: {
+          description: "Alive",
+          content: { "application/json": { schema: Status } },
+        },
+      },
     }),
     (c) => c.json({ status: "ok" }, 200),
   );
@@ -24,18 +29,31 @@ export function healthRoutes(app: OpenAPIHono, deps: AppDeps): void {
       tags: ["health"],
       summary: "Readiness check: KV reachable and the runtime started",
       responses: {
-        200: { description: "Ready", content: { "application/json": { schema: Status } } },
-        503: { description: "Not ready", content: { "application/json": { schema: ErrorSchema } } },
+        200: {
+          description: "Ready",
+          content: { "application/json": { schema: Status } },
+        },
+        503: {
+          description: "Not ready",
+          content: { "application/json": { schema: ErrorSchema } },
+        },
       },
     }),
     async (c) => {
       if (!deps.isReady()) {
-        return c.json({ error: { code: "not_ready", message: "The actor runtime has not started" } }, 503);
+        return c.json({
+          error: {
+            code: "not_ready",
+            message: "The actor runtime has not started",
+          },
+        }, 503);
       }
       try {
         await deps.store.counts();
       } catch {
-        return c.json({ error: { code: "not_ready", message: "KV is not reachable" } }, 503);
+        return c.json({
+          error: { code: "not_ready", message: "KV is not reachable" },
+        }, 503);
       }
       return c.json({ status: "ready" }, 200);
     },

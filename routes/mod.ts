@@ -25,7 +25,11 @@ export interface AppDeps {
 
 /** Builds the API app. */
 export function createApp(deps: AppDeps): OpenAPIHono {
-  const redactor = new Redactor([deps.config.openaiApiKey, deps.config.githubToken, deps.config.apiToken]);
+  const redactor = new Redactor([
+    deps.config.openaiApiKey,
+    deps.config.githubToken,
+    deps.config.apiToken,
+  ]);
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return;
@@ -37,11 +41,23 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       if (result.target === "json" || result.target === "form") {
         return c.json(errorBody("validation_failed", summary, issues), 422);
       }
-      return c.json(errorBody("bad_request", `Invalid ${result.target}: ${summary}`, issues), 400);
+      return c.json(
+        errorBody(
+          "bad_request",
+          `Invalid ${result.target}: ${summary}`,
+          issues,
+        ),
+        400,
+      );
     },
   });
   app.onError((error, c) => handleError(error, c, (s) => redactor.redact(s)));
-  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) =>
+    c.json(
+      errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`),
+      404,
+    )
+  );
 
   healthRoutes(app, deps);
   app.use("*", bearerAuth(deps.config.apiToken, ["/healthz", "/readyz"]));
@@ -50,7 +66,11 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     bodyLimit({
       maxSize: deps.config.maxBodyBytes,
       onError: () => {
-        throw new HttpError(413, "payload_too_large", `Request body is over the ${deps.config.maxBodyBytes}-byte limit`);
+        throw new HttpError(
+          413,
+          "payload_too_large",
+          `Request body is over the ${deps.config.maxBodyBytes}-byte limit`,
+        );
       },
     }),
   );
@@ -59,7 +79,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     await next();
   });
   app.post("/runs/submit", async (c, next) => {
-    requireType(c.req.header("content-type"), ["multipart/form-data", "application/x-www-form-urlencoded"]);
+    requireType(c.req.header("content-type"), [
+      "multipart/form-data",
+      "application/x-www-form-urlencoded",
+    ]);
     await next();
   });
   runRoutes(app, deps);
@@ -74,7 +97,10 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       description: "Submit work orders, follow runs, fetch artifacts.",
     },
   });
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+  });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));
   return app;
 }

@@ -2,7 +2,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps } from "./mod.ts";
 import { HttpError } from "./errors.ts";
-import { errorResponses, ErrorSchema, RunIdParam, RunListSchema, RunSchema, SubmitJsonSchema } from "./schemas.ts";
+import {
+  errorResponses,
+  ErrorSchema,
+  RunIdParam,
+  RunListSchema,
+  RunSchema,
+  SubmitJsonSchema,
+} from "./schemas.ts";
 
 const json = (schema: z.ZodType, description: string) => ({
   description,
@@ -12,7 +19,10 @@ const submitErrors = {
   ...errorResponses,
   413: json(ErrorSchema, "Body over the size limit"),
   415: json(ErrorSchema, "Wrong content type"),
-  422: json(ErrorSchema, "Invalid work order; details name each field and rule"),
+  422: json(
+    ErrorSchema,
+    "Invalid work order; details name each field and rule",
+  ),
 };
 const IdempotencyHeader = z.object({
   "idempotency-key": z.string().optional().openapi({
@@ -21,13 +31,18 @@ const IdempotencyHeader = z.object({
   }),
 });
 
-function requireType(contentType: string | undefined, accepted: string[]): void {
+function requireType(
+  contentType: string | undefined,
+  accepted: string[],
+): void {
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (!accepted.includes(type)) {
     throw new HttpError(
       415,
       "unsupported_media_type",
-      `Content-Type '${type || "(none)"}' is not accepted; use ${accepted.join(" or ")}`,
+      `Content-Type '${type || "(none)"}' is not accepted; use ${
+        accepted.join(" or ")
+      }`,
     );
   }
 }
@@ -39,10 +54,14 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
       method: "post",
       path: "/runs",
       tags: ["runs"],
-      summary: "Create a run from JSON: work order fields plus `task`, or `work_order_md`",
+      summary:
+        "Create a run from JSON: work order fields plus `task`, or `work_order_md`",
       request: {
         headers: IdempotencyHeader,
-        body: { content: { "application/json": { schema: SubmitJsonSchema } }, required: true },
+        body: {
+          content: { "application/json": { schema: SubmitJsonSchema } },
+          required: true,
+        },
       },
       responses: {
         201: json(RunSchema, "Run created"),
@@ -53,10 +72,14 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
     async (c) => {
       const body = c.req.valid("json") as Record<string, unknown>;
       const key = c.req.header("idempotency-key");
-      const input = typeof body.work_order_md === "string" && Object.keys(body).length === 1
-        ? { workOrderMd: body.work_order_md }
-        : { fields: body };
-      const { run, created } = await deps.runs.submit(input, key ? { idempotencyKey: key } : {});
+      const input =
+        typeof body.work_order_md === "string" && Object.keys(body).length === 1
+          ? { workOrderMd: body.work_order_md }
+          : { fields: body };
+      const { run, created } = await deps.runs.submit(
+        input,
+        key ? { idempotencyKey: key } : {},
+      );
       return c.json(run, created ? 201 : 200);
     },
   );
@@ -66,13 +89,16 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
       method: "post",
       path: "/runs/submit",
       tags: ["runs"],
-      summary: "Create a run from a form upload: field `work_order_md` (file or text)",
+      summary:
+        "Create a run from a form upload: field `work_order_md` (file or text)",
       request: {
         headers: IdempotencyHeader,
         body: {
           content: {
             "multipart/form-data": {
-              schema: z.object({ work_order_md: z.string().openapi({ format: "binary" }) }),
+              schema: z.object({
+                work_order_md: z.string().openapi({ format: "binary" }),
+              }),
             },
             "application/x-www-form-urlencoded": {
               schema: z.object({ work_order_md: z.string() }),
@@ -94,19 +120,37 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
       if (typeof field === "string") workOrderMd = field;
       else if (field instanceof File) {
         try {
-          workOrderMd = new TextDecoder("utf-8", { fatal: true }).decode(await field.arrayBuffer());
+          workOrderMd = new TextDecoder("utf-8", { fatal: true }).decode(
+            await field.arrayBuffer(),
+          );
         } catch {
-          throw new HttpError(422, "validation_failed", "work_order_md: File is not valid UTF-8", [
-            { field: "work_order_md", message: "File is not valid UTF-8" },
-          ]);
+          throw new HttpError(
+            422,
+            "validation_failed",
+            "work_order_md: File is not valid UTF-8",
+            [
+              { field: "work_order_md", message: "File is not valid UTF-8" },
+            ],
+          );
         }
       } else {
-        throw new HttpError(422, "validation_failed", "work_order_md: Field is required", [
-          { field: "work_order_md", message: "Field is required (file or text)" },
-        ]);
+        throw new HttpError(
+          422,
+          "validation_failed",
+          "work_order_md: Field is required",
+          [
+            {
+              field: "work_order_md",
+              message: "Field is required (file or text)",
+            },
+          ],
+        );
       }
       const key = c.req.header("idempotency-key");
-      const { run, created } = await deps.runs.submit({ workOrderMd }, key ? { idempotencyKey: key } : {});
+      const { run, created } = await deps.runs.submit(
+        { workOrderMd },
+        key ? { idempotencyKey: key } : {},
+      );
       return c.json(run, created ? 201 : 200);
     },
   );
@@ -121,14 +165,27 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
         query: z.object({
           limit: z.coerce.number().int().min(1).max(200).default(20),
           offset: z.coerce.number().int().min(0).default(0),
-          status: z.enum(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]).optional(),
+          status: z.enum([
+            "PENDING",
+            "RUNNING",
+            "SUCCEEDED",
+            "FAILED",
+            "CANCELLED",
+          ]).optional(),
         }),
       },
-      responses: { 200: json(RunListSchema, "A page of runs"), ...errorResponses },
+      responses: {
+        200: json(RunListSchema, "A page of runs"),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const { limit, offset, status } = c.req.valid("query");
-      const page = await deps.store.listRuns({ limit, offset, ...(status ? { status } : {}) });
+      const page = await deps.store.listRuns({
+        limit,
+        offset,
+        ...(status ? { status } : {}),
+      });
       return c.json({ runs: page.runs, total: page.total, limit, offset }, 200);
     },
   );
@@ -150,7 +207,8 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
       method: "post",
       path: "/runs/{id}/cancel",
       tags: ["runs"],
-      summary: "Cancel a run (idempotent); aborts the model call or command in flight",
+      summary:
+        "Cancel a run (idempotent); aborts the model call or command in flight",
       request: { params: RunIdParam },
       responses: {
         200: json(RunSchema, "The run, cancelled"),

@@ -86,7 +86,16 @@ export const RunIdParam = z.object({
 
 /** Responses every route can give. */
 export const errorResponses = {
-  400: { description: "Bad request", content: { "application/json": { schema: ErrorSchema } } },
-  401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorSchema } } },
-  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
+  400: {
+    description: "Bad request",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  401: {
+    description: "Missing or wrong bearer token",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+  404: {
+    description: "Not found",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
 } as const;

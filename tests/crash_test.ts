@@ -3,7 +3,10 @@
  * middle of a run and started again on the same KV file; the run finishes
  * exactly once.
  */
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
 import { RunStore } from "../lib/store/mod.ts";
 import type { RunRecord } from "../lib/store/types.ts";
 import { seedRepo } from "./support/harness.ts";
@@ -50,14 +53,25 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
   const dir = await Deno.makeTempDir({ prefix: "aos_crash_" });
   const write = {
     tool_calls: [
-      { name: "write_file", arguments: { path: "calculator.py", content: "def add(a, b):\n    return a + b\n" } },
+      {
+        name: "write_file",
+        arguments: {
+          path: "calculator.py",
+          content: "def add(a, b):\n    return a + b\n",
+        },
+      },
       { name: "finish", arguments: { summary: "add()" } },
     ],
   };
   const model = await startScriptedModel({
     // The first SE request hangs until the process is killed; the redelivered turn gets `write`.
     se: [{ delayMs: 60_000, then: write }, write],
-    po: [{ tool_calls: [{ name: "submit_verdict", arguments: { decision: "PASS", feedback: "ok" } }] }],
+    po: [{
+      tool_calls: [{
+        name: "submit_verdict",
+        arguments: { decision: "PASS", feedback: "ok" },
+      }],
+    }],
   });
   try {
     const remote = await seedRepo(dir, { "README.md": "# x\n" });
@@ -80,7 +94,9 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
       body: JSON.stringify({
         repo: remote,
         push_branch: "aos/crash",
-        acceptance_commands: [`python3 -c "from calculator import add; assert add(1, 2) == 3"`],
+        acceptance_commands: [
+          `python3 -c "from calculator import add; assert add(1, 2) == 3"`,
+        ],
         task: "Create calculator.py with add(a, b).",
       }),
     });
@@ -97,7 +113,10 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
     port = await waitForPort(server);
     let run = await getRun(port, id);
     const deadline = Date.now() + 60_000;
-    while (!["SUCCEEDED", "FAILED", "CANCELLED"].includes(run.status) && Date.now() < deadline) {
+    while (
+      !["SUCCEEDED", "FAILED", "CANCELLED"].includes(run.status) &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 100));
       run = await getRun(port, id);
     }

@@ -8,21 +8,32 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import type { RunStore } from "../lib/store/mod.ts";
-import { TEST_API_KEY, TEST_GITHUB_TOKEN, withHarness } from "./support/harness.ts";
+import {
+  TEST_API_KEY,
+  TEST_GITHUB_TOKEN,
+  withHarness,
+} from "./support/harness.ts";
 
-const CALC_CHECK = `python3 -c "from calculator import add; assert add(2,3) == 5"`;
+const CALC_CHECK =
+  `python3 -c "from calculator import add; assert add(2,3) == 5"`;
 
 const write = (path: string, content: string) => ({
   name: "write_file",
   arguments: { path, content },
 });
-const finish = (summary: string) => ({ name: "finish", arguments: { summary } });
+const finish = (summary: string) => ({
+  name: "finish",
+  arguments: { summary },
+});
 const verdict = (decision: "PASS" | "FAIL", feedback: string) => ({
   tool_calls: [{ name: "submit_verdict", arguments: { decision, feedback } }],
 });
 
 /** Every event and artifact body of a run, as one string. */
-async function everythingStored(store: RunStore, runId: string): Promise<string> {
+async function everythingStored(
+  store: RunStore,
+  runId: string,
+): Promise<string> {
   const parts = [JSON.stringify(await store.getRun(runId))];
   parts.push(JSON.stringify(await store.listEvents(runId)));
   for (const meta of await store.listArtifacts(runId)) {
@@ -36,14 +47,27 @@ Deno.test("calculator work order fails once, passes on iteration 2 and pushes th
   await withHarness({
     script: {
       se: [
-        { tool_calls: [write("calculator.py", "def add(a, b):\n    return a - b\n")] },
+        {
+          tool_calls: [
+            write("calculator.py", "def add(a, b):\n    return a - b\n"),
+          ],
+        },
         { tool_calls: [finish(`Added add() (key ${TEST_API_KEY})`)] },
-        { tool_calls: [{ name: "read_file", arguments: { path: "calculator.py" } }] },
+        {
+          tool_calls: [{
+            name: "read_file",
+            arguments: { path: "calculator.py" },
+          }],
+        },
         {
           tool_calls: [
             {
               name: "edit_file",
-              arguments: { path: "calculator.py", old_text: "a - b", new_text: "a + b" },
+              arguments: {
+                path: "calculator.py",
+                old_text: "a - b",
+                new_text: "a + b",
+              },
             },
             finish("Fixed the sign in add()"),
           ],
@@ -62,19 +86,36 @@ Deno.test("calculator work order fails once, passes on iteration 2 and pushes th
     const done = await h.waitForEnd(run.id);
     assertEquals(done.status, "SUCCEEDED", done.error ?? "");
     assertEquals(done.iteration, 2);
-    assertEquals(done.result_summary, "Decision: PASS, pushed to aos/calculator-feature");
+    assertEquals(
+      done.result_summary,
+      "Decision: PASS, pushed to aos/calculator-feature",
+    );
     assert(done.usage.total_tokens > 0);
 
     assertEquals(
       await h.remoteFile("aos/calculator-feature", "calculator.py"),
       "def add(a, b):\n    return a + b\n",
     );
-    assertEquals(await h.remoteTree("aos/calculator-feature"), ["README.md", "calculator.py"]);
-    assertEquals(await h.remoteFile("main", "calculator.py"), "# TODO: implement\n");
+    assertEquals(await h.remoteTree("aos/calculator-feature"), [
+      "README.md",
+      "calculator.py",
+    ]);
+    assertEquals(
+      await h.remoteFile("main", "calculator.py"),
+      "# TODO: implement\n",
+    );
 
     const events = await h.svc.store.listEvents(run.id);
     const kinds = events.map((e) => e.kind).filter((k) =>
-      ["RUN_CREATED", "RUN_START", "SE_OUTPUT", "TR_APPLY", "PO_RESULT", "PUSH", "RUN_END"]
+      [
+        "RUN_CREATED",
+        "RUN_START",
+        "SE_OUTPUT",
+        "TR_APPLY",
+        "PO_RESULT",
+        "PUSH",
+        "RUN_END",
+      ]
         .includes(k)
     );
     assertEquals(kinds, [
@@ -90,7 +131,10 @@ Deno.test("calculator work order fails once, passes on iteration 2 and pushes th
       "RUN_END",
     ]);
     const poResults = events.filter((e) => e.kind === "PO_RESULT");
-    assertEquals(poResults.map((e) => [e.iteration, e.payload.decision]), [[1, "FAIL"], [2, "PASS"]]);
+    assertEquals(poResults.map((e) => [e.iteration, e.payload.decision]), [[
+      1,
+      "FAIL",
+    ], [2, "PASS"]]);
     const seqs = events.map((e) => e.seq);
     assertEquals(seqs, [...seqs].sort());
 
@@ -118,7 +162,10 @@ Deno.test("calculator work order fails once, passes on iteration 2 and pushes th
 
     const stored = await everythingStored(h.svc.store, run.id);
     assert(!stored.includes(TEST_API_KEY), "API key leaked into storage");
-    assert(!stored.includes(TEST_GITHUB_TOKEN), "GitHub token leaked into storage");
+    assert(
+      !stored.includes(TEST_GITHUB_TOKEN),
+      "GitHub token leaked into storage",
+    );
     assert(stored.includes("[REDACTED]"));
     // Iteration 2's SE was told why iteration 1 failed.
     const seRequests = h.model.requests.filter((r) => r.agent === "se");
@@ -154,14 +201,19 @@ Deno.test("a write outside allowed_paths is refused to the model and absent from
     }));
     const done = await h.waitForEnd(run.id);
     assertEquals(done.status, "SUCCEEDED", done.error ?? "");
-    assertEquals(await h.remoteTree("aos/policy"), ["README.md", "calculator.py"]);
+    assertEquals(await h.remoteTree("aos/policy"), [
+      "README.md",
+      "calculator.py",
+    ]);
     // The SE's second request carries the refusals as tool results.
     const seRequests = h.model.requests.filter((r) => r.agent === "se");
     const toolResults = JSON.stringify(seRequests[1]?.body);
     assertMatch(toolResults, /evil\.sh/);
     assertMatch(toolResults, /allowed_paths/);
     assertMatch(toolResults, /\.git/);
-    const toolErrors = (await h.svc.store.listEvents(run.id)).filter((e) => e.kind === "SE_TOOL_ERROR");
+    const toolErrors = (await h.svc.store.listEvents(run.id)).filter((e) =>
+      e.kind === "SE_TOOL_ERROR"
+    );
     assertEquals(toolErrors.length, 3);
     await Deno.stat(`${h.dir}/outside.py`).then(
       () => assert(false, "outside.py was written on the host"),
@@ -173,7 +225,12 @@ Deno.test("a write outside allowed_paths is refused to the model and absent from
 Deno.test("acceptance commands cannot reach the network or write outside the workspace", async () => {
   await withHarness({
     script: {
-      se: [{ tool_calls: [write("calculator.py", "def add(a, b):\n    return a + b\n"), finish("x")] }],
+      se: [{
+        tool_calls: [
+          write("calculator.py", "def add(a, b):\n    return a + b\n"),
+          finish("x"),
+        ],
+      }],
       po: [],
     },
   }, async (h) => {
@@ -193,11 +250,27 @@ Deno.test("acceptance commands cannot reach the network or write outside the wor
     const report = JSON.parse(new TextDecoder().decode(
       (await h.svc.store.getArtifact(run.id, "tool_report_iter_1.json")).body,
     ));
-    assert(report.commands[0].exit_code !== 0, "network connection succeeded in the sandbox");
-    assert(report.commands[1].exit_code !== 0, "write outside the workspace succeeded");
-    assertEquals(report.commands[3].exit_code, 0, "private /tmp should be writable");
-    await Deno.stat(hostPath).then(() => assert(false, "host file written"), () => {});
-    await Deno.stat(escape).then(() => assert(false, "escape file exists"), () => {});
+    assert(
+      report.commands[0].exit_code !== 0,
+      "network connection succeeded in the sandbox",
+    );
+    assert(
+      report.commands[1].exit_code !== 0,
+      "write outside the workspace succeeded",
+    );
+    assertEquals(
+      report.commands[3].exit_code,
+      0,
+      "private /tmp should be writable",
+    );
+    await Deno.stat(hostPath).then(
+      () => assert(false, "host file written"),
+      () => {},
+    );
+    await Deno.stat(escape).then(
+      () => assert(false, "escape file exists"),
+      () => {},
+    );
     await Deno.stat("/tmp/aos_sandbox_probe").then(
       () => assert(false, "sandbox /tmp leaked to the host"),
       () => {},
@@ -207,7 +280,12 @@ Deno.test("acceptance commands cannot reach the network or write outside the wor
 });
 
 Deno.test("max_iterations exhausted ends FAILED with the last feedback", async () => {
-  const wrong = { tool_calls: [write("calculator.py", "def add(a, b):\n    return 0\n"), finish("try")] };
+  const wrong = {
+    tool_calls: [
+      write("calculator.py", "def add(a, b):\n    return 0\n"),
+      finish("try"),
+    ],
+  };
   await withHarness({ script: { se: [wrong, wrong], po: [] } }, async (h) => {
     const run = await h.submit(h.workOrder({
       push_branch: "aos/never",
@@ -244,7 +322,9 @@ Deno.test("a model that answers garbage ends the run FAILED with a clear reason"
 
 Deno.test("a dead repository URL ends the run FAILED naming the repository problem", async () => {
   await withHarness({ script: { se: [], po: [] } }, async (h) => {
-    const run = await h.submit(h.workOrder({ repo: `${h.dir}/no-such-repo.git` }));
+    const run = await h.submit(
+      h.workOrder({ repo: `${h.dir}/no-such-repo.git` }),
+    );
     const done = await h.waitForEnd(run.id);
     assertEquals(done.status, "FAILED");
     assertMatch(done.error ?? "", /no-such-repo/);

@@ -2,8 +2,13 @@ import { defineActor } from "../../runtime/mod.ts";
 import { runEngineerTurn } from "../../lib/agents/engineer.ts";
 import { WorkspaceView } from "../../lib/workspace_view.ts";
 import { artifactName, getJson, putJson } from "../artifacts.ts";
-import { activeRun, priced, reportingFailure, taskOf } from "../child_support.ts";
-import { engineerMessages, type EngineerMessage } from "../children.ts";
+import {
+  activeRun,
+  priced,
+  reportingFailure,
+  taskOf,
+} from "../child_support.ts";
+import { type EngineerMessage, engineerMessages } from "../children.ts";
 import { ACTOR, type FactoryDeps, runRef } from "../deps.ts";
 import type { PoReport, SePacket, ToolReport } from "../reports.ts";
 import type { UsageDelta } from "../run/messages.ts";
@@ -26,24 +31,38 @@ export function engineerActor(deps: FactoryDeps) {
       async turn(ctx, msg) {
         const runId = ctx.self.id;
         const n = msg.iteration;
-        await reportingFailure(ctx, deps, { stage: "engineer", iteration: n }, async () => {
-          const run = await activeRun(deps, runId);
-          if (!run) return;
-          // A redelivered turn reuses the persisted packet instead of asking the model again.
-          let packet = await getJson<StoredPacket>(store, runId, artifactName.sePacket(n));
-          if (!packet) {
-            packet = await engineer(ctx.signal, runId, n, run, (event) =>
-              ctx.emit({ ...event, iteration: n }));
-          }
-          ctx.send(runRef(runId), {
-            type: "se_done",
-            iteration: n,
-            writes: packet.writes.length,
-            deletes: packet.deletes.length,
-            summary: packet.summary,
-            usage: packet.usage,
-          });
-        });
+        await reportingFailure(
+          ctx,
+          deps,
+          { stage: "engineer", iteration: n },
+          async () => {
+            const run = await activeRun(deps, runId);
+            if (!run) return;
+            // A redelivered turn reuses the persisted packet instead of asking the model again.
+            let packet = await getJson<StoredPacket>(
+              store,
+              runId,
+              artifactName.sePacket(n),
+            );
+            if (!packet) {
+              packet = await engineer(
+                ctx.signal,
+                runId,
+                n,
+                run,
+                (event) => ctx.emit({ ...event, iteration: n }),
+              );
+            }
+            ctx.send(runRef(runId), {
+              type: "se_done",
+              iteration: n,
+              writes: packet.writes.length,
+              deletes: packet.deletes.length,
+              summary: packet.summary,
+              usage: packet.usage,
+            });
+          },
+        );
       },
     },
   });
@@ -53,7 +72,9 @@ export function engineerActor(deps: FactoryDeps) {
     runId: string,
     n: number,
     run: NonNullable<Awaited<ReturnType<typeof activeRun>>>,
-    emit: (event: { kind: string; level: string; payload: Record<string, unknown> }) => void,
+    emit: (
+      event: { kind: string; level: string; payload: Record<string, unknown> },
+    ) => void,
   ): Promise<StoredPacket> {
     const { workOrder, record } = run;
     const workspace = await materialize(deps, {
@@ -64,7 +85,10 @@ export function engineerActor(deps: FactoryDeps) {
     });
     const view = new WorkspaceView({
       dir: workspace.dir,
-      policy: { allowed: workOrder.allowed_paths, forbidden: workOrder.forbidden_paths },
+      policy: {
+        allowed: workOrder.allowed_paths,
+        forbidden: workOrder.forbidden_paths,
+      },
     });
     const contextFiles: { path: string; content: string }[] = [];
     for (const path of workOrder.context_files) {
@@ -77,8 +101,16 @@ export function engineerActor(deps: FactoryDeps) {
     }
     let previous: { toolReport: unknown; poFeedback: string } | undefined;
     if (n > 1) {
-      const toolReport = await getJson<ToolReport>(store, runId, artifactName.toolReport(n - 1));
-      const poReport = await getJson<PoReport>(store, runId, artifactName.poReport(n - 1));
+      const toolReport = await getJson<ToolReport>(
+        store,
+        runId,
+        artifactName.toolReport(n - 1),
+      );
+      const poReport = await getJson<PoReport>(
+        store,
+        runId,
+        artifactName.poReport(n - 1),
+      );
       previous = {
         toolReport: toolReport ? { ...toolReport, diff: undefined } : null,
         poFeedback: poReport?.feedback ?? "",
@@ -93,20 +125,28 @@ export function engineerActor(deps: FactoryDeps) {
       iteration: n,
       ...(previous ? { previous } : {}),
       maxToolSteps: workOrder.limits.max_tool_steps,
-      tokenBudget: Math.max(0, workOrder.limits.max_total_tokens - record.usage.total_tokens),
+      tokenBudget: Math.max(
+        0,
+        workOrder.limits.max_total_tokens - record.usage.total_tokens,
+      ),
       signal,
       redact: (s: string) => deps.redactor.redact(s),
     });
     for (const event of result.events) emit(deps.redactor.redactDeep(event));
     const usage = priced(deps.config.seModel, result.usage);
-    await putJson(store, runId, artifactName.llm(n, "se"), deps.redactor.redactDeep({
-      agent: "se",
-      model: deps.config.seModel,
-      iteration: n,
-      usage,
-      events: result.events,
-      transcript: result.transcript,
-    }));
+    await putJson(
+      store,
+      runId,
+      artifactName.llm(n, "se"),
+      deps.redactor.redactDeep({
+        agent: "se",
+        model: deps.config.seModel,
+        iteration: n,
+        usage,
+        events: result.events,
+        transcript: result.transcript,
+      }),
+    );
     const packet: StoredPacket = deps.redactor.redactDeep({
       iteration: n,
       writes: result.packet.writes,

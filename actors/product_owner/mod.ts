@@ -1,8 +1,13 @@
 import { defineActor } from "../../runtime/mod.ts";
 import { runProductOwner } from "../../lib/agents/product_owner.ts";
 import { artifactName, getJson, putJson } from "../artifacts.ts";
-import { activeRun, priced, reportingFailure, taskOf } from "../child_support.ts";
-import { productOwnerMessages, type ProductOwnerMessage } from "../children.ts";
+import {
+  activeRun,
+  priced,
+  reportingFailure,
+  taskOf,
+} from "../child_support.ts";
+import { type ProductOwnerMessage, productOwnerMessages } from "../children.ts";
 import { ACTOR, type FactoryDeps, runRef } from "../deps.ts";
 import type { PoReport, SePacket, ToolReport } from "../reports.ts";
 import type { UsageDelta } from "../run/messages.ts";
@@ -24,15 +29,32 @@ export function productOwnerActor(deps: FactoryDeps) {
       async review(ctx, msg) {
         const runId = ctx.self.id;
         const n = msg.iteration;
-        await reportingFailure(ctx, deps, { stage: "product_owner", iteration: n }, async () => {
+        await reportingFailure(ctx, deps, {
+          stage: "product_owner",
+          iteration: n,
+        }, async () => {
           const run = await activeRun(deps, runId);
           if (!run) return;
-          let verdict = await getJson<StoredVerdict>(store, runId, artifactName.poReport(n));
+          let verdict = await getJson<StoredVerdict>(
+            store,
+            runId,
+            artifactName.poReport(n),
+          );
           if (!verdict) {
-            const toolReport = await getJson<ToolReport>(store, runId, artifactName.toolReport(n));
-            const packet = await getJson<SePacket>(store, runId, artifactName.sePacket(n));
+            const toolReport = await getJson<ToolReport>(
+              store,
+              runId,
+              artifactName.toolReport(n),
+            );
+            const packet = await getJson<SePacket>(
+              store,
+              runId,
+              artifactName.sePacket(n),
+            );
             if (!toolReport || !packet) {
-              throw new Error(`Iteration ${n} has no tool report or SE packet to review`);
+              throw new Error(
+                `Iteration ${n} has no tool report or SE packet to review`,
+              );
             }
             const result = await runProductOwner({
               client: deps.modelFor("po"),
@@ -47,18 +69,24 @@ export function productOwnerActor(deps: FactoryDeps) {
               signal: ctx.signal,
               tokenBudget: Math.max(
                 0,
-                run.workOrder.limits.max_total_tokens - run.record.usage.total_tokens,
+                run.workOrder.limits.max_total_tokens -
+                  run.record.usage.total_tokens,
               ),
             });
             const usage = priced(deps.config.poModel, result.usage);
             if (result.byModel) {
-              await putJson(store, runId, artifactName.llm(n, "po"), deps.redactor.redactDeep({
-                agent: "po",
-                model: deps.config.poModel,
-                iteration: n,
-                usage,
-                transcript: result.transcript,
-              }));
+              await putJson(
+                store,
+                runId,
+                artifactName.llm(n, "po"),
+                deps.redactor.redactDeep({
+                  agent: "po",
+                  model: deps.config.poModel,
+                  iteration: n,
+                  usage,
+                  transcript: result.transcript,
+                }),
+              );
             }
             verdict = deps.redactor.redactDeep({
               iteration: n,

@@ -151,12 +151,19 @@ export function runActor(deps: FactoryDeps) {
         const iteration = 1;
         save(ctx, record, { ...record, iteration });
         event(ctx, "WORKSPACE_READY", null, { base_commit: msg.baseCommit });
-        ctx.setState({ phase: "engineering", iteration, baseCommit: msg.baseCommit });
+        ctx.setState({
+          phase: "engineering",
+          iteration,
+          baseCommit: msg.baseCommit,
+        });
         ctx.send(children(record.id).se, { type: "turn", iteration });
       },
 
       async se_done(ctx, msg) {
-        if (ctx.state.phase !== "engineering" || msg.iteration !== ctx.state.iteration) return;
+        if (
+          ctx.state.phase !== "engineering" ||
+          msg.iteration !== ctx.state.iteration
+        ) return;
         const record = await live(ctx);
         if (!record) return;
         save(ctx, record, addUsage(record, msg.usage));
@@ -166,11 +173,17 @@ export function runActor(deps: FactoryDeps) {
           summary: msg.summary,
         });
         ctx.setState({ ...ctx.state, phase: "applying" });
-        ctx.send(children(record.id).tr, { type: "apply", iteration: msg.iteration });
+        ctx.send(children(record.id).tr, {
+          type: "apply",
+          iteration: msg.iteration,
+        });
       },
 
       async tr_done(ctx, msg) {
-        if (ctx.state.phase !== "applying" || msg.iteration !== ctx.state.iteration) return;
+        if (
+          ctx.state.phase !== "applying" ||
+          msg.iteration !== ctx.state.iteration
+        ) return;
         const record = await live(ctx);
         if (!record) return;
         event(ctx, "TR_APPLY", msg.iteration, {
@@ -180,11 +193,17 @@ export function runActor(deps: FactoryDeps) {
           failed_commands: msg.failedCommands,
         }, msg.ok ? "INFO" : "WARN");
         ctx.setState({ ...ctx.state, phase: "reviewing" });
-        ctx.send(children(record.id).po, { type: "review", iteration: msg.iteration });
+        ctx.send(children(record.id).po, {
+          type: "review",
+          iteration: msg.iteration,
+        });
       },
 
       async po_done(ctx, msg) {
-        if (ctx.state.phase !== "reviewing" || msg.iteration !== ctx.state.iteration) return;
+        if (
+          ctx.state.phase !== "reviewing" ||
+          msg.iteration !== ctx.state.iteration
+        ) return;
         const prev = await live(ctx);
         if (!prev) return;
         const record = addUsage(prev, msg.usage);
@@ -195,7 +214,10 @@ export function runActor(deps: FactoryDeps) {
         if (msg.decision === "PASS") {
           save(ctx, prev, record);
           ctx.setState({ ...ctx.state, phase: "finalizing" });
-          ctx.send(children(record.id).tr, { type: "finalize", iteration: msg.iteration });
+          ctx.send(children(record.id).tr, {
+            type: "finalize",
+            iteration: msg.iteration,
+          });
           return;
         }
         if (msg.iteration >= record.max_iterations) {
@@ -232,7 +254,13 @@ export function runActor(deps: FactoryDeps) {
         const record = await live(ctx);
         if (!record) return;
         const message = deps.redactor.redact(msg.message);
-        event(ctx, "ERROR", msg.iteration, { stage: msg.stage, message }, "ERROR");
+        event(
+          ctx,
+          "ERROR",
+          msg.iteration,
+          { stage: msg.stage, message },
+          "ERROR",
+        );
         await finish(ctx, record, "FAILED", {
           result_summary: `Failed during ${msg.stage}`,
           error: message,
@@ -247,9 +275,13 @@ export function runActor(deps: FactoryDeps) {
         ctx.cancel(c.se);
         ctx.cancel(c.tr);
         ctx.cancel(c.po);
-        const limit = parseWorkOrder(record.work_order_md).limits.max_wall_time_s;
+        const limit =
+          parseWorkOrder(record.work_order_md).limits.max_wall_time_s;
         const message = `Run exceeded its wall time limit of ${limit} s`;
-        event(ctx, "ERROR", ctx.state.iteration || null, { stage: "deadline", message }, "ERROR");
+        event(ctx, "ERROR", ctx.state.iteration || null, {
+          stage: "deadline",
+          message,
+        }, "ERROR");
         await finish(ctx, record, "FAILED", {
           result_summary: "Failed: wall time exceeded",
           error: message,

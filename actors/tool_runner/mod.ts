@@ -1,10 +1,14 @@
 import { defineActor } from "../../runtime/mod.ts";
-import { commitAndPush, diffWorkspace, prepareWorkspace } from "../../lib/git.ts";
+import {
+  commitAndPush,
+  diffWorkspace,
+  prepareWorkspace,
+} from "../../lib/git.ts";
 import { runCommand } from "../../lib/sandbox.ts";
 import type { WorkOrder } from "../../lib/work_order.ts";
 import { artifactName, getJson, putJson } from "../artifacts.ts";
 import { activeRun, reportingFailure } from "../child_support.ts";
-import { toolRunnerMessages, type ToolRunnerMessage } from "../children.ts";
+import { type ToolRunnerMessage, toolRunnerMessages } from "../children.ts";
 import { ACTOR, type FactoryDeps, runRef } from "../deps.ts";
 import type { CommandResult, ToolReport } from "../reports.ts";
 import { materialize } from "../workspace.ts";
@@ -20,28 +24,40 @@ export function toolRunnerActor(deps: FactoryDeps) {
     handlers: {
       async prepare(ctx) {
         const runId = ctx.self.id;
-        await reportingFailure(ctx, deps, { stage: "prepare", iteration: null }, async () => {
-          const run = await activeRun(deps, runId);
-          if (!run) return;
-          const { baseCommit } = await prepareWorkspace({
-            root: deps.config.workspaceRoot,
-            runId,
-            repo: run.workOrder.repo,
-            ref: run.workOrder.clone_branch,
-            token: deps.config.githubToken,
-            signal: ctx.signal,
-          });
-          ctx.send(runRef(runId), { type: "prepared", baseCommit });
-        });
+        await reportingFailure(
+          ctx,
+          deps,
+          { stage: "prepare", iteration: null },
+          async () => {
+            const run = await activeRun(deps, runId);
+            if (!run) return;
+            const { baseCommit } = await prepareWorkspace({
+              root: deps.config.workspaceRoot,
+              runId,
+              repo: run.workOrder.repo,
+              ref: run.workOrder.clone_branch,
+              token: deps.config.githubToken,
+              signal: ctx.signal,
+            });
+            ctx.send(runRef(runId), { type: "prepared", baseCommit });
+          },
+        );
       },
 
       async apply(ctx, msg) {
         const runId = ctx.self.id;
         const n = msg.iteration;
-        await reportingFailure(ctx, deps, { stage: "tool_runner", iteration: n }, async () => {
+        await reportingFailure(ctx, deps, {
+          stage: "tool_runner",
+          iteration: n,
+        }, async () => {
           const run = await activeRun(deps, runId);
           if (!run) return;
-          let report = await getJson<ToolReport>(store, runId, artifactName.toolReport(n));
+          let report = await getJson<ToolReport>(
+            store,
+            runId,
+            artifactName.toolReport(n),
+          );
           if (!report) {
             report = await applyAndRun(ctx.signal, runId, n, run.workOrder);
             for (const command of report.commands) {
@@ -72,7 +88,9 @@ export function toolRunnerActor(deps: FactoryDeps) {
             applied: report.applied,
             rejected: report.rejected.length,
             ok: report.ok,
-            failedCommands: report.commands.filter((c) => c.exit_code !== 0).length,
+            failedCommands: report.commands.filter((c) =>
+              c.exit_code !== 0
+            ).length,
           });
         });
       },
@@ -80,35 +98,50 @@ export function toolRunnerActor(deps: FactoryDeps) {
       async finalize(ctx, msg) {
         const runId = ctx.self.id;
         const n = msg.iteration;
-        await reportingFailure(ctx, deps, { stage: "push", iteration: n }, async () => {
-          const run = await activeRun(deps, runId);
-          if (!run) return;
-          const { workOrder, record } = run;
-          const workspace = await materialize(deps, {
-            runId,
-            workOrder,
-            throughIteration: n,
-            signal: ctx.signal,
-          });
-          const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);
-          await store.putArtifact(runId, artifactName.diff, deps.redactor.redact(diff), "text/x-diff");
-          // Deterministic commit + push: repeating this after a crash pushes the same SHA.
-          const { commit, pushed } = await commitAndPush({
-            dir: workspace.dir,
-            baseCommit: workspace.baseCommit,
-            branch: workOrder.push_branch,
-            message: `AOS: ${record.title ?? "work order"}\n\nRun ${runId}, iteration ${n}.`,
-            repo: workOrder.repo,
-            token: deps.config.githubToken,
-            signal: ctx.signal,
-          });
-          ctx.send(runRef(runId), {
-            type: "finalized",
-            commit,
-            pushed,
-            branch: workOrder.push_branch,
-          });
-        });
+        await reportingFailure(
+          ctx,
+          deps,
+          { stage: "push", iteration: n },
+          async () => {
+            const run = await activeRun(deps, runId);
+            if (!run) return;
+            const { workOrder, record } = run;
+            const workspace = await materialize(deps, {
+              runId,
+              workOrder,
+              throughIteration: n,
+              signal: ctx.signal,
+            });
+            const diff = await diffWorkspace(
+              workspace.dir,
+              workspace.baseCommit,
+            );
+            await store.putArtifact(
+              runId,
+              artifactName.diff,
+              deps.redactor.redact(diff),
+              "text/x-diff",
+            );
+            // Deterministic commit + push: repeating this after a crash pushes the same SHA.
+            const { commit, pushed } = await commitAndPush({
+              dir: workspace.dir,
+              baseCommit: workspace.baseCommit,
+              branch: workOrder.push_branch,
+              message: `AOS: ${
+                record.title ?? "work order"
+              }\n\nRun ${runId}, iteration ${n}.`,
+              repo: workOrder.repo,
+              token: deps.config.githubToken,
+              signal: ctx.signal,
+            });
+            ctx.send(runRef(runId), {
+              type: "finalized",
+              commit,
+              pushed,
+              branch: workOrder.push_branch,
+            });
+          },
+        );
       },
     },
   });

@@ -24,7 +24,10 @@ export interface Harness {
   /** Environment that points the CLI at this service. */
   cliEnv: Record<string, string>;
   /** POSTs a work order (markdown) and returns the created run. */
-  submit(workOrderMd: string, headers?: Record<string, string>): Promise<RunRecord>;
+  submit(
+    workOrderMd: string,
+    headers?: Record<string, string>,
+  ): Promise<RunRecord>;
   /** Polls until the run is terminal (or `timeoutMs`). */
   waitForEnd(runId: string, timeoutMs?: number): Promise<RunRecord>;
   /** Contents of `path` on `branch` of the remote, or null when absent. */
@@ -60,7 +63,9 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
     stderr: "piped",
   }).output();
   if (!out.success) {
-    throw new Error(`git ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+    throw new Error(
+      `git ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
+    );
   }
   return new TextDecoder().decode(out.stdout);
 }
@@ -117,7 +122,10 @@ export async function withHarness(
       ...opts.env,
     };
     const logs: string[] = [];
-    svc = await startService({ config: loadConfig(env), log: (l) => logs.push(l) });
+    svc = await startService({
+      config: loadConfig(env),
+      log: (l) => logs.push(l),
+    });
     const service = svc;
     const authHeaders: Record<string, string> = env.AOS_API_TOKEN
       ? { authorization: `Bearer ${env.AOS_API_TOKEN}` }
@@ -135,12 +143,18 @@ export async function withHarness(
       async submit(workOrderMd, headers = {}) {
         const res = await fetch(`${service.url}/runs`, {
           method: "POST",
-          headers: { "content-type": "application/json", ...authHeaders, ...headers },
+          headers: {
+            "content-type": "application/json",
+            ...authHeaders,
+            ...headers,
+          },
           body: JSON.stringify({ work_order_md: workOrderMd }),
         });
         const body = await res.json();
         if (res.status !== 201 && res.status !== 200) {
-          throw new Error(`Submit failed with ${res.status}: ${JSON.stringify(body)}`);
+          throw new Error(
+            `Submit failed with ${res.status}: ${JSON.stringify(body)}`,
+          );
         }
         return body as RunRecord;
       },
@@ -150,21 +164,37 @@ export async function withHarness(
           const run = await service.store.getRun(runId);
           if (TERMINAL_STATUSES.has(run.status)) return run;
           if (Date.now() > deadline) {
-            throw new Error(`Run ${runId} still ${run.status} after ${timeoutMs} ms`);
+            throw new Error(
+              `Run ${runId} still ${run.status} after ${timeoutMs} ms`,
+            );
           }
           await new Promise((r) => setTimeout(r, 50));
         }
       },
       async remoteFile(branch, path) {
         try {
-          return await git(dir, "--git-dir", remote, "show", `${branch}:${path}`);
+          return await git(
+            dir,
+            "--git-dir",
+            remote,
+            "show",
+            `${branch}:${path}`,
+          );
         } catch {
           return null;
         }
       },
       async remoteTree(branch) {
         try {
-          const out = await git(dir, "--git-dir", remote, "ls-tree", "-r", "--name-only", branch);
+          const out = await git(
+            dir,
+            "--git-dir",
+            remote,
+            "ls-tree",
+            "-r",
+            "--name-only",
+            branch,
+          );
           return out.split("\n").filter(Boolean).sort();
         } catch {
           return null;
