@@ -114,3 +114,16 @@ Deno.test("ActorSystem keeps per-actor order for a burst of concurrent sends pac
     );
   });
 });
+
+Deno.test("defineActor() rejects a definition missing a handler at type-check time", () => {
+  const def = defineActor<{ seen: number[] }, PingMsg>({
+    type: "incomplete",
+    messages: pingMessages,
+    initialState: () => ({ seen: [] }),
+    // @ts-expect-error -- `pong` has no handler
+    handlers: {
+      ping() {},
+    },
+  });
+  assertEquals(Object.keys(def.handlers), ["ping"]);
+});
