@@ -45,6 +45,8 @@ export async function startService(
   const system = new ActorSystem(kv, {
     logKey: (owner, seq) => store.eventKey(owner.id, seq),
     maxHeavy: config.maxRuns,
+    // KV Connect has watch but no queues; local SQLite notifies only in-process.
+    watch: /^https?:\/\//.test(config.kvPath),
     logger: (line) => log(redactor.redact(line)),
   });
   registerFactory(system, {

@@ -30,7 +30,9 @@ export class ValidationError extends Error {
   readonly issues: FieldIssue[];
   constructor(issues: FieldIssue[], options?: ErrorOptions) {
     super(
-      issues.map((i) => i.field ? `${i.field}: ${i.message}` : i.message).join("; "),
+      issues.map((i) => i.field ? `${i.field}: ${i.message}` : i.message).join(
+        "; ",
+      ),
       options,
     );
     this.issues = issues;

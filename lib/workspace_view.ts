@@ -1,30 +1,47 @@
-/**
- * The SE's read-through view of a workspace: reads see the SE's pending
- * writes and deletes first; nothing touches disk until the Tool Runner
- * applies the resulting packet.
- */
+/** The SE's read-through view of a workspace: reads see pending writes first; nothing touches disk. */
+import { git } from "./git_run.ts";
 import {
   checkWritable,
+  normalizeRepoDir,
   normalizeRepoPath,
   type PathPolicy,
+  PathPolicyError,
   resolveInside,
 } from "./paths.ts";
 
-/** A model-correctable problem; its message goes back to the model as the tool result. */
+/** A tool call the model can correct; the message is returned to it as the tool result. */
 export class ToolError extends Error {
   override name = "ToolError";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
 }
 
-const MAX_LIST = 2000;
-const MAX_MATCHES = 200;
+/** Most entries list_files returns. */
+const MAX_LIST_ENTRIES = 2000;
+/** Most matching lines search_files returns. */
+const MAX_SEARCH_MATCHES = 200;
+/** A matching line is shown up to this many characters. */
+const MAX_LINE_CHARS = 300;
+/** Bytes sniffed for NUL to call a file binary. */
+const SNIFF_BYTES = 8000;
 
-/** The workspace as the SE sees it during one turn. */
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A file's text, or why it has none. */
+type Text = { kind: "text"; content: string; bytes: number } | {
+  kind: "binary";
+  bytes: number;
+};
+
+/** Overlay of pending SE writes and deletes on top of a workspace directory. */
 export class WorkspaceView {
   readonly #dir: string;
   readonly #policy: PathPolicy;
   readonly #maxReadBytes: number;
   readonly #writes = new Map<string, string>();
   readonly #deletes = new Set<string>();
+  #diskFiles: Promise<Set<string>> | null = null;
 
   constructor(
     opts: { dir: string; policy: PathPolicy; maxReadBytes?: number },
@@ -34,34 +51,44 @@ export class WorkspaceView {
     this.#maxReadBytes = opts.maxReadBytes ?? 256 * 1024;
   }
 
-  /** Files honouring .gitignore plus pending writes, minus pending deletes; under `path` if given. */
+  /** Files under `path` (default: the root) as repo-relative paths, one per line; honours .gitignore. */
   async listFiles(path?: string): Promise<string> {
-    const prefix = path && path !== "." && path !== "/"
-      ? this.#path(path).replace(/\/$/, "") + "/"
-      : "";
-    const files = (await this.#allFiles()).filter((f) => f.startsWith(prefix));
+    const dir = guard(() => normalizeRepoDir(path));
+    const files = (await this.#files()).filter((f) =>
+      dir === "" || f.startsWith(`${dir}/`)
+    );
     if (files.length === 0) {
-      return prefix ? `No files under '${prefix}'` : "The repository is empty";
+      if (dir !== "" && await this.#exists(dir)) return dir;
+      if (dir !== "") throw new ToolError(`Directory '${dir}' does not exist`);
+      return "(the repository has no files)";
     }
-    const shown = files.slice(0, MAX_LIST);
-    const note = files.length > MAX_LIST
-      ? `\n… ${files.length - MAX_LIST} more files not shown`
-      : "";
-    return shown.join("\n") + note;
+    const shown = files.slice(0, MAX_LIST_ENTRIES);
+    const more = files.length - shown.length;
+    return shown.join("\n") +
+      (more > 0
+        ? `\n… ${more} more files not shown; list a subdirectory to see them`
+        : "");
   }
 
-  /** The content of a text file. */
+  /** The text of a file (pending write first); binary files, directories and missing files are ToolErrors. */
   async readFile(path: string): Promise<string> {
-    const rel = this.#path(path);
-    const pending = this.#writes.get(rel);
-    if (pending !== undefined) return pending;
-    if (this.#deletes.has(rel)) {
-      throw new ToolError(`File '${rel}' does not exist (deleted)`);
+    const p = guard(() => normalizeRepoPath(path));
+    const text = await this.#text(p);
+    if (text.kind === "binary") {
+      throw new ToolError(
+        `File '${p}' is binary (${text.bytes} bytes) and cannot be read as text`,
+      );
     }
-    return await this.#readDisk(rel);
+    if (text.bytes <= this.#maxReadBytes) return text.content;
+    const head = new TextDecoder().decode(
+      new TextEncoder().encode(text.content).subarray(0, this.#maxReadBytes),
+    );
+    return `${
+      head.replace(/\uFFFD$/, "")
+    }\n… [AOS: file truncated: showing the first ${this.#maxReadBytes} of ${text.bytes} bytes]`;
   }
 
-  /** Lines matching a regular expression, as `path:line: text`. */
+  /** Lines matching a JavaScript regular expression, as `path:line: text`, under `path`. */
   async searchFiles(pattern: string, path?: string): Promise<string> {
     let regex: RegExp;
     try {
@@ -71,76 +98,107 @@ export class WorkspaceView {
         `Invalid regular expression '${pattern}': ${(error as Error).message}`,
       );
     }
-    const prefix = path && path !== "."
-      ? this.#path(path).replace(/\/$/, "") + "/"
-      : "";
+    const dir = guard(() => normalizeRepoDir(path));
+    const files = (await this.#files()).filter((f) =>
+      dir === "" || f === dir || f.startsWith(`${dir}/`)
+    );
+    if (files.length === 0 && dir !== "") {
+      throw new ToolError(`Path '${dir}' does not exist`);
+    }
     const matches: string[] = [];
-    for (const file of await this.#allFiles()) {
-      if (!file.startsWith(prefix) && file !== prefix.slice(0, -1)) continue;
-      let text: string;
+    let total = 0;
+    for (const file of files) {
+      let text: Text;
       try {
-        text = await this.readFile(file);
+        text = await this.#text(file);
       } catch {
         continue;
       }
-      const lines = text.split("\n");
-      for (let i = 0; i < lines.length && matches.length < MAX_MATCHES; i++) {
-        if (regex.test(lines[i] as string)) {
-          matches.push(
-            `${file}:${i + 1}: ${(lines[i] as string).slice(0, 300)}`,
-          );
+      if (text.kind === "binary" || text.bytes > 4 * this.#maxReadBytes) {
+        continue;
+      }
+      const lines = text.content.split("\n");
+      for (let i = 0; i < lines.length; i++) {
+        const line = (lines[i] ?? "").slice(0, 4 * MAX_LINE_CHARS);
+        if (!regex.test(line)) continue;
+        total++;
+        if (matches.length < MAX_SEARCH_MATCHES) {
+          const shown = line.length > MAX_LINE_CHARS
+            ? `${line.slice(0, MAX_LINE_CHARS)}…`
+            : line;
+          matches.push(`${file}:${i + 1}: ${shown}`);
         }
       }
-      if (matches.length >= MAX_MATCHES) break;
     }
-    if (matches.length === 0) return `No matches for '${pattern}'`;
+    if (total === 0) {
+      return `No matches for /${pattern}/${dir ? ` in '${dir}'` : ""}`;
+    }
+    const more = total - matches.length;
     return matches.join("\n") +
-      (matches.length >= MAX_MATCHES ? "\n… more matches not shown" : "");
+      (more > 0
+        ? `\n… ${more} more matches not shown; narrow the pattern or the path`
+        : "");
   }
 
-  /** Records a write (checked against the path policy). */
+  /** Records a write of the whole file (nothing touches disk). */
   async writeFile(path: string, content: string): Promise<string> {
-    const rel = await this.#writable(path);
-    this.#writes.set(rel, content);
-    this.#deletes.delete(rel);
-    return `Wrote ${
-      new TextEncoder().encode(content).length
-    } bytes to '${rel}'`;
+    const p = await this.#writable(path, "write");
+    if (await this.#isDirectory(p)) {
+      throw new ToolError(`Path '${p}' is a directory`);
+    }
+    const parentFile = await this.#fileParent(p);
+    if (parentFile) {
+      throw new ToolError(
+        `Path '${p}' cannot be created: '${parentFile}' is a file`,
+      );
+    }
+    const existed = await this.#exists(p);
+    this.#writes.set(p, content);
+    this.#deletes.delete(p);
+    const bytes = new TextEncoder().encode(content).length;
+    return `${existed ? "Wrote" : "Created"} '${p}' (${bytes} bytes)`;
   }
 
-  /** Replaces `oldText`, which must occur exactly once, with `newText`. */
+  /** Replaces the one occurrence of `oldText` in a file with `newText`. */
   async editFile(
     path: string,
     oldText: string,
     newText: string,
   ): Promise<string> {
-    const rel = await this.#writable(path);
-    const current = await this.readFile(rel);
+    const p = await this.#writable(path, "write");
     if (oldText === "") throw new ToolError("old_text must not be empty");
-    const count = current.split(oldText).length - 1;
+    const text = await this.#text(p);
+    if (text.kind === "binary") {
+      throw new ToolError(`File '${p}' is binary and cannot be edited`);
+    }
+    const count = text.content.split(oldText).length - 1;
     if (count !== 1) {
       throw new ToolError(
-        `old_text must match exactly once in '${rel}', but it matches ${count} times`,
+        count === 0
+          ? `old_text was not found in '${p}' (0 matches; it must match exactly once, whitespace included)`
+          : `old_text matches ${count} times in '${p}'; include more surrounding text so it matches exactly once`,
       );
     }
-    this.#writes.set(rel, current.replace(oldText, () => newText));
-    return `Edited '${rel}'`;
+    this.#writes.set(p, text.content.replace(oldText, () => newText));
+    return `Edited '${p}'`;
   }
 
-  /** Records a delete of an existing file. */
+  /** Records the deletion of a file. */
   async deleteFile(path: string): Promise<string> {
-    const rel = await this.#writable(path);
-    if (this.#writes.has(rel)) {
-      this.#writes.delete(rel);
-      if (!(await this.#existsOnDisk(rel))) return `Deleted '${rel}'`;
-    } else if (this.#deletes.has(rel) || !(await this.#existsOnDisk(rel))) {
-      throw new ToolError(`File '${rel}' does not exist`);
+    const p = await this.#writable(path, "delete");
+    if (await this.#isDirectory(p)) {
+      throw new ToolError(
+        `Path '${p}' is a directory; delete its files one by one`,
+      );
     }
-    this.#deletes.add(rel);
-    return `Deleted '${rel}'`;
+    const pending = this.#writes.delete(p);
+    const onDisk = !this.#deletes.has(p) && await this.#onDisk(p);
+    if (!pending && !onDisk) throw new ToolError(`File '${p}' does not exist`);
+    if (onDisk) this.#deletes.add(p);
+    return `Deleted '${p}'`;
   }
 
-  /** The writes and deletes recorded so far. */
+  /** The pending changes: the SE packet's writes and deletes. */
   packet(): { writes: { path: string; content: string }[]; deletes: string[] } {
     return {
       writes: [...this.#writes].map(([path, content]) => ({ path, content })),
@@ -148,96 +206,155 @@ export class WorkspaceView {
     };
   }
 
-  /** The repository layout for the prompt. */
+  /** The repository's files for the prompt: shallowest first, at most `maxEntries`. */
   async layout(maxEntries = 300): Promise<string> {
-    const files = await this.#allFiles();
-    const shown = files.slice(0, maxEntries).join("\n");
-    return files.length > maxEntries
-      ? `${shown}\n… ${files.length - maxEntries} more files (use list_files)`
-      : shown;
+    const files = await this.#files();
+    if (files.length === 0) return "(the repository has no files)";
+    const depth = (f: string) => f.split("/").length;
+    const shown = [...files].sort((a, b) =>
+      depth(a) - depth(b) || a.localeCompare(b)
+    )
+      .slice(0, maxEntries).sort();
+    const more = files.length - shown.length;
+    return shown.join("\n") +
+      (more > 0 ? `\n… ${more} more files not shown; use list_files` : "");
   }
 
-  #path(path: string): string {
+  /** Every visible file: tracked and untracked-not-ignored on disk, plus pending writes, minus deletes. */
+  async #files(): Promise<string[]> {
+    const all = new Set(await this.#disk());
+    for (const path of this.#writes.keys()) all.add(path);
+    for (const path of this.#deletes) all.delete(path);
+    return [...all].sort();
+  }
+
+  #disk(): Promise<Set<string>> {
+    this.#diskFiles ??= (async () => {
+      const list = async (args: string[]) =>
+        (await git(["ls-files", "-z", ...args], { cwd: this.#dir })).stdout
+          .split("\0").filter(Boolean);
+      const files = new Set(
+        await list(["--cached", "--others", "--exclude-standard"]),
+      );
+      for (const gone of await list(["--deleted"])) files.delete(gone);
+      return files;
+    })();
+    return this.#diskFiles;
+  }
+
+  async #writable(path: string, action: "write" | "delete"): Promise<string> {
+    const p = guard(() => checkWritable(path, this.#policy));
+    await guardAsync(() =>
+      resolveInside(
+        this.#dir,
+        p,
+        action === "write" ? { forWrite: true } : { forDelete: true },
+      )
+    );
+    return p;
+  }
+
+  async #text(p: string): Promise<Text> {
+    if (this.#deletes.has(p)) throw new ToolError(`File '${p}' does not exist`);
+    const pending = this.#writes.get(p);
+    if (pending !== undefined) {
+      return {
+        kind: "text",
+        content: pending,
+        bytes: new TextEncoder().encode(pending).length,
+      };
+    }
+    const abs = await guardAsync(() => resolveInside(this.#dir, p));
+    let bytes: Uint8Array;
     try {
-      return normalizeRepoPath(path);
+      if ((await Deno.stat(abs)).isDirectory) {
+        throw new ToolError(
+          `Path '${p}' is a directory; use list_files to see what is in it`,
+        );
+      }
+      bytes = await Deno.readFile(abs);
     } catch (error) {
-      throw new ToolError((error as Error).message);
+      if (error instanceof Deno.errors.NotFound) {
+        throw new ToolError(`File '${p}' does not exist`);
+      }
+      throw error;
+    }
+    if (bytes.subarray(0, SNIFF_BYTES).includes(0)) {
+      return { kind: "binary", bytes: bytes.length };
+    }
+    try {
+      return {
+        kind: "text",
+        content: fatalDecoder.decode(bytes),
+        bytes: bytes.length,
+      };
+    } catch {
+      return { kind: "binary", bytes: bytes.length };
     }
   }
 
-  async #writable(path: string): Promise<string> {
-    try {
-      const rel = checkWritable(path, this.#policy);
-      await resolveInside(this.#dir, rel, { forWrite: true });
-      return rel;
-    } catch (error) {
-      if (error instanceof ToolError) throw error;
-      throw new ToolError((error as Error).message);
-    }
+  /** Whether `p` is a file or directory in the view. */
+  async #exists(p: string): Promise<boolean> {
+    if (this.#deletes.has(p)) return false;
+    if (this.#writes.has(p)) return true;
+    if ((await this.#files()).some((f) => f.startsWith(`${p}/`))) return true;
+    return await this.#onDisk(p);
   }
 
-  async #existsOnDisk(rel: string): Promise<boolean> {
+  async #onDisk(p: string): Promise<boolean> {
     try {
-      const info = await Deno.lstat(`${this.#dir}/${rel}`);
-      return info.isFile || info.isSymlink;
+      await Deno.lstat(`${this.#dir}/${p}`);
+      return true;
     } catch {
       return false;
     }
   }
 
-  async #readDisk(rel: string): Promise<string> {
-    let full: string;
+  async #isDirectory(p: string): Promise<boolean> {
+    if (this.#writes.has(p)) return false;
+    if ((await this.#files()).some((f) => f.startsWith(`${p}/`))) return true;
     try {
-      full = await resolveInside(this.#dir, rel);
-    } catch (error) {
-      throw new ToolError((error as Error).message);
-    }
-    let bytes: Uint8Array;
-    try {
-      const info = await Deno.stat(full);
-      if (info.isDirectory) {
-        throw new ToolError(`'${rel}' is a directory; use list_files`);
-      }
-      if (info.size > this.#maxReadBytes) {
-        throw new ToolError(
-          `File '${rel}' is ${info.size} bytes, over the ${this.#maxReadBytes}-byte read limit`,
-        );
-      }
-      bytes = await Deno.readFile(full);
-    } catch (error) {
-      if (error instanceof ToolError) throw error;
-      throw new ToolError(`File '${rel}' does not exist`);
-    }
-    try {
-      const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-      if (text.includes("\0")) throw new Error("binary");
-      return text;
+      return (await Deno.lstat(`${this.#dir}/${p}`)).isDirectory;
     } catch {
-      throw new ToolError(`File '${rel}' is binary and cannot be read as text`);
+      return false;
     }
   }
 
-  async #allFiles(): Promise<string[]> {
-    const out = await new Deno.Command("git", {
-      args: [
-        "-c",
-        "core.hooksPath=/dev/null",
-        "ls-files",
-        "-z",
-        "--cached",
-        "--others",
-        "--exclude-standard",
-      ],
-      cwd: this.#dir,
-      env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const files = new Set(
-      new TextDecoder().decode(out.stdout).split("\0").filter(Boolean),
-    );
-    for (const path of this.#writes.keys()) files.add(path);
-    for (const path of this.#deletes) files.delete(path);
-    return [...files].sort();
+  /** The first parent of `p` that is a file in the view, if any. */
+  async #fileParent(p: string): Promise<string | null> {
+    const parts = p.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join("/");
+      if (this.#writes.has(parent)) return parent;
+      if (this.#deletes.has(parent)) continue;
+      try {
+        if ((await Deno.lstat(`${this.#dir}/${parent}`)).isFile) return parent;
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+}
+
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof PathPolicyError) {
+      throw new ToolError(error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function guardAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof PathPolicyError) {
+      throw new ToolError(error.message, { cause: error });
+    }
+    throw error;
   }
 }
