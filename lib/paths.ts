@@ -48,7 +48,7 @@ export function normalizeRepoPath(p: string): string {
 
 /** Like normalizeRepoPath, but `""`, `"."` and `"./"` mean the repository root (returned as `""`). */
 export function normalizeRepoDir(p: string | undefined): string {
-  if (p === undefined || p.trim() === "" || /^(\.\/?)+$/.test(p.trim())) {
+  if (p === undefined || p.trim() === "" || /^(\.\/)*\.?$/.test(p.trim())) {
     return "";
   }
   return normalizeRepoPath(p);
@@ -105,7 +105,11 @@ export async function resolveInside(
     try {
       info = await Deno.lstat(current);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) break;
+      // Missing, or under a file: nothing further down exists to be a symlink.
+      if (
+        error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory
+      ) break;
       throw error;
     }
     if (!info.isSymlink) continue;

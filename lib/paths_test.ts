@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   checkWritable,
+  normalizeRepoDir,
   normalizeRepoPath,
   PathPolicyError,
   resolveInside,
@@ -47,6 +48,16 @@ Deno.test("normalizeRepoPath() rejects unsafe paths, naming the path and the rea
   rejects(() => normalizeRepoPath("./.git/hooks/pre-commit"), "'.git'");
   rejects(() => normalizeRepoPath("sub/.GIT/config"), "'.git'");
   rejects(() => normalizeRepoPath("."), "repository root");
+});
+
+Deno.test("normalizeRepoDir() maps the root spellings to an empty path and checks the rest", () => {
+  for (const root of [undefined, "", " ", ".", "./", "././"]) {
+    assert.equal(normalizeRepoDir(root), "");
+  }
+  assert.equal(normalizeRepoDir("./src/"), "src");
+  rejects(() => normalizeRepoDir("../"), "contains '..'");
+  rejects(() => normalizeRepoDir(".."), "contains '..'");
+  rejects(() => normalizeRepoDir("/"), "is absolute");
 });
 
 Deno.test("checkWritable() lets forbidden globs win over allowed ones", () => {

@@ -212,7 +212,7 @@ export class WorkspaceView {
     if (files.length === 0) return "(the repository has no files)";
     const depth = (f: string) => f.split("/").length;
     const shown = [...files].sort((a, b) =>
-      depth(a) - depth(b) || a.localeCompare(b)
+      depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0)
     )
       .slice(0, maxEntries).sort();
     const more = files.length - shown.length;
