@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Installs what AOS needs on a fresh Debian machine with Node: git, bubblewrap,
-# python3 (used by the examples and tests) from apt, and Deno 2.9.6 from npm.
-# Idempotent: installs only what is missing.
+# python3 (used by the examples and tests) and curl from apt, and Deno 2.9.6
+# from npm. Idempotent: installs only what is missing or at the wrong version.
 set -euo pipefail
 DENO_VERSION=2.9.6
-SUDO=""
-if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+say() { echo "install_deps: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+SUDO=()
+if [ "$(id -u)" != "0" ]; then
+  command -v sudo >/dev/null 2>&1 || die "not root and sudo is missing; run as root or install sudo"
+  SUDO=(sudo)
+fi
 
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
@@ -13,13 +20,28 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "install_deps: apt-get install ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  command -v apt-get >/dev/null 2>&1 ||
+    die "missing ${missing[*]} and apt-get is not available; install them with your package manager"
+  say "apt-get install ${missing[*]}"
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
-if ! deno --version 2>/dev/null | grep -q "^deno ${DENO_VERSION} "; then
-  echo "install_deps: npm install -g deno@${DENO_VERSION}" >&2
-  $SUDO npm install -g "deno@${DENO_VERSION}" >/dev/null
+# Captured first: piping into `grep -q` under pipefail can fail on SIGPIPE.
+current="$(deno --version 2>/dev/null | head -n 1 || true)"
+if [[ "$current" != "deno ${DENO_VERSION} "* ]]; then
+  command -v npm >/dev/null 2>&1 || die "npm is missing; install Node.js, or Deno ${DENO_VERSION} by hand"
+  say "npm install -g deno@${DENO_VERSION} (found: ${current:-none})"
+  "${SUDO[@]}" npm install -g "deno@${DENO_VERSION}" >/dev/null
+  hash -r
+  command -v deno >/dev/null 2>&1 ||
+    die "deno installed but not on PATH; add \"$(npm prefix -g)/bin\" to PATH"
+fi
+
+# The sandbox needs unprivileged user namespaces; say so now rather than at the first run.
+if ! bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --die-with-parent true 2>/dev/null; then
+  say "warning: bwrap is installed but cannot create a sandbox here (user namespaces disabled?);"
+  say "         enable them, or run the service with AOS_SANDBOX=none (no isolation)"
 fi
 deno --version | head -n 1 >&2
