@@ -1,5 +1,5 @@
 /** Run workspaces: cheap checkouts from a mirror, packet application, diffs, reset. */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ensureMirror, mirrorDir, withLock } from "./git_mirror.ts";
 import { git, GitError, remoteAccess, shownRepo } from "./git_run.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
@@ -15,7 +15,7 @@ function workspaceDir(root: string, runId: string): string {
   if (!RUN_ID.test(runId)) {
     throw new TypeError(`Invalid run id '${runId}' for a workspace directory`);
   }
-  return join(root, runId);
+  return join(resolve(root), runId);
 }
 
 /**
@@ -46,7 +46,7 @@ export async function prepareWorkspace(opts: {
       await resetWorkspace(dir, reused);
       return { dir, baseCommit: reused };
     }
-    const cacheDir = join(opts.root, ".cache");
+    const cacheDir = join(resolve(opts.root), ".cache");
     let mirror = await mirrorDir(cacheDir, opts.repo);
     // A full SHA already in the mirror needs no fetch.
     let sha = /^[0-9a-f]{40}$/i.test(opts.ref)

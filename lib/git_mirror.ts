@@ -1,5 +1,5 @@
 /** A bare mirror per repository URL, shared by every run on that repository. */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { git, remoteAccess, shownRepo } from "./git_run.ts";
 
 /** The mirror directory of `repo` under `cacheDir` (named by the SHA-256 of its credential-free URL). */
@@ -8,6 +8,7 @@ export async function mirrorDir(
   repo: string,
 ): Promise<string> {
   const { url } = remoteAccess(repo);
+  cacheDir = resolve(cacheDir);
   const digest = await crypto.subtle.digest(
     "SHA-256",
     new TextEncoder().encode(url),
@@ -31,16 +32,17 @@ export async function ensureMirror(opts: {
   token?: string | null;
   signal?: AbortSignal;
 }): Promise<string> {
-  const dir = await mirrorDir(opts.cacheDir, opts.repo);
+  const cacheDir = resolve(opts.cacheDir);
+  const dir = await mirrorDir(cacheDir, opts.repo);
   return await withLock(dir, async () => {
-    await Deno.mkdir(opts.cacheDir, { recursive: true });
+    await Deno.mkdir(cacheDir, { recursive: true });
     const lockFile = await Deno.open(`${dir}.lock`, {
       create: true,
       write: true,
     });
     try {
       await lockFile.lock(true);
-      await update(dir, opts);
+      await update(dir, { ...opts, cacheDir });
     } finally {
       lockFile.close();
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import {
   applyPacket,
   commitAndPush,
@@ -123,6 +123,25 @@ Deno.test("prepareWorkspace() checks out a branch detached, with origin at the o
       (await git(["config", "remote.origin.url"], { cwd: dir })).stdout.trim(),
       remote,
     );
+  });
+});
+
+Deno.test("prepareWorkspace() works with a workspace root relative to the cwd", async () => {
+  await withFixture(async ({ remote, seed, root }) => {
+    const rel = relative(Deno.cwd(), root);
+    const { dir, baseCommit } = await prepareWorkspace({
+      root: rel,
+      runId: "r",
+      repo: remote,
+      ref: "main",
+    });
+    assert.equal(dir, join(root, "r"));
+    assert.equal(baseCommit, await head(seed));
+    const alternates = await Deno.readTextFile(
+      join(dir, ".git/objects/info/alternates"),
+    );
+    assert.ok(alternates.startsWith(join(root, ".cache")), alternates);
+    assert.equal(await diffWorkspace(dir, baseCommit), "");
   });
 });
 
