@@ -70,14 +70,24 @@ export class Redactor {
 
   /** `text` with every known secret and token-shaped string replaced by `[REDACTED]`. */
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    }
+    let out = this.redactKnown(text);
     for (const [pattern, replacement] of PATTERNS) {
       out = out.replace(pattern, replacement);
     }
     return redactUrlCredentials(out);
+  }
+
+  /**
+   * `text` with only the known secret values replaced: for content that must
+   * stay usable (files an agent writes), where token-shaped test fixtures or
+   * example URLs with credentials are legitimate.
+   */
+  redactKnown(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    return out;
   }
 
   /** A copy of `value` with every string in it (nested arrays and plain objects) redacted. */

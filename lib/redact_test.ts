@@ -127,3 +127,14 @@ Deno.test("Redactor.redactDeep() survives cycles", () => {
   assert.equal(out.name, "[REDACTED]");
   assert.equal(out.self, out);
 });
+
+Deno.test("Redactor.redactKnown() replaces known values but keeps token-shaped text", () => {
+  const r = new Redactor(["real-secret-value"]);
+  const code =
+    'db = "postgres://app:pw@localhost/x"; key = "sk-test-aaaaaaaaaaaaaaaaaaaa"; real-secret-value';
+  assert.equal(
+    r.redactKnown(code),
+    'db = "postgres://app:pw@localhost/x"; key = "sk-test-aaaaaaaaaaaaaaaaaaaa"; [REDACTED]',
+  );
+  assert.doesNotMatch(r.redact(code), /app:pw|sk-test/);
+});

@@ -180,10 +180,11 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         } catch { /* already gone */ }
       }
     };
+    // setTimeout fires at once for delays past 2^31-1 ms; clamp instead.
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup();
-    }, opts.timeoutMs);
+    }, Math.min(Math.max(0, opts.timeoutMs), 2 ** 31 - 1));
     const onAbort = () => {
       cancelled = true;
       killGroup();
