@@ -1,6 +1,9 @@
 /** Runs acceptance commands: bwrap isolation, cleared env, a timeout that kills the process group, capped output. */
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES } from "./output_cap.ts";
+import { bwrapArgs, bwrapProblem, SANDBOX_HOME } from "./sandbox_bwrap.ts";
+
+export { bwrapProblem } from "./sandbox_bwrap.ts";
 
 /** How commands are isolated: `bwrap` (bubblewrap) or `none` (no isolation; opt-in only). */
 export type SandboxMode = "bwrap" | "none";
@@ -36,8 +39,6 @@ export interface RunCommandOptions {
 
 const DEFAULT_PATH =
   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-/** HOME inside the sandbox: on the private /tmp, gone after the command. */
-const SANDBOX_HOME = "/tmp/home";
 const BLOCKED_ENV = new Set([
   "OPENAI_API_KEY",
   "GITHUB_TOKEN",
@@ -46,42 +47,6 @@ const BLOCKED_ENV = new Set([
 ]);
 /** How long to wait for pipes to drain after the process group is gone. */
 const DRAIN_MS = 2000;
-
-let probe: Promise<string | null> | null = null;
-
-/** Null when bwrap can build the sandbox runCommand uses, else why not. Probed once per process. */
-export function bwrapProblem(): Promise<string | null> {
-  probe ??= (async () => {
-    try {
-      const out = await new Deno.Command("bwrap", {
-        args: [
-          "--ro-bind",
-          "/",
-          "/",
-          "--dev",
-          "/dev",
-          "--proc",
-          "/proc",
-          "--unshare-all",
-          "--die-with-parent",
-          "--new-session",
-          "true",
-        ],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      if (out.success) return null;
-      return new TextDecoder().decode(out.stderr).trim() ||
-        `bwrap exited with code ${out.code}`;
-    } catch (error) {
-      return error instanceof Deno.errors.NotFound
-        ? "bwrap is not installed"
-        : String(error);
-    }
-  })();
-  return probe;
-}
 
 /** Turns the AOS_SANDBOX setting into a working mode, or throws saying how to fix the machine. */
 export async function resolveSandboxMode(
@@ -222,76 +187,6 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       await Deno.remove(tempHome, { recursive: true }).catch(() => {});
     }
   }
-}
-
-/** bwrap arguments: read-only host, private /tmp and /dev, hidden dirs, the workspace writable, no network. */
-async function bwrapArgs(cwd: string, hideDirs: string[]): Promise<string[]> {
-  const args = [
-    "--ro-bind",
-    "/",
-    "/",
-    "--dev",
-    "/dev",
-    "--proc",
-    "/proc",
-    "--tmpfs",
-    "/tmp",
-  ];
-  for (const dir of hideDirs) {
-    const hide = resolve(dir);
-    if (isInside(cwd, hide) || !(await isDir(hide))) continue;
-    args.push("--tmpfs", hide);
-  }
-  // Objects a `git clone --shared` workspace borrows from the (hidden) mirror, read-only.
-  for (const objects of await alternates(cwd)) {
-    args.push("--ro-bind", objects, objects);
-  }
-  args.push("--bind", cwd, cwd);
-  // The workspace's git metadata stays read-only: a command rewriting .git/config
-  // could otherwise make AOS's own git calls (outside the sandbox) run its code.
-  if (await isDir(join(cwd, ".git"))) {
-    args.push("--ro-bind", join(cwd, ".git"), join(cwd, ".git"));
-  }
-  args.push(
-    "--dir",
-    SANDBOX_HOME,
-    "--chdir",
-    cwd,
-    "--unshare-all",
-    "--die-with-parent",
-    "--new-session",
-  );
-  return args;
-}
-
-async function alternates(cwd: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(join(cwd, ".git/objects/info/alternates"));
-  } catch {
-    return [];
-  }
-  const dirs: string[] = [];
-  for (const line of text.split("\n").map((l) => l.trim())) {
-    if (!line || line.startsWith("#")) continue;
-    const dir = resolve(join(cwd, ".git/objects"), line);
-    if (await isDir(dir)) dirs.push(dir);
-  }
-  return dirs;
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `path` is `dir` or inside it. */
-function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 interface Drain {

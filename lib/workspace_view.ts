@@ -1,21 +1,21 @@
 /** The SE's read-through view of a workspace: reads see pending writes first; nothing touches disk. */
-import { git } from "./git_run.ts";
 import {
   checkWritable,
   normalizeRepoDir,
   normalizeRepoPath,
   type PathPolicy,
-  PathPolicyError,
   resolveInside,
 } from "./paths.ts";
+import {
+  guard,
+  guardAsync,
+  listDiskFiles,
+  readDiskText,
+  type Text,
+  ToolError,
+} from "./workspace_files.ts";
 
-/** A tool call the model can correct; the message is returned to it as the tool result. */
-export class ToolError extends Error {
-  override name = "ToolError";
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
+export { ToolError } from "./workspace_files.ts";
 
 /** Most entries list_files returns. */
 const MAX_LIST_ENTRIES = 2000;
@@ -23,17 +23,6 @@ const MAX_LIST_ENTRIES = 2000;
 const MAX_SEARCH_MATCHES = 200;
 /** A matching line is shown up to this many characters. */
 const MAX_LINE_CHARS = 300;
-/** Bytes sniffed for NUL to call a file binary. */
-const SNIFF_BYTES = 8000;
-
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
-
-/** A file's text, or why it has none. */
-type Text = { kind: "text"; content: string; bytes: number } | {
-  kind: "binary";
-  bytes: number;
-};
-
 /** Overlay of pending SE writes and deletes on top of a workspace directory. */
 export class WorkspaceView {
   readonly #dir: string;
@@ -229,16 +218,7 @@ export class WorkspaceView {
   }
 
   #disk(): Promise<Set<string>> {
-    this.#diskFiles ??= (async () => {
-      const list = async (args: string[]) =>
-        (await git(["ls-files", "-z", ...args], { cwd: this.#dir })).stdout
-          .split("\0").filter(Boolean);
-      const files = new Set(
-        await list(["--cached", "--others", "--exclude-standard"]),
-      );
-      for (const gone of await list(["--deleted"])) files.delete(gone);
-      return files;
-    })();
+    this.#diskFiles ??= listDiskFiles(this.#dir);
     return this.#diskFiles;
   }
 
@@ -264,33 +244,7 @@ export class WorkspaceView {
         bytes: new TextEncoder().encode(pending).length,
       };
     }
-    const abs = await guardAsync(() => resolveInside(this.#dir, p));
-    let bytes: Uint8Array;
-    try {
-      if ((await Deno.stat(abs)).isDirectory) {
-        throw new ToolError(
-          `Path '${p}' is a directory; use list_files to see what is in it`,
-        );
-      }
-      bytes = await Deno.readFile(abs);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new ToolError(`File '${p}' does not exist`);
-      }
-      throw error;
-    }
-    if (bytes.subarray(0, SNIFF_BYTES).includes(0)) {
-      return { kind: "binary", bytes: bytes.length };
-    }
-    try {
-      return {
-        kind: "text",
-        content: fatalDecoder.decode(bytes),
-        bytes: bytes.length,
-      };
-    } catch {
-      return { kind: "binary", bytes: bytes.length };
-    }
+    return await readDiskText(this.#dir, p);
   }
 
   /** Whether `p` is a file or directory in the view. */
@@ -334,27 +288,5 @@ export class WorkspaceView {
       }
     }
     return null;
-  }
-}
-
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof PathPolicyError) {
-      throw new ToolError(error.message, { cause: error });
-    }
-    throw error;
-  }
-}
-
-async function guardAsync<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof PathPolicyError) {
-      throw new ToolError(error.message, { cause: error });
-    }
-    throw error;
   }
 }
