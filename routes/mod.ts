@@ -61,8 +61,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
 
   healthRoutes(app, deps);
   app.use("*", bearerAuth(deps.config.apiToken, ["/healthz", "/readyz"]));
-  app.use(
-    "/runs/*",
+  app.on(
+    "POST",
+    ["/runs", "/runs/*"],
     bodyLimit({
       maxSize: deps.config.maxBodyBytes,
       onError: () => {

@@ -30,6 +30,7 @@ import {
   type UpdateRunOptions,
 } from "./run_mutations.ts";
 import { nextSeq } from "./seq.ts";
+import { TerminalRunCache } from "./terminal_cache.ts";
 import type { ArtifactMeta, RunEvent, RunRecord } from "./types.ts";
 
 export type { ListRunsQuery, RunCounts } from "./run_listing.ts";
@@ -40,6 +41,7 @@ const MAX_TRANSITION_ATTEMPTS = 200;
 export class RunStore {
   /** Key layout of this store. */
   readonly keys: StoreKeys;
+  readonly #finished = new TerminalRunCache();
 
   constructor(readonly kv: Deno.Kv, prefix: Deno.KvKey = ["aos"]) {
     this.keys = new StoreKeys(prefix);
@@ -138,12 +140,14 @@ export class RunStore {
     return run;
   }
 
-  /** The run, or null. */
+  /** The run, or null. Finished runs come from an in-memory cache (they never change). */
   async findRun(id: string): Promise<RunRecord | null> {
+    const cached = this.#finished.get(id);
+    if (cached) return cached;
     const entry = await this.kv.get<StoredRun>(this.keys.run(id));
     return entry.value === null
       ? null
-      : await fromStored(this.kv, this.keys, entry.value);
+      : this.#finished.offer(await fromStored(this.kv, this.keys, entry.value));
   }
 
   /** The id of the run submitted with this Idempotency-Key, or null. */
