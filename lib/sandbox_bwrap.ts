@@ -56,10 +56,19 @@ export async function bwrapArgs(
     "--tmpfs",
     "/tmp",
   ];
-  for (const dir of hideDirs) {
-    const hide = resolve(dir);
-    if (isInside(cwd, hide) || !(await isDir(hide))) continue;
-    args.push("--tmpfs", hide);
+  // Every place that can leak a secret or reach a host service, unless it holds the workspace:
+  // /run has unix sockets (docker, dbus) that work without a network namespace.
+  const hidden = [
+    "/run",
+    ...hideDirs.map((d) => resolve(d)),
+    ...sensitivePaths(),
+  ];
+  for (const path of hidden) {
+    // Never hide the workspace or part of it; an ancestor is hidden and the workspace bound back below.
+    if (isInside(cwd, path)) continue;
+    const info = await Deno.stat(path).catch(() => null);
+    if (info?.isDirectory) args.push("--tmpfs", path);
+    else if (info?.isFile) args.push("--ro-bind", "/dev/null", path);
   }
   // Objects a `git clone --shared` workspace borrows from the (hidden) mirror, read-only.
   for (const objects of await alternates(cwd)) {
@@ -81,6 +90,39 @@ export async function bwrapArgs(
     "--new-session",
   );
   return args;
+}
+
+/** Credentials that commonly sit in the service user's home, plus the shadow password files. */
+const SENSITIVE_HOME_ENTRIES = [
+  ".ssh",
+  ".gnupg",
+  ".aws",
+  ".azure",
+  ".kube",
+  ".docker",
+  ".netrc",
+  ".npmrc",
+  ".pypirc",
+  ".git-credentials",
+  ".gitconfig",
+  ".config/gh",
+  ".config/gcloud",
+  ".config/git",
+  ".config/hub",
+  ".cargo/credentials",
+  ".cargo/credentials.toml",
+  ".m2/settings.xml",
+];
+
+function sensitivePaths(): string[] {
+  const homes = new Set(["/root"]);
+  const home = Deno.env.get("HOME");
+  if (home && home !== "/") homes.add(resolve(home));
+  const paths = ["/etc/shadow", "/etc/gshadow"];
+  for (const dir of homes) {
+    for (const entry of SENSITIVE_HOME_ENTRIES) paths.push(join(dir, entry));
+  }
+  return paths;
 }
 
 async function alternates(cwd: string): Promise<string[]> {

@@ -350,3 +350,66 @@ Deno.test("runCommand() [bwrap] lets git read a shared-clone workspace but not c
     );
   }, true);
 });
+
+Deno.test("runCommand() [bwrap] cannot reach host unix sockets under /run", async () => {
+  await withDirs(async ({ workspace }) => {
+    let listener: Deno.Listener | null = null;
+    const socket = `/run/aos-test-${crypto.randomUUID().slice(0, 8)}.sock`;
+    try {
+      listener = Deno.listen({ transport: "unix", path: socket });
+    } catch {
+      // /run not writable for this user: the listing check below still applies.
+    }
+    try {
+      const probe = listener
+        ? `python3 -c 'import socket; socket.socket(socket.AF_UNIX).connect("${socket}"); print("CONNECTED")'; `
+        : "";
+      const result = await run({
+        command: `${probe}ls -A /run; echo end`,
+        cwd: workspace,
+        mode: "bwrap",
+      });
+      assert.doesNotMatch(result.output, /CONNECTED/);
+      assert.match(result.output, /(^|\n)end\n$/);
+      const listing = result.output.split("\n").filter((l) =>
+        l && l !== "end" && !/Traceback|Error|File|socket|\^/.test(l)
+      );
+      assert.deepEqual(listing, [], result.output);
+    } finally {
+      listener?.close();
+      await Deno.remove(socket).catch(() => {});
+    }
+  });
+});
+
+Deno.test("runCommand() [bwrap] hides credentials in the service user's home", async () => {
+  await withDirs(async ({ root, workspace }) => {
+    const home = join(root, "home");
+    await Deno.mkdir(join(home, ".ssh"), { recursive: true });
+    await Deno.writeTextFile(join(home, ".ssh/id_ed25519"), "PRIVATE KEY");
+    await Deno.writeTextFile(
+      join(home, ".netrc"),
+      "machine x password hunter2",
+    );
+    await Deno.writeTextFile(join(home, "notes.txt"), "harmless");
+    const previous = Deno.env.get("HOME");
+    Deno.env.set("HOME", home);
+    try {
+      const result = await run({
+        command:
+          `cat ${home}/.ssh/id_ed25519 ${home}/.netrc ${home}/notes.txt; ls -A ${home}/.ssh`,
+        cwd: workspace,
+        mode: "bwrap",
+      });
+      assert.doesNotMatch(result.output, /PRIVATE KEY|hunter2/);
+      assert.match(
+        result.output,
+        /harmless/,
+        "the rest of the home stays readable",
+      );
+    } finally {
+      if (previous === undefined) Deno.env.delete("HOME");
+      else Deno.env.set("HOME", previous);
+    }
+  }, true);
+});
