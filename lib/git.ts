@@ -105,13 +105,17 @@ async function existingBase(
     return result.code === 0 ? result.stdout.trim() : null;
   };
   if (await read(["config", "remote.origin.url"]) !== url) return null;
-  if (await read(["config", "aos.ref"]) !== ref) return null;
-  return await read([
+  const base = await read([
     "rev-parse",
     "--verify",
     "--quiet",
     "refs/aos/base^{commit}",
   ]);
+  if (base === null) return null;
+  // Same ref as when prepared, or the base commit itself named by its SHA.
+  const sameRef = await read(["config", "aos.ref"]) === ref ||
+    base === ref.toLowerCase();
+  return sameRef ? base : null;
 }
 
 /** The commit `ref` names in `repoDir` (branch, tag, full or short SHA), or null. */

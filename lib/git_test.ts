@@ -240,6 +240,21 @@ Deno.test("prepareWorkspace() reuses the run's workspace and its base commit", a
       Deno.stat(join(first.dir, "junk.txt")),
       Deno.errors.NotFound,
     );
+    // Naming the base by its SHA reuses the workspace too (a marker in .git survives).
+    await Deno.writeTextFile(join(first.dir, ".git/aos-marker"), "x");
+    assert.deepEqual(
+      await prepareWorkspace({
+        root,
+        runId: "run",
+        repo: remote,
+        ref: first.baseCommit,
+      }),
+      first,
+    );
+    assert.equal(
+      await Deno.readTextFile(join(first.dir, ".git/aos-marker")),
+      "x",
+    );
     // A workspace lost with its worker is rebuilt from the mirror.
     await removeWorkspace(root, "run");
     const rebuilt = await prepareWorkspace({
