@@ -1,5 +1,6 @@
 /** Applies commit specs to a Deno KV atomic operation, within KV's limits. */
 import type { CommitSpec } from "./records.ts";
+import type { Mutation } from "./types.ts";
 
 /** Deno KV limits of one atomic operation (checks, mutations, total bytes). */
 export const KV_LIMITS = {
@@ -12,14 +13,12 @@ export const KV_LIMITS = {
 /** Longest wake-up delay handed to a KV queue (7 days; KV allows 30). */
 const MAX_QUEUE_DELAY_MS = 7 * 24 * 3600 * 1000;
 
-/** Adds a spec's checks, mutations and enqueues to `op`. */
-export function addSpec(
+/** Adds declarative mutations to `op`; a `sum` of a negative bigint wraps as KvU64 does (a decrement). */
+export function addMutations(
   op: Deno.AtomicOperation,
-  spec: CommitSpec,
-  withEnqueues = true,
-): void {
-  for (const c of spec.checks) op.check(c);
-  for (const m of spec.mutations) {
+  mutations: readonly Mutation[],
+): Deno.AtomicOperation {
+  for (const m of mutations) {
     switch (m.kind) {
       case "set":
         op.set(m.key, m.value);
@@ -35,6 +34,17 @@ export function addSpec(
         break;
     }
   }
+  return op;
+}
+
+/** Adds a spec's checks, mutations and enqueues to `op`. */
+export function addSpec(
+  op: Deno.AtomicOperation,
+  spec: CommitSpec,
+  withEnqueues = true,
+): void {
+  for (const c of spec.checks) op.check(c);
+  addMutations(op, spec.mutations);
   if (!withEnqueues) return;
   for (const q of spec.enqueues) {
     // KV queues accept delays up to 30 days; a later timer is still found by the scans.

@@ -3,6 +3,7 @@
  * message, in-process wake-ups with group commit, leases for many workers,
  * durable timers, retries and dead letters. See README.md.
  */
+export { addMutations } from "./atomic.ts";
 export { defineActor } from "./define.ts";
 export { CommitConflictError } from "./errors.ts";
 export { nextSeq } from "./seq.ts";

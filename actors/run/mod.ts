@@ -37,6 +37,22 @@ export function runActor(deps: FactoryDeps) {
     return record;
   }
 
+  /**
+   * The live record when the run is in `phase` (and at `iteration`, for
+   * agent replies); null for a stale or duplicate message, which is dropped.
+   */
+  async function awaiting(
+    ctx: Ctx,
+    phase: RunState["phase"],
+    iteration?: number,
+  ): Promise<RunRecord | null> {
+    if (ctx.state.phase !== phase) return null;
+    if (iteration !== undefined && iteration !== ctx.state.iteration) {
+      return null;
+    }
+    return await live(ctx);
+  }
+
   function save(ctx: Ctx, prev: RunRecord, next: RunRecord): void {
     ctx.write(...store.updateRunMutations(prev, next));
   }
@@ -124,8 +140,7 @@ export function runActor(deps: FactoryDeps) {
     initialState: () => ({ phase: "new", iteration: 0, baseCommit: null }),
     handlers: {
       async start(ctx) {
-        if (ctx.state.phase !== "new") return;
-        const record = await live(ctx);
+        const record = await awaiting(ctx, "new");
         if (!record) return;
         const workOrder = parseWorkOrder(record.work_order_md);
         const next: RunRecord = {
@@ -145,8 +160,7 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async prepared(ctx, msg) {
-        if (ctx.state.phase !== "preparing") return;
-        const record = await live(ctx);
+        const record = await awaiting(ctx, "preparing");
         if (!record) return;
         const iteration = 1;
         save(ctx, record, { ...record, iteration });
@@ -160,11 +174,7 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async se_done(ctx, msg) {
-        if (
-          ctx.state.phase !== "engineering" ||
-          msg.iteration !== ctx.state.iteration
-        ) return;
-        const record = await live(ctx);
+        const record = await awaiting(ctx, "engineering", msg.iteration);
         if (!record) return;
         save(ctx, record, addUsage(record, msg.usage));
         event(ctx, "SE_OUTPUT", msg.iteration, {
@@ -180,11 +190,7 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async tr_done(ctx, msg) {
-        if (
-          ctx.state.phase !== "applying" ||
-          msg.iteration !== ctx.state.iteration
-        ) return;
-        const record = await live(ctx);
+        const record = await awaiting(ctx, "applying", msg.iteration);
         if (!record) return;
         event(ctx, "TR_APPLY", msg.iteration, {
           applied: msg.applied,
@@ -200,11 +206,7 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async po_done(ctx, msg) {
-        if (
-          ctx.state.phase !== "reviewing" ||
-          msg.iteration !== ctx.state.iteration
-        ) return;
-        const prev = await live(ctx);
+        const prev = await awaiting(ctx, "reviewing", msg.iteration);
         if (!prev) return;
         const record = addUsage(prev, msg.usage);
         event(ctx, "PO_RESULT", msg.iteration, {
@@ -235,8 +237,7 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async finalized(ctx, msg) {
-        if (ctx.state.phase !== "finalizing") return;
-        const record = await live(ctx);
+        const record = await awaiting(ctx, "finalizing");
         if (!record) return;
         event(ctx, "PUSH", ctx.state.iteration, {
           branch: msg.branch,
