@@ -3,15 +3,27 @@ import { z } from "zod";
 /** Messages of the Tool Runner actor. */
 export const toolRunnerMessages = z.discriminatedUnion("type", [
   z.object({ type: z.literal("prepare") }),
-  z.object({ type: z.literal("apply"), iteration: z.number() }),
-  z.object({ type: z.literal("finalize"), iteration: z.number() }),
+  z.object({
+    type: z.literal("apply"),
+    iteration: z.number(),
+    baseCommit: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("finalize"),
+    iteration: z.number(),
+    baseCommit: z.string().optional(),
+  }),
 ]);
 /** A message to the Tool Runner. */
 export type ToolRunnerMessage = z.infer<typeof toolRunnerMessages>;
 
 /** Messages of the Software Engineer actor. */
 export const engineerMessages = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("turn"), iteration: z.number() }),
+  z.object({
+    type: z.literal("turn"),
+    iteration: z.number(),
+    baseCommit: z.string().optional(),
+  }),
 ]);
 /** A message to the Software Engineer. */
 export type EngineerMessage = z.infer<typeof engineerMessages>;

@@ -23,6 +23,8 @@ export async function materialize(
     runId: string;
     workOrder: WorkOrder;
     throughIteration: number;
+    /** The run's resolved base commit, once known; else `clone_branch` is resolved. */
+    baseCommit?: string | undefined;
     signal?: AbortSignal;
   },
 ): Promise<Materialized> {
@@ -31,7 +33,7 @@ export async function materialize(
     root: deps.config.workspaceRoot,
     runId,
     repo: workOrder.repo,
-    ref: workOrder.clone_branch,
+    ref: opts.baseCommit ?? workOrder.clone_branch,
     token: deps.config.githubToken,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });

@@ -50,6 +50,7 @@ export function engineerActor(deps: FactoryDeps) {
                 runId,
                 n,
                 run,
+                msg.baseCommit,
                 (event) => ctx.emit({ ...event, iteration: n }),
               );
             }
@@ -72,6 +73,7 @@ export function engineerActor(deps: FactoryDeps) {
     runId: string,
     n: number,
     run: NonNullable<Awaited<ReturnType<typeof activeRun>>>,
+    baseCommit: string | undefined,
     emit: (
       event: { kind: string; level: string; payload: Record<string, unknown> },
     ) => void,
@@ -81,6 +83,7 @@ export function engineerActor(deps: FactoryDeps) {
       runId,
       workOrder,
       throughIteration: n - 1,
+      baseCommit,
       signal,
     });
     const view = new WorkspaceView({
@@ -147,13 +150,19 @@ export function engineerActor(deps: FactoryDeps) {
         transcript: result.transcript,
       }),
     );
-    const packet: StoredPacket = deps.redactor.redactDeep({
+    // File contents are code: only the real secret values are masked, so a
+    // fixture like `postgres://u:pw@host` survives; prose gets full redaction.
+    const known = (text: string) => deps.redactor.redactKnown(text);
+    const packet: StoredPacket = {
       iteration: n,
-      writes: result.packet.writes,
-      deletes: result.packet.deletes,
-      summary: result.summary,
+      writes: result.packet.writes.map((w) => ({
+        path: known(w.path),
+        content: known(w.content),
+      })),
+      deletes: result.packet.deletes.map(known),
+      summary: deps.redactor.redact(result.summary),
       usage,
-    });
+    };
     await putJson(store, runId, artifactName.sePacket(n), packet);
     return packet;
   }

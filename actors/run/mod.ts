@@ -53,6 +53,11 @@ export function runActor(deps: FactoryDeps) {
     return await live(ctx);
   }
 
+  /** The resolved base commit for children, so a rebuilt workspace never follows a moved branch. */
+  function base(ctx: Ctx): { baseCommit?: string } {
+    return ctx.state.baseCommit ? { baseCommit: ctx.state.baseCommit } : {};
+  }
+
   function save(ctx: Ctx, prev: RunRecord, next: RunRecord): void {
     ctx.write(...store.updateRunMutations(prev, next));
   }
@@ -170,7 +175,11 @@ export function runActor(deps: FactoryDeps) {
           iteration,
           baseCommit: msg.baseCommit,
         });
-        ctx.send(children(record.id).se, { type: "turn", iteration });
+        ctx.send(children(record.id).se, {
+          type: "turn",
+          iteration,
+          baseCommit: msg.baseCommit,
+        });
       },
 
       async se_done(ctx, msg) {
@@ -186,6 +195,7 @@ export function runActor(deps: FactoryDeps) {
         ctx.send(children(record.id).tr, {
           type: "apply",
           iteration: msg.iteration,
+          ...base(ctx),
         });
       },
 
@@ -219,6 +229,7 @@ export function runActor(deps: FactoryDeps) {
           ctx.send(children(record.id).tr, {
             type: "finalize",
             iteration: msg.iteration,
+            ...base(ctx),
           });
           return;
         }
@@ -233,7 +244,11 @@ export function runActor(deps: FactoryDeps) {
         const iteration = msg.iteration + 1;
         save(ctx, prev, { ...record, iteration });
         ctx.setState({ ...ctx.state, phase: "engineering", iteration });
-        ctx.send(children(record.id).se, { type: "turn", iteration });
+        ctx.send(children(record.id).se, {
+          type: "turn",
+          iteration,
+          ...base(ctx),
+        });
       },
 
       async finalized(ctx, msg) {

@@ -59,7 +59,13 @@ export function toolRunnerActor(deps: FactoryDeps) {
             artifactName.toolReport(n),
           );
           if (!report) {
-            report = await applyAndRun(ctx.signal, runId, n, run.workOrder);
+            report = await applyAndRun(
+              ctx.signal,
+              runId,
+              n,
+              run.workOrder,
+              msg.baseCommit,
+            );
             for (const command of report.commands) {
               ctx.emit({
                 kind: "CMD_RESULT",
@@ -151,11 +157,13 @@ export function toolRunnerActor(deps: FactoryDeps) {
     runId: string,
     n: number,
     workOrder: WorkOrder,
+    baseCommit: string | undefined,
   ): Promise<ToolReport> {
     const workspace = await materialize(deps, {
       runId,
       workOrder,
       throughIteration: n,
+      baseCommit,
       signal,
     });
     // The diff is taken before the commands run, so build outputs never show in it.
