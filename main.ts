@@ -41,13 +41,17 @@ export async function startService(
     );
   }
   const kv = await openKv(config.kvPath);
-  const store = new RunStore(kv);
+  const store = new RunStore(kv, undefined, {
+    liveCacheMs: config.runCacheMs,
+  });
   const system = new ActorSystem(kv, {
     logKey: (owner, seq) => store.eventKey(owner.id, seq),
     maxHeavy: config.maxRuns,
     // KV Connect has watch but no queues; local SQLite notifies only in-process.
     watch: /^https?:\/\//.test(config.kvPath),
     logger: (line) => log(redactor.redact(line)),
+    // The run actor writes run records in its step commits.
+    afterWrites: (writes) => store.noteWrites(writes),
   });
   registerFactory(system, {
     config,

@@ -164,9 +164,11 @@ export class AosClient {
     return { run: body, created: status === 201 };
   }
 
-  /** The run record of `id`. */
+  /** The run record of `id`, as stored now (`no-cache`: not a copy the server holds in memory). */
   async getRun(id: string): Promise<RunRecord> {
-    return (await this.json<RunRecord>(`/runs/${encodeURIComponent(id)}`)).body;
+    return (await this.json<RunRecord>(`/runs/${encodeURIComponent(id)}`, {
+      headers: { "cache-control": "no-cache" },
+    })).body;
   }
 
   /** A page of runs, newest first. */

@@ -35,6 +35,11 @@ export interface Config {
   maxBodyBytes: number;
   /** AOS_WORKERS: run the actor workers in this process. */
   workers: boolean;
+  /**
+   * AOS_RUN_CACHE_MS: how long `GET /runs/{id}` may answer a live run from
+   * memory; bounds how late another process's writes show there.
+   */
+  runCacheMs: number;
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -118,6 +123,7 @@ export function loadConfig(
       64 * 1024 * 1024,
     ),
     workers,
+    runCacheMs: integer("AOS_RUN_CACHE_MS", 25, 0, 60_000),
   };
   if (issues.length > 0) throw new ValidationError(issues);
   return config;

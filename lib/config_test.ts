@@ -24,6 +24,7 @@ Deno.test("loadConfig() applies the documented defaults", () => {
     repoAllowlist: [],
     maxBodyBytes: 2 * 1024 * 1024,
     workers: true,
+    runCacheMs: 25,
   });
 });
 
@@ -44,6 +45,7 @@ Deno.test("loadConfig() reads every variable", () => {
     AOS_REPO_ALLOWLIST: " https://github.com/acme/ , ,file:///srv/*",
     AOS_MAX_BODY_BYTES: "4096",
     AOS_WORKERS: "false",
+    AOS_RUN_CACHE_MS: "0",
   });
   assertEquals(config, {
     openaiApiKey: "sk-test",
@@ -62,6 +64,7 @@ Deno.test("loadConfig() reads every variable", () => {
     repoAllowlist: ["https://github.com/acme/", "file:///srv/*"],
     maxBodyBytes: 4096,
     workers: false,
+    runCacheMs: 0,
   });
 });
 

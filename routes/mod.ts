@@ -60,7 +60,9 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   );
 
   healthRoutes(app, deps);
-  app.use("*", bearerAuth(deps.config.apiToken, ["/healthz", "/readyz"]));
+  if (deps.config.apiToken) {
+    app.use("*", bearerAuth(deps.config.apiToken, ["/healthz", "/readyz"]));
+  }
   app.on(
     "POST",
     ["/runs", "/runs/*"],

@@ -10,7 +10,7 @@ import {
   type Slot,
 } from "./slot.ts";
 import type { SpecEnv } from "./step_commit.ts";
-import type { ActorRef, DeadLetter, SystemOptions } from "./types.ts";
+import type { ActorRef, DeadLetter, Mutation, SystemOptions } from "./types.ts";
 
 /** Options with defaults filled in. */
 export interface ResolvedOptions {
@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   pollMs: number;
   workerId: string;
   onDeadLetter: (dl: DeadLetter) => void;
+  afterWrites: (writes: readonly Mutation[]) => void;
   logger: (line: string) => void;
   watch: boolean;
   queue: boolean;
@@ -41,6 +42,7 @@ export function resolveOptions(o: SystemOptions): ResolvedOptions {
     pollMs: o.pollMs ?? 200,
     workerId: o.workerId ?? crypto.randomUUID().slice(0, 13),
     onDeadLetter: o.onDeadLetter ?? (() => {}),
+    afterWrites: o.afterWrites ?? (() => {}),
     logger: o.logger ?? (() => {}),
     watch: o.watch ?? false,
     queue: o.queue ?? true,

@@ -12,7 +12,7 @@ import {
   stillLeased,
 } from "./settle.ts";
 import { listValues, retryTransient } from "./transient.ts";
-import type { Message } from "./types.ts";
+import type { Message, Mutation } from "./types.ts";
 
 /** Runs the steps of owned actors. */
 export class Executor {
@@ -166,11 +166,24 @@ export class Executor {
       outcome.run.effects,
     );
     const effects = outcome.run.effects;
-    const vs = await this.#commit(slot, entry, spec, record);
+    let vs: string | null;
+    try {
+      vs = await this.#commit(slot, entry, spec, record);
+    } finally {
+      if (effects.writes.length > 0) this.#afterWrites(effects.writes);
+    }
     if (vs === null) return;
     for (const s of effects.sends) this.core.deliver(s.to, s.entry, vs);
     for (const t of effects.timers) this.core.hooks.timerAdded(t.due);
     for (const ref of effects.cancels) this.core.cancelled(ref);
+  }
+
+  #afterWrites(writes: readonly Mutation[]): void {
+    try {
+      this.core.opts.afterWrites(writes);
+    } catch (error) {
+      this.core.log(`afterWrites threw: ${describe(error)}`);
+    }
   }
 
   /** Commits a step; on success updates the slot and returns the versionstamp. */

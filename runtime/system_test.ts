@@ -127,3 +127,45 @@ Deno.test("defineActor() rejects a definition missing a handler at type-check ti
   });
   assertEquals(Object.keys(def.handlers), ["ping"]);
 });
+
+const writer = defineActor<null, { type: "write"; n: number }>({
+  type: "writer",
+  messages: z.object({ type: z.literal("write"), n: z.number() }),
+  initialState: () => null,
+  handlers: {
+    write(ctx, msg) {
+      ctx.write({ kind: "set", key: ["domain", msg.n], value: msg.n });
+    },
+  },
+});
+
+Deno.test("afterWrites hears each step's ctx.write mutations once they are committed", async () => {
+  const heard: { key: Deno.KvKey; stored: unknown }[] = [];
+  let kvRef: Deno.Kv | null = null;
+  const pending: Promise<void>[] = [];
+  await withSystem([writer], async (system, kv) => {
+    kvRef = kv;
+    for (const n of [1, 2, 3]) {
+      await system.send({ type: "writer", id: "w" }, { type: "write", n });
+    }
+    await eventually(() => heard.length === 3 ? true : undefined);
+    await Promise.all(pending);
+    assertEquals(heard.map((h) => h.key), [
+      ["domain", 1],
+      ["domain", 2],
+      ["domain", 3],
+    ]);
+    // Called after the commit: the write was already readable.
+    assertEquals(heard.map((h) => h.stored), [1, 2, 3]);
+  }, {
+    afterWrites: (writes) => {
+      for (const w of writes) {
+        const entry = { key: w.key, stored: undefined as unknown };
+        heard.push(entry);
+        pending.push(
+          kvRef!.get(w.key).then((e) => void (entry.stored = e.value)),
+        );
+      }
+    },
+  });
+});

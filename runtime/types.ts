@@ -119,6 +119,12 @@ export interface SystemOptions {
   workerId?: string;
   /** Called after a dead letter is committed. */
   onDeadLetter?: (dl: DeadLetter) => void;
+  /**
+   * Called once a step's commit has settled (landed or not) with the
+   * mutations its handler added through `ctx.write`, so the process can keep
+   * in-memory views of those keys coherent. Must not throw.
+   */
+  afterWrites?: (writes: readonly Mutation[]) => void;
   /** Diagnostic lines (dead letters, lost leases, recovery). */
   logger?: (line: string) => void;
   /** Also wake on `kv.watch` (useful on KV Connect, where watch crosses processes; default false). */

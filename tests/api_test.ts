@@ -29,6 +29,9 @@ Deno.test("API: submit (JSON, multipart), get, list, events, SSE, artifacts, err
       }],
       po: [pass],
     },
+    // Memory may answer for a live run for a minute: only this process's
+    // own invalidations can make the run's progress show.
+    env: { AOS_RUN_CACHE_MS: "60000" },
   }, async (h) => {
     const base = h.svc.url;
     // The original service's curl, verbatim in spirit: multipart with the file as text.
@@ -49,6 +52,10 @@ Deno.test("API: submit (JSON, multipart), get, list, events, SSE, artifacts, err
     const created = JSON.parse(new TextDecoder().decode(curl.stdout));
     assertEquals(created.status, "PENDING");
     assertEquals(created.title, "API run");
+    // Read it while live, so a record is held in memory during the run.
+    const early = await fetch(`${base}/runs/${created.id}`);
+    assertEquals(early.headers.get("content-type"), "application/json");
+    assertEquals((await early.json()).id, created.id);
 
     const sse = await fetch(`${base}/runs/${created.id}/events`, {
       headers: { accept: "text/event-stream" },
@@ -63,8 +70,15 @@ Deno.test("API: submit (JSON, multipart), get, list, events, SSE, artifacts, err
     assertEquals(kinds.at(-1), "RUN_END");
     assert(kinds.includes("PO_RESULT"));
 
+    // The worker runs in this process: its last write shows at once.
     const run = await (await fetch(`${base}/runs/${created.id}`)).json();
     assertEquals(run.status, "SUCCEEDED");
+    assertEquals(
+      await (await fetch(`${base}/runs/${created.id}`, {
+        headers: { "cache-control": "no-cache" },
+      })).json(),
+      run,
+    );
     const events = await (await fetch(`${base}/runs/${created.id}/events`))
       .json();
     assertEquals(events.map((e: { kind: string }) => e.kind), kinds);
@@ -142,7 +156,11 @@ Deno.test("API: submit (JSON, multipart), get, list, events, SSE, artifacts, err
       ),
     );
     assertEquals((await fetch(`${base}/runs?limit=500`)).status, 400);
-    assertEquals((await fetch(`${base}/runs/nope`)).status, 404);
+    const missing = await fetch(`${base}/runs/nope`);
+    assertEquals(missing.status, 404);
+    assertEquals(await missing.json(), {
+      error: { code: "not_found", message: "Run 'nope' not found" },
+    });
     assertEquals(
       (await fetch(`${base}/runs/${created.id}/artifacts/missing.json`)).status,
       404,

@@ -11,38 +11,7 @@ import { RunStore } from "../lib/store/mod.ts";
 import type { RunRecord } from "../lib/store/types.ts";
 import { seedRepo } from "./support/harness.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
-
-const root = new URL("..", import.meta.url).pathname;
-
-function startServer(env: Record<string, string>): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", `${root}main.ts`],
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Reads stderr until the listening line, returning the port. */
-async function waitForPort(child: Deno.ChildProcess): Promise<number> {
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`Server exited before listening:\n${text}`);
-    text += value;
-    const match = text.match(/listening on http:\/\/[^:]+:(\d+)/);
-    if (match) {
-      // Keep draining so the child never blocks on a full pipe.
-      (async () => {
-        try {
-          while (!(await reader.read()).done) { /* drain */ }
-        } catch { /* closed */ }
-      })();
-      return Number(match[1]);
-    }
-  }
-}
+import { startServer, waitForPort } from "./support/server_process.ts";
 
 async function getRun(port: number, id: string): Promise<RunRecord> {
   const res = await fetch(`http://127.0.0.1:${port}/runs/${id}`);

@@ -24,6 +24,14 @@ export class StoreKeys {
   run(id: string): Deno.KvKey {
     return [...this.prefix, "run", id];
   }
+  /** The run id if `key` is a run record's key, else null. */
+  runIdOf(key: Deno.KvKey): string | null {
+    const n = this.prefix.length;
+    if (key.length !== n + 2 || key[n] !== "run") return null;
+    for (let i = 0; i < n; i++) if (key[i] !== this.prefix[i]) return null;
+    const id = key[n + 1];
+    return typeof id === "string" ? id : null;
+  }
   /** Prefix of a run's stored work order parts. */
   runMd(id: string): Deno.KvKey {
     return [...this.prefix, "run_md", id];

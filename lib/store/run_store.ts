@@ -30,21 +30,54 @@ import {
   type UpdateRunOptions,
 } from "./run_mutations.ts";
 import { nextSeq } from "./seq.ts";
-import { TerminalRunCache } from "./terminal_cache.ts";
+import { RunCache, RunView } from "./run_cache.ts";
 import type { ArtifactMeta, RunEvent, RunRecord } from "./types.ts";
 
 export type { ListRunsQuery, RunCounts } from "./run_listing.ts";
+export { RunView } from "./run_cache.ts";
 
 const MAX_TRANSITION_ATTEMPTS = 200;
+
+/** Options of RunStore. */
+export interface RunStoreOptions {
+  /**
+   * How long `viewRun` may serve a live run from memory (default 0: always
+   * read KV). Bounds how late another process's writes can show there.
+   */
+  liveCacheMs?: number;
+}
 
 /** Reads and writes runs; every index is committed with the record it indexes. */
 export class RunStore {
   /** Key layout of this store. */
   readonly keys: StoreKeys;
-  readonly #finished = new TerminalRunCache();
+  readonly #cache: RunCache;
+  /** Reads of run records in flight, shared by concurrent `viewRun` calls. */
+  readonly #loading = new Map<string, Promise<RunView | null>>();
 
-  constructor(readonly kv: Deno.Kv, prefix: Deno.KvKey = ["aos"]) {
+  constructor(
+    readonly kv: Deno.Kv,
+    prefix: Deno.KvKey = ["aos"],
+    opts: RunStoreOptions = {},
+  ) {
     this.keys = new StoreKeys(prefix);
+    this.#cache = new RunCache({ maxAgeMs: opts.liveCacheMs ?? 0 });
+  }
+
+  /**
+   * Tells the store that `mutations` were committed (or tried) by this
+   * process, so cached views of the runs they write are dropped. The store's
+   * own commits call it; so must anyone committing store mutations elsewhere
+   * (the actor runtime, through its `afterWrites` option).
+   */
+  noteWrites(mutations: readonly Mutation[]): void {
+    for (const m of mutations) {
+      if (m.kind === "check") continue;
+      const id = this.keys.runIdOf(m.key);
+      if (id === null) continue;
+      this.#cache.invalidate(id);
+      this.#loading.delete(id);
+    }
   }
 
   /** Key of one event: the runtime writes `{ seq, ts, ...event }` here. */
@@ -76,7 +109,11 @@ export class RunStore {
 
   /** Commits mutations atomically; ConflictError when a check fails. */
   async applyMutations(mutations: Mutation[]): Promise<void> {
-    await applyMutations(this.kv, mutations);
+    try {
+      await applyMutations(this.kv, mutations);
+    } finally {
+      this.noteWrites(mutations);
+    }
   }
 
   /** Creates a run; ConflictError if the id or the idempotency key is taken. */
@@ -140,14 +177,47 @@ export class RunStore {
     return run;
   }
 
-  /** The run, or null. Finished runs come from an in-memory cache (they never change). */
+  /** The run as stored now, or null. Finished runs come from memory (they never change). */
   async findRun(id: string): Promise<RunRecord | null> {
-    const cached = this.#finished.get(id);
-    if (cached) return cached;
+    const cached = this.#cache.get(id);
+    if (cached?.finished) return cached.run;
+    return (await this.#read(id))?.run ?? null;
+  }
+
+  /**
+   * The run for readers that accept the cache's bound (see run_cache.ts):
+   * this process's own writes always show; another process's within the
+   * store's `liveCacheMs`. `fresh` reads KV unless the run is finished.
+   */
+  async viewRun(
+    id: string,
+    opts: { fresh?: boolean } = {},
+  ): Promise<RunView | null> {
+    const cached = this.cachedRun(id);
+    if (cached && (cached.finished || !opts.fresh)) return cached;
+    if (opts.fresh) return await this.#read(id);
+    let loading = this.#loading.get(id);
+    if (!loading) {
+      loading = this.#read(id).finally(() => {
+        if (this.#loading.get(id) === loading) this.#loading.delete(id);
+      });
+      this.#loading.set(id, loading);
+    }
+    return await loading;
+  }
+
+  /** What `viewRun` would answer from memory without reading KV, if anything. */
+  cachedRun(id: string): RunView | undefined {
+    return this.#cache.get(id);
+  }
+
+  async #read(id: string): Promise<RunView | null> {
+    const token = this.#cache.token();
+    const readAt = performance.now();
     const entry = await this.kv.get<StoredRun>(this.keys.run(id));
-    return entry.value === null
-      ? null
-      : this.#finished.offer(await fromStored(this.kv, this.keys, entry.value));
+    if (entry.value === null) return null;
+    const run = await fromStored(this.kv, this.keys, entry.value);
+    return this.#cache.offer(run, token, readAt);
   }
 
   /** The id of the run submitted with this Idempotency-Key, or null. */

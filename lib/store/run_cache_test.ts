@@ -1,0 +1,165 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  strictEqual,
+} from "node:assert/strict";
+import { applyMutations } from "./commit.ts";
+import { RunCache, RunView } from "./run_cache.ts";
+import { RunStore } from "./run_store.ts";
+import { openKv } from "./kv.ts";
+import { countingKv, sampleRun, tempKv } from "./test_support.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("RunView freezes the record and serializes it once", () => {
+  const run = sampleRun();
+  const view = new RunView(run);
+  assert(Object.isFrozen(view.run) && Object.isFrozen(view.run.usage));
+  assertEquals(JSON.parse(view.json), run);
+  strictEqual(view.json, view.json);
+  assert(!view.finished);
+  assert(new RunView(sampleRun({ status: "CANCELLED" })).finished);
+});
+
+Deno.test("RunCache serves a live run until it is older than maxAgeMs", async () => {
+  const cache = new RunCache({ maxAgeMs: 30 });
+  const run = sampleRun();
+  cache.offer(run, cache.token(), performance.now());
+  assertEquals(cache.get(run.id)?.run.id, run.id);
+  await sleep(45);
+  assertEquals(cache.get(run.id), undefined);
+});
+
+Deno.test("RunCache serves a finished run however old", async () => {
+  const cache = new RunCache({ maxAgeMs: 1 });
+  const run = sampleRun({ status: "SUCCEEDED" });
+  cache.offer(run, cache.token(), performance.now());
+  await sleep(10);
+  assertEquals(cache.get(run.id)?.run.status, "SUCCEEDED");
+});
+
+Deno.test("RunCache with maxAgeMs 0 keeps only finished runs", () => {
+  const cache = new RunCache({ maxAgeMs: 0 });
+  const live = sampleRun();
+  const done = sampleRun({ status: "FAILED" });
+  cache.offer(live, cache.token(), performance.now());
+  cache.offer(done, cache.token(), performance.now());
+  assertEquals(cache.get(live.id), undefined);
+  assertEquals(cache.get(done.id)?.run.id, done.id);
+});
+
+Deno.test("RunCache refuses a read that started before an invalidation", () => {
+  const cache = new RunCache({ maxAgeMs: 60_000 });
+  const run = sampleRun();
+  const token = cache.token(); // read starts
+  cache.invalidate(run.id); // a write lands meanwhile
+  const view = cache.offer(run, token, performance.now()); // stale read ends
+  assertEquals(view.run.id, run.id, "the caller still gets its answer");
+  assertEquals(cache.get(run.id), undefined, "but it is not cached");
+  cache.offer(run, cache.token(), performance.now());
+  assertEquals(cache.get(run.id)?.run.id, run.id, "a later read is cached");
+  cache.invalidate(run.id);
+  assertEquals(cache.get(run.id), undefined, "invalidate drops the view");
+});
+
+Deno.test("RunCache keeps the newer of two overlapping reads", () => {
+  const cache = new RunCache({ maxAgeMs: 60_000 });
+  const older = sampleRun();
+  const newer = { ...older, iteration: 2 };
+  const token = cache.token();
+  const t0 = performance.now();
+  cache.offer(newer, token, t0 + 1);
+  cache.offer(older, token, t0);
+  assertEquals(cache.get(older.id)?.run.iteration, 2);
+});
+
+Deno.test("RunCache evicts the least recently used and stays safe after eviction", () => {
+  const cache = new RunCache({ maxAgeMs: 60_000, maxEntries: 2 });
+  const [a, b, c] = [sampleRun(), sampleRun(), sampleRun()];
+  for (const run of [a, b]) cache.offer(run, cache.token(), performance.now());
+  cache.get(a.id); // a is now the most recent
+  cache.offer(c, cache.token(), performance.now());
+  assertEquals(cache.get(b.id), undefined);
+  assertEquals(cache.get(a.id)?.run.id, a.id);
+  // A read of `a` that began before a's invalidation, whose slot is then evicted, stays refused.
+  const token = cache.token();
+  cache.invalidate(a.id);
+  cache.offer(b, cache.token(), performance.now());
+  cache.offer(c, cache.token(), performance.now()); // evicts a's tombstone
+  cache.offer(a, token, performance.now());
+  assertEquals(cache.get(a.id), undefined);
+});
+
+Deno.test("RunStore.viewRun() answers repeated reads from memory and sees this process's writes at once", async () => {
+  const t = await tempKv();
+  try {
+    const counting = countingKv(t.kv);
+    const store = new RunStore(counting.kv, undefined, {
+      liveCacheMs: 60_000,
+    });
+    const run = await new RunStore(t.kv).createRun(sampleRun());
+    const before = counting.fetched();
+    const views = await Promise.all(
+      Array.from({ length: 50 }, () => store.viewRun(run.id)),
+    );
+    assert(views.every((v) => v?.run.status === "PENDING"));
+    assertEquals(counting.fetched() - before, 1, "50 reads, one KV get");
+    await store.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
+    assertEquals((await store.viewRun(run.id))?.run.status, "RUNNING");
+    // Store mutations committed elsewhere in this process (the actor runtime).
+    const prev = (await store.viewRun(run.id))!.run;
+    const next = { ...prev, iteration: 3 };
+    const mutations = store.updateRunMutations(prev, next);
+    await applyMutations(t.kv, mutations);
+    assertEquals((await store.viewRun(run.id))?.run.iteration, 0);
+    store.noteWrites(mutations);
+    assertEquals((await store.viewRun(run.id))?.run.iteration, 3);
+    assertEquals(await store.viewRun("no-such-run"), null);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("RunStore.viewRun() shows another process's write within liveCacheMs, and at once when fresh", async () => {
+  const t = await tempKv();
+  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
+  try {
+    const api = new RunStore(t.kv, undefined, { liveCacheMs: 100 });
+    const worker = new RunStore(otherKv);
+    const run = await api.createRun(sampleRun());
+    assertEquals((await api.viewRun(run.id))?.run.status, "PENDING");
+    await worker.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
+    assertEquals(
+      (await api.viewRun(run.id, { fresh: true }))?.run.status,
+      "RUNNING",
+    );
+    assertEquals((await api.findRun(run.id))?.status, "RUNNING");
+    await worker.transition(run.id, (prev) => ({ ...prev, iteration: 1 }));
+    const deadline = Date.now() + 2000;
+    let seen = (await api.viewRun(run.id))?.run.iteration;
+    while (seen !== 1 && Date.now() < deadline) {
+      await sleep(10);
+      seen = (await api.viewRun(run.id))?.run.iteration;
+    }
+    assertEquals(seen, 1);
+  } finally {
+    otherKv.close();
+    await t.close();
+  }
+});
+
+Deno.test("RunStore.findRun() always reads a live run from KV", async () => {
+  const t = await tempKv();
+  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
+  try {
+    const api = new RunStore(t.kv, undefined, { liveCacheMs: 60_000 });
+    const worker = new RunStore(otherKv);
+    const run = await api.createRun(sampleRun());
+    await api.viewRun(run.id);
+    await worker.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
+    assertEquals((await api.findRun(run.id))?.status, "RUNNING");
+  } finally {
+    otherKv.close();
+    await t.close();
+  }
+});

@@ -1,0 +1,106 @@
+/**
+ * Scale-out end to end: an API-only process (AOS_WORKERS=false) and the
+ * worker process share one KV file. Runs submitted to the API process are
+ * executed by the worker; events, run records and cancellation cross over.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { withHarness } from "./support/harness.ts";
+import { startServer, waitForPort } from "./support/server_process.ts";
+
+Deno.test("multi-process: runs submitted to an API-only process are run, followed and cancelled through it", async () => {
+  await withHarness({
+    script: {
+      se: [
+        {
+          tool_calls: [{
+            name: "write_file",
+            arguments: {
+              path: "calculator.py",
+              content: "def add(a, b):\n    return a + b\n",
+            },
+          }, { name: "finish", arguments: { summary: "done" } }],
+        },
+        { delayMs: 60_000, then: { content: "late" } },
+      ],
+      po: [{
+        tool_calls: [{
+          name: "submit_verdict",
+          arguments: { decision: "PASS", feedback: "ok" },
+        }],
+      }],
+    },
+  }, async (h) => {
+    // The harness service is the worker; this child only serves the API.
+    const child = startServer({
+      AOS_KV: `${h.dir}/aos.kv`,
+      WORKSPACE_ROOT: `${h.dir}/api_workspaces`,
+      PORT: "0",
+      AOS_HOST: "127.0.0.1",
+      AOS_WORKERS: "false",
+      AOS_SANDBOX: "none",
+    });
+    try {
+      const api = `http://127.0.0.1:${await waitForPort(child)}`;
+      const submit = async (md: string) => {
+        const res = await fetch(`${api}/runs`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ work_order_md: md }),
+        });
+        assertEquals(res.status, 201);
+        return (await res.json()).id as string;
+      };
+      const id = await submit(h.workOrder({
+        push_branch: "aos/multi",
+        acceptance_commands: ["python3 -c 'import calculator'"],
+      }));
+      // Read once so the API process holds the live record in memory.
+      assertEquals((await (await fetch(`${api}/runs/${id}`)).json()).id, id);
+
+      const stream = await (await fetch(`${api}/runs/${id}/events/stream`))
+        .text();
+      const kinds = [...stream.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+      assertEquals(kinds[0], "RUN_CREATED");
+      assertEquals(kinds.at(-1), "RUN_END");
+      assert(kinds.includes("PUSH"), kinds.join(" "));
+
+      // Cache-Control: no-cache reads KV: the worker's last write shows at once.
+      const fresh = await (await fetch(`${api}/runs/${id}`, {
+        headers: { "cache-control": "no-cache" },
+      })).json();
+      assertEquals(fresh.status, "SUCCEEDED");
+      // A plain read catches up within AOS_RUN_CACHE_MS.
+      let plain = await (await fetch(`${api}/runs/${id}`)).json();
+      for (let i = 0; i < 100 && plain.status !== "SUCCEEDED"; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        plain = await (await fetch(`${api}/runs/${id}`)).json();
+      }
+      assertEquals(plain.status, "SUCCEEDED");
+      assertEquals(
+        await h.remoteFile("aos/multi", "calculator.py"),
+        "def add(a, b):\n    return a + b\n",
+      );
+      const list = await (await fetch(`${api}/runs?status=SUCCEEDED`)).json();
+      assertEquals(list.runs.map((r: { id: string }) => r.id), [id]);
+
+      // Cancel through the API process while the worker waits on the model.
+      const slow = await submit(h.workOrder({}));
+      while (h.model.requests.length < 3) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const cancel = await fetch(`${api}/runs/${slow}/cancel`, {
+        method: "POST",
+      });
+      assertEquals(cancel.status, 200);
+      assertEquals((await cancel.json()).status, "CANCELLED");
+      const events = await (await fetch(`${api}/runs/${slow}/events`)).json();
+      assertEquals(events.at(-1).kind, "RUN_END");
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+    }
+  });
+});

@@ -1,0 +1,33 @@
+/** Runs `main.ts` as a separate process, as `deno task start` would. */
+const root = new URL("../..", import.meta.url).pathname;
+
+/** Spawns the service with `env` (stderr piped for `waitForPort`). */
+export function startServer(env: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--unstable-kv", `${root}main.ts`],
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Reads stderr until the listening line, returning the port; keeps draining after. */
+export async function waitForPort(child: Deno.ChildProcess): Promise<number> {
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`Server exited before listening:\n${text}`);
+    text += value;
+    const match = text.match(/listening on http:\/\/[^:]+:(\d+)/);
+    if (match) {
+      // Keep draining so the child never blocks on a full pipe.
+      (async () => {
+        try {
+          while (!(await reader.read()).done) { /* drain */ }
+        } catch { /* closed */ }
+      })();
+      return Number(match[1]);
+    }
+  }
+}
