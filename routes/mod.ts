@@ -11,6 +11,7 @@ import { bearerAuth } from "./auth.ts";
 import { errorBody, handleError, HttpError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { healthRoutes } from "./health.ts";
+import { ReadWriteRouter } from "./router.ts";
 import { requireType, runRoutes } from "./runs.ts";
 
 /** What the routes need. */
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     deps.config.apiToken,
   ]);
   const app = new OpenAPIHono({
+    router: new ReadWriteRouter(),
     defaultHook: (result, c) => {
       if (result.success) return;
       const issues = result.error.issues.map((issue) => ({
