@@ -164,11 +164,11 @@ export class AosClient {
     return { run: body, created: status === 201 };
   }
 
-  /** The run record of `id`, as stored now (`no-cache`: not a copy the server holds in memory). */
+  /** The run record of `id` as stored now (a strong read, not the server's copy in memory). */
   async getRun(id: string): Promise<RunRecord> {
-    return (await this.json<RunRecord>(`/runs/${encodeURIComponent(id)}`, {
-      headers: { "cache-control": "no-cache" },
-    })).body;
+    return (await this.json<RunRecord>(
+      `/runs/${encodeURIComponent(id)}?consistency=strong`,
+    )).body;
   }
 
   /** A page of runs, newest first. */

@@ -32,13 +32,28 @@ const IdempotencyHeader = z.object({
   }),
 });
 
-const NoCacheHeader = z.object({
-  "cache-control": z.string().optional().openapi({
-    param: { name: "cache-control", in: "header" },
-    description: "`no-cache` reads the run from KV instead of memory",
+const ConsistencyQuery = z.object({
+  consistency: z.enum(["strong", "eventual"]).optional().openapi({
+    description:
+      "`strong` reads the run from KV. Default `eventual`: a live run may come " +
+      "from memory, never behind this process's own writes and at most " +
+      "AOS_RUN_CACHE_MS behind other processes' (the words of Deno KV's own reads)",
   }),
 });
 const JSON_HEADERS = { "content-type": "application/json" };
+
+/** True for `consistency=strong`; 400 for anything but strong or eventual. */
+function strongRead(consistency: string | undefined): boolean {
+  if (consistency === undefined || consistency === "eventual") return false;
+  if (consistency === "strong") return true;
+  const message = "Must be 'strong' or 'eventual'";
+  throw new HttpError(
+    400,
+    "bad_request",
+    `Invalid query: consistency: ${message}`,
+    [{ field: "consistency", message }],
+  );
+}
 
 function requireType(
   contentType: string | undefined,
@@ -200,8 +215,10 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
   );
 
   // The hottest route (clients poll it): documented like the others, served
-  // without the per-request schema validator (a path segment is never empty)
-  // from the store's view, whose JSON is serialized once per version.
+  // without the per-request schema validator (a path segment is never empty;
+  // the one query parameter is checked by hand, and request headers are not
+  // read: materializing them costs more than the rest of the route) from the
+  // store's view, whose JSON is serialized once per version.
   app.openAPIRegistry.registerPath(createRoute({
     method: "get",
     path: "/runs/{id}",
@@ -210,13 +227,13 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
     description:
       "A live run may be answered from memory: writes made through this process show at once, " +
       "writes of other processes sharing the KV within AOS_RUN_CACHE_MS. " +
-      "`Cache-Control: no-cache` reads KV.",
-    request: { params: RunIdParam, headers: NoCacheHeader },
+      "`?consistency=strong` reads KV.",
+    request: { params: RunIdParam, query: ConsistencyQuery },
     responses: { 200: json(RunSchema, "The run"), ...errorResponses },
   }));
   app.get("/runs/:id", (c): Response | Promise<Response> => {
     const id = c.req.param("id");
-    const fresh = /\bno-cache\b/i.test(c.req.header("cache-control") ?? "");
+    const fresh = strongRead(c.req.query("consistency"));
     const cached = fresh ? undefined : deps.store.cachedRun(id);
     if (cached) return c.body(cached.json, 200, JSON_HEADERS);
     return deps.store.viewRun(id, { fresh }).then((view): Response => {

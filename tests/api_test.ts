@@ -74,11 +74,16 @@ Deno.test("API: submit (JSON, multipart), get, list, events, SSE, artifacts, err
     const run = await (await fetch(`${base}/runs/${created.id}`)).json();
     assertEquals(run.status, "SUCCEEDED");
     assertEquals(
-      await (await fetch(`${base}/runs/${created.id}`, {
-        headers: { "cache-control": "no-cache" },
-      })).json(),
+      await (await fetch(`${base}/runs/${created.id}?consistency=strong`))
+        .json(),
       run,
     );
+    const badRead = await fetch(`${base}/runs/${created.id}?consistency=x`);
+    assertEquals(badRead.status, 400);
+    assertEquals((await badRead.json()).error.details, [{
+      field: "consistency",
+      message: "Must be 'strong' or 'eventual'",
+    }]);
     const events = await (await fetch(`${base}/runs/${created.id}/events`))
       .json();
     assertEquals(events.map((e: { kind: string }) => e.kind), kinds);

@@ -67,10 +67,9 @@ Deno.test("multi-process: runs submitted to an API-only process are run, followe
       assertEquals(kinds.at(-1), "RUN_END");
       assert(kinds.includes("PUSH"), kinds.join(" "));
 
-      // Cache-Control: no-cache reads KV: the worker's last write shows at once.
-      const fresh = await (await fetch(`${api}/runs/${id}`, {
-        headers: { "cache-control": "no-cache" },
-      })).json();
+      // A strong read goes to KV: the worker's last write shows at once.
+      const fresh = await (await fetch(`${api}/runs/${id}?consistency=strong`))
+        .json();
       assertEquals(fresh.status, "SUCCEEDED");
       // A plain read catches up within AOS_RUN_CACHE_MS.
       let plain = await (await fetch(`${api}/runs/${id}`)).json();

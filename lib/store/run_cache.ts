@@ -4,7 +4,9 @@
  *
  * - A finished run never changes (the store refuses it), so it stays cached
  *   until evicted: coherent across processes too.
- * - A live run is re-read from KV once its entry is older than `maxAgeMs`.
+ * - A live run is re-read from KV once its entry is older than `maxAgeMs`
+ *   (RunStore starts that read in the background at half that age, so busy
+ *   readers do not wait for it).
  *   Every write of a run committed by this process invalidates the entry as
  *   soon as the commit settles (see RunStore.noteWrites), so this process
  *   always reads its own writes; writes by other processes sharing the KV
@@ -68,15 +70,26 @@ export class RunCache {
 
   /** The view if it may be served without reading KV. */
   get(id: string): RunView | undefined {
+    return this.lookup(id)?.view;
+  }
+
+  /**
+   * Like `get`, and says whether a live view is past half its life, so the
+   * caller can re-read it before it expires (readers then never wait).
+   */
+  lookup(id: string): { view: RunView; refresh: boolean } | undefined {
     const slot = this.#slots.get(id);
     const view = slot?.view;
     if (!view) return undefined;
-    if (
-      !view.finished && performance.now() - slot.readAt > this.#maxAgeMs
-    ) return undefined;
+    let refresh = false;
+    if (!view.finished) {
+      const age = performance.now() - slot.readAt;
+      if (age > this.#maxAgeMs) return undefined;
+      refresh = age > this.#maxAgeMs / 2;
+    }
     this.#slots.delete(id);
     this.#slots.set(id, slot);
-    return view;
+    return { view, refresh };
   }
 
   /** Token to take before reading KV and hand to `offer`. */

@@ -163,3 +163,28 @@ Deno.test("RunStore.findRun() always reads a live run from KV", async () => {
     await t.close();
   }
 });
+
+Deno.test("RunStore.cachedRun() re-reads a live run in the background past half its life", async () => {
+  const t = await tempKv();
+  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
+  try {
+    const api = new RunStore(t.kv, undefined, { liveCacheMs: 1000 });
+    const worker = new RunStore(otherKv);
+    const run = await worker.createRun(sampleRun());
+    assertEquals((await api.viewRun(run.id))?.run.iteration, 0);
+    await worker.transition(run.id, (prev) => ({ ...prev, iteration: 4 }));
+    assertEquals(api.cachedRun(run.id)?.run.iteration, 0, "young: memory");
+    await sleep(600);
+    // Past half its life: still answered from memory, and a re-read starts.
+    assertEquals(api.cachedRun(run.id)?.run.iteration, 0);
+    let seen = 0;
+    for (let i = 0; i < 100 && seen !== 4; i++) {
+      await sleep(5);
+      seen = api.cachedRun(run.id)?.run.iteration ?? -1;
+    }
+    assertEquals(seen, 4, "the background read replaced the view");
+  } finally {
+    otherKv.close();
+    await t.close();
+  }
+});

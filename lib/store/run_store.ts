@@ -195,20 +195,31 @@ export class RunStore {
   ): Promise<RunView | null> {
     const cached = this.cachedRun(id);
     if (cached && (cached.finished || !opts.fresh)) return cached;
-    if (opts.fresh) return await this.#read(id);
-    let loading = this.#loading.get(id);
-    if (!loading) {
-      loading = this.#read(id).finally(() => {
-        if (this.#loading.get(id) === loading) this.#loading.delete(id);
-      });
-      this.#loading.set(id, loading);
-    }
-    return await loading;
+    return opts.fresh ? await this.#read(id) : await this.#load(id);
   }
 
-  /** What `viewRun` would answer from memory without reading KV, if anything. */
+  /**
+   * What `viewRun` would answer from memory without reading KV, if anything.
+   * A live view past half its life is re-read in the background meanwhile.
+   */
   cachedRun(id: string): RunView | undefined {
-    return this.#cache.get(id);
+    const hit = this.#cache.lookup(id);
+    if (hit?.refresh) {
+      this.#load(id).catch(() => {/* the next reader retries */});
+    }
+    return hit?.view;
+  }
+
+  /** One read of `id` at a time; concurrent callers share it. */
+  #load(id: string): Promise<RunView | null> {
+    let loading = this.#loading.get(id);
+    if (!loading) {
+      const read = this.#read(id).finally(() => {
+        if (this.#loading.get(id) === read) this.#loading.delete(id);
+      });
+      this.#loading.set(id, loading = read);
+    }
+    return loading;
   }
 
   async #read(id: string): Promise<RunView | null> {
