@@ -68,28 +68,23 @@ export class RunCache {
     this.#max = opts.maxEntries ?? 10_000;
   }
 
-  /** The view if it may be served without reading KV. */
-  get(id: string): RunView | undefined {
-    return this.lookup(id)?.view;
-  }
-
   /**
-   * Like `get`, and says whether a live view is past half its life, so the
-   * caller can re-read it before it expires (readers then never wait).
+   * The view if it may be served without reading KV. Calls `refresh` when a
+   * live view is past half its life, so the caller can re-read it before it
+   * expires (readers then never wait).
    */
-  lookup(id: string): { view: RunView; refresh: boolean } | undefined {
+  get(id: string, refresh?: (id: string) => void): RunView | undefined {
     const slot = this.#slots.get(id);
     const view = slot?.view;
     if (!view) return undefined;
-    let refresh = false;
     if (!view.finished) {
       const age = performance.now() - slot.readAt;
       if (age > this.#maxAgeMs) return undefined;
-      refresh = age > this.#maxAgeMs / 2;
+      if (refresh && age > this.#maxAgeMs / 2) refresh(id);
     }
     this.#slots.delete(id);
     this.#slots.set(id, slot);
-    return { view, refresh };
+    return view;
   }
 
   /** Token to take before reading KV and hand to `offer`. */

@@ -203,12 +203,13 @@ export class RunStore {
    * A live view past half its life is re-read in the background meanwhile.
    */
   cachedRun(id: string): RunView | undefined {
-    const hit = this.#cache.lookup(id);
-    if (hit?.refresh) {
-      this.#load(id).catch(() => {/* the next reader retries */});
-    }
-    return hit?.view;
+    return this.#cache.get(id, this.#refresh);
   }
+
+  readonly #refresh = (id: string): void => {
+    if (this.#loading.has(id)) return;
+    this.#load(id).catch(() => {/* the next reader retries */});
+  };
 
   /** One read of `id` at a time; concurrent callers share it. */
   #load(id: string): Promise<RunView | null> {
