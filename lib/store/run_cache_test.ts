@@ -11,6 +11,27 @@ import { countingKv, sampleRun, tempKv } from "./test_support.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Two stores on one KV file through two handles, as an API process (with the
+ * given cache age) and a worker process would hold them.
+ */
+async function withTwoProcesses(
+  liveCacheMs: number,
+  fn: (api: RunStore, worker: RunStore) => Promise<void>,
+): Promise<void> {
+  const t = await tempKv();
+  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
+  try {
+    await fn(
+      new RunStore(t.kv, undefined, { liveCacheMs }),
+      new RunStore(otherKv),
+    );
+  } finally {
+    otherKv.close();
+    await t.close();
+  }
+}
+
 Deno.test("RunView freezes the record and serializes it once", () => {
   const run = sampleRun();
   const view = new RunView(run);
@@ -121,11 +142,7 @@ Deno.test("RunStore.viewRun() answers repeated reads from memory and sees this p
 });
 
 Deno.test("RunStore.viewRun() shows another process's write within liveCacheMs, and at once when fresh", async () => {
-  const t = await tempKv();
-  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
-  try {
-    const api = new RunStore(t.kv, undefined, { liveCacheMs: 100 });
-    const worker = new RunStore(otherKv);
+  await withTwoProcesses(100, async (api, worker) => {
     const run = await api.createRun(sampleRun());
     assertEquals((await api.viewRun(run.id))?.run.status, "PENDING");
     await worker.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
@@ -142,34 +159,20 @@ Deno.test("RunStore.viewRun() shows another process's write within liveCacheMs, 
       seen = (await api.viewRun(run.id))?.run.iteration;
     }
     assertEquals(seen, 1);
-  } finally {
-    otherKv.close();
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.findRun() always reads a live run from KV", async () => {
-  const t = await tempKv();
-  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
-  try {
-    const api = new RunStore(t.kv, undefined, { liveCacheMs: 60_000 });
-    const worker = new RunStore(otherKv);
+  await withTwoProcesses(60_000, async (api, worker) => {
     const run = await api.createRun(sampleRun());
     await api.viewRun(run.id);
     await worker.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
     assertEquals((await api.findRun(run.id))?.status, "RUNNING");
-  } finally {
-    otherKv.close();
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.cachedRun() re-reads a live run in the background past half its life", async () => {
-  const t = await tempKv();
-  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
-  try {
-    const api = new RunStore(t.kv, undefined, { liveCacheMs: 1000 });
-    const worker = new RunStore(otherKv);
+  await withTwoProcesses(1000, async (api, worker) => {
     const run = await worker.createRun(sampleRun());
     assertEquals((await api.viewRun(run.id))?.run.iteration, 0);
     await worker.transition(run.id, (prev) => ({ ...prev, iteration: 4 }));
@@ -183,8 +186,5 @@ Deno.test("RunStore.cachedRun() re-reads a live run in the background past half 
       seen = api.cachedRun(run.id)?.run.iteration ?? -1;
     }
     assertEquals(seen, 4, "the background read replaced the view");
-  } finally {
-    otherKv.close();
-    await t.close();
-  }
+  });
 });
