@@ -9,6 +9,7 @@ import { Redactor } from "./lib/redact.ts";
 import { RunService } from "./lib/run_service.ts";
 import { resolveSandboxMode } from "./lib/sandbox.ts";
 import { openKv, RunStore } from "./lib/store/mod.ts";
+import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
 import { ActorSystem } from "./runtime/mod.ts";
 
@@ -82,7 +83,7 @@ export async function startService(
     hostname: opts.hostname ?? config.hostname,
     port: config.port,
     onListen: () => {},
-  }, app.fetch);
+  }, withFastRunReads(app.fetch, store, config.apiToken));
   if (config.workers) await system.start();
   const port = server.addr.port;
   const url = `http://127.0.0.1:${port}`;

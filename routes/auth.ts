@@ -19,6 +19,15 @@ export async function tokensEqual(
   return diff === 0;
 }
 
+/** True when an Authorization header carries `token` as its bearer token. */
+export async function bearerMatches(
+  header: string | null | undefined,
+  token: string,
+): Promise<boolean> {
+  const match = (header ?? "").match(/^Bearer\s+(.+)$/i);
+  return match !== null && await tokensEqual(match[1]!.trim(), token);
+}
+
 /** Requires `Authorization: Bearer <token>` when `token` is set, except on `open` paths. */
 export function bearerAuth(
   token: string | null,
@@ -35,7 +44,7 @@ export function bearerAuth(
         "Missing bearer token: send 'Authorization: Bearer <AOS_API_TOKEN>'",
       );
     }
-    if (!(await tokensEqual(match[1]!.trim(), token))) {
+    if (!(await bearerMatches(header, token))) {
       throw new HttpError(401, "unauthorized", "The bearer token is not valid");
     }
     await next();

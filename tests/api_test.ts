@@ -283,6 +283,25 @@ Deno.test("API: bearer token required when AOS_API_TOKEN is set; probes exempt",
       });
       assertEquals(right.status, 200);
       await right.body?.cancel();
+      // A run held in memory is still only served with the token.
+      const run = await h.submit(h.workOrder({}), {
+        authorization: "Bearer tok-SECRET-value",
+      });
+      const url = `${h.svc.url}/runs/${run.id}`;
+      const auth = { authorization: "Bearer tok-SECRET-value" };
+      assertEquals(
+        (await (await fetch(url, { headers: auth })).json()).id,
+        run.id,
+      );
+      assertEquals(
+        (await (await fetch(url, { headers: auth })).json()).id,
+        run.id,
+      );
+      for (const headers of [{}, { authorization: "Bearer nope" }]) {
+        const denied = await fetch(url, { headers });
+        assertEquals(denied.status, 401);
+        assertEquals((await denied.json()).error.code, "unauthorized");
+      }
     },
   );
 });
