@@ -44,21 +44,32 @@ interface Slot {
   readAt: number;
   /** Generation of this id's last invalidation. */
   invalidated: number;
+  /** Approximate bytes the view holds (its record and its JSON). */
+  bytes: number;
+}
+
+/** Approximate memory of a view: the work order dominates; the rest is small. */
+function weigh(view: RunView | null): number {
+  return view === null ? 64 : 2 * view.run.work_order_md.length + 2048;
 }
 
 /** Options of RunCache. */
 export interface RunCacheOptions {
   /** Age after which a live run is re-read (0: live runs are never served from memory). */
   maxAgeMs: number;
-  /** Slots kept, least recently used evicted first. */
+  /** Slots kept, least recently used evicted first (default 10,000). */
   maxEntries?: number;
+  /** Approximate memory the slots may hold (default 64 MiB), evicted the same way. */
+  maxBytes?: number;
 }
 
 /** Bounded LRU of run views; see the module comment for when an entry may be served. */
 export class RunCache {
   readonly #maxAgeMs: number;
   readonly #max: number;
+  readonly #maxBytes: number;
   readonly #slots = new Map<string, Slot>();
+  #bytes = 0;
   #generation = 0;
   /** No read started before this generation may fill a slot that is not present. */
   #floor = 0;
@@ -66,6 +77,7 @@ export class RunCache {
   constructor(opts: RunCacheOptions) {
     this.#maxAgeMs = opts.maxAgeMs;
     this.#max = opts.maxEntries ?? 10_000;
+    this.#maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
   }
 
   /**
@@ -103,25 +115,48 @@ export class RunCache {
     if (token < invalidated) return view;
     if (!view.finished && this.#maxAgeMs <= 0) return view;
     if (slot?.view && slot.readAt > readAt) return view;
-    this.#slots.delete(run.id);
-    this.#slots.set(run.id, { view, readAt, invalidated });
-    this.#evict();
+    if (weigh(view) > this.#maxBytes) {
+      // Too large to keep; an older view of it must not outlive this read.
+      if (slot?.view) this.#put(run.id, null, 0, invalidated);
+      return view;
+    }
+    this.#put(run.id, view, readAt, invalidated);
     return view;
   }
 
   /** Forgets `id`'s record and refuses reads of it that started before now. */
   invalidate(id: string): void {
-    const invalidated = ++this.#generation;
-    this.#slots.delete(id);
-    this.#slots.set(id, { view: null, readAt: 0, invalidated });
-    this.#evict();
+    this.#put(id, null, 0, ++this.#generation);
   }
 
-  #evict(): void {
-    while (this.#slots.size > this.#max) {
-      const [oldest, slot] = this.#slots.entries().next().value!;
-      this.#slots.delete(oldest);
-      this.#floor = Math.max(this.#floor, slot.invalidated);
+  #put(
+    id: string,
+    view: RunView | null,
+    readAt: number,
+    invalidated: number,
+  ): void {
+    this.#drop(id);
+    const bytes = weigh(view);
+    this.#slots.set(id, { view, readAt, invalidated, bytes });
+    this.#bytes += bytes;
+    while (this.#slots.size > this.#max || this.#bytes > this.#maxBytes) {
+      const oldest = this.#slots.keys().next().value!;
+      const evicted = this.#drop(oldest)!;
+      this.#floor = Math.max(this.#floor, evicted.invalidated);
     }
+  }
+
+  #drop(id: string): Slot | undefined {
+    const slot = this.#slots.get(id);
+    if (slot) {
+      this.#slots.delete(id);
+      this.#bytes -= slot.bytes;
+    }
+    return slot;
+  }
+
+  /** Slots held and their approximate bytes (for tests and diagnostics). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.#slots.size, bytes: this.#bytes };
   }
 }

@@ -188,3 +188,26 @@ Deno.test("RunStore.cachedRun() re-reads a live run in the background past half 
     assertEquals(seen, 4, "the background read replaced the view");
   });
 });
+
+Deno.test("RunCache keeps its approximate memory under maxBytes", () => {
+  const cache = new RunCache({ maxAgeMs: 60_000, maxBytes: 300_000 });
+  const big = () => sampleRun({ work_order_md: "x".repeat(50_000) });
+  const runs = Array.from({ length: 5 }, big);
+  for (const run of runs) cache.offer(run, cache.token(), performance.now());
+  assert(cache.size.bytes <= 300_000, `${cache.size.bytes} bytes`);
+  assertEquals(cache.size.entries, 2);
+  assertEquals(cache.get(runs[0]!.id), undefined, "oldest evicted");
+  assertEquals(cache.get(runs[4]!.id)?.run.id, runs[4]!.id);
+  // A view larger than the budget is answered but not kept.
+  const huge = sampleRun({ work_order_md: "x".repeat(400_000) });
+  assertEquals(
+    cache.offer(huge, cache.token(), performance.now()).run.id,
+    huge.id,
+  );
+  assertEquals(cache.get(huge.id), undefined);
+  assertEquals(
+    cache.get(runs[4]!.id)?.run.id,
+    runs[4]!.id,
+    "nothing evicted for it",
+  );
+});
