@@ -15,6 +15,12 @@ import {
   ToolError,
 } from "./workspace_files.ts";
 
+import {
+  searchLines,
+  type SearchResult,
+  SearchTimeoutError,
+} from "./line_search.ts";
+
 export { ToolError } from "./workspace_files.ts";
 
 /** Most entries list_files returns. */
@@ -28,16 +34,24 @@ export class WorkspaceView {
   readonly #dir: string;
   readonly #policy: PathPolicy;
   readonly #maxReadBytes: number;
+  readonly #searchTimeoutMs: number;
   readonly #writes = new Map<string, string>();
   readonly #deletes = new Set<string>();
   #diskFiles: Promise<Set<string>> | null = null;
 
   constructor(
-    opts: { dir: string; policy: PathPolicy; maxReadBytes?: number },
+    opts: {
+      dir: string;
+      policy: PathPolicy;
+      maxReadBytes?: number;
+      /** How long search_files may match before it is stopped (default 5 s). */
+      searchTimeoutMs?: number;
+    },
   ) {
     this.#dir = opts.dir;
     this.#policy = opts.policy;
     this.#maxReadBytes = opts.maxReadBytes ?? 256 * 1024;
+    this.#searchTimeoutMs = opts.searchTimeoutMs ?? 5000;
   }
 
   /** Files under `path` (default: the root) as repo-relative paths, one per line; honours .gitignore. */
@@ -79,9 +93,8 @@ export class WorkspaceView {
 
   /** Lines matching a JavaScript regular expression, as `path:line: text`, under `path`. */
   async searchFiles(pattern: string, path?: string): Promise<string> {
-    let regex: RegExp;
     try {
-      regex = new RegExp(pattern);
+      new RegExp(pattern); // compile errors are reported here, not in the worker
     } catch (error) {
       throw new ToolError(
         `Invalid regular expression '${pattern}': ${(error as Error).message}`,
@@ -94,8 +107,7 @@ export class WorkspaceView {
     if (files.length === 0 && dir !== "") {
       throw new ToolError(`Path '${dir}' does not exist`);
     }
-    const matches: string[] = [];
-    let total = 0;
+    const texts: { path: string; content: string }[] = [];
     for (const file of files) {
       let text: Text;
       try {
@@ -106,19 +118,24 @@ export class WorkspaceView {
       if (text.kind === "binary" || text.bytes > 4 * this.#maxReadBytes) {
         continue;
       }
-      const lines = text.content.split("\n");
-      for (let i = 0; i < lines.length; i++) {
-        const line = (lines[i] ?? "").slice(0, 4 * MAX_LINE_CHARS);
-        if (!regex.test(line)) continue;
-        total++;
-        if (matches.length < MAX_SEARCH_MATCHES) {
-          const shown = line.length > MAX_LINE_CHARS
-            ? `${line.slice(0, MAX_LINE_CHARS)}…`
-            : line;
-          matches.push(`${file}:${i + 1}: ${shown}`);
-        }
-      }
+      texts.push({ path: file, content: text.content });
     }
+    let result: SearchResult;
+    try {
+      result = await searchLines({
+        pattern,
+        files: texts,
+        maxMatches: MAX_SEARCH_MATCHES,
+        maxLineChars: MAX_LINE_CHARS,
+      }, this.#searchTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof SearchTimeoutError)) throw error;
+      throw new ToolError(
+        `search_files stopped: /${pattern}/ took longer than ${this.#searchTimeoutMs} ms ` +
+          "(it backtracks too much); use a simpler pattern or a narrower path",
+      );
+    }
+    const { matches, total } = result;
     if (total === 0) {
       return `No matches for /${pattern}/${dir ? ` in '${dir}'` : ""}`;
     }

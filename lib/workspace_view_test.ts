@@ -313,3 +313,33 @@ Deno.test("WorkspaceView leaves the workspace on disk untouched", async () => {
     );
   });
 });
+
+Deno.test("search_files stops a pattern that backtracks for ever, and the event loop keeps running", async () => {
+  const dir = await repo();
+  try {
+    await Deno.writeTextFile(`${dir}/slow.py`, `s = "${"a".repeat(1000)}!"\n`);
+    const view = new WorkspaceView({
+      dir,
+      policy: { allowed: ["*.py"], forbidden: [] },
+      searchTimeoutMs: 1000,
+    });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    try {
+      await rejects(
+        view.searchFiles("(a+)+$"),
+        (e: unknown) =>
+          e instanceof ToolError &&
+          /took longer than 1000 ms/.test(e.message),
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    // Matching ran off the event loop: timers fired meanwhile.
+    assertEquals(ticks > 10, true, `only ${ticks} ticks`);
+    // The view still searches afterwards.
+    assertMatch(await view.searchFiles("^x = 1$"), /a\.py:1: x = 1/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
