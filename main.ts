@@ -13,6 +13,8 @@ import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
 import { ActorSystem } from "./runtime/mod.ts";
 
+const HOUR_MS = 3_600_000;
+
 /** A running AOS service. */
 export interface Service {
   url: string;
@@ -85,6 +87,23 @@ export async function startService(
     onListen: () => {},
   }, withFastRunReads(app.fetch, store, config.apiToken));
   if (config.workers) await system.start();
+  // Artifact chunks a writer killed mid-write left behind (see
+  // lib/store/artifact_sweep.ts): swept by worker processes, hourly.
+  let sweeping: Promise<void> = Promise.resolve();
+  const sweep = () => {
+    sweeping = store.sweepOrphanChunks({ minAgeMs: HOUR_MS }).then(
+      (swept) => {
+        if (swept.generations > 0) {
+          log(
+            `Swept ${swept.chunks} orphaned artifact chunks (${swept.generations} unfinished writes)`,
+          );
+        }
+      },
+      (error) => log(redactor.redact(`Artifact sweep failed: ${error}`)),
+    );
+  };
+  const sweepTimer = config.workers ? setInterval(sweep, HOUR_MS) : undefined;
+  if (config.workers) sweep();
   const port = server.addr.port;
   const url = `http://127.0.0.1:${port}`;
   let closed = false;
@@ -99,8 +118,10 @@ export async function startService(
       if (closed) return;
       closed = true;
       shutdown.abort();
+      clearInterval(sweepTimer);
       await server.shutdown();
       await system.stop();
+      await sweeping;
       kv.close();
     },
   };

@@ -94,6 +94,11 @@ export class Claims {
     if (!pending.value && buffer.length === 0) return;
     const checks: { key: Deno.KvKey; versionstamp: string | null }[] = [
       { key: keys.lease(ref), versionstamp: lease.versionstamp },
+      // A step commit checks the lease but does not change it, so a holder
+      // whose heartbeat lapsed while it was still running could commit a step
+      // after the read above; without this check the claim would then start
+      // from a stale record (and the step's state change would be lost).
+      { key: keys.actor(ref), versionstamp: actor.versionstamp },
     ];
     const holder = lease.value?.worker;
     if (holder && holder !== opts.workerId) {

@@ -5,6 +5,7 @@
  * generation, flips the metadata, and only then deletes the old chunks.
  */
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { newRunId } from "../ids.ts";
 import type { StoreKeys } from "./keys.ts";
 import { concat } from "./run_codec.ts";
 import type { ArtifactMeta } from "./types.ts";
@@ -75,7 +76,8 @@ export async function putArtifactAt(
   ) {
     return publicMeta(current.value);
   }
-  const generation = crypto.randomUUID();
+  // Time-ordered, so the sweeper (artifact_sweep.ts) knows how old it is.
+  const generation = newRunId();
   const chunkPrefix = keys.artifactChunks(runId, generation);
   const chunks = Math.ceil(bytes.length / CHUNK_BYTES);
   for (let first = 0; first < chunks; first += CHUNKS_PER_COMMIT) {

@@ -7,6 +7,7 @@ import {
   putArtifactAt,
   streamArtifactAt,
 } from "./artifacts.ts";
+import { sweepOrphanChunksAt, type SweepResult } from "./artifact_sweep.ts";
 import { applyMutations } from "./commit.ts";
 import {
   listEventsAt,
@@ -288,6 +289,13 @@ export class RunStore {
       body,
       contentType,
     );
+  }
+
+  /** Deletes artifact chunks no metadata points at, older than `minAgeMs` (see artifact_sweep.ts). */
+  async sweepOrphanChunks(
+    opts: { minAgeMs: number; now?: number },
+  ): Promise<SweepResult> {
+    return await sweepOrphanChunksAt(this.kv, this.keys, opts);
   }
 
   /** A run's artifacts sorted by name. */
