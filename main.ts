@@ -102,8 +102,11 @@ export async function startService(
       (error) => log(redactor.redact(`Artifact sweep failed: ${error}`)),
     );
   };
-  const sweepTimer = config.workers ? setInterval(sweep, HOUR_MS) : undefined;
-  if (config.workers) sweep();
+  let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  if (config.workers) {
+    sweep();
+    sweepTimer = setInterval(sweep, HOUR_MS);
+  }
   const port = server.addr.port;
   const url = `http://127.0.0.1:${port}`;
   let closed = false;

@@ -1,7 +1,6 @@
 /** Run submission, listing, lookup and cancellation. */
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps } from "./mod.ts";
-import { NotFoundError } from "../lib/errors.ts";
 import { HttpError } from "./errors.ts";
 import {
   errorResponses,
@@ -231,15 +230,11 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
     request: { params: RunIdParam, query: ConsistencyQuery },
     responses: { 200: json(RunSchema, "The run"), ...errorResponses },
   }));
-  app.get("/runs/:id", (c): Response | Promise<Response> => {
-    const id = c.req.param("id");
+  // (A run held in memory is usually answered before Hono: fast_path.ts.)
+  app.get("/runs/:id", async (c) => {
     const fresh = strongRead(c.req.query("consistency"));
-    const cached = fresh ? undefined : deps.store.cachedRun(id);
-    if (cached) return c.body(cached.json, 200, JSON_HEADERS);
-    return deps.store.viewRun(id, { fresh }).then((view): Response => {
-      if (view === null) throw new NotFoundError(`Run '${id}' not found`);
-      return c.body(view.json, 200, JSON_HEADERS);
-    });
+    const view = await deps.store.getRunView(c.req.param("id"), { fresh });
+    return c.body(view.json, 200, JSON_HEADERS);
   });
 
   app.openapi(

@@ -7,6 +7,7 @@
  * leaves every write still in progress alone.
  */
 import { isRunId, runIdTime } from "../ids.ts";
+import { deleteKeys } from "./artifacts.ts";
 import type { StoreKeys } from "./keys.ts";
 
 /** What a sweep removed. */
@@ -24,7 +25,8 @@ export async function sweepOrphanChunksAt(
   const now = opts.now ?? Date.now();
   const root = keys.artifactChunks("", "").slice(0, -2);
   const result: SweepResult = { generations: 0, chunks: 0 };
-  const referenced = new Map<string, Set<string>>();
+  let inUseRun: string | null = null;
+  let inUse = new Set<string>();
   let start: Deno.KvKey | null = null;
   for (;;) {
     // One entry per generation: list from `start`, then skip past its chunks.
@@ -46,26 +48,22 @@ export async function sweepOrphanChunksAt(
     if (!isRunId(generation) || now - runIdTime(generation) < opts.minAgeMs) {
       continue;
     }
-    let inUse = referenced.get(runId);
-    if (!inUse) {
+    if (runId !== inUseRun) {
+      // Generations are grouped by run: one run's references at a time.
+      inUseRun = runId;
       inUse = new Set();
       for await (
         const meta of kv.list<{ generation: string }>({
           prefix: keys.artifacts(runId),
         })
       ) inUse.add(meta.value.generation);
-      referenced.clear(); // keep one run's set: generations are grouped by run
-      referenced.set(runId, inUse);
     }
     if (inUse.has(generation)) continue;
+    // Listed, not numbered 0 … n-1: a delete cut short leaves a tail.
     const prefix = keys.artifactChunks(runId, generation);
     const chunkKeys: Deno.KvKey[] = [];
     for await (const entry of kv.list({ prefix })) chunkKeys.push(entry.key);
-    for (let i = 0; i < chunkKeys.length; i += 100) {
-      const op = kv.atomic();
-      for (const key of chunkKeys.slice(i, i + 100)) op.delete(key);
-      await op.commit();
-    }
+    await deleteKeys(kv, chunkKeys);
     result.generations++;
     result.chunks += chunkKeys.length;
   }

@@ -120,11 +120,20 @@ async function deleteChunks(
   prefix: Deno.KvKey,
   chunks: number,
 ): Promise<void> {
-  for (let first = 0; first < chunks; first += 100) {
+  await deleteKeys(
+    kv,
+    Array.from({ length: chunks }, (_, i) => [...prefix, i]),
+  );
+}
+
+/** Deletes `keys`, 100 per commit. */
+export async function deleteKeys(
+  kv: Deno.Kv,
+  keys: Deno.KvKey[],
+): Promise<void> {
+  for (let i = 0; i < keys.length; i += 100) {
     const op = kv.atomic();
-    for (let i = first; i < Math.min(chunks, first + 100); i++) {
-      op.delete([...prefix, i]);
-    }
+    for (const key of keys.slice(i, i + 100)) op.delete(key);
     await op.commit();
   }
 }

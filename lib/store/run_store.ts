@@ -199,6 +199,16 @@ export class RunStore {
     return opts.fresh ? await this.#read(id) : await this.#load(id);
   }
 
+  /** Like `viewRun`; NotFoundError when there is no such run. */
+  async getRunView(
+    id: string,
+    opts: { fresh?: boolean } = {},
+  ): Promise<RunView> {
+    const view = await this.viewRun(id, opts);
+    if (view === null) throw runNotFound(id);
+    return view;
+  }
+
   /**
    * What `viewRun` would answer from memory without reading KV, if anything.
    * A live view past half its life is re-read in the background meanwhile.
