@@ -4,10 +4,10 @@
  */
 import { registerFactory } from "./actors/mod.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
-import { ModelClient } from "./lib/llm.ts";
+import { ModelClient } from "./lib/llm/client.ts";
 import { Redactor } from "./lib/redact.ts";
-import { RunService } from "./lib/run_service.ts";
-import { resolveSandboxMode } from "./lib/sandbox.ts";
+import { RunService } from "./actors/run/service.ts";
+import { resolveSandboxMode } from "./lib/sandbox/sandbox.ts";
 import { openKv, RunStore } from "./lib/store/mod.ts";
 import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";

@@ -1,12 +1,12 @@
 /** The AOS actors, ready to register on an actor system. */
 import type { ActorSystem } from "../runtime/mod.ts";
-import type { FactoryDeps } from "./deps.ts";
+import type { FactoryDeps } from "./support/deps.ts";
 import { engineerActor } from "./engineer/mod.ts";
 import { productOwnerActor } from "./product_owner/mod.ts";
 import { runActor } from "./run/mod.ts";
 import { toolRunnerActor } from "./tool_runner/mod.ts";
 
-export { ACTOR, type FactoryDeps, runRef } from "./deps.ts";
+export { ACTOR, type FactoryDeps, runRef } from "./support/deps.ts";
 
 /** Registers the run, SE, TR and PO actors on `system`. */
 export function registerFactory(system: ActorSystem, deps: FactoryDeps): void {

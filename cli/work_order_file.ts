@@ -1,6 +1,6 @@
 /** Reads a work order file and validates it with the server's own rules. */
 import { ValidationError } from "../lib/errors.ts";
-import { parseWorkOrder, type WorkOrder } from "../lib/work_order.ts";
+import { parseWorkOrder, type WorkOrder } from "../lib/work_order/parse.ts";
 import { inputError } from "./errors.ts";
 
 /** A work order file that passed validation. */

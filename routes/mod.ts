@@ -4,7 +4,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../lib/config.ts";
 import { Redactor } from "../lib/redact.ts";
-import type { RunService } from "../lib/run_service.ts";
+import type { RunService } from "../actors/run/service.ts";
 import type { RunStore } from "../lib/store/mod.ts";
 import { artifactRoutes } from "./artifacts.ts";
 import { bearerAuth } from "./auth.ts";

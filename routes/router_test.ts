@@ -3,7 +3,7 @@ import {
   match as assertMatch,
 } from "node:assert/strict";
 import { loadConfig } from "../lib/config.ts";
-import type { RunService } from "../lib/run_service.ts";
+import type { RunService } from "../actors/run/service.ts";
 import { RunStore } from "../lib/store/mod.ts";
 import { createApp } from "./mod.ts";
 import { ReadWriteRouter } from "./router.ts";

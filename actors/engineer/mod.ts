@@ -1,18 +1,22 @@
 import { defineActor } from "../../runtime/mod.ts";
-import { runEngineerTurn } from "../../lib/agents/engineer.ts";
-import { WorkspaceView } from "../../lib/workspace_view.ts";
-import { artifactName, getJson, putJson } from "../artifacts.ts";
+import { runEngineerTurn } from "../../lib/agents/engineer/turn.ts";
+import { WorkspaceView } from "../../lib/workspace/view.ts";
+import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
   activeRun,
   priced,
   reportingFailure,
   taskOf,
-} from "../child_support.ts";
-import { type EngineerMessage, engineerMessages } from "../children.ts";
-import { ACTOR, type FactoryDeps, runRef } from "../deps.ts";
-import type { PoReport, SePacket, ToolReport } from "../reports.ts";
+} from "../support/child.ts";
+import { type EngineerMessage, engineerMessages } from "../support/messages.ts";
+import { ACTOR, type FactoryDeps, runRef } from "../support/deps.ts";
+import type {
+  PoReport,
+  SePacket,
+  ToolReport,
+} from "../../lib/factory/shapes.ts";
 import type { UsageDelta } from "../run/messages.ts";
-import { materialize } from "../workspace.ts";
+import { materialize } from "../support/workspace.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 interface StoredPacket extends SePacket {

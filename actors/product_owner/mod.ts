@@ -1,15 +1,22 @@
 import { defineActor } from "../../runtime/mod.ts";
-import { runProductOwner } from "../../lib/agents/product_owner.ts";
-import { artifactName, getJson, putJson } from "../artifacts.ts";
+import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
+import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
   activeRun,
   priced,
   reportingFailure,
   taskOf,
-} from "../child_support.ts";
-import { type ProductOwnerMessage, productOwnerMessages } from "../children.ts";
-import { ACTOR, type FactoryDeps, runRef } from "../deps.ts";
-import type { PoReport, SePacket, ToolReport } from "../reports.ts";
+} from "../support/child.ts";
+import {
+  type ProductOwnerMessage,
+  productOwnerMessages,
+} from "../support/messages.ts";
+import { ACTOR, type FactoryDeps, runRef } from "../support/deps.ts";
+import type {
+  PoReport,
+  SePacket,
+  ToolReport,
+} from "../../lib/factory/shapes.ts";
 import type { UsageDelta } from "../run/messages.ts";
 
 /** What the PO stores per iteration: the verdict plus what it cost. */

@@ -2,9 +2,9 @@ import { defineActor } from "../../runtime/mod.ts";
 import type { ActorContext } from "../../runtime/types.ts";
 import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import { parseWorkOrder } from "../../lib/work_order.ts";
-import { ACTOR, type FactoryDeps } from "../deps.ts";
-import { artifactName, putJson } from "../artifacts.ts";
+import { parseWorkOrder } from "../../lib/work_order/parse.ts";
+import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { artifactName, putJson } from "../support/artifacts.ts";
 import {
   type RunMessage,
   runMessages,

@@ -3,15 +3,18 @@ import {
   commitAndPush,
   diffWorkspace,
   prepareWorkspace,
-} from "../../lib/git.ts";
-import { runCommand } from "../../lib/sandbox.ts";
-import type { WorkOrder } from "../../lib/work_order.ts";
-import { artifactName, getJson, putJson } from "../artifacts.ts";
-import { activeRun, reportingFailure } from "../child_support.ts";
-import { type ToolRunnerMessage, toolRunnerMessages } from "../children.ts";
-import { ACTOR, type FactoryDeps, runRef } from "../deps.ts";
-import type { CommandResult, ToolReport } from "../reports.ts";
-import { materialize } from "../workspace.ts";
+} from "../../lib/workspace/workspace.ts";
+import { runCommand } from "../../lib/sandbox/sandbox.ts";
+import type { WorkOrder } from "../../lib/work_order/parse.ts";
+import { artifactName, getJson, putJson } from "../support/artifacts.ts";
+import { activeRun, reportingFailure } from "../support/child.ts";
+import {
+  type ToolRunnerMessage,
+  toolRunnerMessages,
+} from "../support/messages.ts";
+import { ACTOR, type FactoryDeps, runRef } from "../support/deps.ts";
+import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
+import { materialize } from "../support/workspace.ts";
 
 /** The Tool Runner: prepares the workspace, applies packets, runs commands, commits and pushes. */
 export function toolRunnerActor(deps: FactoryDeps) {

@@ -1,0 +1,120 @@
+/** Submitting and cancelling runs: the one place the API touches the actor system. */
+import type { ActorSystem } from "../../runtime/mod.ts";
+import { CommitConflictError, nextSeq } from "../../runtime/mod.ts";
+import { ConflictError } from "../../lib/errors.ts";
+import { newRunId } from "../../lib/ids.ts";
+import type { RunStore } from "../../lib/store/mod.ts";
+import type { RunRecord } from "../../lib/store/types.ts";
+import {
+  parseWorkOrder,
+  renderWorkOrderMd,
+  type WorkOrder,
+  workOrderFromFields,
+} from "../../lib/work_order/parse.ts";
+
+/** What a client submits: a whole work order, or its fields plus `task`. */
+export type SubmitInput = { workOrderMd: string } | {
+  fields: Record<string, unknown>;
+};
+
+const RUN_ACTOR = "run";
+
+/** Creates runs (record + first message in one commit) and cancels them. */
+export class RunService {
+  readonly #store: RunStore;
+  readonly #system: ActorSystem;
+  readonly #allowlist: string[];
+
+  constructor(
+    opts: { store: RunStore; system: ActorSystem; repoAllowlist: string[] },
+  ) {
+    this.#store = opts.store;
+    this.#system = opts.system;
+    this.#allowlist = opts.repoAllowlist;
+  }
+
+  /** Validates and stores a run, and starts it; a repeated Idempotency-Key returns the first run. */
+  async submit(
+    input: SubmitInput,
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<{ run: RunRecord; created: boolean }> {
+    const options = { repoAllowlist: this.#allowlist };
+    let workOrder: WorkOrder;
+    let md: string;
+    if ("workOrderMd" in input) {
+      workOrder = parseWorkOrder(input.workOrderMd, options);
+      md = input.workOrderMd;
+    } else {
+      workOrder = workOrderFromFields(input.fields, options);
+      md = renderWorkOrderMd(workOrder);
+    }
+    if (opts.idempotencyKey) {
+      const existing = await this.#existing(opts.idempotencyKey);
+      if (existing) return { run: existing, created: false };
+    }
+    const record: RunRecord = {
+      id: newRunId(),
+      status: "PENDING",
+      title: workOrder.title,
+      repo: workOrder.repo,
+      clone_branch: workOrder.clone_branch,
+      push_branch: workOrder.push_branch,
+      iteration: 0,
+      max_iterations: workOrder.max_iterations,
+      created_at: new Date().toISOString(),
+      started_at: null,
+      finished_at: null,
+      result_summary: null,
+      error: null,
+      usage: {
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        total_tokens: 0,
+        cost_usd: 0,
+      },
+      work_order_md: md,
+    };
+    const mutations = this.#store.createRunMutations(record, {
+      ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+      createdEventSeq: nextSeq(),
+    });
+    try {
+      await this.#system.send({ type: RUN_ACTOR, id: record.id }, {
+        type: "start",
+      }, mutations);
+    } catch (error) {
+      if (error instanceof CommitConflictError && opts.idempotencyKey) {
+        const existing = await this.#existing(opts.idempotencyKey);
+        if (existing) return { run: existing, created: false };
+      }
+      throw error;
+    }
+    return { run: await this.#store.getRun(record.id), created: true };
+  }
+
+  /** Cancels a live run and waits briefly for it to be CANCELLED; 409 once it succeeded or failed. */
+  async cancel(id: string): Promise<{ run: RunRecord; done: boolean }> {
+    let run = await this.#store.getRun(id);
+    if (run.status === "CANCELLED") return { run, done: true };
+    if (run.status === "SUCCEEDED" || run.status === "FAILED") {
+      throw new ConflictError(
+        `Run '${id}' already ended with status ${run.status}`,
+      );
+    }
+    await this.#system.send({ type: RUN_ACTOR, id }, { type: "cancel" });
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      run = await this.#store.getRun(id);
+      if (run.status !== "PENDING" && run.status !== "RUNNING") {
+        return { run, done: true };
+      }
+    }
+    return { run, done: false };
+  }
+
+  async #existing(key: string): Promise<RunRecord | null> {
+    const id = await this.#store.getRunIdByIdempotencyKey(key);
+    return id ? await this.#store.getRun(id) : null;
+  }
+}

@@ -1,0 +1,65 @@
+import type { ActorContext, Message } from "../../runtime/types.ts";
+import { estimateCostUsd } from "../../lib/llm/client.ts";
+import type { RunRecord } from "../../lib/store/types.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import { parseWorkOrder, type WorkOrder } from "../../lib/work_order/parse.ts";
+import { type FactoryDeps, runRef } from "./deps.ts";
+import type { UsageDelta } from "../run/messages.ts";
+
+/** The run a child works for, or null once that run has ended. */
+export async function activeRun(
+  deps: FactoryDeps,
+  runId: string,
+): Promise<{ record: RunRecord; workOrder: WorkOrder } | null> {
+  const record = await deps.store.findRun(runId);
+  if (!record || TERMINAL_STATUSES.has(record.status)) return null;
+  return { record, workOrder: parseWorkOrder(record.work_order_md) };
+}
+
+/** The task as the agents see it. */
+export function taskOf(workOrder: WorkOrder) {
+  return {
+    title: workOrder.title,
+    body: workOrder.task,
+    acceptanceCommands: workOrder.acceptance_commands,
+    allowedPaths: workOrder.allowed_paths,
+    forbiddenPaths: workOrder.forbidden_paths,
+  };
+}
+
+/** Token usage with its cost for the given model. */
+export function priced(
+  model: string,
+  usage: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+  },
+): UsageDelta {
+  return { ...usage, cost_usd: estimateCostUsd(model, usage) };
+}
+
+/**
+ * Runs a child's step; an error becomes a `failed` message to the run (so the
+ * run ends FAILED with the reason) instead of a retry loop. A step aborted by a
+ * cancel rethrows, and the runtime discards it.
+ */
+export async function reportingFailure<S, M extends Message>(
+  ctx: ActorContext<S, M>,
+  deps: FactoryDeps,
+  where: { stage: string; iteration: number | null },
+  step: () => Promise<void>,
+): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.send(runRef(ctx.self.id), {
+      type: "failed",
+      stage: where.stage,
+      iteration: where.iteration,
+      message: deps.redactor.redact(message),
+    });
+  }
+}

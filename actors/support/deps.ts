@@ -1,0 +1,28 @@
+import type { Config } from "../../lib/config.ts";
+import type { ModelClient } from "../../lib/llm/client.ts";
+import type { Redactor } from "../../lib/redact.ts";
+
+import type { RunStore } from "../../lib/store/mod.ts";
+
+/** What the factory actors need from the outside world, injected at composition. */
+export interface FactoryDeps {
+  config: Config;
+  store: RunStore;
+  redactor: Redactor;
+  sandboxMode: "bwrap" | "none";
+  /** Model client for an agent; built per call so config changes need no restart. */
+  modelFor(agent: "se" | "po"): ModelClient;
+}
+
+/** Actor type names of the factory. */
+export const ACTOR = {
+  run: "run",
+  engineer: "se",
+  toolRunner: "tr",
+  productOwner: "po",
+} as const;
+
+/** The run actor of a run. */
+export function runRef(runId: string): { type: string; id: string } {
+  return { type: ACTOR.run, id: runId };
+}

@@ -1,0 +1,131 @@
+/** Shapes shared by the SE and PO agent loops. */
+import type {
+  ChatCompletionMessage,
+  ChatCompletionMessageParam,
+  TokenUsage,
+} from "../llm/client.ts";
+
+/** The work order's task as the agents see it. */
+export interface AgentTask {
+  title: string | null;
+  body: string;
+  acceptanceCommands: string[];
+  allowedPaths: string[];
+  forbiddenPaths: string[];
+}
+
+/** One model round trip of an agent, with its token counts. */
+export interface AgentExchange {
+  request_tokens?: number;
+  usage: TokenUsage;
+  finish_reason: string | null;
+}
+
+/** Everything said to and by the model in one agent turn. */
+export interface AgentTranscript {
+  messages: ChatCompletionMessageParam[];
+  exchanges: AgentExchange[];
+}
+
+/** Something notable that happened during an agent turn, for the run's event log. */
+export interface AgentEvent {
+  kind: string;
+  level: "INFO" | "WARN" | "ERROR";
+  payload: Record<string, unknown>;
+}
+
+/** One acceptance command's result as the agents read it. */
+export interface AgentCommandResult {
+  command: string;
+  exit_code: number | null;
+  output: string;
+  timed_out: boolean;
+}
+
+/** Whether an acceptance command failed (non-zero exit, killed, or timed out). */
+export function commandFailed(result: AgentCommandResult): boolean {
+  return result.timed_out || result.exit_code !== 0;
+}
+
+/** The last `maxChars` of `text`, with a marker when something was cut. */
+export function tail(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  return `[… ${text.length - maxChars} earlier characters omitted …]\n${
+    text.slice(-maxChars)
+  }`;
+}
+
+/** `text` cut to `maxChars`, with a marker naming how much was dropped. */
+export function capText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  return `${text.slice(0, maxChars)}\n[… ${
+    text.length - maxChars
+  } more characters omitted …]`;
+}
+
+/** One line per command: `$ cmd → exit 1` followed by the tail of its output. */
+export function describeCommands(
+  commands: AgentCommandResult[],
+  tailChars: number,
+): string {
+  return commands.map((c) => {
+    const status = c.timed_out
+      ? "timed out"
+      : `exit code ${c.exit_code ?? "none (killed)"}`;
+    const output = c.output.trim()
+      ? tail(c.output.trimEnd(), tailChars)
+      : "(no output)";
+    return `$ ${c.command}\n→ ${status}\n${output}`;
+  }).join("\n\n");
+}
+
+/** A tool call as the agents handle it, whatever shape the server sent. */
+export interface AgentToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * The tool calls of a reply, tolerating OpenAI-compatible servers that omit
+ * ids or `type`, or send arguments as an object.
+ */
+export function readToolCalls(
+  message: ChatCompletionMessage,
+  idPrefix: string,
+): AgentToolCall[] {
+  const raw: unknown = message.tool_calls;
+  if (!Array.isArray(raw)) return [];
+  return raw.map((entry: unknown, i) => {
+    const call =
+      (typeof entry === "object" && entry !== null ? entry : {}) as Record<
+        string,
+        unknown
+      >;
+    const fn = (call.function ?? call.custom ?? {}) as Record<string, unknown>;
+    const args = fn.arguments ?? fn.input ?? "";
+    return {
+      id: typeof call.id === "string" && call.id ? call.id : `${idPrefix}_${i}`,
+      name: typeof fn.name === "string" ? fn.name : "(unnamed)",
+      arguments: typeof args === "string" ? args : JSON.stringify(args),
+    };
+  });
+}
+
+/** The assistant's reply, to send back in the next request, with the tool calls as read. */
+export function assistantMessage(
+  message: ChatCompletionMessage,
+  calls: AgentToolCall[],
+): ChatCompletionMessageParam {
+  const content = typeof message.content === "string" ? message.content : null;
+  if (calls.length === 0) return { role: "assistant", content: content ?? "" };
+  return {
+    role: "assistant",
+    content,
+    tool_calls: calls.map((c) => ({
+      id: c.id,
+      type: "function" as const,
+      function: { name: c.name, arguments: c.arguments },
+    })),
+  };
+}

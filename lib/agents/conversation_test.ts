@@ -1,0 +1,71 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import type { ChatCompletionMessage } from "../llm/client.ts";
+import {
+  assistantMessage,
+  capText,
+  commandFailed,
+  describeCommands,
+  readToolCalls,
+  tail,
+} from "./conversation.ts";
+
+Deno.test("readToolCalls() tolerates missing ids, missing type and object arguments", () => {
+  const message = {
+    role: "assistant",
+    content: null,
+    refusal: null,
+    tool_calls: [
+      { function: { name: "read_file", arguments: { path: "a.py" } } },
+      {
+        id: "call_x",
+        type: "function",
+        function: { name: "finish", arguments: '{"summary":"s"}' },
+      },
+      "nonsense",
+    ],
+  } as unknown as ChatCompletionMessage;
+  const calls = readToolCalls(message, "call_se_1");
+  assertEquals(calls, [
+    { id: "call_se_1_0", name: "read_file", arguments: '{"path":"a.py"}' },
+    { id: "call_x", name: "finish", arguments: '{"summary":"s"}' },
+    { id: "call_se_1_2", name: "(unnamed)", arguments: "" },
+  ]);
+  const echoed = assistantMessage(message, calls);
+  assertEquals(echoed.role, "assistant");
+  assertEquals(
+    "tool_calls" in echoed
+      ? echoed.tool_calls?.map((c) => c.type === "function" && c.function.name)
+      : null,
+    ["read_file", "finish", "(unnamed)"],
+  );
+  assertEquals(
+    readToolCalls({ role: "assistant", content: "hi", refusal: null }, "p"),
+    [],
+  );
+});
+
+Deno.test("commandFailed() treats non-zero, killed and timed-out commands as failures", () => {
+  const base = { command: "x", output: "", timed_out: false };
+  assertEquals(commandFailed({ ...base, exit_code: 0 }), false);
+  assertEquals(commandFailed({ ...base, exit_code: 2 }), true);
+  assertEquals(commandFailed({ ...base, exit_code: null }), true);
+  assertEquals(commandFailed({ ...base, exit_code: 0, timed_out: true }), true);
+});
+
+Deno.test("describeCommands() shows each command, its status and the output tail", () => {
+  const text = describeCommands([
+    {
+      command: "make test",
+      exit_code: 1,
+      output: `${"a".repeat(100)}END\n`,
+      timed_out: false,
+    },
+    { command: "true", exit_code: 0, output: "", timed_out: false },
+  ], 10);
+  assertEquals(
+    text,
+    "$ make test\n→ exit code 1\n[… 93 earlier characters omitted …]\naaaaaaaEND\n\n$ true\n→ exit code 0\n(no output)",
+  );
+  assertEquals(tail("short", 10), "short");
+  assertEquals(capText("abcdef", 3), "abc\n[… 3 more characters omitted …]");
+});

@@ -1,0 +1,4 @@
+/** agents/engineer: public entry point of this folder. */
+export * from "./prompt.ts";
+export * from "./tools.ts";
+export * from "./turn.ts";

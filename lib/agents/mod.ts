@@ -1,0 +1,2 @@
+/** agents: public entry point of this folder. */
+export * from "./conversation.ts";

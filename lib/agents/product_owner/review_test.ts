@@ -1,0 +1,239 @@
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
+import { ModelClient, ModelError } from "../../llm/client.ts";
+import {
+  poVerdict,
+  type ScriptedModel,
+  type ScriptedReply,
+  startScriptedModel,
+} from "../../../tests/support/scripted_model.ts";
+import {
+  PO_TOOLS,
+  type PoToolReport,
+  type ProductOwnerOptions,
+  runProductOwner,
+} from "./review.ts";
+
+const TASK = {
+  title: "Add multiply",
+  body: "Add multiply(a, b) to calculator.py.",
+  acceptanceCommands: ["python3 -m unittest"],
+  allowedPaths: [],
+  forbiddenPaths: [],
+};
+
+const passing: PoToolReport = {
+  commands: [{
+    command: "python3 -m unittest",
+    exit_code: 0,
+    output: "OK\n",
+    timed_out: false,
+  }],
+  diff:
+    "--- a/calculator.py\n+++ b/calculator.py\n+def multiply(a, b):\n+    return a * b\n",
+  rejected: [],
+};
+
+async function review(
+  po: ScriptedReply[],
+  toolReport: PoToolReport,
+  overrides: Partial<ProductOwnerOptions> = {},
+): Promise<
+  {
+    result: Awaited<ReturnType<typeof runProductOwner>> | null;
+    error: unknown;
+    model: ScriptedModel;
+  }
+> {
+  const model = await startScriptedModel({ se: [], po });
+  try {
+    const client = new ModelClient({
+      apiKey: "sk-test",
+      baseUrl: model.url,
+      model: "gpt-4.1-mini",
+      retryBaseMs: 1,
+    });
+    try {
+      const result = await runProductOwner({
+        client,
+        task: TASK,
+        toolReport,
+        seSummary: "Added multiply()",
+        iteration: 1,
+        tokenBudget: 1_000_000,
+        ...overrides,
+      });
+      return { result, error: null, model };
+    } catch (error) {
+      return { result: null, error, model };
+    }
+  } finally {
+    await model.close();
+  }
+}
+
+Deno.test("PO_TOOLS is exactly submit_verdict {decision, feedback}", () => {
+  const tool = PO_TOOLS[0];
+  assert(PO_TOOLS.length === 1 && tool?.type === "function");
+  assertEquals(tool.function.name, "submit_verdict");
+  const params = tool.function.parameters as {
+    properties: Record<string, { enum?: string[] }>;
+    required: string[];
+  };
+  assertEquals(Object.keys(params.properties), ["decision", "feedback"]);
+  assertEquals(params.properties.decision?.enum, ["PASS", "FAIL"]);
+  assertEquals(params.required, ["decision", "feedback"]);
+});
+
+Deno.test("runProductOwner() fails a failing command without asking the model", async () => {
+  const output = `${
+    "noise\n".repeat(2000)
+  }AssertionError: multiply(6, 7) == 13\n`;
+  const { result, model } = await review([
+    poVerdict("PASS", "should not be asked"),
+  ], {
+    ...passing,
+    commands: [
+      {
+        command: "python3 -c 'import calculator'",
+        exit_code: 0,
+        output: "",
+        timed_out: false,
+      },
+      {
+        command: "python3 -m unittest",
+        exit_code: 1,
+        output,
+        timed_out: false,
+      },
+      { command: "sleep 999", exit_code: null, output: "", timed_out: true },
+    ],
+  });
+  assert(result);
+  assertEquals(result.decision, "FAIL");
+  assertEquals(result.byModel, false);
+  assertEquals(result.usage.total_tokens, 0);
+  assertEquals(model.requests.length, 0);
+  assertMatch(result.feedback, /^2 acceptance commands failed/);
+  assertMatch(result.feedback, /python3 -m unittest\n→ exit code 1\n/);
+  assertMatch(result.feedback, /AssertionError: multiply\(6, 7\) == 13/);
+  assertMatch(result.feedback, /sleep 999\n→ timed out/);
+  assert(!result.feedback.includes("import calculator"));
+  assert(result.feedback.length < 8_000, "output tail is not capped");
+});
+
+Deno.test("runProductOwner() returns the model's PASS when all commands pass", async () => {
+  const { result, model } = await review([
+    poVerdict("PASS", "multiply() is correct"),
+  ], passing);
+  assert(result);
+  assertEquals([result.decision, result.feedback, result.byModel], [
+    "PASS",
+    "multiply() is correct",
+    true,
+  ]);
+  assert(result.usage.total_tokens > 0);
+  assertEquals(result.transcript.exchanges.length, 1);
+  const body = model.requests[0]?.body as {
+    tool_choice: string;
+    messages: { content: string }[];
+  };
+  assertEquals(body.tool_choice, "required");
+  const prompt = body.messages[1]?.content ?? "";
+  for (
+    const part of [
+      "Add multiply(a, b)",
+      "+def multiply(a, b):",
+      "Added multiply()",
+      "exit code 0",
+    ]
+  ) {
+    assert(prompt.includes(part), `PO prompt lacks ${part}`);
+  }
+});
+
+Deno.test("runProductOwner() asks again after an invalid verdict", async () => {
+  const { result, model } = await review([
+    {
+      tool_calls: [{
+        name: "submit_verdict",
+        arguments: { decision: "MAYBE", feedback: "hmm" },
+      }],
+    },
+    { content: "Looks fine to me." },
+    poVerdict("FAIL", "No test for multiply"),
+  ], passing);
+  assert(result);
+  assertEquals([result.decision, result.feedback, result.byModel], [
+    "FAIL",
+    "No test for multiply",
+    true,
+  ]);
+  assertEquals(model.requests.length, 3);
+  const second = JSON.stringify(model.requests[1]?.body);
+  assert(
+    second.includes(
+      `Error: decision must be \\"PASS\\" or \\"FAIL\\", got \\"MAYBE\\"`,
+    ),
+    second,
+  );
+});
+
+Deno.test("runProductOwner() gives up after 3 attempts without a valid verdict", async () => {
+  const bad: ScriptedReply = {
+    tool_calls: [{ name: "submit_verdict", arguments: "{decision: PASS" }],
+  };
+  const { error, model } = await review([
+    bad,
+    bad,
+    bad,
+    poVerdict("PASS", "too late"),
+  ], passing);
+  assert(error instanceof ModelError);
+  assertEquals(error.kind, "bad_response");
+  assertMatch(
+    error.message,
+    /^Model did not submit a valid verdict in 3 attempts: arguments for submit_verdict/,
+  );
+  assertEquals(model.requests.length, 3);
+  assertEquals(error.partial?.usage.total_tokens !== 0, true);
+});
+
+Deno.test("runProductOwner() caps a huge diff in the prompt", async () => {
+  const diff = `+${"x".repeat(200_000)}\n`;
+  const { result, model } = await review([poVerdict("PASS", "ok")], {
+    ...passing,
+    diff,
+  });
+  assert(result);
+  const prompt = JSON.stringify(model.requests[0]?.body);
+  assert(prompt.length < 80_000, `prompt is ${prompt.length} characters`);
+  assertMatch(prompt, /more characters omitted/);
+});
+
+Deno.test("runProductOwner() shows refused changes and judges with no commands", async () => {
+  const { result, model } = await review([
+    poVerdict("FAIL", "Wrote outside allowed paths"),
+  ], {
+    commands: [],
+    diff: "",
+    rejected: [{ path: "evil.sh", reason: "not in allowed_paths" }],
+  });
+  assert(result);
+  assertEquals(result.decision, "FAIL");
+  const prompt = JSON.stringify(model.requests[0]?.body);
+  assertMatch(prompt, /evil\.sh: not in allowed_paths/);
+  assertMatch(prompt, /\(no changes\)/);
+});
+
+Deno.test("runProductOwner() refuses to call the model with no token budget left", async () => {
+  const { error, model } = await review([poVerdict("PASS", "ok")], passing, {
+    tokenBudget: 0,
+  });
+  assert(error instanceof ModelError);
+  assertEquals(error.kind, "budget");
+  assertEquals(model.requests.length, 0);
+});

@@ -1,0 +1,2 @@
+/** factory: public entry point of this folder. */
+export * from "./shapes.ts";

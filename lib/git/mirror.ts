@@ -1,0 +1,127 @@
+/** A bare mirror per repository URL, shared by every run on that repository. */
+import { join, resolve } from "node:path";
+import { git, remoteAccess, shownRepo } from "./run.ts";
+
+/** The mirror directory of `repo` under `cacheDir` (named by the SHA-256 of its credential-free URL). */
+export async function mirrorDir(
+  cacheDir: string,
+  repo: string,
+): Promise<string> {
+  const { url } = remoteAccess(repo);
+  cacheDir = resolve(cacheDir);
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(url),
+  );
+  const hex = Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  return join(cacheDir, hex);
+}
+
+/**
+ * Brings the mirror of `repo` up to date and returns its path: `git clone --mirror`
+ * the first time (into a temp dir, then renamed), `git fetch --prune` afterwards.
+ * Serialized per repository within the process (a promise chain) and across
+ * processes (an flock on a lock file beside the mirror).
+ */
+export async function ensureMirror(opts: {
+  cacheDir: string;
+  repo: string;
+  token?: string | null;
+  signal?: AbortSignal;
+}): Promise<string> {
+  const cacheDir = resolve(opts.cacheDir);
+  const dir = await mirrorDir(cacheDir, opts.repo);
+  return await withLock(dir, async () => {
+    await Deno.mkdir(cacheDir, { recursive: true });
+    const lockFile = await Deno.open(`${dir}.lock`, {
+      create: true,
+      write: true,
+    });
+    try {
+      await lockFile.lock(true);
+      await update(dir, { ...opts, cacheDir });
+    } finally {
+      lockFile.close();
+    }
+    return dir;
+  });
+}
+
+async function update(dir: string, opts: {
+  cacheDir: string;
+  repo: string;
+  token?: string | null;
+  signal?: AbortSignal;
+}): Promise<void> {
+  const access = remoteAccess(opts.repo, opts.token);
+  const common = {
+    env: access.env,
+    signal: opts.signal,
+    secrets: [opts.token],
+  };
+  if (await isBareRepo(dir)) {
+    // The URL is set each time so a mirror never keeps a stale or credentialed one.
+    await git(["config", "remote.origin.url", access.url], { cwd: dir });
+    await git(["fetch", "--prune", "--quiet", "origin"], {
+      ...common,
+      cwd: dir,
+    });
+    return;
+  }
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  const tmp = `${dir}.tmp-${crypto.randomUUID()}`;
+  try {
+    await git(["clone", "--mirror", "--quiet", "--", access.url, tmp], {
+      ...common,
+      cwd: opts.cacheDir,
+    });
+    try {
+      await Deno.rename(tmp, dir);
+    } catch (error) {
+      // Another process without flock support got there first: use its mirror.
+      if (!(await isBareRepo(dir))) throw error;
+    }
+  } catch (error) {
+    if (error instanceof Error && error.name === "GitError") {
+      error.message = `Could not mirror repository '${
+        shownRepo(opts.repo)
+      }': ${error.message}`;
+    }
+    throw error;
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+async function isBareRepo(dir: string): Promise<boolean> {
+  try {
+    await Deno.stat(join(dir, "HEAD"));
+  } catch {
+    return false;
+  }
+  const result = await git(["rev-parse", "--is-bare-repository"], {
+    cwd: dir,
+    allowFailure: true,
+  });
+  return result.code === 0 && result.stdout.trim() === "true";
+}
+
+const chains = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after every earlier call with the same key has settled. */
+export async function withLock<T>(
+  key: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const previous = chains.get(key) ?? Promise.resolve();
+  const current = previous.catch(() => {}).then(fn);
+  chains.set(key, current);
+  try {
+    return await current;
+  } finally {
+    if (chains.get(key) === current) chains.delete(key);
+  }
+}

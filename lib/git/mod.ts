@@ -1,0 +1,4 @@
+/** git: public entry point of this folder. */
+export * from "./commit.ts";
+export * from "./mirror.ts";
+export * from "./run.ts";

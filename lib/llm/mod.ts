@@ -1,0 +1,2 @@
+/** llm: public entry point of this folder. */
+export * from "./client.ts";

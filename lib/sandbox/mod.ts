@@ -1,0 +1,4 @@
+/** sandbox: public entry point of this folder. */
+export * from "./bwrap.ts";
+export * from "./output_cap.ts";
+export * from "./sandbox.ts";

@@ -1,0 +1,5 @@
+/** work_order: public entry point of this folder. */
+export * from "./frontmatter.ts";
+export * from "./parse.ts";
+export * from "./rules.ts";
+export * from "./schema.ts";

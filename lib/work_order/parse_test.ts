@@ -1,0 +1,790 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  throws,
+} from "node:assert/strict";
+import { ValidationError } from "../errors.ts";
+import {
+  isValidRefName,
+  parseWorkOrder,
+  renderWorkOrderMd,
+  type WorkOrder,
+  workOrderFromFields,
+  type WorkOrderOptions,
+} from "./parse.ts";
+
+const REPO = "repo: https://github.com/user/repo";
+
+/** A work order file from frontmatter lines and a body. */
+function md(front: string, body = "Do the task."): string {
+  return `---\n${front}\n---\n\n${body}\n`;
+}
+
+function issuesOf(fn: () => unknown): { field: string; message: string }[] {
+  let issues: { field: string; message: string }[] = [];
+  throws(fn, (error: unknown) => {
+    assert(error instanceof ValidationError, String(error));
+    issues = error.issues;
+    return true;
+  });
+  return issues;
+}
+
+Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defaults", async () => {
+  const source = await Deno.readTextFile(
+    new URL("../../examples/calculator.md", import.meta.url),
+  );
+  const expected: WorkOrder = {
+    repo: "https://github.com/user/repo",
+    clone_branch: "main",
+    push_branch: "aos/calculator-feature",
+    allow_push_to_clone_branch: false,
+    max_iterations: 5,
+    title: "Add calculator module",
+    acceptance_commands: [
+      'python -c "from calculator import add; assert add(2,3) == 5"',
+    ],
+    allowed_paths: ["*.py"],
+    forbidden_paths: [],
+    context_files: [],
+    env: {},
+    limits: {
+      max_tool_steps: 40,
+      max_total_tokens: 400_000,
+      max_wall_time_s: 1_800,
+      command_timeout_s: 300,
+    },
+    task: "Create a calculator.py module with an `add(a, b)` function.",
+  };
+  assertEquals(parseWorkOrder(source), expected);
+  assertEquals(parseWorkOrder(new TextEncoder().encode(source)), expected);
+});
+
+Deno.test("parseWorkOrder() applies defaults to a minimal work order", () => {
+  const wo = parseWorkOrder(md("repo: ./examples/demo/repo", "  Task.  "));
+  assertEquals(wo, {
+    repo: "./examples/demo/repo",
+    clone_branch: "main",
+    push_branch: null,
+    allow_push_to_clone_branch: false,
+    max_iterations: 5,
+    title: null,
+    acceptance_commands: [],
+    allowed_paths: [],
+    forbidden_paths: [],
+    context_files: [],
+    env: {},
+    limits: {
+      max_tool_steps: 40,
+      max_total_tokens: 400_000,
+      max_wall_time_s: 1_800,
+      command_timeout_s: 300,
+    },
+    task: "Task.",
+  });
+});
+
+Deno.test("parseWorkOrder() accepts every field and every repository form", () => {
+  const wo = parseWorkOrder(md([
+    "repo: git@github.com:user/repo.git",
+    "clone_branch: 3f2a9c1",
+    "push_branch: main",
+    "allow_push_to_clone_branch: true",
+    "max_iterations: 20",
+    "title:",
+    "acceptance_commands: [deno test, 'echo \"a: b\"']",
+    "allowed_paths: ['src/**/*.ts', '*.{md,txt}']",
+    "forbidden_paths: ['secrets/**']",
+    "context_files: [README.md, src/main.ts]",
+    "env: { NODE_ENV: test, _X1: '1' }",
+    "max_tool_steps: 200",
+    "max_total_tokens: 1000",
+    "max_wall_time_s: 60",
+    "command_timeout_s: 3600",
+  ].join("\n")));
+  assertEquals(wo.push_branch, "main");
+  assertEquals(wo.title, null);
+  assertEquals(wo.env, { NODE_ENV: "test", _X1: "1" });
+  assertEquals(wo.limits, {
+    max_tool_steps: 200,
+    max_total_tokens: 1000,
+    max_wall_time_s: 60,
+    command_timeout_s: 3600,
+  });
+  for (
+    const repo of [
+      "https://github.com/user/repo",
+      "http://localhost:3000/r.git",
+      "ssh://git@host:2222/r.git",
+      "file:///srv/repos/r.git",
+      "/srv/repos/r",
+      "../sibling/repo",
+      "repo-dir",
+    ]
+  ) {
+    assertEquals(parseWorkOrder(md(`repo: ${repo}`)).repo, repo);
+  }
+});
+
+/** [case, work order file, expected field, pattern the message must match]. */
+const REJECTIONS: [string, string, string, RegExp][] = [
+  ["missing repo", md("title: x"), "repo", /^Required field is missing$/],
+  [
+    "repo of wrong type",
+    md("repo: 42"),
+    "repo",
+    /Must be a string, got number 42/,
+  ],
+  ["empty repo", md("repo: ''"), "repo", /Must not be empty/],
+  [
+    "repo with an ftp scheme",
+    md("repo: ftp://host/r"),
+    "repo",
+    /Unsupported scheme 'ftp:'/,
+  ],
+  [
+    "repo with a javascript scheme",
+    md("repo: 'javascript:alert(1)'"),
+    "repo",
+    /Unsupported scheme 'javascript:'/,
+  ],
+  [
+    "repo with a git transport helper",
+    md("repo: 'ext::sh -c touch% /tmp/x'"),
+    "repo",
+    /whitespace|Unsupported/,
+  ],
+  [
+    "repo with ext:: and no spaces",
+    md("repo: 'ext::evil'"),
+    "repo",
+    /Unsupported scheme 'ext:'/,
+  ],
+  [
+    "repo starting with -",
+    md("repo: --upload-pack=touch"),
+    "repo",
+    /Must not start with '-'/,
+  ],
+  [
+    "repo with whitespace",
+    md("repo: 'https://h/a b'"),
+    "repo",
+    /whitespace or control/,
+  ],
+  [
+    "repo with a control character",
+    md('repo: "https://h/a\\tb"'),
+    "repo",
+    /whitespace or control/,
+  ],
+  [
+    "repo with credentials",
+    md("repo: https://user:tok@github.com/u/r"),
+    "repo",
+    /credentials/,
+  ],
+  [
+    "repo with a token as user",
+    md("repo: https://ghp_abc@github.com/u/r"),
+    "repo",
+    /credentials/,
+  ],
+  [
+    "repo URL without a host",
+    md("repo: 'https:///x'"),
+    "repo",
+    /host|valid URL/,
+  ],
+  [
+    "repo URL with ..",
+    md("repo: https://github.com/acme/../evil/r"),
+    "repo",
+    /'\.\.' segments/,
+  ],
+  ["unknown field", md(`${REPO}\nfoo: 1`), "foo", /^Unknown field 'foo'$/],
+  [
+    "misspelled field",
+    md(`${REPO}\nmax_iteration: 3`),
+    "max_iteration",
+    /did you mean 'max_iterations'/,
+  ],
+  [
+    "limits as a nested mapping",
+    md(`${REPO}\nlimits: {max_tool_steps: 3}`),
+    "limits",
+    /top level/,
+  ],
+  [
+    "task in the frontmatter",
+    md(`${REPO}\ntask: x`),
+    "task",
+    /markdown body is the task/,
+  ],
+  [
+    "clone_branch of wrong type",
+    md(`${REPO}\nclone_branch: 1234567`),
+    "clone_branch",
+    /Must be a string, got number 1234567 \(quote it in YAML\)/,
+  ],
+  [
+    "clone_branch that is not a ref",
+    md(`${REPO}\nclone_branch: 'a..b'`),
+    "clone_branch",
+    /'\.\.'/,
+  ],
+  [
+    "max_iterations 0",
+    md(`${REPO}\nmax_iterations: 0`),
+    "max_iterations",
+    /integer from 1 to 20, got number 0/,
+  ],
+  [
+    "max_iterations 21",
+    md(`${REPO}\nmax_iterations: 21`),
+    "max_iterations",
+    /integer from 1 to 20, got number 21/,
+  ],
+  [
+    "max_iterations 2.5",
+    md(`${REPO}\nmax_iterations: 2.5`),
+    "max_iterations",
+    /integer from 1 to 20, got number 2.5/,
+  ],
+  [
+    "max_iterations as a string",
+    md(`${REPO}\nmax_iterations: five`),
+    "max_iterations",
+    /got string 'five'/,
+  ],
+  [
+    "max_tool_steps out of range",
+    md(`${REPO}\nmax_tool_steps: 201`),
+    "max_tool_steps",
+    /from 1 to 200/,
+  ],
+  [
+    "command_timeout_s out of range",
+    md(`${REPO}\ncommand_timeout_s: 0`),
+    "command_timeout_s",
+    /from 1 to 3600/,
+  ],
+  [
+    "max_total_tokens negative",
+    md(`${REPO}\nmax_total_tokens: -5`),
+    "max_total_tokens",
+    /from 1 to/,
+  ],
+  [
+    "max_wall_time_s as a string",
+    md(`${REPO}\nmax_wall_time_s: '60'`),
+    "max_wall_time_s",
+    /got string '60'/,
+  ],
+  [
+    "allow_push_to_clone_branch not boolean",
+    md(`${REPO}\nallow_push_to_clone_branch: 'yes'`),
+    "allow_push_to_clone_branch",
+    /true or false/,
+  ],
+  [
+    "push_branch equal to clone_branch",
+    md(`${REPO}\npush_branch: main`),
+    "push_branch",
+    /differ from clone_branch 'main'/,
+  ],
+  [
+    "push_branch equal to a custom clone_branch",
+    md(`${REPO}\nclone_branch: dev\npush_branch: dev`),
+    "push_branch",
+    /'dev'/,
+  ],
+  [
+    "push_branch with ..",
+    md(`${REPO}\npush_branch: 'a..b'`),
+    "push_branch",
+    /'\.\.'/,
+  ],
+  [
+    "push_branch with a space",
+    md(`${REPO}\npush_branch: 'a b'`),
+    "push_branch",
+    /spaces/,
+  ],
+  ["push_branch with ~", md(`${REPO}\npush_branch: 'a~1'`), "push_branch", /~/],
+  ["push_branch with ^", md(`${REPO}\npush_branch: 'a^'`), "push_branch", /\^/],
+  ["push_branch with :", md(`${REPO}\npush_branch: 'a:b'`), "push_branch", /:/],
+  ["push_branch with ?", md(`${REPO}\npush_branch: 'a?'`), "push_branch", /\?/],
+  ["push_branch with *", md(`${REPO}\npush_branch: 'a*'`), "push_branch", /\*/],
+  [
+    "push_branch with [",
+    md(`${REPO}\npush_branch: 'a[b'`),
+    "push_branch",
+    /\[/,
+  ],
+  [
+    "push_branch with a backslash",
+    md(`${REPO}\npush_branch: 'a\\b'`),
+    "push_branch",
+    /\\/,
+  ],
+  [
+    "push_branch with a control character",
+    md(`${REPO}\npush_branch: "a\\x01b"`),
+    "push_branch",
+    /control/,
+  ],
+  [
+    "push_branch starting with -",
+    md(`${REPO}\npush_branch: '-f'`),
+    "push_branch",
+    /start with '-'/,
+  ],
+  [
+    "push_branch starting with /",
+    md(`${REPO}\npush_branch: '/a'`),
+    "push_branch",
+    /'\/'/,
+  ],
+  [
+    "push_branch ending with /",
+    md(`${REPO}\npush_branch: 'a/'`),
+    "push_branch",
+    /'\/'/,
+  ],
+  [
+    "push_branch with //",
+    md(`${REPO}\npush_branch: 'a//b'`),
+    "push_branch",
+    /'\/\/'/,
+  ],
+  [
+    "push_branch ending with .lock",
+    md(`${REPO}\npush_branch: 'a/b.lock'`),
+    "push_branch",
+    /\.lock/,
+  ],
+  [
+    "push_branch ending with .",
+    md(`${REPO}\npush_branch: 'a.'`),
+    "push_branch",
+    /end with '\.'/,
+  ],
+  [
+    "push_branch component starting with .",
+    md(`${REPO}\npush_branch: 'a/.b'`),
+    "push_branch",
+    /start with '\.'/,
+  ],
+  [
+    "push_branch with @{",
+    md(`${REPO}\npush_branch: 'a@{1}'`),
+    "push_branch",
+    /@\{/,
+  ],
+  ["push_branch @", md(`${REPO}\npush_branch: '@'`), "push_branch", /'@'/],
+  ["push_branch empty", md(`${REPO}\npush_branch: ''`), "push_branch", /empty/],
+  [
+    "push_branch of wrong type",
+    md(`${REPO}\npush_branch: [a]`),
+    "push_branch",
+    /Must be a string, got a list/,
+  ],
+  [
+    "title of wrong type",
+    md(`${REPO}\ntitle: 2024-01-01`),
+    "title",
+    /got date '2024-01-01' \(quote it in YAML\)/,
+  ],
+  [
+    "title too long",
+    md(`${REPO}\ntitle: ${"t".repeat(201)}`),
+    "title",
+    /at most 200 characters/,
+  ],
+  [
+    "acceptance_commands not a list",
+    md(`${REPO}\nacceptance_commands: make test`),
+    "acceptance_commands",
+    /Must be a list, got string/,
+  ],
+  [
+    "acceptance command not a string",
+    md(`${REPO}\nacceptance_commands: [1]`),
+    "acceptance_commands.0",
+    /Must be a string/,
+  ],
+  [
+    "empty acceptance command",
+    md(`${REPO}\nacceptance_commands: ['']`),
+    "acceptance_commands.0",
+    /Must not be empty/,
+  ],
+  [
+    "absolute glob",
+    md(`${REPO}\nallowed_paths: ['/etc/*']`),
+    "allowed_paths.0",
+    /relative to the repository root/,
+  ],
+  [
+    "glob with ..",
+    md(`${REPO}\nforbidden_paths: ['src/../../x']`),
+    "forbidden_paths.0",
+    /'\.\.' segments/,
+  ],
+  [
+    "empty glob",
+    md(`${REPO}\nallowed_paths: ['']`),
+    "allowed_paths.0",
+    /Must not be empty/,
+  ],
+  [
+    "unbalanced bracket glob",
+    md(`${REPO}\nallowed_paths: ['src/[a']`),
+    "allowed_paths.0",
+    /not a valid glob \(missing closing '\]'\)/,
+  ],
+  [
+    "unbalanced brace glob",
+    md(`${REPO}\nforbidden_paths: ['*.{js']`),
+    "forbidden_paths.0",
+    /missing closing '\}'/,
+  ],
+  [
+    "negated glob",
+    md(`${REPO}\nallowed_paths: ['!x']`),
+    "allowed_paths.0",
+    /Negated globs/,
+  ],
+  [
+    "glob not a string",
+    md(`${REPO}\nallowed_paths: [{a: 1}]`),
+    "allowed_paths.0",
+    /got a mapping/,
+  ],
+  [
+    "absolute context file",
+    md(`${REPO}\ncontext_files: [/etc/passwd]`),
+    "context_files.0",
+    /relative/,
+  ],
+  [
+    "context file with ..",
+    md(`${REPO}\ncontext_files: [../x]`),
+    "context_files.0",
+    /'\.\.'/,
+  ],
+  [
+    "env value not a string",
+    md(`${REPO}\nenv: {PORT: 8080}`),
+    "env.PORT",
+    /Must be a string, got number 8080 \(quote it in YAML\)/,
+  ],
+  ["env value a list", md(`${REPO}\nenv: {A: [1]}`), "env.A", /got a list/],
+  [
+    "env not a mapping",
+    md(`${REPO}\nenv: [A]`),
+    "env",
+    /Must be a mapping, got a list/,
+  ],
+  [
+    "env name invalid",
+    md(`${REPO}\nenv: {'1BAD': x}`),
+    "env.1BAD",
+    /must match/,
+  ],
+  [
+    "env name with a dash",
+    md(`${REPO}\nenv: {'A-B': x}`),
+    "env.A-B",
+    /must match/,
+  ],
+  [
+    "env OPENAI_API_KEY",
+    md(`${REPO}\nenv: {OPENAI_API_KEY: x}`),
+    "env.OPENAI_API_KEY",
+    /reserved/,
+  ],
+  [
+    "env GITHUB_TOKEN",
+    md(`${REPO}\nenv: {GITHUB_TOKEN: x}`),
+    "env.GITHUB_TOKEN",
+    /reserved/,
+  ],
+  [
+    "env AOS_*",
+    md(`${REPO}\nenv: {AOS_API_TOKEN: x}`),
+    "env.AOS_API_TOKEN",
+    /reserved/,
+  ],
+  [
+    "empty task body",
+    md(REPO, "   \n\n "),
+    "task",
+    /Must not be empty: the markdown body/,
+  ],
+  ["no task body", `---\n${REPO}\n---\n`, "task", /Must not be empty/],
+  [
+    "malformed YAML",
+    "---\nrepo: [a\nx: 1\n---\nbody",
+    "frontmatter",
+    /^Malformed YAML at line 3, column 1: /,
+  ],
+  [
+    "bad indentation",
+    `---\n${REPO}\n  title: x\n  - y\n---\nbody`,
+    "frontmatter",
+    /Malformed YAML at line \d+/,
+  ],
+  [
+    "duplicate key",
+    `---\n${REPO}\n${REPO}\n---\nbody`,
+    "frontmatter",
+    /Malformed YAML at line 3, column \d+: duplicated mapping key/,
+  ],
+  [
+    "frontmatter that is a list",
+    "---\n- a\n---\nbody",
+    "frontmatter",
+    /YAML mapping/,
+  ],
+  [
+    "no frontmatter",
+    "# Title\n\nDo it.",
+    "frontmatter",
+    /must start with YAML frontmatter/,
+  ],
+  ["unclosed frontmatter", `---\n${REPO}\nbody`, "frontmatter", /not closed/],
+  [
+    "JavaScript frontmatter",
+    "---js\n{ repo: 'x' }\n---\nbody",
+    "frontmatter",
+    /plain '---' line/,
+  ],
+  [
+    "file over 1 MiB",
+    md(REPO, "x".repeat(1024 * 1024)),
+    "work_order_md",
+    /more than the limit of 1048576/,
+  ],
+];
+
+for (const [name, source, field, message] of REJECTIONS) {
+  Deno.test(`parseWorkOrder() rejects ${name} naming '${field}'`, () => {
+    const issues = issuesOf(() => parseWorkOrder(source));
+    const issue = issues.find((i) => i.field === field);
+    assert(issue, `no issue for '${field}' in ${JSON.stringify(issues)}`);
+    assert(
+      message.test(issue.message),
+      `'${issue.message}' does not match ${message}`,
+    );
+    assert(!issue.message.endsWith("."), "no trailing period");
+    assert(/^[A-Z]/.test(issue.message), "sentence case");
+  });
+}
+
+Deno.test("parseWorkOrder() accepts CRLF line endings and a byte order mark", () => {
+  const wo = parseWorkOrder(
+    "\uFEFF---\r\nrepo: x\r\ntitle: T\r\n---\r\n\r\nBody\r\nmore\r\n",
+  );
+  assertEquals([wo.repo, wo.title, wo.task], ["x", "T", "Body\nmore"]);
+});
+
+Deno.test("parseWorkOrder() rejects bytes that are not UTF-8", () => {
+  const bytes = new Uint8Array([
+    ...new TextEncoder().encode(md(REPO)),
+    0xff,
+    0xfe,
+  ]);
+  assertEquals(issuesOf(() => parseWorkOrder(bytes)), [
+    { field: "work_order_md", message: "Work order is not valid UTF-8 text" },
+  ]);
+  const big = new Uint8Array(1024 * 1024 + 1).fill(0x61);
+  assertEquals(issuesOf(() => parseWorkOrder(big))[0]?.field, "work_order_md");
+});
+
+Deno.test("parseWorkOrder() reports every problem at once", () => {
+  const issues = issuesOf(() =>
+    parseWorkOrder(
+      md(
+        "max_iterations: 50\nfoo: 1\nenv: {A: 1, GITHUB_TOKEN: x}\npush_branch: main",
+        " ",
+      ),
+    )
+  );
+  assertEquals(issues.map((i) => i.field).sort(), [
+    "env.A",
+    "env.GITHUB_TOKEN",
+    "foo",
+    "max_iterations",
+    "push_branch",
+    "repo",
+    "task",
+  ]);
+});
+
+Deno.test("parseWorkOrder() enforces the repository allowlist", () => {
+  const options: WorkOrderOptions = {
+    repoAllowlist: ["https://github.com/acme/", "file:///srv/repos/*.git"],
+  };
+  assertEquals(
+    parseWorkOrder(md("repo: https://github.com/acme/app"), options).repo,
+    "https://github.com/acme/app",
+  );
+  assertEquals(
+    parseWorkOrder(md("repo: file:///srv/repos/a.git"), options).repo,
+    "file:///srv/repos/a.git",
+  );
+  for (
+    const repo of [
+      "https://github.com/evil/app",
+      "file:///srv/repos/x/a.git",
+      "/srv/repos/a.git",
+      "./acme",
+    ]
+  ) {
+    const issues = issuesOf(() => parseWorkOrder(md(`repo: ${repo}`), options));
+    assertEquals(issues, [{
+      field: "repo",
+      message: `Repository '${repo}' is not allowed by AOS_REPO_ALLOWLIST`,
+    }]);
+  }
+  assertEquals(
+    parseWorkOrder(md("repo: /anything"), { repoAllowlist: [] }).repo,
+    "/anything",
+  );
+});
+
+Deno.test("workOrderFromFields() validates JSON fields with the same rules", () => {
+  const wo = workOrderFromFields({
+    repo: "https://github.com/user/repo",
+    push_branch: null,
+    title: "T",
+    max_iterations: 3,
+    env: { A: "1" },
+    task: "  Body  ",
+  });
+  assertEquals([
+    wo.repo,
+    wo.push_branch,
+    wo.title,
+    wo.max_iterations,
+    wo.env,
+    wo.task,
+  ], [
+    "https://github.com/user/repo",
+    null,
+    "T",
+    3,
+    { A: "1" },
+    "Body",
+  ]);
+  assertEquals(issuesOf(() => workOrderFromFields({ repo: "x" })), [
+    {
+      field: "task",
+      message:
+        "Must not be empty: the markdown body after the frontmatter is the task (JSON: the 'task' field)",
+    },
+  ]);
+  assertEquals(
+    issuesOf(() =>
+      workOrderFromFields({
+        repo: "x",
+        task: "t",
+        max_iterations: "5",
+        bogus: true,
+      })
+    ),
+    [
+      {
+        field: "max_iterations",
+        message: "Must be an integer from 1 to 20, got string '5'",
+      },
+      { field: "bogus", message: "Unknown field 'bogus'" },
+    ],
+  );
+  assertEquals(
+    issuesOf(() =>
+      workOrderFromFields(null as unknown as Record<string, unknown>)
+    )[0]?.field,
+    "",
+  );
+});
+
+Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
+  const cases: WorkOrder[] = [
+    parseWorkOrder(md(REPO)),
+    {
+      repo: "git@github.com:user/repo.git",
+      clone_branch: "0123",
+      push_branch: "feature/x-1",
+      allow_push_to_clone_branch: false,
+      max_iterations: 20,
+      title: "true",
+      acceptance_commands: [
+        "echo 'a: b' # c",
+        "null",
+        "- dash",
+        "  indented",
+        "multi\nline\n",
+      ],
+      allowed_paths: ["*.py", "src/**/{a,b}.ts"],
+      forbidden_paths: ["secrets/**"],
+      context_files: ["README.md"],
+      env: { A: "1", B: "yes", C: "", D: "2024-01-01", E: "x\ty", F: "~" },
+      limits: {
+        max_tool_steps: 7,
+        max_total_tokens: 123,
+        max_wall_time_s: 45,
+        command_timeout_s: 6,
+      },
+      task: "# Heading\n\n---\n\nBody with --- and `code`.\n\n    indented",
+    },
+    {
+      ...parseWorkOrder(md(REPO)),
+      push_branch: "main",
+      allow_push_to_clone_branch: true,
+      title: "Ünïcødé ✓ 'q' \"d\"",
+    },
+  ];
+  for (const wo of cases) {
+    const rendered = renderWorkOrderMd(wo);
+    assertEquals(parseWorkOrder(rendered), wo, rendered);
+    assertEquals(renderWorkOrderMd(parseWorkOrder(rendered)), rendered);
+  }
+});
+
+Deno.test("isValidRefName() follows git check-ref-format --branch", () => {
+  for (
+    const ok of [
+      "main",
+      "feature/x",
+      "aos/calculator-feature",
+      "v1.2",
+      "a@b",
+      "3f2a9c1",
+    ]
+  ) {
+    assert(isValidRefName(ok), ok);
+  }
+  for (
+    const bad of [
+      "",
+      "a..b",
+      "-x",
+      "a b",
+      "a.lock",
+      "a/",
+      "/a",
+      "a//b",
+      "@",
+      "a@{u}",
+      ".a",
+      "a/.b",
+      "a.",
+      "a:b",
+    ]
+  ) {
+    assert(!isValidRefName(bad), bad);
+  }
+});
