@@ -1,5 +1,10 @@
 /** OpenAPI schemas of the API's bodies. */
 import { z } from "@hono/zod-openapi";
+import {
+  artifactMetaSchema,
+  runEventSchema,
+  runRecordSchema,
+} from "../lib/store/types.ts";
 
 /** The error body every failure uses. */
 export const ErrorSchema = z.object({
@@ -10,28 +15,15 @@ export const ErrorSchema = z.object({
   }),
 }).openapi("Error");
 
-/** A run record. */
-export const RunSchema = z.object({
-  id: z.string().openapi({ example: "01936f4e-8a1b-7c3d-9e2f-123456789abc" }),
-  status: z.enum(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]),
-  title: z.string().nullable(),
-  repo: z.string(),
-  clone_branch: z.string(),
-  push_branch: z.string().nullable(),
-  iteration: z.number().int(),
-  max_iterations: z.number().int(),
-  created_at: z.string(),
-  started_at: z.string().nullable(),
-  finished_at: z.string().nullable(),
-  result_summary: z.string().nullable(),
-  error: z.string().nullable(),
-  usage: z.object({
-    prompt_tokens: z.number(),
-    completion_tokens: z.number(),
-    total_tokens: z.number(),
-    cost_usd: z.number(),
+/**
+ * A run record: the store's one schema of it. (Fields with examples are
+ * rebuilt here: zod v4 gives `.openapi()` only to schemas made after
+ * @hono/zod-openapi loads.)
+ */
+export const RunSchema = runRecordSchema.extend({
+  id: z.string().openapi({
+    example: "01936f4e-8a1b-7c3d-9e2f-123456789abc",
   }),
-  work_order_md: z.string(),
 }).openapi("Run");
 
 /** A page of runs. */
@@ -43,21 +35,13 @@ export const RunListSchema = z.object({
 }).openapi("RunList");
 
 /** One event of a run's log. */
-export const RunEventSchema = z.object({
-  seq: z.string(),
-  ts: z.string(),
-  level: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]),
+export const RunEventSchema = runEventSchema.extend({
   kind: z.string().openapi({ example: "PO_RESULT" }),
-  iteration: z.number().int().nullable(),
-  payload: z.record(z.string(), z.unknown()),
 }).openapi("RunEvent");
 
 /** Metadata of an artifact. */
-export const ArtifactSchema = z.object({
+export const ArtifactSchema = artifactMetaSchema.extend({
   name: z.string().openapi({ example: "summary.json" }),
-  content_type: z.string(),
-  bytes: z.number().int(),
-  created_at: z.string(),
 }).openapi("Artifact");
 
 /** JSON submit body: a whole work order, or its fields plus `task`. */

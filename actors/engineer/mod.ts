@@ -15,12 +15,12 @@ import type {
   SePacket,
   ToolReport,
 } from "../../lib/factory/shapes.ts";
-import type { UsageDelta } from "../run/messages.ts";
+import type { Usage } from "../../lib/factory/shapes.ts";
 import { materialize } from "../support/workspace.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 interface StoredPacket extends SePacket {
-  usage: UsageDelta;
+  usage: Usage;
 }
 
 /** The Software Engineer: one model-driven turn per iteration, producing an SE packet. */
@@ -131,10 +131,10 @@ export function engineerActor(deps: FactoryDeps) {
       contextFiles,
       iteration: n,
       ...(previous ? { previous } : {}),
-      maxToolSteps: workOrder.limits.max_tool_steps,
+      maxToolSteps: workOrder.max_tool_steps,
       tokenBudget: Math.max(
         0,
-        workOrder.limits.max_total_tokens - record.usage.total_tokens,
+        workOrder.max_total_tokens - record.usage.total_tokens,
       ),
       signal,
       redact: (s: string) => deps.redactor.redact(s),

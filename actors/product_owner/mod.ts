@@ -17,11 +17,11 @@ import type {
   SePacket,
   ToolReport,
 } from "../../lib/factory/shapes.ts";
-import type { UsageDelta } from "../run/messages.ts";
+import type { Usage } from "../../lib/factory/shapes.ts";
 
 /** What the PO stores per iteration: the verdict plus what it cost. */
 interface StoredVerdict extends PoReport {
-  usage: UsageDelta;
+  usage: Usage;
 }
 
 /** The Product Owner: FAIL on any failing command, otherwise the model's verdict on the diff. */
@@ -76,7 +76,7 @@ export function productOwnerActor(deps: FactoryDeps) {
               signal: ctx.signal,
               tokenBudget: Math.max(
                 0,
-                run.workOrder.limits.max_total_tokens -
+                run.workOrder.max_total_tokens -
                   run.record.usage.total_tokens,
               ),
             });

@@ -1,11 +1,8 @@
 import { z } from "zod";
-
-const usage = z.object({
-  prompt_tokens: z.number(),
-  completion_tokens: z.number(),
-  total_tokens: z.number(),
-  cost_usd: z.number(),
-});
+import {
+  usageSchema as usage,
+  verdictDecisionSchema,
+} from "../../lib/factory/shapes.ts";
 
 /** Messages the run actor handles: commands from the API and replies from its children. */
 export const runMessages = z.discriminatedUnion("type", [
@@ -32,7 +29,7 @@ export const runMessages = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("po_done"),
     iteration: z.number(),
-    decision: z.enum(["PASS", "FAIL"]),
+    decision: verdictDecisionSchema,
     feedback: z.string(),
     usage,
   }),
@@ -52,9 +49,6 @@ export const runMessages = z.discriminatedUnion("type", [
 
 /** A message to the run actor. */
 export type RunMessage = z.infer<typeof runMessages>;
-
-/** Token usage and cost carried by agent replies. */
-export type UsageDelta = z.infer<typeof usage>;
 
 /** Where the run is in the factory loop. */
 export type RunPhase =

@@ -1,16 +1,12 @@
 import { defineActor } from "../../runtime/mod.ts";
 import type { ActorContext } from "../../runtime/types.ts";
 import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
+import { sumUsage, type Usage } from "../../lib/factory/shapes.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import { parseWorkOrder } from "../../lib/work_order/parse.ts";
+import { workOrderOf } from "../support/child.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { artifactName, putJson } from "../support/artifacts.ts";
-import {
-  type RunMessage,
-  runMessages,
-  type RunState,
-  type UsageDelta,
-} from "./messages.ts";
+import { type RunMessage, runMessages, type RunState } from "./messages.ts";
 
 type Ctx = ActorContext<RunState, RunMessage>;
 
@@ -124,18 +120,12 @@ export function runActor(deps: FactoryDeps) {
     ctx.stop();
   }
 
-  function addUsage(record: RunRecord, usage: UsageDelta): RunRecord {
+  function chargeUsage(record: RunRecord, usage: Usage): RunRecord {
+    const sum = sumUsage(record.usage, usage);
+    // Rounded to micro-dollars so float noise never accumulates in the record.
     return {
       ...record,
-      usage: {
-        prompt_tokens: record.usage.prompt_tokens + usage.prompt_tokens,
-        completion_tokens: record.usage.completion_tokens +
-          usage.completion_tokens,
-        total_tokens: record.usage.total_tokens + usage.total_tokens,
-        cost_usd: Math.round(
-          (record.usage.cost_usd + usage.cost_usd) * 1e6,
-        ) / 1e6,
-      },
+      usage: { ...sum, cost_usd: Math.round(sum.cost_usd * 1e6) / 1e6 },
     };
   }
 
@@ -147,7 +137,7 @@ export function runActor(deps: FactoryDeps) {
       async start(ctx) {
         const record = await awaiting(ctx, "new");
         if (!record) return;
-        const workOrder = parseWorkOrder(record.work_order_md);
+        const workOrder = await workOrderOf(deps.store, record);
         const next: RunRecord = {
           ...record,
           status: "RUNNING",
@@ -158,7 +148,7 @@ export function runActor(deps: FactoryDeps) {
           max_iterations: record.max_iterations,
         });
         ctx.setState({ ...ctx.state, phase: "preparing" });
-        ctx.after(workOrder.limits.max_wall_time_s * 1000, {
+        ctx.after(workOrder.max_wall_time_s * 1000, {
           type: "deadline",
         });
         ctx.send(children(record.id).tr, { type: "prepare" });
@@ -185,7 +175,7 @@ export function runActor(deps: FactoryDeps) {
       async se_done(ctx, msg) {
         const record = await awaiting(ctx, "engineering", msg.iteration);
         if (!record) return;
-        save(ctx, record, addUsage(record, msg.usage));
+        save(ctx, record, chargeUsage(record, msg.usage));
         event(ctx, "SE_OUTPUT", msg.iteration, {
           writes: msg.writes,
           deletes: msg.deletes,
@@ -218,7 +208,7 @@ export function runActor(deps: FactoryDeps) {
       async po_done(ctx, msg) {
         const prev = await awaiting(ctx, "reviewing", msg.iteration);
         if (!prev) return;
-        const record = addUsage(prev, msg.usage);
+        const record = chargeUsage(prev, msg.usage);
         event(ctx, "PO_RESULT", msg.iteration, {
           decision: msg.decision,
           feedback: msg.feedback,
@@ -291,8 +281,7 @@ export function runActor(deps: FactoryDeps) {
         ctx.cancel(c.se);
         ctx.cancel(c.tr);
         ctx.cancel(c.po);
-        const limit =
-          parseWorkOrder(record.work_order_md).limits.max_wall_time_s;
+        const limit = (await workOrderOf(deps.store, record)).max_wall_time_s;
         const message = `Run exceeded its wall time limit of ${limit} s`;
         event(ctx, "ERROR", ctx.state.iteration || null, {
           stage: "deadline",

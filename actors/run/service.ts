@@ -77,6 +77,7 @@ export class RunService {
     const mutations = this.#store.createRunMutations(record, {
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
       createdEventSeq: nextSeq(),
+      workOrder,
     });
     try {
       await this.#system.send({ type: RUN_ACTOR, id: record.id }, {

@@ -1,10 +1,11 @@
 import type { ActorContext, Message } from "../../runtime/types.ts";
 import { estimateCostUsd } from "../../lib/llm/client.ts";
+import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { parseWorkOrder, type WorkOrder } from "../../lib/work_order/parse.ts";
 import { type FactoryDeps, runRef } from "./deps.ts";
-import type { UsageDelta } from "../run/messages.ts";
+import type { Usage } from "../../lib/factory/shapes.ts";
 
 /** The run a child works for, or null once that run has ended. */
 export async function activeRun(
@@ -13,7 +14,21 @@ export async function activeRun(
 ): Promise<{ record: RunRecord; workOrder: WorkOrder } | null> {
   const record = await deps.store.findRun(runId);
   if (!record || TERMINAL_STATUSES.has(record.status)) return null;
-  return { record, workOrder: parseWorkOrder(record.work_order_md) };
+  return { record, workOrder: await workOrderOf(deps.store, record) };
+}
+
+/**
+ * The validated work order stored with a run at submit. Runs stored before
+ * that was kept fall back to parsing their markdown.
+ */
+export async function workOrderOf(
+  store: RunStore,
+  record: RunRecord,
+): Promise<WorkOrder> {
+  const stored = await store.getWorkOrder(record.id);
+  return stored === null
+    ? parseWorkOrder(record.work_order_md)
+    : stored as WorkOrder;
 }
 
 /** The task as the agents see it. */
@@ -35,7 +50,7 @@ export function priced(
     completion_tokens: number;
     total_tokens: number;
   },
-): UsageDelta {
+): Usage {
   return { ...usage, cost_usd: estimateCostUsd(model, usage) };
 }
 

@@ -177,7 +177,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
         command,
         cwd: workspace.dir,
         env: workOrder.env,
-        timeoutMs: workOrder.limits.command_timeout_s * 1000,
+        timeoutMs: workOrder.command_timeout_s * 1000,
         mode: deps.sandboxMode,
         signal,
         hideDirs: [deps.config.workspaceRoot],

@@ -4,6 +4,7 @@ import type {
   ChatCompletionMessageParam,
   TokenUsage,
 } from "../llm/client.ts";
+import type { CommandResult } from "../factory/shapes.ts";
 
 /** The work order's task as the agents see it. */
 export interface AgentTask {
@@ -34,18 +35,7 @@ export interface AgentEvent {
   payload: Record<string, unknown>;
 }
 
-/** One acceptance command's result as the agents read it. */
-export interface AgentCommandResult {
-  command: string;
-  exit_code: number | null;
-  output: string;
-  timed_out: boolean;
-}
-
-/** Whether an acceptance command failed (non-zero exit, killed, or timed out). */
-export function commandFailed(result: AgentCommandResult): boolean {
-  return result.timed_out || result.exit_code !== 0;
-}
+export { commandFailed } from "../factory/shapes.ts";
 
 /** The last `maxChars` of `text`, with a marker when something was cut. */
 export function tail(text: string, maxChars: number): string {
@@ -65,7 +55,7 @@ export function capText(text: string, maxChars: number): string {
 
 /** One line per command: `$ cmd → exit 1` followed by the tail of its output. */
 export function describeCommands(
-  commands: AgentCommandResult[],
+  commands: CommandResult[],
   tailChars: number,
 ): string {
   return commands.map((c) => {

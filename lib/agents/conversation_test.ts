@@ -45,11 +45,20 @@ Deno.test("readToolCalls() tolerates missing ids, missing type and object argume
 });
 
 Deno.test("commandFailed() treats non-zero, killed and timed-out commands as failures", () => {
-  const base = { command: "x", output: "", timed_out: false };
+  const base = {
+    command: "x",
+    output: "",
+    timed_out: false,
+    duration_ms: 0,
+    truncated: false,
+  };
   assertEquals(commandFailed({ ...base, exit_code: 0 }), false);
   assertEquals(commandFailed({ ...base, exit_code: 2 }), true);
   assertEquals(commandFailed({ ...base, exit_code: null }), true);
-  assertEquals(commandFailed({ ...base, exit_code: 0, timed_out: true }), true);
+  assertEquals(
+    commandFailed({ ...base, exit_code: 0, timed_out: true }),
+    true,
+  );
 });
 
 Deno.test("describeCommands() shows each command, its status and the output tail", () => {
@@ -59,8 +68,17 @@ Deno.test("describeCommands() shows each command, its status and the output tail
       exit_code: 1,
       output: `${"a".repeat(100)}END\n`,
       timed_out: false,
+      duration_ms: 0,
+      truncated: false,
     },
-    { command: "true", exit_code: 0, output: "", timed_out: false },
+    {
+      command: "true",
+      exit_code: 0,
+      output: "",
+      timed_out: false,
+      duration_ms: 0,
+      truncated: false,
+    },
   ], 10);
   assertEquals(
     text,

@@ -1,5 +1,6 @@
 /** Runs acceptance commands: bwrap isolation, cleared env, a timeout that kills the process group, capped output. */
 import { resolve } from "node:path";
+import type { CommandResult } from "../factory/shapes.ts";
 import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES } from "./output_cap.ts";
 import { bwrapArgs, bwrapProblem, SANDBOX_HOME } from "./bwrap.ts";
 
@@ -8,18 +9,8 @@ export { bwrapProblem } from "./bwrap.ts";
 /** How commands are isolated: `bwrap` (bubblewrap) or `none` (no isolation; opt-in only). */
 export type SandboxMode = "bwrap" | "none";
 
-/** The outcome of one command. */
-export interface CommandRun {
-  command: string;
-  /** Null when the command was killed (timeout, cancel) or died from a signal. */
-  exit_code: number | null;
-  duration_ms: number;
-  /** stdout and stderr interleaved, capped to the output budget. */
-  output: string;
-  truncated: boolean;
-  timed_out: boolean;
-  cancelled: boolean;
-}
+/** The outcome of one sandboxed command: a command result, and whether a cancel ended it. */
+export type CommandRun = CommandResult & { cancelled: boolean };
 
 /** Options of runCommand(). */
 export interface RunCommandOptions {

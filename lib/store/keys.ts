@@ -36,6 +36,10 @@ export class StoreKeys {
   runMd(id: string): Deno.KvKey {
     return [...this.prefix, "run_md", id];
   }
+  /** Prefix of a run's validated work order (deflated JSON parts). */
+  runWorkOrder(id: string): Deno.KvKey {
+    return [...this.prefix, "run_wo", id];
+  }
   /** Prefix of the newest-first index. */
   byTime(): Deno.KvKey {
     return [...this.prefix, "run_by_time"];

@@ -80,6 +80,49 @@ export function mdPartMutations(
   }));
 }
 
+/**
+ * Mutations storing a run's validated work order as deflated JSON parts, so
+ * the actors read it instead of parsing the markdown again. `mdBytes` is what
+ * the markdown parts of the same commit already take.
+ */
+export function workOrderMutations(
+  keys: StoreKeys,
+  id: string,
+  workOrder: unknown,
+  mdBytes: number,
+): Mutation[] {
+  const packed = deflate(JSON.stringify(workOrder));
+  if (packed.length + mdBytes > MAX_STORED_MD_BYTES) {
+    throw new ValidationError([{
+      field: "work_order_md",
+      message: `Work order is too large to store (${
+        packed.length + mdBytes
+      } bytes compressed with its validated form, limit ${MAX_STORED_MD_BYTES})`,
+    }]);
+  }
+  return splitParts(packed).map((part, i) => ({
+    kind: "set",
+    key: [...keys.runWorkOrder(id), i],
+    value: part,
+  }));
+}
+
+/** The validated work order stored with a run, or null for a run stored without one. */
+export async function readWorkOrder(
+  kv: Deno.Kv,
+  keys: StoreKeys,
+  id: string,
+): Promise<unknown | null> {
+  const chunks: Uint8Array[] = [];
+  for await (
+    const entry of kv.list<Uint8Array>({ prefix: keys.runWorkOrder(id) })
+  ) {
+    chunks.push(entry.value);
+  }
+  if (chunks.length === 0) return null;
+  return JSON.parse(new TextDecoder().decode(inflateRawSync(concat(chunks))));
+}
+
 /** Rebuilds a record, reading work order parts when they are stored apart. */
 export async function fromStored(
   kv: Deno.Kv,

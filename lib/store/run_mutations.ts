@@ -11,7 +11,7 @@ import { ConflictError, ValidationError } from "../errors.ts";
 import type { Mutation } from "../../runtime/types.ts";
 import { MINUS_ONE } from "./commit.ts";
 import type { StoreKeys } from "./keys.ts";
-import { mdPartMutations, toStored } from "./run_codec.ts";
+import { mdPartMutations, toStored, workOrderMutations } from "./run_codec.ts";
 import { nextSeq } from "./seq.ts";
 import { type RunRecord, TERMINAL_STATUSES } from "./types.ts";
 
@@ -21,6 +21,8 @@ export interface CreateRunOptions {
   idempotencyKey?: string;
   /** Sequence of the RUN_CREATED event (default: a fresh `nextSeq()`). */
   createdEventSeq?: string;
+  /** The validated work order (JSON), stored beside the markdown for the actors. */
+  workOrder?: unknown;
 }
 
 /** Options of updateRunMutations. */
@@ -48,10 +50,18 @@ export function createRunMutations(
 ): Mutation[] {
   const id = record.id;
   const seq = opts.createdEventSeq ?? nextSeq();
+  const mdParts = mdPartMutations(keys, record);
+  const mdBytes = mdParts.reduce(
+    (n, m) => n + (m.kind === "set" ? (m.value as Uint8Array).length : 0),
+    0,
+  );
   const mutations: Mutation[] = [
     { kind: "check", key: keys.run(id), versionstamp: null },
     { kind: "set", key: keys.run(id), value: toStored(record) },
-    ...mdPartMutations(keys, record),
+    ...mdParts,
+    ...(opts.workOrder === undefined
+      ? []
+      : workOrderMutations(keys, id, opts.workOrder, mdBytes)),
     { kind: "set", key: [...keys.byTime(), id], value: null },
     { kind: "set", key: [...keys.byStatus(record.status), id], value: null },
     { kind: "sum", key: keys.count(record.status), value: 1n },

@@ -16,7 +16,7 @@ import {
   toRunEvent,
 } from "./events.ts";
 import { StoreKeys } from "./keys.ts";
-import { fromStored, type StoredRun } from "./run_codec.ts";
+import { fromStored, readWorkOrder, type StoredRun } from "./run_codec.ts";
 import {
   countsAt,
   listRunsAt,
@@ -133,6 +133,11 @@ export class RunStore {
       throw new ConflictError(reason, { cause: error });
     }
     return await this.getRun(record.id);
+  }
+
+  /** The validated work order stored with run `id` (JSON), or null when none was stored. */
+  async getWorkOrder(id: string): Promise<unknown | null> {
+    return await readWorkOrder(this.kv, this.keys, id);
   }
 
   /** Commits `prev` → `next` without a version check (the caller serializes writers). */

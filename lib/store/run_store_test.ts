@@ -205,6 +205,35 @@ Deno.test("RunStore keeps a long work order apart from the record", async () => 
   }
 });
 
+Deno.test("RunStore.getWorkOrder() returns the validated work order stored at create, in parts when large", async () => {
+  const t = await tempKv();
+  try {
+    const store = new RunStore(t.kv);
+    const small = { repo: "/r", task: "do it", max_iterations: 3 };
+    const a = sampleRun();
+    await store.applyMutations(
+      store.createRunMutations(a, { workOrder: small }),
+    );
+    assertEquals(await store.getWorkOrder(a.id), small);
+    const words = Array.from({ length: 30_000 }, (_, i) => `w${i * 7919}`)
+      .join(" ");
+    const large = { repo: "/r", task: words };
+    const b = sampleRun({ work_order_md: `---\nrepo: /r\n---\n${words}` });
+    const mutations = store.createRunMutations(b, { workOrder: large });
+    assert(
+      mutations.filter((m) => JSON.stringify(m.key).includes("run_wo"))
+        .length > 1,
+      "a large work order is split into parts",
+    );
+    await store.applyMutations(mutations);
+    assertEquals(await store.getWorkOrder(b.id), large);
+    const c = await store.createRun(sampleRun());
+    assertEquals(await store.getWorkOrder(c.id), null);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("RunStore.listRuns() pages 10,000 runs newest first and by status from the indexes", async () => {
   const t = await tempKv();
   try {

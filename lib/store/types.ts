@@ -1,21 +1,22 @@
-/** Shapes of what the run store keeps in KV (DESIGN §4). */
+/** Shapes of what the run store keeps in KV (DESIGN §4), each defined once as a zod schema. */
+import { z } from "zod";
+import { usageSchema } from "../factory/shapes.ts";
+
+export type { Usage } from "../factory/shapes.ts";
 
 /** Lifecycle of a run; the last three are terminal and never change. */
-export type RunStatus =
-  | "PENDING"
-  | "RUNNING"
-  | "SUCCEEDED"
-  | "FAILED"
-  | "CANCELLED";
-
-/** All statuses, in lifecycle order. */
-export const RUN_STATUSES: readonly RunStatus[] = [
+export const runStatusSchema = z.enum([
   "PENDING",
   "RUNNING",
   "SUCCEEDED",
   "FAILED",
   "CANCELLED",
-];
+]);
+/** Lifecycle of a run. */
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** All statuses, in lifecycle order. */
+export const RUN_STATUSES: readonly RunStatus[] = runStatusSchema.options;
 
 /** Statuses a run never leaves. */
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
@@ -24,55 +25,55 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   "CANCELLED",
 ]);
 
-/** Token usage and cost accumulated over a run's model calls. */
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cost_usd: number;
-}
-
 /** The run record (JSON field names as the original service's API). */
-export interface RunRecord {
+export const runRecordSchema = z.object({
   /** UUIDv7: time-ordered. */
-  id: string;
-  status: RunStatus;
-  title: string | null;
-  repo: string;
-  clone_branch: string;
-  push_branch: string | null;
+  id: z.string(),
+  status: runStatusSchema,
+  title: z.string().nullable(),
+  repo: z.string(),
+  clone_branch: z.string(),
+  push_branch: z.string().nullable(),
   /** 0 before the first iteration starts. */
-  iteration: number;
-  max_iterations: number;
+  iteration: z.number().int(),
+  max_iterations: z.number().int(),
   /** ISO 8601 timestamps. */
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  result_summary: string | null;
-  error: string | null;
-  usage: Usage;
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  result_summary: z.string().nullable(),
+  error: z.string().nullable(),
+  usage: usageSchema,
   /** The original work order text, frontmatter and body. */
-  work_order_md: string;
-}
+  work_order_md: z.string(),
+});
+/** The run record. */
+export type RunRecord = z.infer<typeof runRecordSchema>;
 
 /** Severity of an event. */
-export type EventLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+export const eventLevelSchema = z.enum(["DEBUG", "INFO", "WARN", "ERROR"]);
+/** Severity of an event. */
+export type EventLevel = z.infer<typeof eventLevelSchema>;
 
 /** One entry of a run's append-only event log. */
-export interface RunEvent {
+export const runEventSchema = z.object({
   /** Sortable sequence string, unique within the run; `after=` takes it. */
-  seq: string;
-  ts: string;
-  level: EventLevel;
-  kind: string;
-  iteration: number | null;
-  payload: Record<string, unknown>;
-}
+  seq: z.string(),
+  ts: z.string(),
+  level: eventLevelSchema,
+  kind: z.string(),
+  iteration: z.number().int().nullable(),
+  payload: z.record(z.string(), z.unknown()),
+});
+/** One entry of a run's event log. */
+export type RunEvent = z.infer<typeof runEventSchema>;
 
 /** Metadata of a stored artifact. */
-export interface ArtifactMeta {
-  name: string;
-  content_type: string;
-  bytes: number;
-  created_at: string;
-}
+export const artifactMetaSchema = z.object({
+  name: z.string(),
+  content_type: z.string(),
+  bytes: z.number().int(),
+  created_at: z.string(),
+});
+/** Metadata of a stored artifact. */
+export type ArtifactMeta = z.infer<typeof artifactMetaSchema>;

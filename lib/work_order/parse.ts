@@ -7,8 +7,9 @@ import matter from "gray-matter";
 import { readFrontmatter } from "./frontmatter.ts";
 import { type FieldIssue, ValidationError } from "../errors.ts";
 import {
-  INTEGER_FIELDS,
+  FIELD_NAMES,
   toFieldIssues,
+  type WorkOrderFields,
   workOrderFieldsSchema,
 } from "./schema.ts";
 import { envNameProblem, repoAllowed } from "./rules.ts";
@@ -16,48 +17,17 @@ import { envNameProblem, repoAllowed } from "./rules.ts";
 export { isValidRefName } from "./rules.ts";
 export { MAX_WORK_ORDER_BYTES } from "./frontmatter.ts";
 
-/** Per-run limits; in frontmatter they are top-level fields with these names. */
-export interface WorkOrderLimits {
-  /** SE tool-call steps per turn (1–200, default 40). */
-  max_tool_steps: number;
-  /** Tokens per run (default 400000). */
-  max_total_tokens: number;
-  /** Wall time per run in seconds (default 1800). */
-  max_wall_time_s: number;
-  /** Timeout per acceptance command in seconds (1–3600, default 300). */
-  command_timeout_s: number;
-}
-
-/** A validated work order with every default applied. */
-export interface WorkOrder {
-  repo: string;
-  clone_branch: string;
-  push_branch: string | null;
-  allow_push_to_clone_branch: boolean;
-  max_iterations: number;
-  title: string | null;
-  acceptance_commands: string[];
-  allowed_paths: string[];
-  forbidden_paths: string[];
-  context_files: string[];
-  env: Record<string, string>;
-  limits: WorkOrderLimits;
-  /** The markdown body, trimmed. */
-  task: string;
-}
+/**
+ * A validated work order with every default applied: exactly the schema's
+ * output, so a field added to the schema is a field of the work order.
+ */
+export type WorkOrder = WorkOrderFields;
 
 /** Options of parseWorkOrder and workOrderFromFields. */
 export interface WorkOrderOptions {
   /** AOS_REPO_ALLOWLIST: URL prefixes or globs; empty or absent allows every repo. */
   repoAllowlist?: readonly string[];
 }
-
-const LIMIT_FIELDS = [
-  "max_tool_steps",
-  "max_total_tokens",
-  "max_wall_time_s",
-  "command_timeout_s",
-] as const;
 
 /** Parses a work order file; throws ValidationError listing every problem. */
 export function parseWorkOrder(
@@ -90,30 +60,23 @@ export function workOrderFromFields(
 
 /** Canonical markdown of a work order; parsing it gives back an equal work order. */
 export function renderWorkOrderMd(wo: WorkOrder): string {
+  const defaults = defaultsFor(wo.repo);
   const data: Record<string, unknown> = {};
-  if (wo.title !== null) data.title = wo.title;
-  data.repo = wo.repo;
-  data.clone_branch = wo.clone_branch;
-  if (wo.push_branch !== null) data.push_branch = wo.push_branch;
-  if (wo.allow_push_to_clone_branch) data.allow_push_to_clone_branch = true;
-  data.max_iterations = wo.max_iterations;
-  for (
-    const list of [
-      "acceptance_commands",
-      "allowed_paths",
-      "forbidden_paths",
-      "context_files",
-    ] as const
-  ) {
-    if (wo[list].length > 0) data[list] = wo[list];
-  }
-  if (Object.keys(wo.env).length > 0) data.env = wo.env;
-  for (const name of LIMIT_FIELDS) {
-    if (wo.limits[name] !== INTEGER_FIELDS[name].default) {
-      data[name] = wo.limits[name];
+  for (const name of FIELD_NAMES) {
+    if (name === "task") continue;
+    const value = (wo as Record<string, unknown>)[name];
+    const fallback = (defaults as Record<string, unknown>)[name];
+    const required = name === "repo";
+    if (required || JSON.stringify(value) !== JSON.stringify(fallback)) {
+      data[name] = value;
     }
   }
   return matter.stringify(`\n${wo.task}\n`, data);
+}
+
+/** The defaults a work order naming only `repo` gets. */
+function defaultsFor(repo: string): WorkOrderFields {
+  return workOrderFieldsSchema.parse({ repo, task: "x" });
 }
 
 function validate(
@@ -130,27 +93,7 @@ function validate(
   if (!result.success) issues.push(...toFieldIssues(result.error.issues));
   issues.push(...crossFieldIssues(given, options));
   if (!result.success || issues.length > 0) throw new ValidationError(issues);
-  const f = result.data;
-  return {
-    repo: f.repo,
-    clone_branch: f.clone_branch,
-    push_branch: f.push_branch,
-    allow_push_to_clone_branch: f.allow_push_to_clone_branch,
-    max_iterations: f.max_iterations,
-    title: f.title,
-    acceptance_commands: f.acceptance_commands,
-    allowed_paths: f.allowed_paths,
-    forbidden_paths: f.forbidden_paths,
-    context_files: f.context_files,
-    env: f.env,
-    limits: {
-      max_tool_steps: f.max_tool_steps,
-      max_total_tokens: f.max_total_tokens,
-      max_wall_time_s: f.max_wall_time_s,
-      command_timeout_s: f.command_timeout_s,
-    },
-    task: f.task,
-  };
+  return result.data;
 }
 
 /** Rules spanning fields or options; checked on the raw input so all issues come at once. */

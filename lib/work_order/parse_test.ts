@@ -48,12 +48,10 @@ Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defa
     forbidden_paths: [],
     context_files: [],
     env: {},
-    limits: {
-      max_tool_steps: 40,
-      max_total_tokens: 400_000,
-      max_wall_time_s: 1_800,
-      command_timeout_s: 300,
-    },
+    max_tool_steps: 40,
+    max_total_tokens: 400_000,
+    max_wall_time_s: 1_800,
+    command_timeout_s: 300,
     task: "Create a calculator.py module with an `add(a, b)` function.",
   };
   assertEquals(parseWorkOrder(source), expected);
@@ -74,12 +72,10 @@ Deno.test("parseWorkOrder() applies defaults to a minimal work order", () => {
     forbidden_paths: [],
     context_files: [],
     env: {},
-    limits: {
-      max_tool_steps: 40,
-      max_total_tokens: 400_000,
-      max_wall_time_s: 1_800,
-      command_timeout_s: 300,
-    },
+    max_tool_steps: 40,
+    max_total_tokens: 400_000,
+    max_wall_time_s: 1_800,
+    command_timeout_s: 300,
     task: "Task.",
   });
 });
@@ -105,12 +101,15 @@ Deno.test("parseWorkOrder() accepts every field and every repository form", () =
   assertEquals(wo.push_branch, "main");
   assertEquals(wo.title, null);
   assertEquals(wo.env, { NODE_ENV: "test", _X1: "1" });
-  assertEquals(wo.limits, {
-    max_tool_steps: 200,
-    max_total_tokens: 1000,
-    max_wall_time_s: 60,
-    command_timeout_s: 3600,
-  });
+  assertEquals(
+    [
+      wo.max_tool_steps,
+      wo.max_total_tokens,
+      wo.max_wall_time_s,
+      wo.command_timeout_s,
+    ],
+    [200, 1000, 60, 3600],
+  );
   for (
     const repo of [
       "https://github.com/user/repo",
@@ -732,12 +731,10 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       forbidden_paths: ["secrets/**"],
       context_files: ["README.md"],
       env: { A: "1", B: "yes", C: "", D: "2024-01-01", E: "x\ty", F: "~" },
-      limits: {
-        max_tool_steps: 7,
-        max_total_tokens: 123,
-        max_wall_time_s: 45,
-        command_timeout_s: 6,
-      },
+      max_tool_steps: 7,
+      max_total_tokens: 123,
+      max_wall_time_s: 45,
+      command_timeout_s: 6,
       task: "# Heading\n\n---\n\nBody with --- and `code`.\n\n    indented",
     },
     {

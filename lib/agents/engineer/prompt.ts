@@ -1,10 +1,6 @@
 /** What the SE is told: its role, the task, the rules, and what happened last iteration. */
-import {
-  type AgentCommandResult,
-  type AgentTask,
-  capText,
-  describeCommands,
-} from "../conversation.ts";
+import type { CommandResult } from "../../factory/shapes.ts";
+import { type AgentTask, capText, describeCommands } from "../conversation.ts";
 
 /** The SE's system prompt. */
 export const SE_SYSTEM_PROMPT =
@@ -123,7 +119,7 @@ export function compactToolReport(report: unknown): string {
   return lines.join("\n\n");
 }
 
-function isCommandResult(value: unknown): value is AgentCommandResult {
+function isCommandResult(value: unknown): value is CommandResult {
   if (typeof value !== "object" || value === null) return false;
   const c = value as Record<string, unknown>;
   return typeof c.command === "string" && typeof c.output === "string" &&

@@ -2,6 +2,7 @@
  * The Product Owner's decision: FAIL on any failing acceptance command
  * (deterministic, no model call), otherwise the model's verdict on the diff.
  */
+import type { CommandResult } from "../../factory/shapes.ts";
 import {
   addUsage,
   type ChatCompletionMessageParam,
@@ -12,7 +13,6 @@ import {
   type TokenUsage,
 } from "../../llm/client.ts";
 import {
-  type AgentCommandResult,
   type AgentTask,
   type AgentTranscript,
   assistantMessage,
@@ -51,7 +51,7 @@ export const PO_TOOLS: ChatCompletionTool[] = [{
 
 /** What the TR measured, as the PO reads it. */
 export interface PoToolReport {
-  commands: AgentCommandResult[];
+  commands: CommandResult[];
   diff: string;
   rejected: { path: string; reason: string }[];
 }
@@ -216,7 +216,7 @@ function readVerdict(name: string, raw: string): Verdict | string {
 
 /** Deterministic FAIL feedback: each failing command with the tail of its output. */
 function failureFeedback(
-  failing: AgentCommandResult[],
+  failing: CommandResult[],
   rejected: { path: string; reason: string }[],
 ): string {
   const noun = failing.length === 1 ? "command" : "commands";
