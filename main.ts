@@ -66,6 +66,12 @@ export async function startService(
         apiKey: config.openaiApiKey,
         baseUrl: config.openaiBaseUrl,
         model: agent === "se" ? config.seModel : config.poModel,
+        retryWindowMs: config.modelRetryWindowMs,
+        maxOutputTokens: config.maxOutputTokens,
+        outputTokenParam: config.outputTokenParam,
+        reasoningEffort: agent === "se"
+          ? config.seReasoningEffort
+          : config.poReasoningEffort,
       }),
   });
   const runs = new RunService({

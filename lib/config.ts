@@ -40,6 +40,18 @@ export interface Config {
    * memory; bounds how late another process's writes show there.
    */
   runCacheMs: number;
+  /** AOS_MODEL_RETRY_WINDOW_S, in ms: how long model retries may wait in all (Retry-After included). */
+  modelRetryWindowMs: number;
+  /** AOS_MAX_OUTPUT_TOKENS: output-token cap sent with every model request; null (0) sends none. */
+  maxOutputTokens: number | null;
+  /** AOS_OUTPUT_TOKEN_PARAM: which field carries that cap. */
+  outputTokenParam: "auto" | "max_completion_tokens" | "max_tokens";
+  /** AOS_SE_REASONING_EFFORT, else AOS_REASONING_EFFORT: sent as `reasoning_effort`. */
+  seReasoningEffort: string | null;
+  /** AOS_PO_REASONING_EFFORT, else AOS_REASONING_EFFORT. */
+  poReasoningEffort: string | null;
+  /** AOS_CONTEXT_TOKENS: the SE model's context window; no request is built larger. */
+  contextTokens: number;
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -97,6 +109,39 @@ export function loadConfig(
     });
   }
   const kvPath = read("AOS_KV") ?? "./.aos/aos.kv";
+  const outputTokenParam = read("AOS_OUTPUT_TOKEN_PARAM") ?? "auto";
+  if (
+    !["auto", "max_completion_tokens", "max_tokens"].includes(outputTokenParam)
+  ) {
+    issues.push({
+      field: "AOS_OUTPUT_TOKEN_PARAM",
+      message:
+        `Must be one of 'auto', 'max_completion_tokens', 'max_tokens', got '${outputTokenParam}'`,
+    });
+  }
+  const effort = (name: string): string | null => {
+    const value = read(name);
+    if (value !== null && !/^[a-z]{1,20}$/.test(value)) {
+      issues.push({
+        field: name,
+        message:
+          `Must be a reasoning effort such as 'low', 'medium' or 'high', got '${value}'`,
+      });
+      return null;
+    }
+    return value;
+  };
+  const reasoningEffort = effort("AOS_REASONING_EFFORT");
+  const seReasoningEffort = effort("AOS_SE_REASONING_EFFORT") ??
+    reasoningEffort;
+  const poReasoningEffort = effort("AOS_PO_REASONING_EFFORT") ??
+    reasoningEffort;
+  const maxOutputTokens = integer(
+    "AOS_MAX_OUTPUT_TOKENS",
+    16_384,
+    0,
+    1_000_000,
+  );
 
   const config: Config = {
     openaiApiKey: read("OPENAI_API_KEY"),
@@ -124,6 +169,13 @@ export function loadConfig(
     ),
     workers,
     runCacheMs: integer("AOS_RUN_CACHE_MS", 25, 0, 60_000),
+    modelRetryWindowMs: integer("AOS_MODEL_RETRY_WINDOW_S", 600, 0, 86_400) *
+      1000,
+    maxOutputTokens: maxOutputTokens > 0 ? maxOutputTokens : null,
+    outputTokenParam: outputTokenParam as Config["outputTokenParam"],
+    seReasoningEffort,
+    poReasoningEffort,
+    contextTokens: integer("AOS_CONTEXT_TOKENS", 128_000, 4_000, 10_000_000),
   };
   if (issues.length > 0) throw new ValidationError(issues);
   return config;

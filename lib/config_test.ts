@@ -25,6 +25,12 @@ Deno.test("loadConfig() applies the documented defaults", () => {
     maxBodyBytes: 2 * 1024 * 1024,
     workers: true,
     runCacheMs: 25,
+    modelRetryWindowMs: 600_000,
+    maxOutputTokens: 16_384,
+    outputTokenParam: "auto",
+    seReasoningEffort: null,
+    poReasoningEffort: null,
+    contextTokens: 128_000,
   });
 });
 
@@ -46,6 +52,12 @@ Deno.test("loadConfig() reads every variable", () => {
     AOS_MAX_BODY_BYTES: "4096",
     AOS_WORKERS: "false",
     AOS_RUN_CACHE_MS: "0",
+    AOS_MODEL_RETRY_WINDOW_S: "120",
+    AOS_MAX_OUTPUT_TOKENS: "0",
+    AOS_OUTPUT_TOKEN_PARAM: "max_tokens",
+    AOS_REASONING_EFFORT: "medium",
+    AOS_SE_REASONING_EFFORT: "high",
+    AOS_CONTEXT_TOKENS: "32000",
   });
   assertEquals(config, {
     openaiApiKey: "sk-test",
@@ -65,6 +77,12 @@ Deno.test("loadConfig() reads every variable", () => {
     maxBodyBytes: 4096,
     workers: false,
     runCacheMs: 0,
+    modelRetryWindowMs: 120_000,
+    maxOutputTokens: null,
+    outputTokenParam: "max_tokens",
+    seReasoningEffort: "high",
+    poReasoningEffort: "medium",
+    contextTokens: 32_000,
   });
 });
 
@@ -91,6 +109,18 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ AOS_MAX_BODY_BYTES: "1e6" }, "AOS_MAX_BODY_BYTES", /got '1e6'/],
   [{ AOS_WORKERS: "maybe" }, "AOS_WORKERS", /'true' or 'false'/],
   [{ OPENAI_BASE_URL: "ftp://x" }, "OPENAI_BASE_URL", /http\(s\) URL/],
+  [
+    { AOS_OUTPUT_TOKEN_PARAM: "max" },
+    "AOS_OUTPUT_TOKEN_PARAM",
+    /'max_completion_tokens', 'max_tokens', got 'max'/,
+  ],
+  [
+    { AOS_REASONING_EFFORT: "very high" },
+    "AOS_REASONING_EFFORT",
+    /got 'very high'/,
+  ],
+  [{ AOS_CONTEXT_TOKENS: "100" }, "AOS_CONTEXT_TOKENS", /from 4000 to/],
+  [{ AOS_MODEL_RETRY_WINDOW_S: "1m" }, "AOS_MODEL_RETRY_WINDOW_S", /got '1m'/],
 ];
 for (const [env, field, message] of bad) {
   Deno.test(`loadConfig() rejects ${JSON.stringify(env)} naming ${field}`, () => {

@@ -13,11 +13,19 @@ export interface ScriptedToolCall {
 
 /** One scripted answer to a chat completion request. */
 export type ScriptedReply =
-  | { tool_calls: ScriptedToolCall[]; content?: string }
-  | { content: string }
+  | ({ tool_calls: ScriptedToolCall[]; content?: string } & ReplyExtras)
+  | ({ content: string } & ReplyExtras)
   | { status: number; body?: string; headers?: Record<string, string> }
   | { garbage: string }
   | { delayMs: number; then: ScriptedReply };
+
+/** What a successful scripted reply may set instead of the defaults. */
+export interface ReplyExtras {
+  /** Merged over the computed usage (e.g. `prompt_tokens_details`). */
+  usage?: Record<string, unknown>;
+  /** Default: `tool_calls` when there are tool calls, else `stop`. */
+  finish_reason?: string;
+}
 
 /** The replies per agent, consumed in order. */
 export interface ModelScript {
@@ -52,6 +60,30 @@ export function toolCall(name: string, args: unknown): ScriptedToolCall {
 /** A reply making the given tool calls. */
 export function reply(...calls: ScriptedToolCall[]): ScriptedReply {
   return { tool_calls: calls };
+}
+
+/**
+ * An OpenAI-style error reply: `{ error: { message, type, code } }` with
+ * `status` and `headers` (e.g. `retry-after`).
+ */
+export function errorReply(
+  status: number,
+  code: string | null,
+  opts: { message?: string; type?: string; headers?: Record<string, string> } =
+    {},
+): ScriptedReply {
+  return {
+    status,
+    body: JSON.stringify({
+      error: {
+        message: opts.message ?? `Scripted HTTP ${status} ${code ?? ""}`.trim(),
+        type: opts.type ?? code ?? "server_error",
+        param: null,
+        code,
+      },
+    }),
+    ...(opts.headers ? { headers: opts.headers } : {}),
+  };
 }
 
 /** SE replies that write one file, then finish. */
@@ -325,12 +357,14 @@ function answer(
       index: 0,
       message,
       logprobs: null,
-      finish_reason: calls.length > 0 ? "tool_calls" : "stop",
+      finish_reason: next.finish_reason ??
+        (calls.length > 0 ? "tool_calls" : "stop"),
     }],
     usage: {
       prompt_tokens: prompt,
       completion_tokens: completion,
       total_tokens: prompt + completion,
+      ...next.usage,
     },
   });
 }
