@@ -6,7 +6,8 @@ import { productOwnerActor } from "./product_owner/mod.ts";
 import { runActor } from "./run/mod.ts";
 import { toolRunnerActor } from "./tool_runner/mod.ts";
 
-export { ACTOR, type FactoryDeps, runRef } from "./support/deps.ts";
+export { ACTOR, type FactoryDeps } from "./support/deps.ts";
+export { runRef } from "./run/messages.ts";
 
 /** Registers the run, SE, TR and PO actors on `system`. */
 export function registerFactory(system: ActorSystem, deps: FactoryDeps): void {

@@ -4,7 +4,7 @@
  * atomic step commit before the next step runs.
  */
 import { z } from "zod";
-import { ActorSystem, defineActor } from "../runtime/mod.ts";
+import { actorRef, ActorSystem, defineActor } from "../runtime/mod.ts";
 import { benchKv } from "./runtime_stats.ts";
 
 /** Figures of the loop benchmark. */
@@ -46,7 +46,7 @@ export async function benchLoop(
           ctx.setState({ steps: ctx.state.steps + 1 });
           const to = next(msg.iteration);
           if (to) {
-            ctx.send({ type: to.type, id: ctx.self.id }, {
+            ctx.send(actorRef<StepMsg>(to.type, ctx.self.id), {
               type: "step",
               iteration: to.iteration,
             });
@@ -76,7 +76,7 @@ export async function benchLoop(
       Array.from(
         { length: runs },
         (_, i) =>
-          system.send({ type: "se", id: `run-${i}` }, {
+          system.send(actorRef<StepMsg>("se", `run-${i}`), {
             type: "step",
             iteration: 1,
           }),

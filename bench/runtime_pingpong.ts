@@ -3,7 +3,7 @@
  * and the same ping-pong where every hop is a KV queue message (naive baseline).
  */
 import { z } from "zod";
-import { ActorSystem, defineActor } from "../runtime/mod.ts";
+import { ActorSystem, defineActor, refTo } from "../runtime/mod.ts";
 import { benchKv, percentile } from "./runtime_stats.ts";
 
 /** Figures of one ping-pong benchmark. */
@@ -47,7 +47,7 @@ export async function benchActorPingPong(
         if (msg.n >= warmup) stamps.push(performance.now());
         ctx.setState({ n: msg.n });
         if (msg.n === last) return resolve();
-        ctx.send({ type: "player", id: ctx.self.id === "a" ? "b" : "a" }, {
+        ctx.send(refTo(player, ctx.self.id === "a" ? "b" : "a"), {
           type: "ball",
           n: msg.n + 1,
         });
@@ -60,7 +60,7 @@ export async function benchActorPingPong(
   system.register(player);
   try {
     await system.start();
-    await system.send({ type: "player", id: "a" }, { type: "ball", n: 0 });
+    await system.send(refTo(player, "a"), { type: "ball", n: 0 });
     await done;
   } finally {
     await system.stop();

@@ -38,11 +38,3 @@ export class ValidationError extends Error {
     this.issues = issues;
   }
 }
-
-/** A failure that retrying cannot fix; the runtime does not retry it. */
-export class TerminalError extends Error {
-  override name = "TerminalError";
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}

@@ -14,7 +14,7 @@ import type {
 } from "./records.ts";
 import { insertEntry, newSlot, type Slot } from "./slot.ts";
 import { retryTransient } from "./transient.ts";
-import type { ActorRef } from "./types.ts";
+import type { ActorAddress } from "./types.ts";
 
 /** Claims, drains and releases leases for one worker. */
 export class Claims {
@@ -44,7 +44,7 @@ export class Claims {
   }
 
   /** Claims `ref` (unless owned or being claimed); `entry` is mail this worker just committed to it. */
-  claim(ref: ActorRef, entry: MailEntry | null, fromScan: boolean): void {
+  claim(ref: ActorAddress, entry: MailEntry | null, fromScan: boolean): void {
     const core = this.core;
     if (!core.running || core.stopping) return;
     const id = refId(ref);
@@ -75,7 +75,11 @@ export class Claims {
     this.tasks.add(task);
   }
 
-  async #claim(ref: ActorRef, id: string, buffer: MailEntry[]): Promise<void> {
+  async #claim(
+    ref: ActorAddress,
+    id: string,
+    buffer: MailEntry[],
+  ): Promise<void> {
     const { kv, keys, opts } = this.core;
     await this.#releasing.get(id);
     const known = buffer.length;
@@ -151,7 +155,7 @@ export class Claims {
   }
 
   /** Deletes the mail of a cancelled actor, then its pending counter. */
-  async #drain(ref: ActorRef, leaseVs: string): Promise<void> {
+  async #drain(ref: ActorAddress, leaseVs: string): Promise<void> {
     const { kv, keys, committer } = this.core;
     for (let round = 0; round < 100 && !this.core.stopping; round++) {
       const pending = await kv.get(keys.pending(ref));

@@ -3,12 +3,12 @@ import { counter } from "../tests/runtime_fixtures/actors.ts";
 import { RuntimeKeys } from "./keys.ts";
 import { ActorSystem } from "./system.ts";
 import { eventually, tempKv, testLogKey } from "./testing.ts";
-import type { ActorRef } from "./types.ts";
+import { refTo } from "./ref.ts";
 
 Deno.test("a takeover does not start from a record the old holder changed after it was read", async () => {
   const t = await tempKv();
   const keys = new RuntimeKeys(["rt"]);
-  const ref: ActorRef = { type: "counter", id: "c" };
+  const ref = refTo(counter, "c");
   try {
     // A worker whose heartbeat lapsed holds the actor, at state next=1 ...
     await t.kv.atomic()

@@ -1,7 +1,9 @@
 /** The `ctx` a handler gets: it only records effects; the step commit applies them. */
 import type { MailEntry } from "./records.ts";
 import { nextSeq } from "./seq.ts";
+import { actorRef } from "./ref.ts";
 import type {
+  ActorAddress,
   ActorContext,
   ActorRef,
   LogEvent,
@@ -12,18 +14,18 @@ import type {
 /** Everything a handler asked for, committed together after it returns. */
 export interface StepEffects {
   state: unknown;
-  sends: { to: ActorRef; entry: MailEntry }[];
+  sends: { to: ActorAddress; entry: MailEntry }[];
   events: { seq: string; event: LogEvent }[];
   timers: { due: number; entry: MailEntry }[];
   writes: Mutation[];
-  cancels: ActorRef[];
+  cancels: ActorAddress[];
   stop: boolean;
 }
 
 /** Inputs of one handler invocation. */
 export interface ContextInput {
-  self: ActorRef;
-  owner: ActorRef;
+  self: ActorAddress;
+  owner: ActorAddress;
   messageId: string;
   attempt: number;
   state: unknown;
@@ -51,15 +53,16 @@ export function createContext<S, M extends Message>(
       );
     }
   };
-  const send = (to: ActorRef, msg: Message) => {
+  const send = (to: ActorAddress, msg: Message) => {
     open("send");
     effects.sends.push({
       to: { type: to.type, id: to.id },
       entry: { id: nextSeq(), kind: "msg", msg, attempt: 1 },
     });
   };
+  const self = actorRef<M>(input.self.type, input.self.id);
   const ctx: ActorContext<S, M> = {
-    self: input.self,
+    self,
     owner: input.owner,
     messageId: input.messageId,
     attempt: input.attempt,
@@ -74,11 +77,10 @@ export function createContext<S, M extends Message>(
     sendSelf(msg: M) {
       send(input.self, msg);
     },
-    spawn(type: string, id: string, init: unknown): ActorRef {
+    spawn<T extends Message>(ref: ActorRef<T>, init: unknown): ActorRef<T> {
       open("spawn");
-      const to = { type, id };
       effects.sends.push({
-        to,
+        to: { type: ref.type, id: ref.id },
         entry: {
           id: nextSeq(),
           kind: "spawn",
@@ -87,7 +89,7 @@ export function createContext<S, M extends Message>(
           attempt: 1,
         },
       });
-      return to;
+      return ref;
     },
     emit(event: LogEvent) {
       open("emit");
@@ -110,7 +112,7 @@ export function createContext<S, M extends Message>(
       effects.writes.push(...mutations);
     },
     signal: input.signal,
-    cancel(ref: ActorRef) {
+    cancel(ref: ActorAddress) {
       open("cancel");
       effects.cancels.push({ type: ref.type, id: ref.id });
     },

@@ -10,12 +10,17 @@ import {
   type Slot,
 } from "./slot.ts";
 import type { SpecEnv } from "./step_commit.ts";
-import type { ActorRef, DeadLetter, Mutation, SystemOptions } from "./types.ts";
+import type {
+  ActorAddress,
+  DeadLetter,
+  Mutation,
+  SystemOptions,
+} from "./types.ts";
 
 /** Options with defaults filled in. */
 export interface ResolvedOptions {
   prefix: Deno.KvKey;
-  logKey: (owner: ActorRef, seq: string) => Deno.KvKey;
+  logKey: (owner: ActorAddress, seq: string) => Deno.KvKey;
   maxHeavy: number;
   maxConcurrent: number;
   leaseMs: number;
@@ -57,7 +62,7 @@ export interface CoreHooks {
   /** Runs (or re-runs) the drive loop of a slot. */
   drive(slot: Slot): void;
   /** Claims an actor that has (or may have) mail; `entry` is mail we just delivered. */
-  claim(ref: ActorRef, entry: MailEntry | null, fromScan: boolean): void;
+  claim(ref: ActorAddress, entry: MailEntry | null, fromScan: boolean): void;
   /** A timer due at `due` was committed by this worker. */
   timerAdded(due: number): void;
 }
@@ -93,7 +98,7 @@ export class Core {
   }
 
   /** Hands mail committed by this worker to its actor: in memory if we own it, else by a claim. */
-  deliver(to: ActorRef, entry: MailEntry, versionstamp: string): void {
+  deliver(to: ActorAddress, entry: MailEntry, versionstamp: string): void {
     if (!this.running) return;
     const slot = this.owned.get(refId(to));
     if (slot && !slot.dropped) {
@@ -125,7 +130,7 @@ export class Core {
   }
 
   /** An actor was cancelled (by us or seen in KV): abort it here and drop its mail. */
-  cancelled(ref: ActorRef): void {
+  cancelled(ref: ActorAddress): void {
     const slot = this.owned.get(refId(ref));
     if (slot) this.dropSlot(slot, "cancel");
     if (this.running) this.hooks.claim(ref, null, false);

@@ -5,9 +5,10 @@ import {
 } from "node:assert/strict";
 import { z } from "zod";
 import { defineActor } from "./define.ts";
-import { CommitConflictError } from "./errors.ts";
+import { CommitConflictError, TerminalError } from "./errors.ts";
+import { actorRef } from "./ref.ts";
 import { eventually, withSystem } from "./testing.ts";
-import type { DeadLetter } from "./types.ts";
+import type { DeadLetter, Message } from "./types.ts";
 
 const jobMessages = z.discriminatedUnion("type", [
   z.object({ type: z.literal("flaky"), failTimes: z.number() }),
@@ -34,9 +35,7 @@ const job = defineActor<{ done: string[] }, JobMsg>({
       throw new Error("Always broken");
     },
     terminal() {
-      const error = new Error("No point retrying");
-      error.name = "TerminalError";
-      throw error;
+      throw new TerminalError("No point retrying");
     },
     huge(ctx) {
       ctx.write({ kind: "set", key: ["big"], value: "x".repeat(70_000) });
@@ -49,7 +48,7 @@ const job = defineActor<{ done: string[] }, JobMsg>({
   },
 });
 
-const ref = { type: "job", id: "j1" };
+const ref = actorRef<JobMsg>("job", "j1");
 
 async function deadLettersUntil(
   list: () => Promise<DeadLetter[]>,
@@ -99,8 +98,10 @@ Deno.test("a handler failing every attempt is dead-lettered with its error, late
 Deno.test("TerminalError and invalid messages are dead-lettered without retry", async () => {
   await withSystem([job], async (system) => {
     await system.send(ref, { type: "terminal" });
-    await system.send(ref, { type: "flaky", failTimes: "two" });
-    await system.send(ref, { type: "unknown" });
+    // Mail from outside the type system (another process, an older version).
+    const untyped = actorRef<Message>(ref.type, ref.id);
+    await system.send(untyped, { type: "flaky", failTimes: "two" });
+    await system.send(untyped, { type: "unknown" });
     const dls = await deadLettersUntil(() => system.deadLetters(), 3);
     assertEquals(dls.map((d) => d.attempts), [1, 1, 1]);
     assert(dls[0]!.error.includes("No point retrying"));

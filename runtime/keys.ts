@@ -1,22 +1,22 @@
 /** Key layout of the runtime under its prefix (see README.md). */
-import type { ActorRef } from "./types.ts";
+import type { ActorAddress } from "./types.ts";
 
 /** Builds every key the runtime reads or writes. */
 export class RuntimeKeys {
   constructor(readonly prefix: Deno.KvKey) {}
 
   /** `{ state, owner, stopped? }` of one actor; written only by its lease holder. */
-  actor(ref: ActorRef): Deno.KvKey {
+  actor(ref: ActorAddress): Deno.KvKey {
     return [...this.prefix, "actor", ref.type, ref.id];
   }
 
   /** All mailbox entries of one actor, ordered by message id. */
-  mailbox(ref: ActorRef): Deno.KvKey {
+  mailbox(ref: ActorAddress): Deno.KvKey {
     return [...this.prefix, "mail", ref.type, ref.id];
   }
 
   /** One mailbox entry. */
-  mail(ref: ActorRef, messageId: string): Deno.KvKey {
+  mail(ref: ActorAddress, messageId: string): Deno.KvKey {
     return [...this.prefix, "mail", ref.type, ref.id, messageId];
   }
 
@@ -26,12 +26,12 @@ export class RuntimeKeys {
   }
 
   /** The pending-mail counter of one actor. */
-  pending(ref: ActorRef): Deno.KvKey {
+  pending(ref: ActorAddress): Deno.KvKey {
     return [...this.prefix, "pending", ref.type, ref.id];
   }
 
   /** The lease of one actor: which worker may commit its steps, or that it was cancelled. */
-  lease(ref: ActorRef): Deno.KvKey {
+  lease(ref: ActorAddress): Deno.KvKey {
     return [...this.prefix, "lease", ref.type, ref.id];
   }
 
@@ -72,7 +72,7 @@ export class RuntimeKeys {
 }
 
 /** Reads the actor ref from a key ending in `type, id`. */
-export function refFromKey(key: Deno.KvKey): ActorRef {
+export function refFromKey(key: Deno.KvKey): ActorAddress {
   return {
     type: String(key[key.length - 2]),
     id: String(key[key.length - 1]),
@@ -80,6 +80,6 @@ export function refFromKey(key: Deno.KvKey): ActorRef {
 }
 
 /** A map key for an actor ref. */
-export function refId(ref: ActorRef): string {
+export function refId(ref: ActorAddress): string {
   return `${ref.type}\u0000${ref.id}`;
 }

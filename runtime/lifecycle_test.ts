@@ -4,6 +4,7 @@ import {
 } from "node:assert/strict";
 import { z } from "zod";
 import { defineActor } from "./define.ts";
+import { actorRef, refTo } from "./ref.ts";
 import { ActorSystem } from "./system.ts";
 import { eventually, tempKv, testLogKey, withSystem } from "./testing.ts";
 
@@ -29,7 +30,7 @@ const parent = defineActor<{ ticks: number[] }, ParentMsg>({
   initialState: () => ({ ticks: [] }),
   handlers: {
     begin(ctx) {
-      const child = ctx.spawn("child", ctx.self.id, {
+      const child = ctx.spawn(actorRef<ChildMsg>("child", ctx.self.id), {
         label: `child of ${ctx.self.id}`,
       });
       ctx.send(child, { type: "work" });
@@ -72,7 +73,7 @@ const child = defineActor<{ label: string; worked: number }, ChildMsg>({
 
 Deno.test("spawn() creates the child with init and the parent's owner; timers fire in due order", async () => {
   await withSystem([parent, child], async (system, kv) => {
-    await system.send({ type: "parent", id: "p1" }, { type: "begin" });
+    await system.send(refTo(parent, "p1"), { type: "begin" });
     const ticks = await eventually(async () => {
       const s = await system.getState<{ ticks: number[] }>({
         type: "parent",
@@ -100,7 +101,7 @@ Deno.test("spawn() creates the child with init and the parent's owner; timers fi
 
 Deno.test("mail to an actor never spawned creates it lazily with initialState(undefined)", async () => {
   await withSystem([child], async (system) => {
-    await system.send({ type: "child", id: "solo" }, { type: "work" });
+    await system.send(refTo(child, "solo"), { type: "work" });
     const state = await eventually(() =>
       system.getState<{ label: string; worked: number }>({
         type: "child",
@@ -113,7 +114,7 @@ Deno.test("mail to an actor never spawned creates it lazily with initialState(un
 
 Deno.test("cancel() aborts the in-flight handler, discards its step and drops later mail", async () => {
   await withSystem([parent, child], async (system, kv) => {
-    const ref = { type: "child", id: "c-cancel" };
+    const ref = actorRef<ChildMsg>("child", "c-cancel");
     await system.send(ref, { type: "work" });
     await eventually(() =>
       system.getState<{ worked: number }>(ref).then((s) =>
@@ -144,8 +145,8 @@ Deno.test("cancel() aborts the in-flight handler, discards its step and drops la
 
 Deno.test("ctx.cancel() and ctx.stop() end other actors and the actor itself", async () => {
   await withSystem([parent, child], async (system) => {
-    const p = { type: "parent", id: "p2" };
-    const c = { type: "child", id: "p2" };
+    const p = actorRef<ParentMsg>("parent", "p2");
+    const c = actorRef<ChildMsg>("child", "p2");
     await system.send(c, { type: "hang" });
     await new Promise((r) => setTimeout(r, 30));
     await system.send(p, { type: "kill_child" });
@@ -161,7 +162,7 @@ Deno.test("ctx.cancel() and ctx.stop() end other actors and the actor itself", a
 Deno.test("stop() aborts in-flight handlers and the message is redone after restart", async () => {
   const t = await tempKv();
   try {
-    const ref = { type: "child", id: "c-stop" };
+    const ref = actorRef<ChildMsg>("child", "c-stop");
     const first = new ActorSystem(t.kv, { logKey: testLogKey });
     first.register(child);
     await first.start();

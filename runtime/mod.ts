@@ -5,10 +5,12 @@
  */
 export { addMutations } from "./atomic.ts";
 export { defineActor } from "./define.ts";
-export { CommitConflictError } from "./errors.ts";
+export { CommitConflictError, TerminalError } from "./errors.ts";
+export { actorRef, refTo } from "./ref.ts";
 export { nextSeq } from "./seq.ts";
 export { ActorSystem } from "./system.ts";
 export type {
+  ActorAddress,
   ActorContext,
   ActorDefinition,
   ActorRef,

@@ -1,10 +1,10 @@
 /** Shapes of the runtime's own KV records and of one prepared commit. */
-import type { ActorRef, Message, Mutation } from "./types.ts";
+import type { ActorAddress, Message, Mutation } from "./types.ts";
 
 /** Persistent part of an actor. */
 export interface ActorRecord {
   state: unknown;
-  owner: ActorRef;
+  owner: ActorAddress;
   /** Set by `ctx.stop()`: further mail is dropped. */
   stopped?: boolean;
 }
@@ -15,7 +15,7 @@ export interface MailEntry {
   kind: "msg" | "spawn";
   msg?: Message;
   init?: unknown;
-  owner?: ActorRef;
+  owner?: ActorAddress;
   /** Attempt the next delivery will be (1 on the first). */
   attempt: number;
   /** Not to be delivered before this time (retry backoff), ms since epoch. */
@@ -38,7 +38,7 @@ export interface WorkerRecord {
 
 /** A durable timer: becomes a mailbox entry of `to` when due. */
 export interface TimerRecord {
-  to: ActorRef;
+  to: ActorAddress;
   entry: MailEntry;
 }
 

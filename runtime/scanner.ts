@@ -11,7 +11,7 @@ import type { LeaseRecord, TimerRecord, WorkerRecord } from "./records.ts";
 import type { Slot } from "./slot.ts";
 import { deliveryMutations } from "./step_commit.ts";
 import { retryTransient } from "./transient.ts";
-import type { ActorRef } from "./types.ts";
+import type { ActorAddress } from "./types.ts";
 
 const SCAN_PAGE = 1000;
 const MAX_CLAIMS = 256;
@@ -109,7 +109,7 @@ export class Scanner {
       ...(this.#cursor ? { cursor: this.#cursor } : {}),
     });
     let count = 0;
-    const unowned: ActorRef[] = [];
+    const unowned: ActorAddress[] = [];
     for await (const item of iter) {
       count++;
       const ref = refFromKey(item.key);

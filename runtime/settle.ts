@@ -1,5 +1,6 @@
 /** How a step that did not simply succeed ends: retry, dead letter, drop, or a lost lease. */
 import type { Core } from "./core.ts";
+import { TerminalError } from "./errors.ts";
 import type { MailEntry } from "./records.ts";
 import { insertEntry, removeEntry, type Slot } from "./slot.ts";
 import { deadLetterSpec, dropSpec, retrySpec } from "./step_commit.ts";
@@ -31,7 +32,7 @@ export async function failStep(
   error: unknown,
 ): Promise<void> {
   const policy = slot.def.retry ?? DEFAULT_RETRY;
-  const terminal = error instanceof Error && error.name === "TerminalError";
+  const terminal = error instanceof TerminalError;
   if (terminal || entry.attempt >= policy.maxAttempts) {
     return await deadLetter(core, slot, entry, describe(error));
   }

@@ -1,6 +1,6 @@
 /** In-memory view of one actor whose lease this worker holds. */
 import type { ActorRecord, MailEntry } from "./records.ts";
-import type { ActorDefinition, ActorRef, Message } from "./types.ts";
+import type { ActorAddress, ActorDefinition, Message } from "./types.ts";
 
 /** A registered definition with its types erased. */
 // deno-lint-ignore no-explicit-any -- handlers are contravariant in their message type; erased at registration
@@ -11,7 +11,7 @@ export type AbortReason = "stop" | "cancel" | "lost";
 
 /** One owned actor. */
 export interface Slot {
-  ref: ActorRef;
+  ref: ActorAddress;
   /** Map key, see `refId`. */
   id: string;
   def: AnyDefinition;
@@ -44,7 +44,7 @@ export interface Slot {
 
 /** Creates a slot for a freshly claimed actor. */
 export function newSlot(
-  ref: ActorRef,
+  ref: ActorAddress,
   id: string,
   def: AnyDefinition,
   leaseVs: string,

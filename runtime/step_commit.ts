@@ -9,12 +9,12 @@ import type {
   TimerRecord,
 } from "./records.ts";
 import type { Slot } from "./slot.ts";
-import type { ActorRef, DeadLetter, Mutation } from "./types.ts";
+import type { ActorAddress, DeadLetter, Mutation } from "./types.ts";
 
 /** What the committer needs besides the slot. */
 export interface SpecEnv {
   keys: RuntimeKeys;
-  logKey: (owner: ActorRef, seq: string) => Deno.KvKey;
+  logKey: (owner: ActorAddress, seq: string) => Deno.KvKey;
   /** Value of queue wake-ups, or null when queues are off. */
   wake: unknown | null;
   watch: boolean;
@@ -23,7 +23,7 @@ export interface SpecEnv {
 /** Mutations delivering `entry` into `to`'s mailbox. */
 export function deliveryMutations(
   keys: RuntimeKeys,
-  to: ActorRef,
+  to: ActorAddress,
   entry: MailEntry,
 ): Mutation[] {
   return [
@@ -42,7 +42,7 @@ export function successSpec(
   env: SpecEnv,
   slot: Slot,
   entry: MailEntry,
-  owner: ActorRef,
+  owner: ActorAddress,
   effects: StepEffects,
 ): { spec: CommitSpec; record: ActorRecord } {
   const { keys } = env;

@@ -9,6 +9,7 @@ import { nextSeq } from "./seq.ts";
 import type { AnyDefinition } from "./slot.ts";
 import { cancelledLease, deliveryMutations } from "./step_commit.ts";
 import type {
+  ActorAddress,
   ActorDefinition,
   ActorRef,
   DeadLetter,
@@ -152,10 +153,10 @@ export class ActorSystem {
     }
   }
 
-  /** Sends `msg` to `to` in one commit with `extra` mutations; returns the message id. */
-  async send(
-    to: ActorRef,
-    msg: Message,
+  /** Sends `msg` (checked against what `to` accepts) in one commit with `extra` mutations; returns the message id. */
+  async send<T extends Message>(
+    to: ActorRef<T>,
+    msg: NoInfer<T>,
     extra: Mutation[] = [],
   ): Promise<string> {
     const core = this.#core;
@@ -181,7 +182,7 @@ export class ActorSystem {
   }
 
   /** Cancels `ref`: aborts its in-flight handler wherever it runs, drops its mail, ends it. */
-  async cancel(ref: ActorRef): Promise<void> {
+  async cancel(ref: ActorAddress): Promise<void> {
     const core = this.#core;
     const target = { type: ref.type, id: ref.id };
     const mutations: Mutation[] = [{
@@ -205,7 +206,7 @@ export class ActorSystem {
   }
 
   /** The committed state of `ref`, or null if it has none yet. */
-  async getState<S>(ref: ActorRef): Promise<S | null> {
+  async getState<S>(ref: ActorAddress): Promise<S | null> {
     const entry = await this.#core.kv.get<ActorRecord>(
       this.#core.keys.actor(ref),
     );

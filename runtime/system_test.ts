@@ -5,7 +5,7 @@ import {
 import { z } from "zod";
 import { defineActor } from "./define.ts";
 import { eventually, testLogKey, withSystem } from "./testing.ts";
-import type { ActorRef } from "./types.ts";
+import { actorRef, refTo } from "./ref.ts";
 
 const pingMessages = z.discriminatedUnion("type", [
   z.object({
@@ -26,7 +26,7 @@ const player = defineActor<{ seen: number[] }, PingMsg>({
       ctx.setState({ seen: [...ctx.state.seen, msg.n] });
       ctx.emit({ kind: "PING", n: msg.n });
       if (msg.n > 0) {
-        ctx.send(msg.replyTo, {
+        ctx.send(actorRef<PingMsg>(msg.replyTo.type, msg.replyTo.id), {
           type: "ping",
           n: msg.n - 1,
           replyTo: ctx.self,
@@ -41,8 +41,8 @@ const player = defineActor<{ seen: number[] }, PingMsg>({
 
 Deno.test("ActorSystem ping-pong commits every step and its events", async () => {
   await withSystem([player], async (system, kv) => {
-    const a: ActorRef = { type: "player", id: "a" };
-    const b: ActorRef = { type: "player", id: "b" };
+    const a = refTo(player, "a");
+    const b = refTo(player, "b");
     await system.send(a, { type: "ping", n: 10, replyTo: b });
     const state = await eventually(async () => {
       const s = await system.getState<{ seen: number[] }>(a);
@@ -92,7 +92,7 @@ const sink = defineActor<{ seen: number[] }, z.infer<typeof seqMessages>>({
 
 Deno.test("ActorSystem keeps per-actor order for a burst of concurrent sends packed by group commit", async () => {
   await withSystem([sink], async (system) => {
-    const refs = ["s1", "s2", "s3"].map((id) => ({ type: "sink", id }));
+    const refs = ["s1", "s2", "s3"].map((id) => refTo(sink, id));
     const sends: Promise<string>[] = [];
     for (let seq = 0; seq < 100; seq++) {
       for (const ref of refs) {
@@ -146,7 +146,7 @@ Deno.test("afterWrites hears each step's ctx.write mutations once they are commi
   await withSystem([writer], async (system, kv) => {
     kvRef = kv;
     for (const n of [1, 2, 3]) {
-      await system.send({ type: "writer", id: "w" }, { type: "write", n });
+      await system.send(refTo(writer, "w"), { type: "write", n });
     }
     await eventually(() => heard.length === 3 ? true : undefined);
     await Promise.all(pending);

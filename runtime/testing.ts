@@ -1,14 +1,14 @@
 /** Test helpers: a temp KV file and a started system, torn down after `fn`. */
 import { ActorSystem } from "./system.ts";
 import type {
+  ActorAddress,
   ActorDefinition,
-  ActorRef,
   Message,
   SystemOptions,
 } from "./types.ts";
 
 /** Key of an event in the tests' log layout. */
-export function testLogKey(owner: ActorRef, seq: string): Deno.KvKey {
+export function testLogKey(owner: ActorAddress, seq: string): Deno.KvKey {
   return ["log", owner.type, owner.id, seq];
 }
 

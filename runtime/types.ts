@@ -5,8 +5,8 @@
  */
 import type { z } from "zod";
 
-/** Address of an actor: its type name and its id within that type. */
-export interface ActorRef {
+/** Address of an actor: its type name and its id within that type (what KV stores). */
+export interface ActorAddress {
   type: string;
   id: string;
 }
@@ -16,6 +16,20 @@ export interface Message {
   type: string;
   [field: string]: unknown;
 }
+
+/** Phantom key carrying the message type of an `ActorRef`; never present at run time. */
+declare const accepts: unique symbol;
+
+/**
+ * A typed address: an actor that accepts messages of type `M`. Made by
+ * `actorRef<M>(type, id)` (or `ctx.self`); a plain `{ type, id }` is not one,
+ * so every `send` is checked against the receiver's messages at compile time.
+ * `M` is contravariant: a ref to an actor accepting `A | B` may be used
+ * where one accepting only `A` is expected, never the other way round.
+ */
+export type ActorRef<M extends Message> = ActorAddress & {
+  readonly [accepts]: (msg: M) => void;
+};
 
 /** A declarative KV mutation added to the step's atomic commit. */
 export type Mutation =
@@ -33,9 +47,9 @@ export interface LogEvent {
 /** What a handler may do; every effect lands in the step's one atomic commit. */
 export interface ActorContext<S, M extends Message> {
   /** This actor's address. */
-  readonly self: ActorRef;
+  readonly self: ActorRef<M>;
   /** The root actor whose log events go to (itself, for a root actor). */
-  readonly owner: ActorRef;
+  readonly owner: ActorAddress;
   /** Id of the message being handled: stable across redeliveries. */
   readonly messageId: string;
   /** Delivery attempt, 1 on the first try. */
@@ -44,12 +58,12 @@ export interface ActorContext<S, M extends Message> {
   readonly state: S;
   /** Replace the state; committed with the step. */
   setState(next: S): void;
-  /** Send a message; delivered only if the step commits. */
-  send(to: ActorRef, msg: Message): void;
+  /** Send a message, checked against what `to` accepts; delivered only if the step commits. */
+  send<T extends Message>(to: ActorRef<T>, msg: NoInfer<T>): void;
   /** Send a message to this actor itself. */
   sendSelf(msg: M): void;
   /** Create a child actor with initial state (no-op if it already exists). Its owner is this actor's owner. */
-  spawn(type: string, id: string, init: unknown): ActorRef;
+  spawn<T extends Message>(to: ActorRef<T>, init: unknown): ActorRef<T>;
   /** Append an event to the owner's log. */
   emit(event: LogEvent): void;
   /** Deliver `msg` to this actor after `ms` (durable timer, survives restarts). */
@@ -62,7 +76,7 @@ export interface ActorContext<S, M extends Message> {
    * After the commit, cancel another actor: its in-flight handler's signal is
    * aborted (in whichever process runs it) and its pending mail is dropped.
    */
-  cancel(ref: ActorRef): void;
+  cancel(ref: ActorAddress): void;
   /** Mark this actor finished: its state is kept, further mail is dropped. */
   stop(): void;
 }
@@ -92,7 +106,7 @@ export interface ActorDefinition<S, M extends Message> {
 
 /** A message that could not be handled: recorded in KV and listed by `deadLetters()`. */
 export interface DeadLetter {
-  actor: ActorRef;
+  actor: ActorAddress;
   messageId: string;
   message: unknown;
   error: string;
@@ -106,7 +120,7 @@ export interface SystemOptions {
   /** Key prefix of everything the runtime stores (default `["rt"]`). */
   prefix?: Deno.KvKey;
   /** Where `ctx.emit` writes an event of `owner`'s log. */
-  logKey: (owner: ActorRef, seq: string) => Deno.KvKey;
+  logKey: (owner: ActorAddress, seq: string) => Deno.KvKey;
   /** Cap on concurrently running heavy handlers (default 4). */
   maxHeavy?: number;
   /** Cap on concurrently running handlers of any kind (default 256). */

@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { z } from "zod";
 import { defineActor } from "./define.ts";
+import { refTo } from "./ref.ts";
 import { ActorSystem } from "./system.ts";
 import { eventually, tempKv, testLogKey } from "./testing.ts";
 
@@ -33,7 +34,7 @@ Deno.test("a worker with watch: true picks up mail another system wrote, without
   const sender = new ActorSystem(t.kv, { logKey: testLogKey, watch: true });
   try {
     await worker.start();
-    const ref = { type: "notebook", id: "n1" };
+    const ref = refTo(notebook, "n1");
     for (const text of ["one", "two", "three"]) {
       await sender.send(ref, { type: "note", text });
     }

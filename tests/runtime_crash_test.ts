@@ -6,9 +6,16 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { ActorSystem } from "../runtime/mod.ts";
+import { ActorSystem, refTo } from "../runtime/mod.ts";
 import { eventually } from "../runtime/testing.ts";
-import { type CounterState, logKey } from "./runtime_fixtures/actors.ts";
+import {
+  alarm,
+  counter,
+  type CounterState,
+  failer,
+  hanger,
+  logKey,
+} from "./runtime_fixtures/actors.ts";
 import { startWorker, type Worker } from "./runtime_fixtures/spawn.ts";
 
 async function withKv(
@@ -44,7 +51,7 @@ Deno.test("SIGKILL of a worker mid-handler, then restart: every message's effect
         Array.from(
           { length: actors },
           (_, a) =>
-            sender.send({ type: "counter", id: `c${a}` }, {
+            sender.send(refTo(counter, `c${a}`), {
               type: "add",
               n: a * perActor + seq,
               seq,
@@ -96,7 +103,7 @@ Deno.test("SIGKILL of a worker mid-handler, then restart: every message's effect
 Deno.test("a durable timer armed before SIGKILL fires once after restart", async () => {
   await withKv(async (kv, path, workers) => {
     const sender = new ActorSystem(kv, { logKey });
-    const ref = { type: "alarm", id: "a1" };
+    const ref = refTo(alarm, "a1");
     const first = await startWorker(path);
     workers.push(first);
     await sender.send(ref, { type: "arm", ms: 400 });
@@ -124,7 +131,7 @@ Deno.test("a durable timer armed before SIGKILL fires once after restart", async
 Deno.test("cancel() from another process aborts the handler running in a worker and drops its mail", async () => {
   await withKv(async (kv, path, workers) => {
     const sender = new ActorSystem(kv, { logKey });
-    const ref = { type: "hanger", id: "h1" };
+    const ref = refTo(hanger, "h1");
     const worker = await startWorker(path);
     workers.push(worker);
     await sender.send(ref, { type: "hang" });
@@ -156,7 +163,7 @@ Deno.test("retries are durable: a worker killed during backoff resumes at the ne
     const sender = new ActorSystem(kv, { logKey });
     const first = await startWorker(path);
     workers.push(first);
-    const id = await sender.send({ type: "failer", id: "f1" }, {
+    const id = await sender.send(refTo(failer, "f1"), {
       type: "fail",
     });
     await first.waitFor(/^attempt 1$/);

@@ -3,9 +3,13 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { ActorSystem } from "../runtime/mod.ts";
+import { ActorSystem, refTo } from "../runtime/mod.ts";
 import { eventually } from "../runtime/testing.ts";
-import { type CounterState, logKey } from "./runtime_fixtures/actors.ts";
+import {
+  counter,
+  type CounterState,
+  logKey,
+} from "./runtime_fixtures/actors.ts";
 import { startWorker, type Worker } from "./runtime_fixtures/spawn.ts";
 
 const ACTORS = 20;
@@ -26,7 +30,7 @@ Deno.test("three workers process 1,000 messages exactly once and in order while 
     const sender = new ActorSystem(kv, { logKey });
     await Promise.all(Array.from({ length: ACTORS }, async (_, a) => {
       for (let seq = 0; seq < PER_ACTOR; seq++) {
-        await sender.send({ type: "counter", id: `c${a}` }, {
+        await sender.send(refTo(counter, `c${a}`), {
           type: "add",
           n: a * PER_ACTOR + seq,
           seq,

@@ -8,14 +8,15 @@ import {
   reportingFailure,
   taskOf,
 } from "../support/child.ts";
-import { type EngineerMessage, engineerMessages } from "../support/messages.ts";
-import { ACTOR, type FactoryDeps, runRef } from "../support/deps.ts";
+import { type EngineerMessage, engineerMessages } from "./messages.ts";
+import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import type {
   PoReport,
   SePacket,
   ToolReport,
 } from "../../lib/factory/shapes.ts";
 import type { Usage } from "../../lib/factory/shapes.ts";
+import { runRef } from "../run/messages.ts";
 import { materialize } from "../support/workspace.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
@@ -77,7 +78,7 @@ export function engineerActor(deps: FactoryDeps) {
     runId: string,
     n: number,
     run: NonNullable<Awaited<ReturnType<typeof activeRun>>>,
-    baseCommit: string | undefined,
+    baseCommit: string,
     emit: (
       event: { kind: string; level: string; payload: Record<string, unknown> },
     ) => void,

@@ -7,17 +7,15 @@ import {
   reportingFailure,
   taskOf,
 } from "../support/child.ts";
-import {
-  type ProductOwnerMessage,
-  productOwnerMessages,
-} from "../support/messages.ts";
-import { ACTOR, type FactoryDeps, runRef } from "../support/deps.ts";
+import { type ProductOwnerMessage, productOwnerMessages } from "./messages.ts";
+import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import type {
   PoReport,
   SePacket,
   ToolReport,
 } from "../../lib/factory/shapes.ts";
 import type { Usage } from "../../lib/factory/shapes.ts";
+import { runRef } from "../run/messages.ts";
 
 /** What the PO stores per iteration: the verdict plus what it cost. */
 interface StoredVerdict extends PoReport {

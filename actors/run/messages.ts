@@ -1,8 +1,11 @@
+/** What the run actor accepts, and how other actors address it. */
 import { z } from "zod";
 import {
   usageSchema as usage,
   verdictDecisionSchema,
 } from "../../lib/factory/shapes.ts";
+import { type ActorRef, actorRef } from "../../runtime/mod.ts";
+import { ACTOR } from "../support/deps.ts";
 
 /** Messages the run actor handles: commands from the API and replies from its children. */
 export const runMessages = z.discriminatedUnion("type", [
@@ -49,6 +52,11 @@ export const runMessages = z.discriminatedUnion("type", [
 
 /** A message to the run actor. */
 export type RunMessage = z.infer<typeof runMessages>;
+
+/** The run actor of a run: children reply to it, the API starts and cancels through it. */
+export function runRef(runId: string): ActorRef<RunMessage> {
+  return actorRef<RunMessage>(ACTOR.run, runId);
+}
 
 /** Where the run is in the factory loop. */
 export type RunPhase =

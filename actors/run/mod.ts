@@ -1,19 +1,22 @@
-import { defineActor } from "../../runtime/mod.ts";
+import { defineActor, TerminalError } from "../../runtime/mod.ts";
 import type { ActorContext } from "../../runtime/types.ts";
 import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
 import { sumUsage, type Usage } from "../../lib/factory/shapes.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { workOrderOf } from "../support/child.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { engineerRef } from "../engineer/messages.ts";
+import { productOwnerRef } from "../product_owner/messages.ts";
+import { toolRunnerRef } from "../tool_runner/messages.ts";
 import { artifactName, putJson } from "../support/artifacts.ts";
 import { type RunMessage, runMessages, type RunState } from "./messages.ts";
 
 type Ctx = ActorContext<RunState, RunMessage>;
 
 const children = (runId: string) => ({
-  se: { type: ACTOR.engineer, id: runId },
-  tr: { type: ACTOR.toolRunner, id: runId },
-  po: { type: ACTOR.productOwner, id: runId },
+  se: engineerRef(runId),
+  tr: toolRunnerRef(runId),
+  po: productOwnerRef(runId),
 });
 
 /**
@@ -50,8 +53,15 @@ export function runActor(deps: FactoryDeps) {
   }
 
   /** The resolved base commit for children, so a rebuilt workspace never follows a moved branch. */
-  function base(ctx: Ctx): { baseCommit?: string } {
-    return ctx.state.baseCommit ? { baseCommit: ctx.state.baseCommit } : {};
+  function base(ctx: Ctx): { baseCommit: string } {
+    const { baseCommit } = ctx.state;
+    // Set by `prepared`, the only way into the phases that ask for it.
+    if (!baseCommit) {
+      throw new TerminalError(
+        `Run ${ctx.self.id} is in phase "${ctx.state.phase}" without a resolved base commit`,
+      );
+    }
+    return { baseCommit };
   }
 
   function save(ctx: Ctx, prev: RunRecord, next: RunRecord): void {

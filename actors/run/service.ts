@@ -11,13 +11,12 @@ import {
   type WorkOrder,
   workOrderFromFields,
 } from "../../lib/work_order/parse.ts";
+import { runRef } from "./messages.ts";
 
 /** What a client submits: a whole work order, or its fields plus `task`. */
 export type SubmitInput = { workOrderMd: string } | {
   fields: Record<string, unknown>;
 };
-
-const RUN_ACTOR = "run";
 
 /** Creates runs (record + first message in one commit) and cancels them. */
 export class RunService {
@@ -80,9 +79,7 @@ export class RunService {
       workOrder,
     });
     try {
-      await this.#system.send({ type: RUN_ACTOR, id: record.id }, {
-        type: "start",
-      }, mutations);
+      await this.#system.send(runRef(record.id), { type: "start" }, mutations);
     } catch (error) {
       if (error instanceof CommitConflictError && opts.idempotencyKey) {
         const existing = await this.#existing(opts.idempotencyKey);
@@ -102,7 +99,7 @@ export class RunService {
         `Run '${id}' already ended with status ${run.status}`,
       );
     }
-    await this.#system.send({ type: RUN_ACTOR, id }, { type: "cancel" });
+    await this.#system.send(runRef(id), { type: "cancel" });
     const deadline = Date.now() + 3000;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));

@@ -1,3 +1,4 @@
+import { NotFoundError } from "../../lib/errors.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 
 /** Names of the artifacts a run leaves, as in the original service. */
@@ -35,7 +36,7 @@ export async function getJson<T>(
     const { body } = await store.getArtifact(runId, name);
     return JSON.parse(new TextDecoder().decode(body)) as T;
   } catch (error) {
-    if (error instanceof Error && error.name === "NotFoundError") return null;
+    if (error instanceof NotFoundError) return null;
     throw error;
   }
 }

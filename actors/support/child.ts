@@ -4,8 +4,9 @@ import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { parseWorkOrder, type WorkOrder } from "../../lib/work_order/parse.ts";
-import { type FactoryDeps, runRef } from "./deps.ts";
+import type { FactoryDeps } from "./deps.ts";
 import type { Usage } from "../../lib/factory/shapes.ts";
+import { runRef } from "../run/messages.ts";
 
 /** The run a child works for, or null once that run has ended. */
 export async function activeRun(

@@ -21,8 +21,3 @@ export const ACTOR = {
   toolRunner: "tr",
   productOwner: "po",
 } as const;
-
-/** The run actor of a run. */
-export function runRef(runId: string): { type: string; id: string } {
-  return { type: ACTOR.run, id: runId };
-}

@@ -27,8 +27,8 @@ export async function materialize(
     runId: string;
     workOrder: WorkOrder;
     throughIteration: number;
-    /** The run's resolved base commit, once known; else `clone_branch` is resolved. */
-    baseCommit?: string | undefined;
+    /** The run's resolved base commit (never the branch: it may have moved since). */
+    baseCommit: string;
     signal?: AbortSignal;
   },
 ): Promise<Materialized> {
@@ -37,7 +37,7 @@ export async function materialize(
     root: deps.config.workspaceRoot,
     runId,
     repo: workOrder.repo,
-    ref: opts.baseCommit ?? workOrder.clone_branch,
+    ref: opts.baseCommit,
     token: deps.config.githubToken,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });

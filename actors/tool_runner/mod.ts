@@ -8,11 +8,9 @@ import { runCommand } from "../../lib/sandbox/sandbox.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import { activeRun, reportingFailure } from "../support/child.ts";
-import {
-  type ToolRunnerMessage,
-  toolRunnerMessages,
-} from "../support/messages.ts";
-import { ACTOR, type FactoryDeps, runRef } from "../support/deps.ts";
+import { type ToolRunnerMessage, toolRunnerMessages } from "./messages.ts";
+import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { runRef } from "../run/messages.ts";
 import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
 import { materialize } from "../support/workspace.ts";
 
@@ -119,6 +117,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               runId,
               workOrder,
               throughIteration: n,
+              baseCommit: msg.baseCommit,
               signal: ctx.signal,
             });
             const diff = await diffWorkspace(
@@ -160,7 +159,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
     runId: string,
     n: number,
     workOrder: WorkOrder,
-    baseCommit: string | undefined,
+    baseCommit: string,
   ): Promise<ToolReport> {
     const workspace = await materialize(deps, {
       runId,

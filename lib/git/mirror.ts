@@ -1,6 +1,6 @@
 /** A bare mirror per repository URL, shared by every run on that repository. */
 import { join, resolve } from "node:path";
-import { git, remoteAccess, shownRepo } from "./run.ts";
+import { git, GitError, remoteAccess, shownRepo } from "./run.ts";
 
 /** The mirror directory of `repo` under `cacheDir` (named by the SHA-256 of its credential-free URL). */
 export async function mirrorDir(
@@ -85,7 +85,7 @@ async function update(dir: string, opts: {
       if (!(await isBareRepo(dir))) throw error;
     }
   } catch (error) {
-    if (error instanceof Error && error.name === "GitError") {
+    if (error instanceof GitError) {
       error.message = `Could not mirror repository '${
         shownRepo(opts.repo)
       }': ${error.message}`;

@@ -44,6 +44,12 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Files of the seeded repository (default: README.md and calculator stub). */
   files?: Record<string, string>;
+  /** Awaited before the scripted model answers an agent's n-th request (1-based). */
+  beforeModelReply?: (
+    h: Harness,
+    agent: "se" | "po",
+    n: number,
+  ) => Promise<void> | void;
 }
 
 /** Runs a git command and returns its stdout; throws with stderr on failure. */
@@ -103,8 +109,15 @@ export async function withHarness(
   fn: (h: Harness) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "aos_e2e_" });
+  let harness: Harness | null = null;
   const model = await startScriptedModel(opts.script ?? { se: [], po: [] }, {
     apiKey: TEST_API_KEY,
+    ...(opts.beforeModelReply
+      ? {
+        beforeReply: (agent: "se" | "po", n: number) =>
+          harness ? opts.beforeModelReply?.(harness, agent, n) : undefined,
+      }
+      : {}),
   });
   let svc: Service | null = null;
   try {
@@ -207,6 +220,7 @@ export async function withHarness(
         return `---\n${lines.join("\n")}\n---\n\n${task}\n`;
       },
     };
+    harness = h;
     await fn(h);
   } finally {
     await svc?.close();

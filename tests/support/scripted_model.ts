@@ -171,11 +171,17 @@ export function startScriptedModel(
     port?: number;
     /** Called with one line per answered request (for the CLI wrapper). */
     log?: (line: string) => void;
+    /**
+     * Awaited before the scripted reply is sent, with the agent and its
+     * 1-based request count: lets a test act at an exact point of a run.
+     */
+    beforeReply?: (agent: "se" | "po", n: number) => Promise<void> | void;
   } = {},
 ): Promise<ScriptedModel> {
   const queues = { se: [...script.se], po: [...script.po] };
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
+  const answered = { se: 0, po: 0 };
   let counter = 0;
 
   async function handle(req: Request): Promise<Response> {
@@ -217,6 +223,7 @@ export function startScriptedModel(
       );
     }
     let next = queues[agent].shift();
+    await opts.beforeReply?.(agent, ++answered[agent]);
     if (!next) {
       opts.log?.(
         `${agent} request ${requests.length}: script exhausted (HTTP 500)`,

@@ -1,5 +1,6 @@
 /** The SE's function tools (DESIGN.md §5) and how one tool call is executed. */
 import type { ChatCompletionTool } from "../../llm/client.ts";
+import { ToolError } from "../../workspace/files.ts";
 
 /** What the SE works through: a read-through view of the workspace that records writes. */
 export interface EngineerWorkspace {
@@ -225,7 +226,7 @@ export async function executeTool(
         return { kind: "finish", summary: s("summary") };
     }
   } catch (error) {
-    if (error instanceof Error && error.name === "ToolError") {
+    if (error instanceof ToolError) {
       return {
         kind: "error",
         reason: "tool_error",

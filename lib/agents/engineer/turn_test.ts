@@ -22,10 +22,7 @@ import {
   runEngineerTurn,
   SE_TOOLS,
 } from "./turn.ts";
-
-class ToolError extends Error {
-  override name = "ToolError";
-}
+import { ToolError } from "../../workspace/files.ts";
 
 /** A tiny in-memory stand-in for lib/workspace_view.ts: files in a map, writes recorded. */
 class MemoryWorkspace implements EngineerWorkspace {

@@ -1,0 +1,28 @@
+/** What the Tool Runner actor accepts, and how other actors address it. */
+import { z } from "zod";
+import { type ActorRef, actorRef } from "../../runtime/mod.ts";
+import { ACTOR } from "../support/deps.ts";
+
+/** Messages of the Tool Runner actor. */
+export const toolRunnerMessages = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("prepare") }),
+  z.object({
+    type: z.literal("apply"),
+    iteration: z.number(),
+    /** The run's resolved base commit (see `prepared`). */
+    baseCommit: z.string(),
+  }),
+  z.object({
+    type: z.literal("finalize"),
+    iteration: z.number(),
+    /** The base the accepted iteration was tested on: the pushed commit's parent. */
+    baseCommit: z.string(),
+  }),
+]);
+/** A message to the Tool Runner. */
+export type ToolRunnerMessage = z.infer<typeof toolRunnerMessages>;
+
+/** The Tool Runner of a run. */
+export function toolRunnerRef(runId: string): ActorRef<ToolRunnerMessage> {
+  return actorRef<ToolRunnerMessage>(ACTOR.toolRunner, runId);
+}
