@@ -1,0 +1,47 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  findCycles,
+  findUpwardImports,
+  type ImportGraph,
+} from "./import_graph.ts";
+
+const graph = (edges: Record<string, string[]>): ImportGraph =>
+  new Map(Object.entries(edges));
+
+Deno.test("findCycles() reports a cycle through any number of modules, once", () => {
+  assertEquals(
+    findCycles(graph({
+      "routes/mod.ts": ["routes/runs.ts"],
+      "routes/runs.ts": ["routes/deps.ts"],
+      "routes/deps.ts": ["routes/mod.ts"],
+      "lib/a.ts": [],
+    })),
+    [["routes/deps.ts", "routes/mod.ts", "routes/runs.ts", "routes/deps.ts"]],
+  );
+  assertEquals(
+    findCycles(
+      graph({ "a.ts": ["b.ts", "c.ts"], "b.ts": ["c.ts"], "c.ts": [] }),
+    ),
+    [],
+  );
+  assertEquals(findCycles(graph({ "a.ts": ["a.ts"] })), [["a.ts", "a.ts"]]);
+});
+
+Deno.test("findUpwardImports() flags imports against the layers; tests are exempt", () => {
+  assertEquals(
+    findUpwardImports(graph({
+      "runtime/system.ts": ["lib/config.ts", "runtime/types.ts"],
+      "lib/store/run_store.ts": ["actors/run/mod.ts", "runtime/mod.ts"],
+      "actors/run/mod.ts": ["lib/store/mod.ts", "routes/mod.ts"],
+      "routes/runs.ts": ["cli/main.ts", "actors/mod.ts"],
+      "main.ts": ["routes/mod.ts"],
+      "lib/store/run_store_test.ts": ["actors/run/mod.ts"],
+      "tests/support/harness.ts": ["main.ts"],
+    })),
+    [
+      "actors/run/mod.ts -> routes/mod.ts",
+      "lib/store/run_store.ts -> actors/run/mod.ts",
+      "runtime/system.ts -> lib/config.ts",
+    ],
+  );
+});
