@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import { loadConfig } from "../lib/config.ts";
+import { transition } from "../lib/store/test_support.ts";
 import { startService } from "../main.ts";
 import { fmt, machine } from "./runtime_stats.ts";
 
@@ -101,7 +102,7 @@ export async function runApiBench(
     const liveId = await submit();
     // A second run, finished: the common case of looking a run up after it ended.
     const finishedId = await submit();
-    await service.store.transition(finishedId, (prev) => ({
+    await transition(service.store, finishedId, (prev) => ({
       ...prev,
       status: "SUCCEEDED",
       finished_at: new Date().toISOString(),

@@ -3,7 +3,7 @@ import {
   strictEqual,
 } from "node:assert/strict";
 import { RunStore } from "../lib/store/mod.ts";
-import { sampleRun, tempKv } from "../lib/store/test_support.ts";
+import { createRun, sampleRun, tempKv } from "../lib/store/test_support.ts";
 import { plainRunId, withFastRunReads } from "./fast_path.ts";
 
 Deno.test("plainRunId() takes only a bare /runs/{id}", () => {
@@ -30,7 +30,7 @@ Deno.test("withFastRunReads answers only cache hits and passes everything else t
   const t = await tempKv();
   try {
     const store = new RunStore(t.kv, undefined, { liveCacheMs: 60_000 });
-    const run = await new RunStore(t.kv).createRun(sampleRun());
+    const run = await createRun(new RunStore(t.kv), sampleRun());
     const passed: string[] = [];
     const app = (req: Request) => {
       passed.push(`${req.method} ${new URL(req.url).pathname}`);

@@ -2,6 +2,7 @@
 import type { ActorSystem } from "../../runtime/mod.ts";
 import { CommitConflictError, nextSeq } from "../../runtime/mod.ts";
 import { ConflictError } from "../../lib/errors.ts";
+import { noUsage } from "../../lib/factory/shapes.ts";
 import { newRunId } from "../../lib/ids.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
@@ -65,12 +66,7 @@ export class RunService {
       finished_at: null,
       result_summary: null,
       error: null,
-      usage: {
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        total_tokens: 0,
-        cost_usd: 0,
-      },
+      usage: noUsage(),
       work_order_md: md,
     };
     const mutations = this.#store.createRunMutations(record, {

@@ -5,9 +5,9 @@ import {
 import { newRunId } from "../ids.ts";
 import { RunStore } from "./run_store.ts";
 import { nextSeq } from "./seq.ts";
-import { tempKv } from "./test_support.ts";
+import { appendEvent, tempKv } from "./test_support.ts";
 
-Deno.test("RunStore.appendEvent() appends in order and listEvents() pages with after", async () => {
+Deno.test("appendEvent(RunStore, ) appends in order and listEvents() pages with after", async () => {
   const t = await tempKv();
   try {
     const store = new RunStore(t.kv);
@@ -15,14 +15,14 @@ Deno.test("RunStore.appendEvent() appends in order and listEvents() pages with a
     const written = [];
     for (let i = 0; i < 30; i++) {
       written.push(
-        await store.appendEvent(runId, {
+        await appendEvent(store, runId, {
           kind: "CMD_RESULT",
           iteration: 1,
           payload: { i },
         }),
       );
     }
-    await store.appendEvent(newRunId(), { kind: "OTHER_RUN" });
+    await appendEvent(store, newRunId(), { kind: "OTHER_RUN" });
     const all = await store.listEvents(runId);
     assertEquals(all, written);
     assertEquals(all.map((e) => e.payload["i"]), [...Array(30).keys()]);

@@ -7,7 +7,13 @@ import { applyMutations } from "./commit.ts";
 import { RunCache, RunView } from "./run_cache.ts";
 import { RunStore } from "./run_store.ts";
 import { openKv } from "./kv.ts";
-import { countingKv, sampleRun, tempKv } from "./test_support.ts";
+import {
+  countingKv,
+  createRun,
+  sampleRun,
+  tempKv,
+  transition,
+} from "./test_support.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -118,14 +124,14 @@ Deno.test("RunStore.viewRun() answers repeated reads from memory and sees this p
     const store = new RunStore(counting.kv, undefined, {
       liveCacheMs: 60_000,
     });
-    const run = await new RunStore(t.kv).createRun(sampleRun());
+    const run = await createRun(new RunStore(t.kv), sampleRun());
     const before = counting.fetched();
     const views = await Promise.all(
       Array.from({ length: 50 }, () => store.viewRun(run.id)),
     );
     assert(views.every((v) => v?.run.status === "PENDING"));
     assertEquals(counting.fetched() - before, 1, "50 reads, one KV get");
-    await store.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
+    await transition(store, run.id, (prev) => ({ ...prev, status: "RUNNING" }));
     assertEquals((await store.viewRun(run.id))?.run.status, "RUNNING");
     // Store mutations committed elsewhere in this process (the actor runtime).
     const prev = (await store.viewRun(run.id))!.run;
@@ -143,15 +149,19 @@ Deno.test("RunStore.viewRun() answers repeated reads from memory and sees this p
 
 Deno.test("RunStore.viewRun() shows another process's write within liveCacheMs, and at once when fresh", async () => {
   await withTwoProcesses(100, async (api, worker) => {
-    const run = await api.createRun(sampleRun());
+    const run = await createRun(api, sampleRun());
     assertEquals((await api.viewRun(run.id))?.run.status, "PENDING");
-    await worker.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
+    await transition(
+      worker,
+      run.id,
+      (prev) => ({ ...prev, status: "RUNNING" }),
+    );
     assertEquals(
       (await api.viewRun(run.id, { fresh: true }))?.run.status,
       "RUNNING",
     );
     assertEquals((await api.findRun(run.id))?.status, "RUNNING");
-    await worker.transition(run.id, (prev) => ({ ...prev, iteration: 1 }));
+    await transition(worker, run.id, (prev) => ({ ...prev, iteration: 1 }));
     const deadline = Date.now() + 2000;
     let seen = (await api.viewRun(run.id))?.run.iteration;
     while (seen !== 1 && Date.now() < deadline) {
@@ -164,18 +174,22 @@ Deno.test("RunStore.viewRun() shows another process's write within liveCacheMs, 
 
 Deno.test("RunStore.findRun() always reads a live run from KV", async () => {
   await withTwoProcesses(60_000, async (api, worker) => {
-    const run = await api.createRun(sampleRun());
+    const run = await createRun(api, sampleRun());
     await api.viewRun(run.id);
-    await worker.transition(run.id, (prev) => ({ ...prev, status: "RUNNING" }));
+    await transition(
+      worker,
+      run.id,
+      (prev) => ({ ...prev, status: "RUNNING" }),
+    );
     assertEquals((await api.findRun(run.id))?.status, "RUNNING");
   });
 });
 
 Deno.test("RunStore.cachedRun() re-reads a live run in the background past half its life", async () => {
   await withTwoProcesses(1000, async (api, worker) => {
-    const run = await worker.createRun(sampleRun());
+    const run = await createRun(worker, sampleRun());
     assertEquals((await api.viewRun(run.id))?.run.iteration, 0);
-    await worker.transition(run.id, (prev) => ({ ...prev, iteration: 4 }));
+    await transition(worker, run.id, (prev) => ({ ...prev, iteration: 4 }));
     assertEquals(api.cachedRun(run.id)?.run.iteration, 0, "young: memory");
     await sleep(600);
     // Past half its life: still answered from memory, and a re-read starts.

@@ -1,5 +1,5 @@
 /** The run store: run records, indexes, counts, events and artifacts in Deno KV (DESIGN §4). */
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { NotFoundError } from "../errors.ts";
 import type { Mutation } from "../../runtime/types.ts";
 import {
   getArtifactAt,
@@ -9,12 +9,7 @@ import {
 } from "./artifacts.ts";
 import { sweepOrphanChunksAt, type SweepResult } from "./artifact_sweep.ts";
 import { applyMutations } from "./commit.ts";
-import {
-  listEventsAt,
-  type ListEventsQuery,
-  type NewEvent,
-  toRunEvent,
-} from "./events.ts";
+import { listEventsAt, type ListEventsQuery } from "./events.ts";
 import { StoreKeys } from "./keys.ts";
 import { fromStored, readWorkOrder, type StoredRun } from "./run_codec.ts";
 import {
@@ -30,14 +25,11 @@ import {
   updateRunMutations,
   type UpdateRunOptions,
 } from "./run_mutations.ts";
-import { nextSeq } from "./seq.ts";
 import { RunCache, RunView } from "./run_cache.ts";
 import type { ArtifactMeta, RunEvent, RunRecord } from "./types.ts";
 
 export type { ListRunsQuery, RunCounts } from "./run_listing.ts";
 export { RunView } from "./run_cache.ts";
-
-const MAX_TRANSITION_ATTEMPTS = 200;
 
 /** Options of RunStore. */
 export interface RunStoreOptions {
@@ -117,63 +109,9 @@ export class RunStore {
     }
   }
 
-  /** Creates a run; ConflictError if the id or the idempotency key is taken. */
-  async createRun(
-    record: RunRecord,
-    opts: CreateRunOptions = {},
-  ): Promise<RunRecord> {
-    try {
-      await this.applyMutations(this.createRunMutations(record, opts));
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      const reason = opts.idempotencyKey !== undefined &&
-          await this.getRunIdByIdempotencyKey(opts.idempotencyKey) !== null
-        ? `Idempotency-Key '${opts.idempotencyKey}' is already used`
-        : `Run '${record.id}' already exists`;
-      throw new ConflictError(reason, { cause: error });
-    }
-    return await this.getRun(record.id);
-  }
-
   /** The validated work order stored with run `id` (JSON), or null when none was stored. */
   async getWorkOrder(id: string): Promise<unknown | null> {
     return await readWorkOrder(this.kv, this.keys, id);
-  }
-
-  /** Commits `prev` → `next` without a version check (the caller serializes writers). */
-  async updateRun(prev: RunRecord, next: RunRecord): Promise<RunRecord> {
-    await this.applyMutations(this.updateRunMutations(prev, next));
-    return await this.getRun(next.id);
-  }
-
-  /**
-   * Applies `change` to the current record under a versionstamp check,
-   * re-reading and retrying on a concurrent write. `change` returning null
-   * (or the same object) leaves the run as it is. Returns the record as stored.
-   */
-  async transition(
-    id: string,
-    change: (prev: RunRecord) => RunRecord | null,
-  ): Promise<RunRecord> {
-    for (let attempt = 1;; attempt++) {
-      const entry = await this.kv.get<StoredRun>(this.keys.run(id));
-      if (entry.value === null) throw runNotFound(id);
-      const prev = await fromStored(this.kv, this.keys, entry.value);
-      const next = change(prev);
-      if (next === null || next === prev) return prev;
-      const mutations = this.updateRunMutations(prev, next, {
-        expectVersionstamp: entry.versionstamp,
-      });
-      try {
-        await this.applyMutations(mutations);
-        return await this.getRun(id);
-      } catch (error) {
-        if (
-          !(error instanceof ConflictError) ||
-          attempt >= MAX_TRANSITION_ATTEMPTS
-        ) throw error;
-      }
-    }
   }
 
   /** The run; NotFoundError when there is none. */
@@ -272,21 +210,6 @@ export class RunStore {
     q: ListEventsQuery = {},
   ): Promise<RunEvent[]> {
     return await listEventsAt(this.kv, this.keys.events(runId), q);
-  }
-
-  /** Appends an event from outside the actor runtime. */
-  async appendEvent(runId: string, event: NewEvent): Promise<RunEvent> {
-    const seq = nextSeq();
-    const value = {
-      seq,
-      ts: new Date().toISOString(),
-      level: event.level ?? "INFO",
-      kind: event.kind,
-      iteration: event.iteration ?? null,
-      payload: event.payload ?? {},
-    };
-    await this.kv.set(this.eventKey(runId, seq), value);
-    return toRunEvent(seq, value);
   }
 
   /** Stores or replaces an artifact; readers never see a partial one. */

@@ -7,7 +7,14 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { newRunId } from "../ids.ts";
 import { RunStore } from "./run_store.ts";
-import { countingKv, sampleRun, tempKv } from "./test_support.ts";
+import {
+  countingKv,
+  createRun,
+  sampleRun,
+  tempKv,
+  transition,
+  updateRun,
+} from "./test_support.ts";
 import { RUN_STATUSES, type RunRecord, type RunStatus } from "./types.ts";
 
 /** Full-scan check (tests only): indexes and counters agree with the records. */
@@ -42,12 +49,12 @@ async function assertConsistent(store: RunStore): Promise<void> {
   }
 }
 
-Deno.test("RunStore.createRun() stores the record, indexes, counters and RUN_CREATED", async () => {
+Deno.test("createRun(RunStore, ) stores the record, indexes, counters and RUN_CREATED", async () => {
   const t = await tempKv();
   try {
     const store = new RunStore(t.kv);
     const record = sampleRun();
-    assertEquals(await store.createRun(record), record);
+    assertEquals(await createRun(store, record), record);
     assertEquals(await store.getRun(record.id), record);
     assertEquals((await store.counts()).PENDING, 1);
     const events = await store.listEvents(record.id);
@@ -80,21 +87,21 @@ Deno.test("RunStore.getRun() of an unknown id throws NotFoundError", async () =>
     assertEquals(await store.listEvents(id), []);
     assertEquals(await store.listArtifacts(id), []);
     await rejects(store.getArtifact(id, "summary.json"), NotFoundError);
-    await rejects(store.transition(id, (r) => r), NotFoundError);
+    await rejects(transition(store, id, (r) => r), NotFoundError);
   } finally {
     await t.close();
   }
 });
 
-Deno.test("RunStore.createRun() rejects a taken id or idempotency key", async () => {
+Deno.test("createRun(RunStore, ) rejects a taken id or idempotency key", async () => {
   const t = await tempKv();
   try {
     const store = new RunStore(t.kv);
     const first = sampleRun();
-    await store.createRun(first, { idempotencyKey: "abc-1" });
-    await rejects(store.createRun(first), /Run '.*' already exists/);
+    await createRun(store, first, { idempotencyKey: "abc-1" });
+    await rejects(createRun(store, first), /Run '.*' already exists/);
     await rejects(
-      store.createRun(sampleRun(), { idempotencyKey: "abc-1" }),
+      createRun(store, sampleRun(), { idempotencyKey: "abc-1" }),
       (e: unknown) =>
         e instanceof ConflictError && /Idempotency-Key 'abc-1'/.test(e.message),
     );
@@ -139,18 +146,18 @@ Deno.test("RunStore.createRunMutations() is pure and commits with other mutation
   }
 });
 
-Deno.test("RunStore.updateRun() moves indexes and counts; terminal statuses never change", async () => {
+Deno.test("updateRun(RunStore, ) moves indexes and counts; terminal statuses never change", async () => {
   const t = await tempKv();
   try {
     const store = new RunStore(t.kv);
-    const pending = await store.createRun(sampleRun());
-    const running = await store.updateRun(pending, {
+    const pending = await createRun(store, sampleRun());
+    const running = await updateRun(store, pending, {
       ...pending,
       status: "RUNNING",
       iteration: 1,
     });
     assertEquals(running.iteration, 1);
-    const failed = await store.updateRun(running, {
+    const failed = await updateRun(store, running, {
       ...running,
       status: "FAILED",
       error: "x".repeat(10_000),
@@ -181,12 +188,13 @@ Deno.test("RunStore keeps a long work order apart from the record", async () => 
     const words = Array.from({ length: 60_000 }, (_, i) => `word${i % 997}`)
       .join(" ");
     const record = sampleRun({ work_order_md: `---\nrepo: x\n---\n${words}` });
-    await store.createRun(record);
+    await createRun(store, record);
     assertEquals(
       (await store.getRun(record.id)).work_order_md,
       record.work_order_md,
     );
-    const next = await store.transition(
+    const next = await transition(
+      store,
       record.id,
       (r) => ({ ...r, status: "RUNNING" }),
     );
@@ -227,7 +235,7 @@ Deno.test("RunStore.getWorkOrder() returns the validated work order stored at cr
     );
     await store.applyMutations(mutations);
     assertEquals(await store.getWorkOrder(b.id), large);
-    const c = await store.createRun(sampleRun());
+    const c = await createRun(store, sampleRun());
     assertEquals(await store.getWorkOrder(c.id), null);
   } finally {
     await t.close();
@@ -304,17 +312,17 @@ Deno.test("RunStore.listRuns() pages 10,000 runs newest first and by status from
   }
 });
 
-Deno.test("RunStore.transition() keeps indexes and counts exact under 50 concurrent transitions", async () => {
+Deno.test("transition(RunStore, ) keeps indexes and counts exact under 50 concurrent transitions", async () => {
   const t = await tempKv();
   try {
     const store = new RunStore(t.kv);
     const runs = await Promise.all(
-      Array.from({ length: 50 }, () => store.createRun(sampleRun())),
+      Array.from({ length: 50 }, () => createRun(store, sampleRun())),
     );
     // 50 different runs at once, each PENDING → RUNNING.
     await Promise.all(
       runs.map((r) =>
-        store.transition(r.id, (p) => ({ ...p, status: "RUNNING" }))
+        transition(store, r.id, (p) => ({ ...p, status: "RUNNING" }))
       ),
     );
     // 50 writers on one run: each bumps the iteration; the status walks with it.
@@ -322,7 +330,7 @@ Deno.test("RunStore.transition() keeps indexes and counts exact under 50 concurr
     const cycle: RunStatus[] = ["RUNNING", "PENDING"];
     await Promise.all(
       Array.from({ length: 50 }, () =>
-        store.transition(hot, (p) => ({
+        transition(store, hot, (p) => ({
           ...p,
           iteration: p.iteration + 1,
           status: cycle[(p.iteration + 1) % 2]!,
@@ -336,7 +344,7 @@ Deno.test("RunStore.transition() keeps indexes and counts exact under 50 concurr
       Array.from(
         { length: 50 },
         (_, i) =>
-          store.transition(target, (p) =>
+          transition(store, target, (p) =>
             p.status === "RUNNING"
               ? {
                 ...p,

@@ -1,6 +1,15 @@
-/** Test helpers for the store tests: a real KV file in a temp dir and sample records. */
+/**
+ * Test helpers (tests and bench only): a real KV file in a temp dir, sample
+ * records, and writes that production makes through the actor runtime.
+ */
 import { newRunId } from "../ids.ts";
-import type { RunRecord, RunStatus } from "./types.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
+import { type NewEvent, toRunEvent } from "./events.ts";
+import { fromStored, type StoredRun } from "./run_codec.ts";
+import type { CreateRunOptions } from "./run_mutations.ts";
+import type { RunStore } from "./run_store.ts";
+import { nextSeq } from "./seq.ts";
+import type { RunEvent, RunRecord, RunStatus } from "./types.ts";
 import { openKv } from "./kv.ts";
 
 /** Opens a KV file in a fresh temp dir; `close()` closes it and removes the dir. */
@@ -82,4 +91,80 @@ export function countingKv(
     },
   });
   return { kv: proxy, listed: () => listed, fetched: () => fetched };
+}
+
+/** Creates a run outside the actor runtime (tests, bench); ConflictError if the id or key is taken. */
+export async function createRun(
+  store: RunStore,
+  record: RunRecord,
+  opts: CreateRunOptions = {},
+): Promise<RunRecord> {
+  try {
+    await store.applyMutations(store.createRunMutations(record, opts));
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    const reason = opts.idempotencyKey !== undefined &&
+        await store.getRunIdByIdempotencyKey(opts.idempotencyKey) !== null
+      ? `Idempotency-Key '${opts.idempotencyKey}' is already used`
+      : `Run '${record.id}' already exists`;
+    throw new ConflictError(reason, { cause: error });
+  }
+  return await store.getRun(record.id);
+}
+
+/** Commits `prev` → `next` without a version check. */
+export async function updateRun(
+  store: RunStore,
+  prev: RunRecord,
+  next: RunRecord,
+): Promise<RunRecord> {
+  await store.applyMutations(store.updateRunMutations(prev, next));
+  return await store.getRun(next.id);
+}
+
+/**
+ * Applies `change` to the current record under a versionstamp check,
+ * retrying on a concurrent write; null (or the same object) leaves it.
+ */
+export async function transition(
+  store: RunStore,
+  id: string,
+  change: (prev: RunRecord) => RunRecord | null,
+): Promise<RunRecord> {
+  for (let attempt = 1;; attempt++) {
+    const entry = await store.kv.get<StoredRun>(store.keys.run(id));
+    if (entry.value === null) throw new NotFoundError(`Run '${id}' not found`);
+    const prev = await fromStored(store.kv, store.keys, entry.value);
+    const next = change(prev);
+    if (next === null || next === prev) return prev;
+    try {
+      await store.applyMutations(
+        store.updateRunMutations(prev, next, {
+          expectVersionstamp: entry.versionstamp,
+        }),
+      );
+      return await store.getRun(id);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 200) throw error;
+    }
+  }
+}
+
+/** Appends an event outside the actor runtime. */
+export async function appendEvent(
+  store: RunStore,
+  runId: string,
+  event: NewEvent,
+): Promise<RunEvent> {
+  const seq = nextSeq();
+  const value = {
+    seq,
+    ts: new Date().toISOString(),
+    level: event.level ?? "INFO",
+    kind: event.kind,
+    iteration: event.iteration ?? null,
+    payload: event.payload ?? {},
+  };
+  await store.kv.set(store.eventKey(runId, seq), value);
+  return toRunEvent(seq, value);
 }
