@@ -36,6 +36,8 @@ export async function startService(
     config.openaiApiKey,
     config.githubToken,
     config.apiToken,
+    config.webhook?.secret,
+    ...config.gitCredentials.secrets(),
   ]);
   const sandboxMode = await resolveSandboxMode(config.sandbox);
   if (sandboxMode === "none") {

@@ -1,5 +1,7 @@
 /** Service configuration read from the environment (DESIGN §10). */
 import { type FieldIssue, ValidationError } from "./errors.ts";
+import { GitCredentials, readGitCredentials } from "./git/credentials.ts";
+import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
 
 /** Sandbox mode for acceptance commands. */
 export type SandboxMode = "bwrap" | "none" | "auto";
@@ -15,6 +17,12 @@ export interface Config {
   /** AOS_PO_MODEL, else `model`. */
   poModel: string;
   githubToken: string | null;
+  /** AOS_GIT_CREDENTIALS (+ GITHUB_TOKEN for github.com): git and forge credentials per host. */
+  gitCredentials: GitCredentials;
+  /** AOS_WEBHOOK_*: signed run webhooks, null when AOS_WEBHOOK_URL is unset. */
+  webhook: WebhookConfig | null;
+  /** AOS_PUBLIC_URL: the service's address as users reach it (links in pull requests), no trailing slash. */
+  publicUrl: string | null;
   /** AOS_KV: SQLite file path, `:memory:` or a KV Connect URL. */
   kvPath: string;
   /** WORKSPACE_ROOT: workspaces and the repository cache. */
@@ -142,6 +150,22 @@ export function loadConfig(
     0,
     1_000_000,
   );
+  const git = readGitCredentials(
+    read("AOS_GIT_CREDENTIALS"),
+    read("GITHUB_TOKEN"),
+  );
+  for (const message of git.issues) {
+    issues.push({ field: "AOS_GIT_CREDENTIALS", message });
+  }
+  const hooks = readWebhookConfig(read);
+  for (const [field, message] of hooks.issues) issues.push({ field, message });
+  const publicUrl = read("AOS_PUBLIC_URL")?.replace(/\/+$/, "") ?? null;
+  if (publicUrl !== null && !isHttpUrl(publicUrl)) {
+    issues.push({
+      field: "AOS_PUBLIC_URL",
+      message: `Must be an http(s) URL, got '${redactUrl(publicUrl)}'`,
+    });
+  }
 
   const config: Config = {
     openaiApiKey: read("OPENAI_API_KEY"),
@@ -150,6 +174,11 @@ export function loadConfig(
     seModel: read("AOS_SE_MODEL") ?? model,
     poModel: read("AOS_PO_MODEL") ?? model,
     githubToken: read("GITHUB_TOKEN"),
+    gitCredentials: git.issues.length > 0
+      ? GitCredentials.none
+      : git.credentials,
+    webhook: hooks.webhook,
+    publicUrl,
     kvPath,
     workspaceRoot: read("WORKSPACE_ROOT") ?? "/tmp/aos/workspaces",
     port: integer("PORT", 8000, 0, 65535),

@@ -5,6 +5,7 @@ import {
 } from "node:assert/strict";
 import { loadConfig } from "./config.ts";
 import { ValidationError } from "./errors.ts";
+import { GitCredentials } from "./git/credentials.ts";
 
 Deno.test("loadConfig() applies the documented defaults", () => {
   assertEquals(loadConfig({}), {
@@ -14,6 +15,9 @@ Deno.test("loadConfig() applies the documented defaults", () => {
     seModel: "gpt-4.1",
     poModel: "gpt-4.1",
     githubToken: null,
+    gitCredentials: GitCredentials.none,
+    webhook: null,
+    publicUrl: null,
     kvPath: "./.aos/aos.kv",
     workspaceRoot: "/tmp/aos/workspaces",
     port: 8000,
@@ -59,7 +63,11 @@ Deno.test("loadConfig() reads every variable", () => {
     AOS_SE_REASONING_EFFORT: "high",
     AOS_CONTEXT_TOKENS: "32000",
   });
-  assertEquals(config, {
+  const { gitCredentials, ...rest } = config;
+  assertEquals(gitCredentials.forHost("github.com")?.token, "ghp_x");
+  assertEquals(rest, {
+    webhook: null,
+    publicUrl: null,
     openaiApiKey: "sk-test",
     openaiBaseUrl: "http://127.0.0.1:9999/v1",
     model: "m1",

@@ -30,6 +30,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     deps.config.openaiApiKey,
     deps.config.githubToken,
     deps.config.apiToken,
+    deps.config.webhook?.secret,
+    ...deps.config.gitCredentials.secrets(),
   ]);
   const app = new OpenAPIHono({
     router: new ReadWriteRouter(),

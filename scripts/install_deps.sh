@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what AOS needs on a fresh Debian machine with Node: git, bubblewrap,
-# python3 (used by the examples and tests) and curl from apt, and Deno 2.9.6
+# python3 (used by the examples and tests), curl, and apache2 + openssl (the
+# tests' git smart-HTTP server) from apt, and Deno 2.9.6
 # from npm. Idempotent: installs only what is missing or at the wrong version.
 set -euo pipefail
 DENO_VERSION=2.9.6
@@ -19,6 +20,9 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The tests' smart-HTTP git server (Apache + git http-backend) and its throwaway CA.
+[ -x /usr/sbin/apache2 ] || missing+=(apache2)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 ||
     die "missing ${missing[*]} and apt-get is not available; install them with your package manager"

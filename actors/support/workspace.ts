@@ -38,7 +38,7 @@ export async function materialize(
     runId,
     repo: workOrder.repo,
     ref: opts.baseCommit,
-    token: deps.config.githubToken,
+    credentials: deps.config.gitCredentials,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   await resetWorkspace(dir, baseCommit);

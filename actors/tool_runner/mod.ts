@@ -37,7 +37,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               runId,
               repo: run.workOrder.repo,
               ref: run.workOrder.clone_branch,
-              token: deps.config.githubToken,
+              credentials: deps.config.gitCredentials,
               signal: ctx.signal,
             });
             ctx.send(runRef(runId), { type: "prepared", baseCommit });
@@ -139,7 +139,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
                 record.title ?? "work order"
               }\n\nRun ${runId}, iteration ${n}.`,
               repo: workOrder.repo,
-              token: deps.config.githubToken,
+              credentials: deps.config.gitCredentials,
               signal: ctx.signal,
             });
             ctx.send(runRef(runId), {

@@ -1,5 +1,8 @@
 /** The deterministic commit of a run's result and its push (never forced). */
-import { git, GitError, gitError, remoteAccess, shownRepo } from "./run.ts";
+import type { GitCredentials } from "./credentials.ts";
+import { remoteFailure } from "./errors.ts";
+import { Redactor } from "../redact.ts";
+import { git, GitError, remoteAccess } from "./run.ts";
 
 /** Author and committer of every AOS commit. */
 const IDENTITY = { name: "AOS", email: "aos@localhost" };
@@ -17,7 +20,7 @@ export async function commitAndPush(opts: {
   branch: string | null;
   message: string;
   repo: string;
-  token?: string | null;
+  credentials?: GitCredentials | null;
   signal?: AbortSignal;
 }): Promise<{ commit: string; pushed: boolean }> {
   const { dir, baseCommit } = opts;
@@ -61,7 +64,7 @@ export async function commitAndPush(opts: {
   }
   if (opts.branch === null) return { commit, pushed: false };
 
-  const access = remoteAccess(opts.repo, opts.token);
+  const access = remoteAccess(opts.repo, opts.credentials);
   const args = [
     "push",
     "--quiet",
@@ -77,21 +80,15 @@ export async function commitAndPush(opts: {
     allowFailure: true,
   });
   if (result.code !== 0) {
-    const output = `${result.stdout}\n${result.stderr}`;
-    if (/\[rejected\]|non-fast-forward|fetch first/.test(output)) {
-      throw new GitError(
-        `Push to branch '${opts.branch}' of '${
-          shownRepo(opts.repo)
-        }' was rejected: ` +
-          `the remote branch has commits not in this run's history (AOS never force-pushes)`,
-      );
-    }
-    throw gitError(
-      args.slice(0, 1),
-      result,
-      [opts.token],
-      `Push to branch '${opts.branch}' failed`,
-    );
+    const redactor = new Redactor(opts.credentials?.secrets() ?? []);
+    throw remoteFailure({
+      op: "push",
+      repo: access.url,
+      host: access.host ?? access.url,
+      credentialSource: access.credentialSource,
+      branch: opts.branch,
+      output: redactor.redact(`${result.stdout}\n${result.stderr}`),
+    });
   }
   return { commit, pushed: true };
 }

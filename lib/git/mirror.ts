@@ -1,6 +1,9 @@
 /** A bare mirror per repository URL, shared by every run on that repository. */
 import { join, resolve } from "node:path";
-import { git, GitError, remoteAccess, shownRepo } from "./run.ts";
+import { Redactor } from "../redact.ts";
+import type { GitCredentials } from "./credentials.ts";
+import { remoteFailure } from "./errors.ts";
+import { git, type GitResult, remoteAccess } from "./run.ts";
 
 /** The mirror directory of `repo` under `cacheDir` (named by the SHA-256 of its credential-free URL). */
 export async function mirrorDir(
@@ -29,7 +32,7 @@ export async function mirrorDir(
 export async function ensureMirror(opts: {
   cacheDir: string;
   repo: string;
-  token?: string | null;
+  credentials?: GitCredentials | null;
   signal?: AbortSignal;
 }): Promise<string> {
   const cacheDir = resolve(opts.cacheDir);
@@ -53,44 +56,55 @@ export async function ensureMirror(opts: {
 async function update(dir: string, opts: {
   cacheDir: string;
   repo: string;
-  token?: string | null;
+  credentials?: GitCredentials | null;
   signal?: AbortSignal;
 }): Promise<void> {
-  const access = remoteAccess(opts.repo, opts.token);
+  const access = remoteAccess(opts.repo, opts.credentials);
   const common = {
     env: access.env,
     signal: opts.signal,
-    secrets: [opts.token],
+    secrets: opts.credentials?.secrets() ?? [],
+    allowFailure: true,
+  };
+  /** Throws the GitError that says what went wrong talking to the remote. */
+  const check = (result: GitResult) => {
+    if (result.code === 0) return;
+    const output = `${result.stderr}\n${result.stdout}`;
+    throw remoteFailure({
+      op: "fetch",
+      repo: access.url,
+      host: access.host ?? access.url,
+      credentialSource: access.credentialSource,
+      // Secrets are scrubbed even though git never prints the header value.
+      output: new Redactor(common.secrets).redact(output),
+    });
   };
   if (await isBareRepo(dir)) {
     // The URL is set each time so a mirror never keeps a stale or credentialed one.
     await git(["config", "remote.origin.url", access.url], { cwd: dir });
-    await git(["fetch", "--prune", "--quiet", "origin"], {
-      ...common,
-      cwd: dir,
-    });
+    check(
+      await git(["fetch", "--prune", "--quiet", "origin"], {
+        ...common,
+        cwd: dir,
+      }),
+    );
     return;
   }
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   const tmp = `${dir}.tmp-${crypto.randomUUID()}`;
   try {
-    await git(["clone", "--mirror", "--quiet", "--", access.url, tmp], {
-      ...common,
-      cwd: opts.cacheDir,
-    });
+    check(
+      await git(["clone", "--mirror", "--quiet", "--", access.url, tmp], {
+        ...common,
+        cwd: opts.cacheDir,
+      }),
+    );
     try {
       await Deno.rename(tmp, dir);
     } catch (error) {
       // Another process without flock support got there first: use its mirror.
       if (!(await isBareRepo(dir))) throw error;
     }
-  } catch (error) {
-    if (error instanceof GitError) {
-      error.message = `Could not mirror repository '${
-        shownRepo(opts.repo)
-      }': ${error.message}`;
-    }
-    throw error;
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }

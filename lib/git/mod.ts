@@ -2,3 +2,5 @@
 export * from "./commit.ts";
 export * from "./mirror.ts";
 export * from "./run.ts";
+export * from "./credentials.ts";
+export * from "./errors.ts";

@@ -1,14 +1,10 @@
 /** Runs git with hooks off, no user config, no prompts, and credentials only per command. */
 import { resolve } from "node:path";
 import { Redactor, redactUrl } from "../redact.ts";
+import type { GitCredentials } from "./credentials.ts";
+import { GitError } from "./errors.ts";
 
-/** A git command failed; the message names the subcommand and carries its redacted stderr. */
-export class GitError extends Error {
-  override name = "GitError";
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
+export { GitError, type GitFailure } from "./errors.ts";
 
 /** Settings every git invocation gets, ahead of the subcommand. */
 const BASE_CONFIG = [
@@ -42,60 +38,102 @@ const PASSTHROUGH_ENV = [
   "TZ",
 ];
 
-/** Hosts that get GITHUB_TOKEN; sending it anywhere else would hand it to whoever runs that host. */
-const TOKEN_HOSTS = /^(?:github\.com|[a-z0-9-]+\.ghe\.com)$/i;
-
 /** How to reach a remote: its URL without credentials, and the env that carries them. */
 export interface RemoteAccess {
   /** The URL (or absolute local path) to record and show; never holds credentials. */
   url: string;
   /** `GIT_CONFIG_*` variables adding an auth header scoped to the remote's host; may be empty. */
   env: Record<string, string>;
+  /** `host` or `host:port` of a URL remote, for messages; null for local paths. */
+  host: string | null;
+  /** Where the credential sent comes from, or null when none is sent. */
+  credentialSource: string | null;
 }
 
 /**
- * Splits `repo` into a credential-free URL and per-command auth: credentials
- * embedded in an http(s) URL, or `token` for GitHub hosts, become an
- * `http.<origin>/.extraHeader` passed through the environment (not argv, not a config file).
- * Relative local paths resolve against the current directory.
+ * Splits `repo` into a credential-free URL and per-command auth. The host's
+ * credential from `credentials` (AOS_GIT_CREDENTIALS, GITHUB_TOKEN for
+ * github.com), or credentials embedded in the URL, become an
+ * `http.<origin>/.extraHeader` passed through the environment (not argv, not a
+ * config file), as `Authorization: Basic base64(username:token)`. A credential
+ * is never sent over plain http unless its host entry says `insecure_http`:
+ * that throws a GitError instead. Relative local paths resolve against the
+ * current directory.
  */
 export function remoteAccess(
   repo: string,
-  token?: string | null,
+  credentials?: GitCredentials | null,
 ): RemoteAccess {
+  const none = { env: {}, host: null, credentialSource: null };
   const url = /^[a-z][a-z0-9+.-]*:\/\//i.exec(repo);
   if (!url) {
     const scpLike = /^[^/]*:/.test(repo) && !/^[A-Za-z]:[\\/]/.test(repo);
-    return { url: scpLike ? repo : resolve(Deno.cwd(), repo), env: {} };
+    return {
+      ...none,
+      url: scpLike ? repo : resolve(Deno.cwd(), repo),
+      host: scpLike
+        ? repo.slice(repo.indexOf("@") + 1, repo.indexOf(":"))
+        : null,
+    };
   }
   const match = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^/@]*)@)?([^/?#]*)(.*)$/is.exec(
     repo,
   );
-  if (!match) return { url: repo, env: {} };
+  if (!match) return { ...none, url: repo };
   const [, scheme = "", userinfo, host = "", rest = ""] = match;
   const http = /^https?:\/\/$/i.test(scheme);
   if (!http) {
     // ssh://user@host keeps its user name (not a secret); a password never stays.
     const user = userinfo?.split(":")[0];
-    return { url: `${scheme}${user ? `${user}@` : ""}${host}${rest}`, env: {} };
+    return {
+      ...none,
+      url: `${scheme}${user ? `${user}@` : ""}${host}${rest}`,
+      host: host || null,
+    };
   }
   const bare = `${scheme}${host}${rest}`;
+  const plain = /^http:/i.test(scheme);
+  const [hostname = "", port = ""] = splitHostPort(host);
   let basic: string | null = null;
+  let source: string | null = null;
+  let insecureOk = false;
   if (userinfo !== undefined && userinfo !== "") {
     const [user = "", password = ""] = userinfo.split(":").map(safeDecode);
     basic = password === "" ? `x-access-token:${user}` : `${user}:${password}`;
-  } else if (token && TOKEN_HOSTS.test(host.replace(/:\d+$/, ""))) {
-    basic = `x-access-token:${token}`;
+    source = "the repository URL";
+  } else {
+    const credential = credentials?.forHost(hostname, port) ?? null;
+    if (credential) {
+      basic = `${credential.username}:${credential.token}`;
+      source = credential.source;
+      insecureOk = credential.insecureHttp;
+    }
   }
-  if (basic === null) return { url: bare, env: {} };
+  if (basic === null) return { ...none, url: bare, host };
+  if (plain && !insecureOk) {
+    throw new GitError(
+      `Refusing to send the credential from ${source} to host '${host}' over plain http ('${bare}'): ` +
+        `use an https:// repository URL, or set "insecure_http": true for this host in AOS_GIT_CREDENTIALS (test rigs only)`,
+      "insecure_http",
+    );
+  }
   return {
     url: bare,
+    host,
+    credentialSource: source,
     env: {
       GIT_CONFIG_COUNT: "1",
       GIT_CONFIG_KEY_0: `http.${scheme}${host}/.extraHeader`,
       GIT_CONFIG_VALUE_0: `Authorization: Basic ${btoa(basic)}`,
     },
   };
+}
+
+/** `host` and `port` ("" when absent) of a URL authority, IPv6 brackets kept off. */
+function splitHostPort(authority: string): [string, string] {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority);
+  if (!m) return [authority, ""];
+  return [(m[1] ?? "").replace(/^\[|\]$/g, ""), m[2] ?? ""];
 }
 
 function safeDecode(s: string): string {

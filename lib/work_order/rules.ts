@@ -101,7 +101,7 @@ export function repoProblem(repo: string): string | null {
     return `Must name a host, got ${quote(repo)}`;
   }
   if (url.password !== "" || (url.username !== "" && protocol !== "ssh:")) {
-    return "Must not contain credentials (the service passes GITHUB_TOKEN itself)";
+    return "Must not contain credentials: the service sends the token configured for this host in AOS_GIT_CREDENTIALS (GITHUB_TOKEN for github.com) itself, per git command as an HTTP Authorization header, over https only";
   }
   if (hasDotDot(repo.slice(repo.indexOf("://") + 3))) {
     return dotDotMessage(repo);

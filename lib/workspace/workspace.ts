@@ -1,6 +1,7 @@
 /** Run workspaces: cheap checkouts from a mirror, packet application, diffs, reset. */
 import { dirname, join, resolve } from "node:path";
 import { ensureMirror, mirrorDir, withLock } from "../git/mirror.ts";
+import type { GitCredentials } from "../git/credentials.ts";
 import { git, GitError, remoteAccess, shownRepo } from "../git/run.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
 
@@ -29,7 +30,8 @@ export async function prepareWorkspace(opts: {
   runId: string;
   repo: string;
   ref: string;
-  token?: string | null;
+  /** Per-host credentials (AOS_GIT_CREDENTIALS, GITHUB_TOKEN). */
+  credentials?: GitCredentials | null;
   signal?: AbortSignal;
 }): Promise<{ dir: string; baseCommit: string }> {
   const dir = workspaceDir(opts.root, opts.runId);
@@ -56,14 +58,18 @@ export async function prepareWorkspace(opts: {
       mirror = await ensureMirror({
         cacheDir,
         repo: opts.repo,
-        token: opts.token ?? null,
+        credentials: opts.credentials ?? null,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       sha = await resolveRef(mirror, opts.ref);
     }
     if (!sha) {
+      const host = remoteAccess(opts.repo).host;
       throw new GitError(
-        `Ref '${opts.ref}' not found in repository '${shownRepo(opts.repo)}'`,
+        `Branch or commit '${opts.ref}' not found in repository '${
+          shownRepo(opts.repo)
+        }'${host ? ` on host '${host}'` : ""}`,
+        "ref_not_found",
       );
     }
     await Deno.remove(dir, { recursive: true }).catch(() => {});

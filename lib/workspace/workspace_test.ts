@@ -11,7 +11,8 @@ import {
   resetWorkspace,
 } from "./workspace.ts";
 import { mirrorDir } from "../git/mirror.ts";
-import { git, remoteAccess } from "../git/run.ts";
+import { git } from "../git/run.ts";
+import { GitCredentials, readGitCredentials } from "../git/credentials.ts";
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: "Seed",
@@ -205,13 +206,21 @@ Deno.test("prepareWorkspace() keeps credentials out of errors", async () => {
       prepareWorkspace({
         root,
         runId: "r",
-        repo: "http://user:hunter2secret@127.0.0.1:9/x.git",
+        repo: "https://user:hunter2secret@127.0.0.1:9/x.git",
         ref: "main",
-        token: "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        credentials: new GitCredentials([{
+          host: "127.0.0.1",
+          token: "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+          kind: "gitea",
+          api: "https://127.0.0.1:9/api/v1",
+          username: "aos",
+          insecureHttp: false,
+          source: "test",
+        }]),
       }),
       (error: unknown) => {
         assert.ok(error instanceof GitError, String(error));
-        assert.match(error.message, /git clone failed/);
+        assert.match(error.message, /Host '127.0.0.1:9' is unreachable/);
         assert.doesNotMatch(error.message, /hunter2secret|ghp_/);
         return true;
       },
@@ -516,40 +525,6 @@ Deno.test("commitAndPush() rejects an invalid branch name", async () => {
   });
 });
 
-Deno.test("remoteAccess() moves credentials from the URL into a host-scoped header", () => {
-  const token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
-  const gh = remoteAccess("https://github.com/o/r.git", token);
-  assert.equal(gh.url, "https://github.com/o/r.git");
-  assert.equal(gh.env.GIT_CONFIG_KEY_0, "http.https://github.com/.extraHeader");
-  assert.equal(
-    gh.env.GIT_CONFIG_VALUE_0,
-    `Authorization: Basic ${btoa(`x-access-token:${token}`)}`,
-  );
-  // The GitHub token is never sent to other hosts.
-  assert.deepEqual(
-    remoteAccess("https://gitlab.example.com/o/r.git", token).env,
-    {},
-  );
-  const embedded = remoteAccess(
-    "https://bob:p%40ss@git.example.com/o/r.git",
-    token,
-  );
-  assert.equal(embedded.url, "https://git.example.com/o/r.git");
-  assert.equal(
-    embedded.env.GIT_CONFIG_VALUE_0,
-    `Authorization: Basic ${btoa("bob:p@ss")}`,
-  );
-  assert.deepEqual(remoteAccess("git@github.com:o/r.git", token), {
-    url: "git@github.com:o/r.git",
-    env: {},
-  });
-  assert.equal(
-    remoteAccess("ssh://git:pw@host/r.git").url,
-    "ssh://git@host/r.git",
-  );
-  assert.equal(remoteAccess("file:///srv/r.git").url, "file:///srv/r.git");
-});
-
 Deno.test("prepareWorkspace() never writes the token into git config", async () => {
   await withFixture(async ({ remote, root }) => {
     const token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
@@ -558,7 +533,7 @@ Deno.test("prepareWorkspace() never writes the token into git config", async () 
       runId: "r",
       repo: `file://${remote}`,
       ref: "main",
-      token,
+      credentials: readGitCredentials(null, token).credentials,
     });
     const mirror = await mirrorDir(join(root, ".cache"), `file://${remote}`);
     for (const config of [join(dir, ".git/config"), join(mirror, "config")]) {

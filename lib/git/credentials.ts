@@ -1,0 +1,249 @@
+/**
+ * Git and forge credentials per host (DESIGN §7): `AOS_GIT_CREDENTIALS`, a JSON
+ * object inline or `@/path/file.json`, keyed by `host` or `host:port`, plus
+ * `GITHUB_TOKEN` as the github.com credential when the map does not name it.
+ */
+import { z } from "zod";
+
+/** The forge software behind a host: picks the git user name and the pull-request API. */
+export type ForgeKind = "github" | "gitlab" | "gitea" | "bitbucket";
+
+/** Every forge kind, in documentation order. */
+export const FORGE_KINDS: readonly ForgeKind[] = [
+  "github",
+  "gitlab",
+  "gitea",
+  "bitbucket",
+];
+
+/** One host's credential, defaults applied. */
+export interface HostCredential {
+  /** The key it was configured under (`host` or `host:port`, lower case). */
+  host: string;
+  token: string;
+  kind: ForgeKind;
+  /** Forge API base URL, no trailing slash. */
+  api: string;
+  /** Basic-auth user name git sends with the token. */
+  username: string;
+  /** Allows the token over plain http to this host and its API (test rigs only). */
+  insecureHttp: boolean;
+  /** Where it came from, for messages: `AOS_GIT_CREDENTIALS["host"]` or `GITHUB_TOKEN`. */
+  source: string;
+}
+
+/** The git user name each forge expects beside a token. */
+const USERNAME: Record<ForgeKind, string> = {
+  github: "x-access-token",
+  gitlab: "oauth2",
+  bitbucket: "x-token-auth",
+  // Gitea and Forgejo take the token as the password and ignore the name.
+  gitea: "aos",
+};
+
+const HOST_KEY = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?$/;
+const GITHUB_CLOUD = /^(?:github\.com|[a-z0-9-]+\.ghe\.com)$/;
+
+const entrySchema = z.strictObject({
+  token: z.string().trim().min(1, "Must be a non-empty string"),
+  kind: z.enum(FORGE_KINDS as [ForgeKind, ...ForgeKind[]]).optional(),
+  api: z.string().optional(),
+  username: z.string().trim().min(1).max(256).optional(),
+  insecure_http: z.boolean().optional(),
+});
+
+/** The default forge API base URL of `kind` on `host` (`host` may carry a port). */
+export function defaultApi(kind: ForgeKind, host: string): string {
+  const name = host.replace(/:\d+$/, "");
+  switch (kind) {
+    case "github":
+      if (name === "github.com") return "https://api.github.com";
+      // GitHub Enterprise Cloud with data residency: api.<tenant>.ghe.com.
+      if (name.endsWith(".ghe.com")) return `https://api.${name}`;
+      return `https://${host}/api/v3`;
+    case "gitlab":
+      return `https://${host}/api/v4`;
+    case "gitea":
+      return `https://${host}/api/v1`;
+    case "bitbucket":
+      return "https://api.bitbucket.org/2.0";
+  }
+}
+
+/** Credentials by host; `forHost` picks the one git and the forge API get. */
+export class GitCredentials {
+  readonly #byKey: Map<string, HostCredential>;
+
+  /** No credentials at all. */
+  static readonly none: GitCredentials = new GitCredentials([]);
+
+  constructor(entries: readonly HostCredential[]) {
+    this.#byKey = new Map(entries.map((e) => [e.host, e]));
+  }
+
+  /** Every configured credential. */
+  get entries(): HostCredential[] {
+    return [...this.#byKey.values()];
+  }
+
+  /**
+   * The credential for `hostname` (with `port`, "" for the scheme default):
+   * an exact `host:port` key first, then a bare `host` key (any port).
+   */
+  forHost(hostname: string, port = ""): HostCredential | null {
+    const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+    if (port !== "") {
+      const exact = this.#byKey.get(`${host}:${port}`);
+      if (exact) return exact;
+    }
+    return this.#byKey.get(host) ?? null;
+  }
+
+  /** The credential for the host of an http(s) URL, or null. */
+  forUrl(url: string): HostCredential | null {
+    try {
+      const parsed = new URL(url);
+      return this.forHost(parsed.hostname, parsed.port);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Every secret value and the forms it takes on the wire (Basic auth), for the Redactor. */
+  secrets(): string[] {
+    return this.entries.flatMap((e) => [
+      e.token,
+      btoa(`${e.username}:${e.token}`),
+    ]);
+  }
+}
+
+/** The outcome of reading the configuration: the credentials, or what is wrong (never a token). */
+export interface CredentialsResult {
+  credentials: GitCredentials;
+  issues: string[];
+}
+
+/**
+ * Reads `AOS_GIT_CREDENTIALS` (`raw`: JSON, or `@path` of a JSON file) and
+ * `GITHUB_TOKEN`. Issues name the host and the field; they never quote a token.
+ */
+export function readGitCredentials(
+  raw: string | null,
+  githubToken: string | null,
+  readTextFile: (path: string) => string = Deno.readTextFileSync,
+): CredentialsResult {
+  const issues: string[] = [];
+  const entries: HostCredential[] = [];
+  let text = raw?.trim() ?? "";
+  if (text.startsWith("@")) {
+    const path = text.slice(1).trim();
+    try {
+      text = readTextFile(path);
+    } catch (error) {
+      const why = error instanceof Error ? error.name : "error";
+      issues.push(`Could not read credentials file '${path}' (${why})`);
+      text = "";
+    }
+  }
+  if (text.trim() !== "") {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // The parser's message quotes the text around the error: it may hold a token.
+      issues.push("Is not valid JSON (expected an object keyed by host)");
+    }
+    if (data !== undefined) readMap(data, entries, issues);
+  }
+  if (githubToken && !entries.some((e) => e.host === "github.com")) {
+    entries.push({
+      host: "github.com",
+      token: githubToken,
+      kind: "github",
+      api: defaultApi("github", "github.com"),
+      username: USERNAME.github,
+      insecureHttp: false,
+      source: "GITHUB_TOKEN",
+    });
+  }
+  return { credentials: new GitCredentials(entries), issues };
+}
+
+function readMap(
+  data: unknown,
+  entries: HostCredential[],
+  issues: string[],
+): void {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    issues.push("Must be a JSON object keyed by host (or host:port)");
+    return;
+  }
+  for (const [rawKey, value] of Object.entries(data)) {
+    const host = rawKey.trim().toLowerCase();
+    const where = `entry '${rawKey.slice(0, 100)}'`;
+    if (!HOST_KEY.test(host)) {
+      issues.push(
+        `Key '${
+          rawKey.slice(0, 100)
+        }' must be a host name or host:port (no scheme, path or user)`,
+      );
+      continue;
+    }
+    const parsed = entrySchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.join(".");
+        const message = issue.code === "unrecognized_keys"
+          ? `unknown field(s) ${
+            issue.keys.map((k) => `'${k}'`).join(", ")
+          } (allowed: token, kind, api, username, insecure_http)`
+          : issue.message;
+        issues.push(`${where}${field ? `, field '${field}'` : ""}: ${message}`);
+      }
+      continue;
+    }
+    const entry = parsed.data;
+    const name = host.replace(/:\d+$/, "");
+    const kind = entry.kind ?? (GITHUB_CLOUD.test(name) ? "github" : null);
+    if (kind === null) {
+      issues.push(
+        `${where}, field 'kind': required for hosts other than github.com and *.ghe.com (one of ${
+          FORGE_KINDS.join(", ")
+        })`,
+      );
+      continue;
+    }
+    const insecureHttp = entry.insecure_http ?? false;
+    const api = (entry.api ?? defaultApi(kind, host)).replace(/\/+$/, "");
+    const apiProblem = checkApi(api, insecureHttp);
+    if (apiProblem) {
+      issues.push(`${where}, field 'api': ${apiProblem}`);
+      continue;
+    }
+    entries.push({
+      host,
+      token: entry.token,
+      kind,
+      api,
+      username: entry.username ?? USERNAME[kind],
+      insecureHttp,
+      source: `AOS_GIT_CREDENTIALS["${host}"]`,
+    });
+  }
+}
+
+function checkApi(api: string, insecureHttp: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(api);
+  } catch {
+    return `must be an https URL, got '${api.slice(0, 200)}'`;
+  }
+  if (url.username || url.password) return "must not contain credentials";
+  if (url.protocol === "https:") return null;
+  if (url.protocol === "http:" && insecureHttp) return null;
+  return `must be an https URL (http only with insecure_http: true), got '${
+    api.slice(0, 200)
+  }'`;
+}
