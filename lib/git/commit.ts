@@ -84,7 +84,7 @@ export async function commitAndPush(opts: {
     throw remoteFailure({
       op: "push",
       repo: access.url,
-      host: access.host ?? access.url,
+      host: access.host,
       credentialSource: access.credentialSource,
       branch: opts.branch,
       output: redactor.redact(`${result.stdout}\n${result.stderr}`),

@@ -34,8 +34,8 @@ export interface RemoteFailureContext {
   op: "fetch" | "push";
   /** The credential-free repository URL shown in messages. */
   repo: string;
-  /** `host` or `host:port` of the remote. */
-  host: string;
+  /** `host` or `host:port` of the remote; null for a local path. */
+  host: string | null;
   /** Where the credential sent came from (`GITHUB_TOKEN`, `AOS_GIT_CREDENTIALS["h"]`), or null when none was sent. */
   credentialSource: string | null;
   /** The branch pushed (push) or asked for (fetch), when known. */
@@ -67,7 +67,8 @@ const TLS = [
 
 /** The GitError describing a failed fetch or push in the terms of RemoteFailureContext. */
 export function remoteFailure(ctx: RemoteFailureContext): GitError {
-  const { op, repo, host, output } = ctx;
+  const { op, repo, output } = ctx;
+  const host = ctx.host ?? "local";
   const action = op === "push"
     ? `push to branch '${ctx.branch ?? "?"}' of '${repo}'`
     : `fetch '${repo}'`;
@@ -142,7 +143,9 @@ export function remoteFailure(ctx: RemoteFailureContext): GitError {
       .test(output)
   ) {
     return new GitError(
-      `Repository '${repo}' was not found on host '${host}'${
+      `Repository '${repo}' was not found${
+        ctx.host === null ? "" : ` on host '${host}'`
+      }${
         status === 404 ? " (HTTP 404)" : ""
       }${sent ? ` (or the credential from ${sent} cannot see it)` : ""}`,
       "repo_not_found",
@@ -170,7 +173,11 @@ export function remoteFailure(ctx: RemoteFailureContext): GitError {
     );
   }
   const detail = output.trim().split("\n").slice(-3).join(" | ") || "no output";
-  return new GitError(`Could not ${action} on host '${host}': ${detail}`);
+  return new GitError(
+    `Could not ${action}${
+      ctx.host === null ? "" : ` on host '${host}'`
+    }: ${detail}`,
+  );
 }
 
 /** The HTTP status git reported (`The requested URL returned error: 403`), or null. */

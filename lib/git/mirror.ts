@@ -73,7 +73,7 @@ async function update(dir: string, opts: {
     throw remoteFailure({
       op: "fetch",
       repo: access.url,
-      host: access.host ?? access.url,
+      host: access.host,
       credentialSource: access.credentialSource,
       // Secrets are scrubbed even though git never prints the header value.
       output: new Redactor(common.secrets).redact(output),

@@ -192,7 +192,7 @@ Deno.test("prepareWorkspace() names the unknown ref and the repository", async (
         assert.equal(error.name, "GitError");
         assert.match(
           error.message,
-          /Ref 'no-such-branch' not found in repository '.*remote\.git'/,
+          /Branch or commit 'no-such-branch' not found in repository '.*remote\.git'/,
         );
         return true;
       },
