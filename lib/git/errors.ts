@@ -145,9 +145,9 @@ export function remoteFailure(ctx: RemoteFailureContext): GitError {
     return new GitError(
       `Repository '${repo}' was not found${
         ctx.host === null ? "" : ` on host '${host}'`
-      }${
-        status === 404 ? " (HTTP 404)" : ""
-      }${sent ? ` (or the credential from ${sent} cannot see it)` : ""}`,
+      }${status === 404 ? " (HTTP 404)" : ""}${
+        sent ? ` (or the credential from ${sent} cannot see it)` : ""
+      }`,
       "repo_not_found",
     );
   }
