@@ -48,6 +48,19 @@ export class Claims {
     const core = this.core;
     if (!core.running || core.stopping) return;
     const id = refId(ref);
+    // Callers decide to claim from what they saw a moment ago (a scan lists
+    // the pending index, then claims what was unowned): the actor may be ours
+    // by now. A lease held by this worker reads as ours to take, so claiming
+    // it again would start a second slot running the same mail beside the
+    // live one (a turn re-run while its first execution is alive).
+    const owned = core.owned.get(id);
+    if (owned && !owned.dropped) {
+      if (entry) {
+        insertEntry(owned.queue, entry);
+        core.hooks.drive(owned);
+      }
+      return;
+    }
     const buffered = this.#claiming.get(id);
     if (buffered) {
       if (entry) buffered.push(entry);

@@ -29,6 +29,10 @@ export class Executor {
     }).finally(() => {
       slot.driving = null;
       slot.lastActive = Date.now();
+      // Mail delivered after the loop saw an empty queue but before this
+      // settled found `driving` still set; nothing else would run it (the
+      // scanner skips a slot whose counter it already knows).
+      if (slot.queue.length > 0 && slot.dueTimer === null) this.drive(slot);
     });
   }
 
