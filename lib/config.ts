@@ -60,6 +60,8 @@ export interface Config {
   poReasoningEffort: string | null;
   /** AOS_CONTEXT_TOKENS: the SE model's context window; no request is built larger. */
   contextTokens: number;
+  /** AOS_ENV_CACHE_MB: bound of the cached environments under WORKSPACE_ROOT/.envs, in bytes. */
+  envCacheBytes: number;
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -205,6 +207,8 @@ export function loadConfig(
     seReasoningEffort,
     poReasoningEffort,
     contextTokens: integer("AOS_CONTEXT_TOKENS", 128_000, 4_000, 10_000_000),
+    envCacheBytes: integer("AOS_ENV_CACHE_MB", 10_240, 1, 16_777_216) *
+      1024 * 1024,
   };
   if (issues.length > 0) throw new ValidationError(issues);
   return config;

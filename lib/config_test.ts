@@ -35,6 +35,7 @@ Deno.test("loadConfig() applies the documented defaults", () => {
     seReasoningEffort: null,
     poReasoningEffort: null,
     contextTokens: 128_000,
+    envCacheBytes: 10_240 * 1024 * 1024,
   });
 });
 
@@ -62,6 +63,7 @@ Deno.test("loadConfig() reads every variable", () => {
     AOS_REASONING_EFFORT: "medium",
     AOS_SE_REASONING_EFFORT: "high",
     AOS_CONTEXT_TOKENS: "32000",
+    AOS_ENV_CACHE_MB: "64",
   });
   const { gitCredentials, ...rest } = config;
   assertEquals(gitCredentials.forHost("github.com")?.token, "ghp_x");
@@ -91,6 +93,7 @@ Deno.test("loadConfig() reads every variable", () => {
     seReasoningEffort: "high",
     poReasoningEffort: "medium",
     contextTokens: 32_000,
+    envCacheBytes: 64 * 1024 * 1024,
   });
 });
 

@@ -23,6 +23,10 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The tests' smart-HTTP git server (Apache + git http-backend) and its throwaway CA.
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# Setup commands in the tests build real venvs (Debian splits venv/ensurepip off python3).
+venv_probe="$(mktemp -d)"
+python3 -m venv "$venv_probe/v" >/dev/null 2>&1 || missing+=(python3-venv)
+rm -rf "$venv_probe"
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 ||
     die "missing ${missing[*]} and apt-get is not available; install them with your package manager"

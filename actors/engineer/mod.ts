@@ -18,6 +18,7 @@ import type {
 import type { Usage } from "../../lib/factory/shapes.ts";
 import { runRef } from "../run/messages.ts";
 import { materialize } from "../support/workspace.ts";
+import { setupEvents } from "../support/setup_events.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 interface StoredPacket extends SePacket {
@@ -90,6 +91,10 @@ export function engineerActor(deps: FactoryDeps) {
       throughIteration: n - 1,
       baseCommit,
       signal,
+      // Setup reruns only when its cached environment is gone (evicted, another host).
+      onSetup: (outcome) =>
+        outcome.status !== "restored" &&
+        setupEvents(outcome, n).forEach(emit),
     });
     const view = new WorkspaceView({
       dir: workspace.dir,

@@ -8,10 +8,21 @@ import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { engineerRef } from "../engineer/messages.ts";
 import { productOwnerRef } from "../product_owner/messages.ts";
 import { toolRunnerRef } from "../tool_runner/messages.ts";
-import { artifactName, putJson } from "../support/artifacts.ts";
+import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import { type RunMessage, runMessages, type RunState } from "./messages.ts";
 
 type Ctx = ActorContext<RunState, RunMessage>;
+
+/** The part of `setup_report.json` the summary repeats. */
+interface SetupReport {
+  status: string;
+  environment: string | null;
+  commands: {
+    command: string;
+    exit_code: number | null;
+    duration_ms: number;
+  }[];
+}
 
 const children = (runId: string) => ({
   se: engineerRef(runId),
@@ -103,6 +114,11 @@ export function runActor(deps: FactoryDeps) {
         ? null
         : deps.redactor.redact(outcome.error),
     };
+    const setup = await getJson<SetupReport>(
+      store,
+      prev.id,
+      artifactName.setupReport,
+    );
     // Written before the commit that depends on it; rewriting it is harmless.
     await putJson(store, prev.id, artifactName.summary, {
       run_id: next.id,
@@ -116,6 +132,19 @@ export function runActor(deps: FactoryDeps) {
       result_summary: next.result_summary,
       error: next.error,
       usage: next.usage,
+      ...(setup
+        ? {
+          setup: {
+            status: setup.status,
+            environment: setup.environment,
+            commands: setup.commands.map((c) => ({
+              command: c.command,
+              exit_code: c.exit_code,
+              duration_ms: c.duration_ms,
+            })),
+          },
+        }
+        : {}),
       created_at: next.created_at,
       started_at: next.started_at,
       finished_at: next.finished_at,

@@ -7,6 +7,7 @@ export const artifactName = {
   toolReport: (n: number) => `tool_report_iter_${n}.json`,
   poReport: (n: number) => `po_report_iter_${n}.json`,
   llm: (n: number, agent: "se" | "po") => `llm_iter_${n}_${agent}.json`,
+  setupReport: "setup_report.json",
   summary: "summary.json",
   diff: "diff.patch",
 } as const;

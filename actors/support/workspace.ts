@@ -4,6 +4,13 @@ import {
   resetWorkspace,
 } from "../../lib/workspace/workspace.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
+import {
+  type CommandLayout,
+  EnvironmentCache,
+  prepareEnvironment,
+  SetupFailedError,
+  type SetupOutcome,
+} from "../../lib/environment/mod.ts";
 import { artifactName, getJson } from "./artifacts.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { SePacket } from "../../lib/factory/shapes.ts";
@@ -14,12 +21,27 @@ export interface Materialized {
   baseCommit: string;
   applied: number;
   rejected: { path: string; reason: string }[];
+  /** What the setup phase did for this workspace (restored, built, or none). */
+  setup: SetupOutcome;
+  /** Spread into runCommand() so commands see the restored environment. */
+  layout: CommandLayout;
+}
+
+/** The cached environments of this service's WORKSPACE_ROOT. */
+export function environmentCache(deps: FactoryDeps): EnvironmentCache {
+  return new EnvironmentCache({
+    workspaceRoot: deps.config.workspaceRoot,
+    maxBytes: deps.config.envCacheBytes,
+  });
 }
 
 /**
- * Rebuilds the run's workspace as base commit + the SE packets of iterations
- * 1..`throughIteration`, in order. The workspace is a pure function of those
- * inputs, so any worker can rebuild it after a crash or a takeover.
+ * Rebuilds the run's workspace as base commit + environment + the SE packets
+ * of iterations 1..`throughIteration`, in order. The workspace is a pure
+ * function of those inputs, so any worker can rebuild it after a crash or a
+ * takeover; the environment is restored from the cache, and setup runs again
+ * only when it is not there (evicted, or another host). A failing setup throws
+ * SetupFailedError after `onSetup` has seen its results.
  */
 export async function materialize(
   deps: FactoryDeps,
@@ -30,6 +52,10 @@ export async function materialize(
     /** The run's resolved base commit (never the branch: it may have moved since). */
     baseCommit: string;
     signal?: AbortSignal;
+    /** Sees the setup outcome whenever there are setup commands (to emit events). */
+    onSetup?: (outcome: SetupOutcome) => void;
+    /** False when no command will run (commit and push): the environment is not restored. */
+    withEnvironment?: boolean;
   },
 ): Promise<Materialized> {
   const { runId, workOrder } = opts;
@@ -42,6 +68,20 @@ export async function materialize(
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   await resetWorkspace(dir, baseCommit);
+  const setup = await prepareEnvironment({
+    dir,
+    baseCommit,
+    spec: opts.withEnvironment === false
+      ? { ...workOrder, setup_commands: [] }
+      : workOrder,
+    cache: environmentCache(deps),
+    workspaceRoot: deps.config.workspaceRoot,
+    mode: deps.sandboxMode,
+    redact: (text) => deps.redactor.redact(text),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (setup.status !== "none") opts.onSetup?.(setup);
+  if (setup.status === "failed") throw new SetupFailedError(setup);
   const policy = {
     allowed: workOrder.allowed_paths,
     forbidden: workOrder.forbidden_paths,
@@ -60,5 +100,5 @@ export async function materialize(
     applied = result.applied;
     rejected = result.rejected;
   }
-  return { dir, baseCommit, applied, rejected };
+  return { dir, baseCommit, applied, rejected, setup, layout: setup.layout };
 }

@@ -4,6 +4,10 @@ import {
   diffWorkspace,
   prepareWorkspace,
 } from "../../lib/workspace/workspace.ts";
+import {
+  SetupFailedError,
+  type SetupOutcome,
+} from "../../lib/environment/mod.ts";
 import { runCommand } from "../../lib/sandbox/sandbox.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
@@ -13,6 +17,7 @@ import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { runRef } from "../run/messages.ts";
 import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
 import { materialize } from "../support/workspace.ts";
+import { setupEvents } from "../support/setup_events.ts";
 
 /** The Tool Runner: prepares the workspace, applies packets, runs commands, commits and pushes. */
 export function toolRunnerActor(deps: FactoryDeps) {
@@ -32,6 +37,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
           async () => {
             const run = await activeRun(deps, runId);
             if (!run) return;
+            // The setup phase runs here, before the first model call, so a broken setup costs no tokens.
             const { baseCommit } = await prepareWorkspace({
               root: deps.config.workspaceRoot,
               runId,
@@ -40,6 +46,28 @@ export function toolRunnerActor(deps: FactoryDeps) {
               credentials: deps.config.gitCredentials,
               signal: ctx.signal,
             });
+            let setup: SetupOutcome | null = null;
+            try {
+              await materialize(deps, {
+                runId,
+                workOrder: run.workOrder,
+                throughIteration: 0,
+                baseCommit,
+                signal: ctx.signal,
+                onSetup: (outcome) => setup = outcome,
+              });
+            } catch (error) {
+              if (!(error instanceof SetupFailedError)) throw error;
+              await recordSetup(runId, error.outcome, (e) => ctx.emit(e));
+              ctx.send(runRef(runId), {
+                type: "failed",
+                stage: "setup",
+                iteration: null,
+                message: deps.redactor.redact(error.message),
+              });
+              return;
+            }
+            if (setup) await recordSetup(runId, setup, (e) => ctx.emit(e));
             ctx.send(runRef(runId), { type: "prepared", baseCommit });
           },
         );
@@ -66,6 +94,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               n,
               run.workOrder,
               msg.baseCommit,
+              (event) => ctx.emit(event),
             );
             for (const command of report.commands) {
               ctx.emit({
@@ -119,6 +148,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               throughIteration: n,
               baseCommit: msg.baseCommit,
               signal: ctx.signal,
+              withEnvironment: false,
             });
             const diff = await diffWorkspace(
               workspace.dir,
@@ -154,12 +184,29 @@ export function toolRunnerActor(deps: FactoryDeps) {
     },
   });
 
+  /** Emits the setup events and keeps `setup_report.json` (commands with their capped output). */
+  async function recordSetup(
+    runId: string,
+    outcome: SetupOutcome,
+    emit: (event: ReturnType<typeof setupEvents>[number]) => void,
+  ): Promise<void> {
+    await putJson(store, runId, artifactName.setupReport, {
+      status: outcome.status,
+      environment: outcome.key,
+      key_files: outcome.key_files,
+      ...(outcome.environment ? outcome.environment : {}),
+      commands: outcome.commands,
+    });
+    for (const event of setupEvents(outcome, null)) emit(event);
+  }
+
   async function applyAndRun(
     signal: AbortSignal,
     runId: string,
     n: number,
     workOrder: WorkOrder,
     baseCommit: string,
+    emit: (event: ReturnType<typeof setupEvents>[number]) => void,
   ): Promise<ToolReport> {
     const workspace = await materialize(deps, {
       runId,
@@ -167,6 +214,10 @@ export function toolRunnerActor(deps: FactoryDeps) {
       throughIteration: n,
       baseCommit,
       signal,
+      // Setup reruns only when its cached environment is gone (evicted, another host).
+      onSetup: (outcome) =>
+        outcome.status !== "restored" &&
+        setupEvents(outcome, n).forEach(emit),
     });
     // The diff is taken before the commands run, so build outputs never show in it.
     const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);
@@ -180,6 +231,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
         mode: deps.sandboxMode,
         signal,
         hideDirs: [deps.config.workspaceRoot],
+        ...workspace.layout,
       });
       if (signal.aborted) throw signal.reason ?? new Error("Cancelled");
       commands.push({

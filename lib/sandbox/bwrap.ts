@@ -40,11 +40,24 @@ export function bwrapProblem(): Promise<string | null> {
   return probe;
 }
 
-/** bwrap arguments: read-only host, private /tmp and /dev, hidden dirs, the workspace writable, no network. */
+/** Options of bwrapArgs() beyond the workspace and the hidden dirs. */
+export interface BwrapLayout {
+  /** Share the host's network (setup commands only); default: a private namespace with only `lo`. */
+  network?: boolean;
+  /**
+   * Where the workspace appears inside the sandbox (default: its host path).
+   * Must exist on the host or lie under a hidden dir, whose tmpfs bwrap can create it in.
+   */
+  mountAt?: string;
+}
+
+/** bwrap arguments: read-only host, private /tmp and /dev, hidden dirs, the workspace writable, no network unless asked. */
 export async function bwrapArgs(
   cwd: string,
   hideDirs: string[],
+  layout: BwrapLayout = {},
 ): Promise<string[]> {
+  const inside = resolve(layout.mountAt ?? cwd);
   const args = [
     "--ro-bind",
     "/",
@@ -74,18 +87,26 @@ export async function bwrapArgs(
   for (const objects of await alternates(cwd)) {
     args.push("--ro-bind", objects, objects);
   }
-  args.push("--bind", cwd, cwd);
+  args.push("--bind", cwd, inside);
   // The workspace's git metadata stays read-only: a command rewriting .git/config
   // could otherwise make AOS's own git calls (outside the sandbox) run its code.
   if (await isDir(join(cwd, ".git"))) {
-    args.push("--ro-bind", join(cwd, ".git"), join(cwd, ".git"));
+    args.push("--ro-bind", join(cwd, ".git"), join(inside, ".git"));
+  }
+  if (layout.network) {
+    // A resolv.conf that links into a hidden dir (systemd-resolved's /run) is bound back.
+    const resolver = await Deno.realPath("/etc/resolv.conf").catch(() => null);
+    if (resolver && resolver !== "/etc/resolv.conf") {
+      args.push("--ro-bind", resolver, resolver);
+    }
   }
   args.push(
     "--dir",
     SANDBOX_HOME,
     "--chdir",
-    cwd,
+    inside,
     "--unshare-all",
+    ...(layout.network ? ["--share-net"] : []),
     "--die-with-parent",
     "--new-session",
   );

@@ -2,3 +2,4 @@
 export * from "./bwrap.ts";
 export * from "./output_cap.ts";
 export * from "./sandbox.ts";
+export * from "./overlay.ts";

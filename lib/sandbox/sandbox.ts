@@ -3,8 +3,10 @@ import { resolve } from "node:path";
 import type { CommandResult } from "../factory/shapes.ts";
 import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES } from "./output_cap.ts";
 import { bwrapArgs, bwrapProblem, SANDBOX_HOME } from "./bwrap.ts";
+import { makeWorkDir, overlayWrapper, removeWorkDir } from "./overlay.ts";
 
 export { bwrapProblem } from "./bwrap.ts";
+export { overlayProblem } from "./overlay.ts";
 
 /** How commands are isolated: `bwrap` (bubblewrap) or `none` (no isolation; opt-in only). */
 export type SandboxMode = "bwrap" | "none";
@@ -26,6 +28,16 @@ export interface RunCommandOptions {
   maxOutputBytes?: number;
   /** Directories made invisible (an empty tmpfs on top), e.g. WORKSPACE_ROOT with the repo cache. */
   hideDirs?: string[];
+  /** The host's network (setup commands only; bwrap mode). Default false: only a private `lo`. */
+  network?: boolean;
+  /** Where the workspace appears inside the sandbox (bwrap mode; default its host path). */
+  mountAt?: string;
+  /**
+   * Read-only directories seen beneath the workspace, highest first (a cached
+   * environment): writes and deletes land in the workspace, the layers never
+   * change. bwrap mode only; needs overlayProblem() === null.
+   */
+  layers?: string[];
 }
 
 const DEFAULT_PATH =
@@ -99,10 +111,29 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   let args: string[];
   let home: string;
   let tempHome: string | null = null;
+  let workDir: string | null = null;
+  const layers = opts.layers ?? [];
   if (opts.mode === "bwrap") {
     home = SANDBOX_HOME;
     program = "bwrap";
-    args = [...(await bwrapArgs(cwd, opts.hideDirs ?? [])), "--", ...shell];
+    args = [
+      ...(await bwrapArgs(cwd, opts.hideDirs ?? [], {
+        network: opts.network ?? false,
+        ...(opts.mountAt ? { mountAt: opts.mountAt } : {}),
+      })),
+      "--",
+      ...shell,
+    ];
+    if (layers.length > 0) {
+      workDir = await makeWorkDir(cwd);
+      const wrapper = await overlayWrapper(cwd, layers, workDir);
+      program = wrapper[0]!;
+      args = [...wrapper.slice(1), "bwrap", ...args];
+    }
+  } else if (layers.length > 0) {
+    throw new TypeError(
+      `Cannot run '${opts.command}' on layers without the bwrap sandbox`,
+    );
   } else {
     tempHome = await Deno.makeTempDir({ prefix: "aos-home-" });
     home = tempHome;
@@ -177,6 +208,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     if (tempHome) {
       await Deno.remove(tempHome, { recursive: true }).catch(() => {});
     }
+    if (workDir) await removeWorkDir(workDir);
   }
 }
 

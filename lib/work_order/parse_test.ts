@@ -52,6 +52,10 @@ Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defa
     max_total_tokens: 400_000,
     max_wall_time_s: 1_800,
     command_timeout_s: 300,
+    setup_commands: [],
+    setup_network: true,
+    setup_cache_key: null,
+    setup_timeout_s: 900,
     task: "Create a calculator.py module with an `add(a, b)` function.",
   };
   assertEquals(parseWorkOrder(source), expected);
@@ -76,6 +80,10 @@ Deno.test("parseWorkOrder() applies defaults to a minimal work order", () => {
     max_total_tokens: 400_000,
     max_wall_time_s: 1_800,
     command_timeout_s: 300,
+    setup_commands: [],
+    setup_network: true,
+    setup_cache_key: null,
+    setup_timeout_s: 900,
     task: "Task.",
   });
 });
@@ -735,6 +743,13 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       max_total_tokens: 123,
       max_wall_time_s: 45,
       command_timeout_s: 6,
+      setup_commands: [
+        "npm ci",
+        "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt",
+      ],
+      setup_network: false,
+      setup_cache_key: ["package-lock.json", "requirements*.txt"],
+      setup_timeout_s: 1200,
       task: "# Heading\n\n---\n\nBody with --- and `code`.\n\n    indented",
     },
     {
@@ -784,4 +799,37 @@ Deno.test("isValidRefName() follows git check-ref-format --branch", () => {
   ) {
     assert(!isValidRefName(bad), bad);
   }
+});
+
+Deno.test("parseWorkOrder() reads the setup fields and rejects bad ones by name", () => {
+  const wo = parseWorkOrder(
+    md(
+      `${REPO}\nsetup_commands: ["npm ci"]\nsetup_network: false\nsetup_cache_key: ["package-lock.json"]\nsetup_timeout_s: 60`,
+    ),
+  );
+  assertEquals(wo.setup_commands, ["npm ci"]);
+  assertEquals(wo.setup_network, false);
+  assertEquals(wo.setup_cache_key, ["package-lock.json"]);
+  assertEquals(wo.setup_timeout_s, 60);
+  const issues = issuesOf(() =>
+    parseWorkOrder(
+      md(
+        `${REPO}\nsetup_commands: "npm ci"\nsetup_network: "yes"\nsetup_cache_key: []\nsetup_timeout_s: 0`,
+      ),
+    )
+  );
+  assertEquals(issues.map((i) => i.field).sort(), [
+    "setup_cache_key",
+    "setup_commands",
+    "setup_network",
+    "setup_timeout_s",
+  ]);
+  assertEquals(
+    issues.find((i) => i.field === "setup_timeout_s")?.message,
+    "Must be an integer from 1 to 7200, got number 0",
+  );
+  assertEquals(
+    issues.find((i) => i.field === "setup_network")?.message,
+    "Must be true or false, got string 'yes'",
+  );
 });

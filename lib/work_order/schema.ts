@@ -19,6 +19,7 @@ export const INTEGER_FIELDS = {
   max_total_tokens: { min: 1, max: 100_000_000, default: 400_000 },
   max_wall_time_s: { min: 1, max: 86_400, default: 1_800 },
   command_timeout_s: { min: 1, max: 3_600, default: 300 },
+  setup_timeout_s: { min: 1, max: 7_200, default: 900 },
 } as const;
 
 type IntegerField = keyof typeof INTEGER_FIELDS;
@@ -73,6 +74,13 @@ export const workOrderFieldsSchema = z.strictObject({
   max_total_tokens: integer("max_total_tokens"),
   max_wall_time_s: integer("max_wall_time_s"),
   command_timeout_s: integer("command_timeout_s"),
+  setup_commands: z.array(
+    z.string().min(1).max(10_000).superRefine(rule(noNul)),
+  ).max(50).default([]),
+  setup_network: z.boolean().default(true),
+  // Null: the lockfiles present at the base commit (lib/environment/key.ts).
+  setup_cache_key: z.array(glob).min(1).max(100).nullable().default(null),
+  setup_timeout_s: integer("setup_timeout_s"),
   task: z.string().transform((task) => task.trim()).superRefine((task, ctx) => {
     if (task === "") {
       ctx.addIssue({ code: "custom", message: EMPTY_TASK, input: task });

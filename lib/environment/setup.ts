@@ -1,0 +1,171 @@
+/**
+ * The setup phase: restore the cached environment of a work order's setup
+ * commands, or run them (sandboxed, with network when `setup_network`) in the
+ * fresh checkout and keep what they produced as a new cached environment.
+ */
+import { runCommand, type SandboxMode } from "../sandbox/sandbox.ts";
+import type { CommandResult } from "../factory/shapes.ts";
+import type { EnvironmentCache } from "./cache.ts";
+import { environmentKey } from "./key.ts";
+import {
+  type CommandLayout,
+  restoreEnvironment,
+  sandboxMountPath,
+} from "./restore.ts";
+
+/** The work order fields the setup phase reads. */
+export interface SetupSpec {
+  repo: string;
+  setup_commands: string[];
+  setup_network: boolean;
+  setup_cache_key: string[] | null;
+  setup_timeout_s: number;
+  env: Record<string, string>;
+}
+
+/** What the setup phase did. */
+export interface SetupOutcome {
+  /** `none`: no setup_commands; `restored`: from the cache; `built`: setup ran; `failed`: a command failed. */
+  status: "none" | "restored" | "built" | "failed";
+  /** The environment's key (hex), null without setup commands. */
+  key: string | null;
+  /** Files the key was computed from, with their git blob ids. */
+  key_files: { path: string; blob: string }[];
+  /** Results of the setup commands that ran now (none when restored). */
+  commands: CommandResult[];
+  /** Size of the environment, once there is one. */
+  environment: { roots: string[]; files: number; bytes: number } | null;
+  /** How the workspace's commands must run; spread into runCommand(). */
+  layout: CommandLayout;
+}
+
+/** Options of prepareEnvironment(). */
+export interface PrepareEnvironmentOptions {
+  /** The checkout, reset to `baseCommit` with nothing applied yet. */
+  dir: string;
+  baseCommit: string;
+  spec: SetupSpec;
+  cache: EnvironmentCache;
+  workspaceRoot: string;
+  mode: SandboxMode;
+  signal?: AbortSignal;
+  /** Masks secrets in command output before it is kept. */
+  redact?: (text: string) => string;
+}
+
+/** Restores or builds the environment of `spec` under the checkout; never throws for a failing command. */
+export async function prepareEnvironment(
+  opts: PrepareEnvironmentOptions,
+): Promise<SetupOutcome> {
+  const { spec } = opts;
+  if (spec.setup_commands.length === 0) {
+    return {
+      status: "none",
+      key: null,
+      key_files: [],
+      commands: [],
+      environment: null,
+      layout: { layers: [] },
+    };
+  }
+  const mountAt = sandboxMountPath(opts.workspaceRoot);
+  const { key, files } = await environmentKey({
+    repo: spec.repo,
+    setupCommands: spec.setup_commands,
+    cacheKey: spec.setup_cache_key,
+    env: spec.env,
+    mountAt,
+    dir: opts.dir,
+    baseCommit: opts.baseCommit,
+  });
+  const done = async (
+    status: "restored" | "built",
+    commands: CommandResult[],
+  ): Promise<SetupOutcome> => {
+    const environment = status === "restored"
+      ? await opts.cache.lookup(key)
+      : await opts.cache.capture(opts.dir, key);
+    if (!environment) throw new Error(`Environment '${key}' vanished`);
+    const layout = await restoreEnvironment({
+      dir: opts.dir,
+      environment,
+      mode: opts.mode,
+      workspaceRoot: opts.workspaceRoot,
+    });
+    return {
+      status,
+      key,
+      key_files: files,
+      commands,
+      environment: {
+        roots: environment.roots,
+        files: environment.files,
+        bytes: environment.bytes,
+      },
+      layout,
+    };
+  };
+  if (await opts.cache.lookup(key)) return await done("restored", []);
+
+  const redact = opts.redact ?? ((text: string) => text);
+  const commands: CommandResult[] = [];
+  for (const command of spec.setup_commands) {
+    const run = await runCommand({
+      command,
+      cwd: opts.dir,
+      env: spec.env,
+      timeoutMs: spec.setup_timeout_s * 1000,
+      mode: opts.mode,
+      network: spec.setup_network,
+      mountAt,
+      hideDirs: [opts.workspaceRoot],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (opts.signal?.aborted) {
+      throw opts.signal.reason ?? new Error("Cancelled");
+    }
+    const result: CommandResult = {
+      command,
+      exit_code: run.exit_code,
+      duration_ms: run.duration_ms,
+      output: redact(run.output),
+      truncated: run.truncated,
+      timed_out: run.timed_out,
+    };
+    commands.push(result);
+    if (result.exit_code !== 0) {
+      return {
+        status: "failed",
+        key,
+        key_files: files,
+        commands,
+        environment: null,
+        layout: { layers: [] },
+      };
+    }
+  }
+  return await done("built", commands);
+}
+
+/** A setup command failed: the run ends before any model call. */
+export class SetupFailedError extends Error {
+  override name = "SetupFailedError";
+  constructor(readonly outcome: SetupOutcome) {
+    super(setupFailureMessage(outcome));
+  }
+}
+
+/** A one-paragraph reason for a failed setup: the command, how it ended and the tail of its output. */
+export function setupFailureMessage(outcome: SetupOutcome): string {
+  const failed = outcome.commands.at(-1);
+  if (!failed) return "Setup failed";
+  const how = failed.timed_out
+    ? "timed out"
+    : failed.exit_code === null
+    ? "was killed"
+    : `exited with code ${failed.exit_code}`;
+  const tail = failed.output.length > 2000
+    ? `…${failed.output.slice(-2000)}`
+    : failed.output;
+  return `Setup command '${failed.command}' ${how}:\n${tail.trimEnd()}`;
+}

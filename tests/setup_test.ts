@@ -1,0 +1,122 @@
+/**
+ * End to end: the setup phase over real git repos, real bwrap and the scripted
+ * model over HTTP — a failing setup costs no model request, a passing one is
+ * recorded, kept as a cached environment and restored by the next run.
+ */
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { withHarness } from "./support/harness.ts";
+
+const finish = (summary: string) => ({
+  tool_calls: [{ name: "finish", arguments: { summary } }],
+});
+const verdict = (decision: "PASS" | "FAIL", feedback: string) => ({
+  tool_calls: [{ name: "submit_verdict", arguments: { decision, feedback } }],
+});
+
+Deno.test("a failing setup command ends the run FAILED before any model request", async () => {
+  await withHarness({ script: { se: [finish("x")], po: [] } }, async (h) => {
+    const run = await h.submit(h.workOrder({
+      setup_commands: [
+        "echo preparing",
+        "echo 'no such package: left-pad' >&2; exit 3",
+        "echo never",
+      ],
+      acceptance_commands: ["true"],
+    }));
+    const done = await h.waitForEnd(run.id);
+    assertEquals(done.status, "FAILED");
+    assertEquals(done.result_summary, "Failed during setup");
+    assert(
+      done.error?.includes(
+        "Setup command 'echo 'no such package: left-pad' >&2; exit 3' exited with code 3",
+      ),
+      done.error ?? "",
+    );
+    assert(done.error?.includes("no such package: left-pad"), done.error ?? "");
+    assertEquals(h.model.requests.length, 0);
+    assertEquals(done.usage.total_tokens, 0);
+
+    const events = await h.svc.store.listEvents(run.id);
+    const setup = events.filter((e) => e.kind === "SETUP_RESULT");
+    assertEquals(
+      setup.map((e) => [e.payload.command, e.payload.exit_code]),
+      [["echo preparing", 0], [
+        "echo 'no such package: left-pad' >&2; exit 3",
+        3,
+      ]],
+    );
+    assert(setup.every((e) => typeof e.payload.duration_ms === "number"));
+    const kinds = events.map((e) => e.kind);
+    assert(!kinds.includes("WORKSPACE_READY"), kinds.join(","));
+    assert(!kinds.includes("SE_OUTPUT"));
+    assertEquals(
+      events.find((e) => e.kind === "ERROR")?.payload.stage,
+      "setup",
+    );
+
+    const report = JSON.parse(
+      new TextDecoder().decode(
+        (await h.svc.store.getArtifact(run.id, "setup_report.json")).body,
+      ),
+    );
+    assertEquals(report.status, "failed");
+    assertEquals(report.commands.length, 2);
+    assertEquals(report.commands[1].output, "no such package: left-pad\n");
+    const summary = JSON.parse(
+      new TextDecoder().decode(
+        (await h.svc.store.getArtifact(run.id, "summary.json")).body,
+      ),
+    );
+    assertEquals(summary.setup.status, "failed");
+    assertEquals(summary.setup.commands[1].exit_code, 3);
+  });
+});
+
+Deno.test("setup output is kept as an environment and the next run restores it without running setup", async () => {
+  await withHarness({
+    script: {
+      se: [finish("nothing to change"), finish("nothing to change")],
+      po: [verdict("PASS", "ok"), verdict("PASS", "ok")],
+    },
+    files: {
+      "README.md": "# Demo\n",
+      ".gitignore": "deps/\n",
+      "deps.lock": "tool 1.0\n",
+    },
+  }, async (h) => {
+    const workOrder = h.workOrder({
+      setup_commands: [
+        "mkdir -p deps/bin && printf '#!/bin/sh\\necho tool-1.0\\n' > deps/bin/tool && chmod +x deps/bin/tool",
+      ],
+      setup_cache_key: ["deps.lock"],
+      acceptance_commands: [
+        "deps/bin/tool | grep -q tool-1.0",
+        "rm -rf deps && test ! -e deps/bin/tool",
+      ],
+    });
+    const first = await h.waitForEnd((await h.submit(workOrder)).id);
+    assertEquals(first.status, "SUCCEEDED", first.error ?? "");
+    const firstKinds = (await h.svc.store.listEvents(first.id)).map((e) =>
+      e.kind
+    );
+    assert(firstKinds.includes("SETUP_RESULT"));
+    assert(firstKinds.includes("SETUP_SAVED"));
+    // Setup comes before the workspace is reported ready and before the SE.
+    assert(
+      firstKinds.indexOf("SETUP_RESULT") <
+        firstKinds.indexOf("WORKSPACE_READY"),
+    );
+
+    const second = await h.waitForEnd((await h.submit(workOrder)).id);
+    assertEquals(second.status, "SUCCEEDED", second.error ?? "");
+    const events = await h.svc.store.listEvents(second.id);
+    const kinds = events.map((e) => e.kind);
+    assert(!kinds.includes("SETUP_RESULT"), kinds.join(","));
+    assert(kinds.includes("SETUP_RESTORED"));
+    const results = events.filter((e) => e.kind === "CMD_RESULT");
+    assertEquals(results.map((e) => e.payload.exit_code), [0, 0]);
+  });
+});
