@@ -5,14 +5,16 @@ import { engineerActor } from "./engineer/mod.ts";
 import { productOwnerActor } from "./product_owner/mod.ts";
 import { runActor } from "./run/mod.ts";
 import { toolRunnerActor } from "./tool_runner/mod.ts";
+import { webhookActor } from "./webhook/mod.ts";
 
 export { ACTOR, type FactoryDeps } from "./support/deps.ts";
 export { runRef } from "./run/messages.ts";
 
-/** Registers the run, SE, TR and PO actors on `system`. */
+/** Registers the run, SE, TR, PO and webhook actors on `system`. */
 export function registerFactory(system: ActorSystem, deps: FactoryDeps): void {
   system.register(runActor(deps));
   system.register(engineerActor(deps));
   system.register(toolRunnerActor(deps));
   system.register(productOwnerActor(deps));
+  system.register(webhookActor(deps));
 }

@@ -8,6 +8,7 @@ import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { engineerRef } from "../engineer/messages.ts";
 import { productOwnerRef } from "../product_owner/messages.ts";
 import { toolRunnerRef } from "../tool_runner/messages.ts";
+import { notifyWebhook } from "../webhook/mod.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import { type RunMessage, runMessages, type RunState } from "./messages.ts";
 
@@ -155,6 +156,7 @@ export function runActor(deps: FactoryDeps) {
       ...(next.result_summary ? { result_summary: next.result_summary } : {}),
       ...(next.error ? { error: next.error } : {}),
     }, status === "FAILED" ? "ERROR" : "INFO");
+    notifyWebhook(ctx, deps, prev.id, status);
     ctx.setState({ ...ctx.state, phase: "done" });
     ctx.stop();
   }
@@ -186,6 +188,7 @@ export function runActor(deps: FactoryDeps) {
         event(ctx, "RUN_START", null, {
           max_iterations: record.max_iterations,
         });
+        notifyWebhook(ctx, deps, record.id, "RUNNING");
         ctx.setState({ ...ctx.state, phase: "preparing" });
         ctx.after(workOrder.max_wall_time_s * 1000, {
           type: "deadline",

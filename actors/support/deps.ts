@@ -20,4 +20,6 @@ export const ACTOR = {
   engineer: "se",
   toolRunner: "tr",
   productOwner: "po",
+  webhook: "webhook",
+  pullRequest: "pr",
 } as const;
