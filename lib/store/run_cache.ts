@@ -40,7 +40,7 @@ export class RunView {
 
 interface Slot {
   view: RunView | null;
-  /** `performance.now()` when `view` was read. */
+  /** The cache clock's time when `view` was read. */
   readAt: number;
   /** Generation of this id's last invalidation. */
   invalidated: number;
@@ -61,6 +61,8 @@ export interface RunCacheOptions {
   maxEntries?: number;
   /** Approximate memory the slots may hold (default 64 MiB), evicted the same way. */
   maxBytes?: number;
+  /** Monotonic milliseconds (default `performance.now`); tests pass a fake clock. */
+  now?: () => number;
 }
 
 /** Bounded LRU of run views; see the module comment for when an entry may be served. */
@@ -68,6 +70,7 @@ export class RunCache {
   readonly #maxAgeMs: number;
   readonly #max: number;
   readonly #maxBytes: number;
+  readonly #now: () => number;
   readonly #slots = new Map<string, Slot>();
   #bytes = 0;
   #generation = 0;
@@ -78,6 +81,12 @@ export class RunCache {
     this.#maxAgeMs = opts.maxAgeMs;
     this.#max = opts.maxEntries ?? 10_000;
     this.#maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+    this.#now = opts.now ?? (() => performance.now());
+  }
+
+  /** The cache's clock: what `offer`'s `readAt` is measured on. */
+  now(): number {
+    return this.#now();
   }
 
   /**
@@ -90,7 +99,7 @@ export class RunCache {
     const view = slot?.view;
     if (!view) return undefined;
     if (!view.finished) {
-      const age = performance.now() - slot.readAt;
+      const age = this.#now() - slot.readAt;
       if (age > this.#maxAgeMs) return undefined;
       if (refresh && age > this.#maxAgeMs / 2) refresh(id);
     }

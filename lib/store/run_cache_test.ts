@@ -24,12 +24,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function withTwoProcesses(
   liveCacheMs: number,
   fn: (api: RunStore, worker: RunStore) => Promise<void>,
+  now?: () => number,
 ): Promise<void> {
   const t = await tempKv();
   const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
   try {
     await fn(
-      new RunStore(t.kv, undefined, { liveCacheMs }),
+      new RunStore(t.kv, undefined, { liveCacheMs, ...(now ? { now } : {}) }),
       new RunStore(otherKv),
     );
   } finally {
@@ -48,20 +49,29 @@ Deno.test("RunView freezes the record and serializes it once", () => {
   assert(new RunView(sampleRun({ status: "CANCELLED" })).finished);
 });
 
-Deno.test("RunCache serves a live run until it is older than maxAgeMs", async () => {
-  const cache = new RunCache({ maxAgeMs: 30 });
+/** A clock the test moves by hand. */
+function fakeClock(): { now: () => number; advance(ms: number): void } {
+  let t = 1_000;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+Deno.test("RunCache serves a live run until it is older than maxAgeMs", () => {
+  const clock = fakeClock();
+  const cache = new RunCache({ maxAgeMs: 30, now: clock.now });
   const run = sampleRun();
-  cache.offer(run, cache.token(), performance.now());
+  cache.offer(run, cache.token(), clock.now());
+  clock.advance(30);
   assertEquals(cache.get(run.id)?.run.id, run.id);
-  await sleep(45);
+  clock.advance(1);
   assertEquals(cache.get(run.id), undefined);
 });
 
-Deno.test("RunCache serves a finished run however old", async () => {
-  const cache = new RunCache({ maxAgeMs: 1 });
+Deno.test("RunCache serves a finished run however old", () => {
+  const clock = fakeClock();
+  const cache = new RunCache({ maxAgeMs: 1, now: clock.now });
   const run = sampleRun({ status: "SUCCEEDED" });
-  cache.offer(run, cache.token(), performance.now());
-  await sleep(10);
+  cache.offer(run, cache.token(), clock.now());
+  clock.advance(3_600_000);
   assertEquals(cache.get(run.id)?.run.status, "SUCCEEDED");
 });
 
@@ -148,6 +158,7 @@ Deno.test("RunStore.viewRun() answers repeated reads from memory and sees this p
 });
 
 Deno.test("RunStore.viewRun() shows another process's write within liveCacheMs, and at once when fresh", async () => {
+  const clock = fakeClock();
   await withTwoProcesses(100, async (api, worker) => {
     const run = await createRun(api, sampleRun());
     assertEquals((await api.viewRun(run.id))?.run.status, "PENDING");
@@ -162,14 +173,10 @@ Deno.test("RunStore.viewRun() shows another process's write within liveCacheMs, 
     );
     assertEquals((await api.findRun(run.id))?.status, "RUNNING");
     await transition(worker, run.id, (prev) => ({ ...prev, iteration: 1 }));
-    const deadline = Date.now() + 2000;
-    let seen = (await api.viewRun(run.id))?.run.iteration;
-    while (seen !== 1 && Date.now() < deadline) {
-      await sleep(10);
-      seen = (await api.viewRun(run.id))?.run.iteration;
-    }
-    assertEquals(seen, 1);
-  });
+    assertEquals((await api.viewRun(run.id))?.run.iteration, 0, "in bound");
+    clock.advance(101);
+    assertEquals((await api.viewRun(run.id))?.run.iteration, 1, "past bound");
+  }, clock.now);
 });
 
 Deno.test("RunStore.findRun() always reads a live run from KV", async () => {
@@ -186,21 +193,23 @@ Deno.test("RunStore.findRun() always reads a live run from KV", async () => {
 });
 
 Deno.test("RunStore.cachedRun() re-reads a live run in the background past half its life", async () => {
+  const clock = fakeClock();
   await withTwoProcesses(1000, async (api, worker) => {
     const run = await createRun(worker, sampleRun());
     assertEquals((await api.viewRun(run.id))?.run.iteration, 0);
     await transition(worker, run.id, (prev) => ({ ...prev, iteration: 4 }));
+    clock.advance(500);
     assertEquals(api.cachedRun(run.id)?.run.iteration, 0, "young: memory");
-    await sleep(600);
+    clock.advance(1);
     // Past half its life: still answered from memory, and a re-read starts.
     assertEquals(api.cachedRun(run.id)?.run.iteration, 0);
     let seen = 0;
-    for (let i = 0; i < 100 && seen !== 4; i++) {
+    for (let i = 0; i < 200 && seen !== 4; i++) {
       await sleep(5);
       seen = api.cachedRun(run.id)?.run.iteration ?? -1;
     }
     assertEquals(seen, 4, "the background read replaced the view");
-  });
+  }, clock.now);
 });
 
 Deno.test("RunCache keeps its approximate memory under maxBytes", () => {

@@ -38,6 +38,8 @@ export interface RunStoreOptions {
    * read KV). Bounds how late another process's writes can show there.
    */
   liveCacheMs?: number;
+  /** Monotonic milliseconds for the cache's ages (default `performance.now`). */
+  now?: () => number;
 }
 
 /** Reads and writes runs; every index is committed with the record it indexes. */
@@ -54,7 +56,10 @@ export class RunStore {
     opts: RunStoreOptions = {},
   ) {
     this.keys = new StoreKeys(prefix);
-    this.#cache = new RunCache({ maxAgeMs: opts.liveCacheMs ?? 0 });
+    this.#cache = new RunCache({
+      maxAgeMs: opts.liveCacheMs ?? 0,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
   }
 
   /**
@@ -179,7 +184,7 @@ export class RunStore {
 
   async #read(id: string): Promise<RunView | null> {
     const token = this.#cache.token();
-    const readAt = performance.now();
+    const readAt = this.#cache.now();
     const entry = await this.kv.get<StoredRun>(this.keys.run(id));
     if (entry.value === null) return null;
     const run = await fromStored(this.kv, this.keys, entry.value);
