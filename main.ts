@@ -9,6 +9,8 @@ import { Redactor } from "./lib/redact.ts";
 import { RunService } from "./actors/run/service.ts";
 import { resolveSandboxMode } from "./lib/sandbox/sandbox.ts";
 import { openKv, RunStore } from "./lib/store/mod.ts";
+import { closeKv, kvReachable, watchCrossesProcesses } from "./lib/store/kv.ts";
+import { redactUrl } from "./lib/store/postgres/mod.ts";
 import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
 import { ActorSystem } from "./runtime/mod.ts";
@@ -52,8 +54,9 @@ export async function startService(
   const system = new ActorSystem(kv, {
     logKey: (owner, seq) => store.eventKey(owner.id, seq),
     maxHeavy: config.maxRuns,
-    // KV Connect has watch but no queues; local SQLite notifies only in-process.
-    watch: /^https?:\/\//.test(config.kvPath),
+    // KV Connect and Postgres notify watchers across processes; local SQLite
+    // notifies only in-process.
+    watch: watchCrossesProcesses(config.kvPath),
     logger: (line) => log(redactor.redact(line)),
     // The run actor writes run records in its step commits.
     afterWrites: (writes) => store.noteWrites(writes),
@@ -86,7 +89,9 @@ export async function startService(
     config,
     store,
     runs,
-    isReady: () => system.started,
+    // An API-only process (AOS_WORKERS=false) is ready without workers; every
+    // process is unready while its database is unreachable.
+    isReady: () => (system.started || !config.workers) && kvReachable(kv),
     shutdownSignal: shutdown.signal,
   });
   const server = Deno.serve({
@@ -133,7 +138,7 @@ export async function startService(
       await server.shutdown();
       await system.stop();
       await sweeping;
-      kv.close();
+      await closeKv(kv);
     },
   };
 }
@@ -142,7 +147,9 @@ if (import.meta.main) {
   const config = loadConfig();
   const service = await startService({ config });
   console.error(
-    `AOS listening on http://${config.hostname}:${service.port} (docs at /docs, KV ${config.kvPath})`,
+    `AOS listening on http://${config.hostname}:${service.port} (docs at /docs, KV ${
+      redactUrl(config.kvPath)
+    })`,
   );
   const stop = async () => {
     await service.close();

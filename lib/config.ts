@@ -23,7 +23,7 @@ export interface Config {
   webhook: WebhookConfig | null;
   /** AOS_PUBLIC_URL: the service's address as users reach it (links in pull requests), no trailing slash. */
   publicUrl: string | null;
-  /** AOS_KV: SQLite file path, `:memory:` or a KV Connect URL. */
+  /** AOS_KV: SQLite file path, `:memory:`, a KV Connect URL or `postgres://…`. */
   kvPath: string;
   /** WORKSPACE_ROOT: workspaces and the repository cache. */
   workspaceRoot: string;
