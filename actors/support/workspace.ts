@@ -8,6 +8,7 @@ import {
   type CommandLayout,
   EnvironmentCache,
   prepareEnvironment,
+  restoreCachedEnvironment,
   SetupFailedError,
   type SetupOutcome,
 } from "../../lib/environment/mod.ts";
@@ -101,4 +102,43 @@ export async function materialize(
     rejected = result.rejected;
   }
   return { dir, baseCommit, applied, rejected, setup, layout: setup.layout };
+}
+
+/**
+ * Restores the run's environment into another checkout `dir` of the base
+ * commit — the SE's working copy — and returns the layout its commands need
+ * (spread into runCommand). Setup never runs in that checkout: when the
+ * environment is not cached, the run's own workspace is rebuilt first (which
+ * runs setup there), then it is restored from the cache.
+ */
+export async function restoreRunEnvironment(
+  deps: FactoryDeps,
+  opts: {
+    runId: string;
+    workOrder: WorkOrder;
+    baseCommit: string;
+    dir: string;
+    signal?: AbortSignal;
+    onSetup?: (outcome: SetupOutcome) => void;
+  },
+): Promise<CommandLayout> {
+  const restore = () =>
+    restoreCachedEnvironment({
+      dir: opts.dir,
+      baseCommit: opts.baseCommit,
+      spec: opts.workOrder,
+      cache: environmentCache(deps),
+      workspaceRoot: deps.config.workspaceRoot,
+      mode: deps.sandboxMode,
+    });
+  const layout = await restore();
+  if (layout) return layout;
+  await materialize(deps, { ...opts, throughIteration: 0 });
+  const rebuilt = await restore();
+  if (!rebuilt) {
+    throw new Error(
+      `The environment of run '${opts.runId}' was evicted while it was restored`,
+    );
+  }
+  return rebuilt;
 }

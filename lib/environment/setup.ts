@@ -147,6 +147,34 @@ export async function prepareEnvironment(
   return await done("built", commands);
 }
 
+/**
+ * Restores the cached environment of `spec` into another checkout of the
+ * base commit (the SE's working copy) without ever running setup there;
+ * null when it is not cached (the caller rebuilds it in the run's workspace first).
+ */
+export async function restoreCachedEnvironment(
+  opts: Omit<PrepareEnvironmentOptions, "signal" | "redact">,
+): Promise<CommandLayout | null> {
+  if (opts.spec.setup_commands.length === 0) return { layers: [] };
+  const { key } = await environmentKey({
+    repo: opts.spec.repo,
+    setupCommands: opts.spec.setup_commands,
+    cacheKey: opts.spec.setup_cache_key,
+    env: opts.spec.env,
+    mountAt: sandboxMountPath(opts.workspaceRoot),
+    dir: opts.dir,
+    baseCommit: opts.baseCommit,
+  });
+  const environment = await opts.cache.lookup(key);
+  if (!environment) return null;
+  return await restoreEnvironment({
+    dir: opts.dir,
+    environment,
+    mode: opts.mode,
+    workspaceRoot: opts.workspaceRoot,
+  });
+}
+
 /** A setup command failed: the run ends before any model call. */
 export class SetupFailedError extends Error {
   override name = "SetupFailedError";
