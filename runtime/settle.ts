@@ -1,11 +1,17 @@
 /** How a step that did not simply succeed ends: retry, dead letter, drop, or a lost lease. */
 import type { Core } from "./core.ts";
 import { TerminalError } from "./errors.ts";
-import type { MailEntry } from "./records.ts";
+import { createContext, type StepEffects } from "./context.ts";
+import type { ActorRecord, CommitSpec, MailEntry } from "./records.ts";
 import { insertEntry, removeEntry, type Slot } from "./slot.ts";
-import { deadLetterSpec, dropSpec, retrySpec } from "./step_commit.ts";
+import {
+  deadLetterSpec,
+  dropSpec,
+  retrySpec,
+  successSpec,
+} from "./step_commit.ts";
 import { retryTransient } from "./transient.ts";
-import type { DeadLetter } from "./types.ts";
+import type { DeadLetter, Mutation } from "./types.ts";
 
 const DEFAULT_RETRY = { maxAttempts: 3, baseDelayMs: 200 };
 const MAX_ERROR_CHARS = 4000;
@@ -55,7 +61,10 @@ export async function failStep(
   }
 }
 
-/** Moves an entry to the dead letters and reports it. */
+/**
+ * Moves an entry to the dead letters, with what the actor's `onDeadLetter`
+ * did in the same commit, and reports it.
+ */
 export async function deadLetter(
   core: Core,
   slot: Slot,
@@ -63,16 +72,31 @@ export async function deadLetter(
   error: string,
 ): Promise<void> {
   const dl: DeadLetter = {
-    actor: slot.ref,
+    actor: { type: slot.ref.type, id: slot.ref.id },
     messageId: entry.id,
     message: entry.kind === "spawn" ? { spawn: entry.init } : entry.msg,
     error: error.slice(0, MAX_ERROR_CHARS),
     attempts: entry.attempt,
     at: new Date().toISOString(),
   };
+  let reaction = await deadLetterReaction(core, slot, entry, dl);
   let result = await core.committer.submit(
-    deadLetterSpec(core.env, slot, entry, dl),
+    reaction?.spec ?? deadLetterSpec(core.env, slot, entry, dl),
   );
+  if (reaction && !result.ok && result.error) {
+    core.log(
+      `Dead letter ${entry.id} with its onDeadLetter effects failed (${
+        describe(result.error)
+      }); committing it without them`,
+    );
+    reaction = null;
+    result = await core.committer.submit(
+      deadLetterSpec(core.env, slot, entry, dl),
+    );
+  }
+  if (reaction && reaction.effects.writes.length > 0) {
+    afterWrites(core, reaction.effects.writes);
+  }
   if (!result.ok && result.error) {
     // The message itself may be what broke a limit: record it without the body.
     dl.message = {
@@ -86,6 +110,15 @@ export async function deadLetter(
   if (result.ok) {
     slot.commits++;
     removeEntry(slot.queue, entry.id);
+    if (reaction) {
+      slot.record = reaction.record;
+      const { effects } = reaction;
+      for (const s of effects.sends) {
+        core.deliver(s.to, s.entry, result.versionstamp);
+      }
+      for (const t of effects.timers) core.hooks.timerAdded(t.due);
+      for (const ref of effects.cancels) core.cancelled(ref);
+    }
     core.log(
       `Dead letter ${entry.id} for ${slot.ref.type}/${slot.ref.id}: ${dl.error}`,
     );
@@ -101,6 +134,64 @@ export async function deadLetter(
       `Could not dead-letter ${entry.id}: ${describe(result.error)}`,
     );
     core.dropSlot(slot, "lost");
+  }
+}
+
+/** Runs the definition's `onDeadLetter`; its effects as one spec with the dead letter, or null. */
+async function deadLetterReaction(
+  core: Core,
+  slot: Slot,
+  entry: MailEntry,
+  dl: DeadLetter,
+): Promise<
+  { spec: CommitSpec; record: ActorRecord; effects: StepEffects } | null
+> {
+  const hook = slot.def.onDeadLetter;
+  if (!hook) return null;
+  const owner = slot.record?.owner ?? entry.owner ?? slot.ref;
+  try {
+    const state = slot.record
+      ? slot.record.state
+      : slot.def.initialState(entry.kind === "spawn" ? entry.init : undefined);
+    const effects = await retryTransient(async () => {
+      const run = createContext({
+        self: slot.ref,
+        owner,
+        messageId: entry.id,
+        attempt: entry.attempt,
+        state,
+        // Its effects land only with the dead letter, checked against the lease.
+        signal: new AbortController().signal,
+      });
+      try {
+        await hook(run.ctx, dl);
+      } finally {
+        run.seal();
+      }
+      return run.effects;
+    });
+    const { spec, record } = successSpec(core.env, slot, entry, owner, effects);
+    spec.mutations.push({
+      kind: "set",
+      key: core.keys.deadLetter(entry.id),
+      value: dl,
+    });
+    return { spec, record, effects };
+  } catch (error) {
+    core.log(
+      `onDeadLetter of ${slot.ref.type}/${slot.ref.id} threw (${
+        describe(error)
+      }); dead-lettering ${entry.id} without its effects`,
+    );
+    return null;
+  }
+}
+
+function afterWrites(core: Core, writes: readonly Mutation[]): void {
+  try {
+    core.opts.afterWrites(writes);
+  } catch (error) {
+    core.log(`afterWrites threw: ${describe(error)}`);
   }
 }
 

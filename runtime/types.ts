@@ -102,6 +102,19 @@ export interface ActorDefinition<S, M extends Message> {
   heavy?: boolean;
   /** Retry policy for a throwing handler before dead-lettering. */
   retry?: { maxAttempts: number; baseDelayMs: number };
+  /**
+   * Runs when a message of this actor is about to be dead-lettered (failed
+   * validation, a `TerminalError`, retries exhausted, a step over KV limits).
+   * What it does through `ctx` (state, sends, events, writes, cancels, stop)
+   * is committed in the same atomic operation as the dead letter, so a
+   * supervisor can never miss that a message died. If it throws, the dead
+   * letter is committed without its effects (transient KV errors are retried
+   * first).
+   */
+  onDeadLetter?: (
+    ctx: ActorContext<S, M>,
+    deadLetter: DeadLetter,
+  ) => Promise<void> | void;
 }
 
 /** A message that could not be handled: recorded in KV and listed by `deadLetters()`. */

@@ -4,6 +4,7 @@ import { WorkspaceView } from "../../lib/workspace/view.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
   activeRun,
+  failRunOnDeadLetter,
   priced,
   reportingFailure,
   taskOf,
@@ -33,6 +34,7 @@ export function engineerActor(deps: FactoryDeps) {
     messages: engineerMessages,
     initialState: () => null,
     heavy: true,
+    onDeadLetter: failRunOnDeadLetter(deps, "engineer"),
     handlers: {
       async turn(ctx, msg) {
         const runId = ctx.self.id;

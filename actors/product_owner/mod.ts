@@ -3,6 +3,7 @@ import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
   activeRun,
+  failRunOnDeadLetter,
   priced,
   reportingFailure,
   taskOf,
@@ -30,6 +31,7 @@ export function productOwnerActor(deps: FactoryDeps) {
     messages: productOwnerMessages,
     initialState: () => null,
     heavy: true,
+    onDeadLetter: failRunOnDeadLetter(deps, "product_owner"),
     handlers: {
       async review(ctx, msg) {
         const runId = ctx.self.id;

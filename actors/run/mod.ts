@@ -3,7 +3,7 @@ import type { ActorContext } from "../../runtime/types.ts";
 import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
 import { sumUsage, type Usage } from "../../lib/factory/shapes.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import { workOrderOf } from "../support/child.ts";
+import { deadLetterReason, workOrderOf } from "../support/child.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { engineerRef } from "../engineer/messages.ts";
 import { productOwnerRef } from "../product_owner/messages.ts";
@@ -349,6 +349,28 @@ export function runActor(deps: FactoryDeps) {
           result_summary: "Cancelled",
         });
       },
+    },
+
+    // A message of the run itself died (its own handler failing every
+    // attempt, or a child's `failed` that could not be handled): nothing
+    // else would end the run, so it ends here, FAILED with the reason.
+    async onDeadLetter(ctx, dl) {
+      if (ctx.state.phase === "done") return;
+      const record = await live(ctx);
+      if (!record) return;
+      const c = children(record.id);
+      ctx.cancel(c.se);
+      ctx.cancel(c.tr);
+      ctx.cancel(c.po);
+      const message = deps.redactor.redact(deadLetterReason(dl));
+      event(ctx, "ERROR", ctx.state.iteration || null, {
+        stage: "run",
+        message,
+      }, "ERROR");
+      await finish(ctx, record, "FAILED", {
+        result_summary: "Failed: a message of the run could not be handled",
+        error: message,
+      });
     },
   });
 }

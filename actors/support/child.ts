@@ -1,4 +1,4 @@
-import type { ActorContext, Message } from "../../runtime/types.ts";
+import type { ActorContext, DeadLetter, Message } from "../../runtime/types.ts";
 import { estimateCostUsd } from "../../lib/llm/client.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
@@ -53,6 +53,34 @@ export function priced(
   },
 ): Usage {
   return { ...usage, cost_usd: estimateCostUsd(model, usage) };
+}
+
+/** Why a message of a run died, in one line for the run's `error`. */
+export function deadLetterReason(dl: DeadLetter): string {
+  const type = (dl.message as { type?: unknown } | null)?.type;
+  return `Message '${
+    typeof type === "string" ? type : "(spawn)"
+  }' to ${dl.actor.type} could not be handled after ${dl.attempts} attempt(s): ${dl.error}`;
+}
+
+/**
+ * A child's `onDeadLetter`: the run is told, in the dead letter's own commit,
+ * and ends FAILED with the reason instead of waiting in its phase forever.
+ */
+export function failRunOnDeadLetter(
+  deps: FactoryDeps,
+  stage: string,
+): <S, M extends Message>(ctx: ActorContext<S, M>, dl: DeadLetter) => void {
+  return (ctx, dl) => {
+    const iteration = (dl.message as { iteration?: unknown } | null)
+      ?.iteration;
+    ctx.send(runRef(ctx.self.id), {
+      type: "failed",
+      stage,
+      iteration: typeof iteration === "number" ? iteration : null,
+      message: deps.redactor.redact(deadLetterReason(dl)),
+    });
+  };
 }
 
 /**

@@ -11,7 +11,11 @@ import {
 import { runCommand } from "../../lib/sandbox/sandbox.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
-import { activeRun, reportingFailure } from "../support/child.ts";
+import {
+  activeRun,
+  failRunOnDeadLetter,
+  reportingFailure,
+} from "../support/child.ts";
 import { type ToolRunnerMessage, toolRunnerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { runRef } from "../run/messages.ts";
@@ -27,6 +31,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
     messages: toolRunnerMessages,
     initialState: () => null,
     heavy: true,
+    onDeadLetter: failRunOnDeadLetter(deps, "tool_runner"),
     handlers: {
       async prepare(ctx) {
         const runId = ctx.self.id;
