@@ -142,3 +142,33 @@ Deno.test("a throwing onDeadLetter still dead-letters the message; a transient f
     );
   });
 });
+
+let lockedTimes = 0;
+const locked = defineActor<{ attempts: number[] }, { type: "write" }>({
+  type: "locked",
+  messages: z.object({ type: z.literal("write") }),
+  initialState: () => ({ attempts: [] }),
+  retry: { maxAttempts: 2, baseDelayMs: 1 },
+  handlers: {
+    write(ctx) {
+      ctx.setState({ attempts: [...ctx.state.attempts, ctx.attempt] });
+      // Another process holds SQLite's write lock for a while.
+      if (++lockedTimes <= 5) throw new TypeError("database is locked");
+    },
+  },
+});
+
+Deno.test("a handler failing with a transient storage error is redelivered without using up its attempts", async () => {
+  await withSystem([locked], async (system) => {
+    const ref = refTo(locked, "l1");
+    await system.send(ref, { type: "write" });
+    const state = await eventually(async () => {
+      const s = await system.getState<{ attempts: number[] }>(ref);
+      return s?.attempts.length === 1 ? s : undefined;
+    });
+    // Only the successful delivery commits state; it is still attempt 1.
+    assertEquals(state.attempts, [1]);
+    assertEquals(lockedTimes, 6);
+    assertEquals(await system.deadLetters(), []);
+  });
+});

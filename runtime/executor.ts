@@ -11,7 +11,7 @@ import {
   failStep,
   stillLeased,
 } from "./settle.ts";
-import { listValues, retryTransient } from "./transient.ts";
+import { isTransient, listValues, retryTransient } from "./transient.ts";
 import type { Message, Mutation } from "./types.ts";
 
 /** Runs the steps of owned actors. */
@@ -203,6 +203,11 @@ export class Executor {
       slot.commits++;
       removeEntry(slot.queue, entry.id);
       return result.versionstamp;
+    }
+    if (result.error && isTransient(result.error)) {
+      // Still locked after the committer's retries: redo the message later.
+      await failStep(this.core, slot, entry, result.error);
+      return null;
     }
     if (result.error) {
       await deadLetter(

@@ -8,6 +8,7 @@ export { defineActor } from "./define.ts";
 export { CommitConflictError, TerminalError } from "./errors.ts";
 export { actorRef, refTo } from "./ref.ts";
 export { nextSeq } from "./seq.ts";
+export { isTransient, retryTransient } from "./transient.ts";
 export { ActorSystem } from "./system.ts";
 export type {
   ActorAddress,

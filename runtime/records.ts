@@ -20,6 +20,8 @@ export interface MailEntry {
   attempt: number;
   /** Not to be delivered before this time (retry backoff), ms since epoch. */
   due?: number;
+  /** Redeliveries after transient storage errors (they do not count as attempts). */
+  transientRetries?: number;
   /** Error of the previous attempt. */
   error?: string;
 }

@@ -10,11 +10,13 @@ import {
   retrySpec,
   successSpec,
 } from "./step_commit.ts";
-import { retryTransient } from "./transient.ts";
+import { isTransient, retryTransient } from "./transient.ts";
 import type { DeadLetter, Mutation } from "./types.ts";
 
 const DEFAULT_RETRY = { maxAttempts: 3, baseDelayMs: 200 };
 const MAX_ERROR_CHARS = 4000;
+/** Backoff cap of redeliveries after transient storage errors. */
+const MAX_TRANSIENT_DELAY_MS = 5000;
 
 /** After a failed commit: true if the lease is still ours, else drops the slot. */
 export async function stillLeased(core: Core, slot: Slot): Promise<boolean> {
@@ -30,7 +32,12 @@ export async function stillLeased(core: Core, slot: Slot): Promise<boolean> {
   return false;
 }
 
-/** A handler threw (or its commit conflicted): schedule a retry or dead-letter it. */
+/**
+ * A handler threw (or its commit conflicted): schedule a retry or dead-letter
+ * it. A transient storage error ("database is locked" from another process)
+ * says nothing about the message, so it is redelivered with backoff without
+ * using up the message's attempts.
+ */
 export async function failStep(
   core: Core,
   slot: Slot,
@@ -39,15 +46,31 @@ export async function failStep(
 ): Promise<void> {
   const policy = slot.def.retry ?? DEFAULT_RETRY;
   const terminal = error instanceof TerminalError;
-  if (terminal || entry.attempt >= policy.maxAttempts) {
+  const transient = !terminal && isTransient(error);
+  if (!transient && (terminal || entry.attempt >= policy.maxAttempts)) {
     return await deadLetter(core, slot, entry, describe(error));
   }
+  const transientRetries = (entry.transientRetries ?? 0) + (transient ? 1 : 0);
+  const delay = transient
+    ? Math.min(
+      MAX_TRANSIENT_DELAY_MS,
+      policy.baseDelayMs * 2 ** Math.min(10, transientRetries - 1),
+    ) * (0.5 + Math.random())
+    : policy.baseDelayMs * 2 ** (entry.attempt - 1);
   const next: MailEntry = {
     ...entry,
-    attempt: entry.attempt + 1,
-    due: Date.now() + policy.baseDelayMs * 2 ** (entry.attempt - 1),
+    attempt: transient ? entry.attempt : entry.attempt + 1,
+    due: Date.now() + delay,
     error: describe(error),
+    ...(transientRetries > 0 ? { transientRetries } : {}),
   };
+  if (transient) {
+    core.log(
+      `Transient storage error in ${slot.ref.type}/${slot.ref.id} (${
+        describe(error)
+      }); redelivering ${entry.id} in ${Math.round(delay)} ms`,
+    );
+  }
   const result = await core.committer.submit(
     retrySpec(core.env, slot, next),
   );

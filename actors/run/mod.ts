@@ -1,4 +1,8 @@
-import { defineActor, TerminalError } from "../../runtime/mod.ts";
+import {
+  defineActor,
+  retryTransient,
+  TerminalError,
+} from "../../runtime/mod.ts";
 import type { ActorContext } from "../../runtime/types.ts";
 import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
 import { sumUsage, type Usage } from "../../lib/factory/shapes.ts";
@@ -40,7 +44,7 @@ export function runActor(deps: FactoryDeps) {
 
   /** Loads the record; null (and the actor stops) once it is terminal. */
   async function live(ctx: Ctx): Promise<RunRecord | null> {
-    const record = await store.findRun(ctx.self.id);
+    const record = await retryTransient(() => store.findRun(ctx.self.id));
     if (!record || TERMINAL_STATUSES.has(record.status)) {
       ctx.setState({ ...ctx.state, phase: "done" });
       return null;

@@ -1,4 +1,5 @@
 import { NotFoundError } from "../../lib/errors.ts";
+import { retryTransient } from "../../runtime/mod.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 
 /** Names of the artifacts a run leaves, as in the original service. */
@@ -19,11 +20,9 @@ export async function putJson(
   name: string,
   value: unknown,
 ): Promise<void> {
-  await store.putArtifact(
-    runId,
-    name,
-    JSON.stringify(value, null, 2) + "\n",
-    "application/json",
+  const body = JSON.stringify(value, null, 2) + "\n";
+  await retryTransient(() =>
+    store.putArtifact(runId, name, body, "application/json")
   );
 }
 
@@ -34,7 +33,7 @@ export async function getJson<T>(
   name: string,
 ): Promise<T | null> {
   try {
-    const { body } = await store.getArtifact(runId, name);
+    const { body } = await retryTransient(() => store.getArtifact(runId, name));
     return JSON.parse(new TextDecoder().decode(body)) as T;
   } catch (error) {
     if (error instanceof NotFoundError) return null;

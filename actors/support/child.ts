@@ -1,3 +1,4 @@
+import { isTransient, retryTransient } from "../../runtime/mod.ts";
 import type { ActorContext, DeadLetter, Message } from "../../runtime/types.ts";
 import { estimateCostUsd } from "../../lib/llm/client.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
@@ -13,7 +14,7 @@ export async function activeRun(
   deps: FactoryDeps,
   runId: string,
 ): Promise<{ record: RunRecord; workOrder: WorkOrder } | null> {
-  const record = await deps.store.findRun(runId);
+  const record = await retryTransient(() => deps.store.findRun(runId));
   if (!record || TERMINAL_STATUSES.has(record.status)) return null;
   return { record, workOrder: await workOrderOf(deps.store, record) };
 }
@@ -26,7 +27,7 @@ export async function workOrderOf(
   store: RunStore,
   record: RunRecord,
 ): Promise<WorkOrder> {
-  const stored = await store.getWorkOrder(record.id);
+  const stored = await retryTransient(() => store.getWorkOrder(record.id));
   return stored === null
     ? parseWorkOrder(record.work_order_md)
     : stored as WorkOrder;
@@ -97,7 +98,10 @@ export async function reportingFailure<S, M extends Message>(
   try {
     await step();
   } catch (error) {
-    if (ctx.signal.aborted) throw error;
+    // A cancel discards the step; a transient storage error (another process
+    // holding SQLite's write lock) is no reason to fail the run: the runtime
+    // redelivers the message, and the step reuses what it already stored.
+    if (ctx.signal.aborted || isTransient(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     ctx.send(runRef(ctx.self.id), {
       type: "failed",
