@@ -1,6 +1,5 @@
 import { defineActor } from "../../runtime/mod.ts";
 import { runEngineerTurn } from "../../lib/agents/engineer/turn.ts";
-import { WorkspaceView } from "../../lib/workspace/view.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
   activeRun,
@@ -20,6 +19,7 @@ import type { Usage } from "../../lib/factory/shapes.ts";
 import { runRef } from "../run/messages.ts";
 import { materialize } from "../support/workspace.ts";
 import { setupEvents } from "../support/setup_events.ts";
+import { openWorkingCopy } from "../support/workspace.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 interface StoredPacket extends SePacket {
@@ -87,10 +87,10 @@ export function engineerActor(deps: FactoryDeps) {
     ) => void,
   ): Promise<StoredPacket> {
     const { workOrder, record } = run;
-    const workspace = await materialize(deps, {
+    const view = await openWorkingCopy(deps, {
       runId,
       workOrder,
-      throughIteration: n - 1,
+      iteration: n,
       baseCommit,
       signal,
       // Setup reruns only when its cached environment is gone (evicted, another host).
@@ -98,17 +98,13 @@ export function engineerActor(deps: FactoryDeps) {
         outcome.status !== "restored" &&
         setupEvents(outcome, n).forEach(emit),
     });
-    const view = new WorkspaceView({
-      dir: workspace.dir,
-      policy: {
-        allowed: workOrder.allowed_paths,
-        forbidden: workOrder.forbidden_paths,
-      },
-    });
     const contextFiles: { path: string; content: string }[] = [];
     for (const path of workOrder.context_files) {
       try {
-        contextFiles.push({ path, content: await view.readFile(path) });
+        contextFiles.push({
+          path,
+          content: (await view.readText(path)).content,
+        });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         contextFiles.push({ path, content: `(not available: ${reason})` });

@@ -15,6 +15,8 @@ import {
 import { artifactName, getJson } from "./artifacts.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { SePacket } from "../../lib/factory/shapes.ts";
+import { type Packet, WorkingCopy } from "../../lib/workspace/working_copy.ts";
+import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
 
 /** A workspace rebuilt to a known state. */
 export interface Materialized {
@@ -141,4 +143,75 @@ export async function restoreRunEnvironment(
     );
   }
   return rebuilt;
+}
+
+/**
+ * Opens the SE's working copy for iteration `iteration`: the run's base commit
+ * with the packets of iterations 1..N-1 applied (rebuilt when absent, on any
+ * worker), plus `pending` — a journaled packet of this turn — when the turn
+ * resumes. run_command is offered unless the work order says `se_commands: false`.
+ */
+export async function openWorkingCopy(
+  deps: FactoryDeps,
+  opts: {
+    runId: string;
+    workOrder: WorkOrder;
+    iteration: number;
+    /** The run's resolved base commit. */
+    baseCommit: string;
+    pending?: Packet | undefined;
+    commandUsage?: SeCommandUsage | undefined;
+    signal?: AbortSignal | undefined;
+    /** Sees the setup outcome whenever there are setup commands (to emit events). */
+    onSetup?: (outcome: SetupOutcome) => void;
+  },
+): Promise<WorkingCopy> {
+  const { runId, workOrder } = opts;
+  const earlier: Packet[] = [];
+  for (let n = 1; n < opts.iteration; n++) {
+    const packet = await getJson<SePacket>(
+      deps.store,
+      runId,
+      artifactName.sePacket(n),
+    );
+    if (packet) earlier.push(packet);
+  }
+  const commands = workOrder.se_commands
+    ? {
+      env: workOrder.env,
+      mode: deps.sandboxMode,
+      hideDirs: [deps.config.workspaceRoot],
+      maxCommands: workOrder.max_se_commands,
+      maxSeconds: workOrder.se_command_seconds,
+      maxTimeoutS: workOrder.command_timeout_s,
+    }
+    : undefined;
+  return await WorkingCopy.open({
+    root: deps.config.workspaceRoot,
+    runId,
+    repo: workOrder.repo,
+    baseCommit: opts.baseCommit,
+    token: deps.config.githubToken,
+    earlier,
+    pending: opts.pending,
+    policy: {
+      allowed: workOrder.allowed_paths,
+      forbidden: workOrder.forbidden_paths,
+    },
+    signal: opts.signal,
+    // The Tool Runner's environment, restored from the cache (never set up here).
+    environment: (dir, baseCommit) =>
+      restoreRunEnvironment(deps, {
+        runId,
+        workOrder,
+        baseCommit,
+        dir,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onSetup ? { onSetup: opts.onSetup } : {}),
+      }),
+  }, {
+    commands,
+    commandUsage: opts.commandUsage,
+    signal: opts.signal,
+  });
 }

@@ -56,6 +56,9 @@ Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defa
     setup_network: true,
     setup_cache_key: null,
     setup_timeout_s: 900,
+    se_commands: true,
+    max_se_commands: 30,
+    se_command_seconds: 900,
     task: "Create a calculator.py module with an `add(a, b)` function.",
   };
   assertEquals(parseWorkOrder(source), expected);
@@ -84,6 +87,9 @@ Deno.test("parseWorkOrder() applies defaults to a minimal work order", () => {
     setup_network: true,
     setup_cache_key: null,
     setup_timeout_s: 900,
+    se_commands: true,
+    max_se_commands: 30,
+    se_command_seconds: 900,
     task: "Task.",
   });
 });
@@ -105,6 +111,9 @@ Deno.test("parseWorkOrder() accepts every field and every repository form", () =
     "max_total_tokens: 1000",
     "max_wall_time_s: 60",
     "command_timeout_s: 3600",
+    "se_commands: false",
+    "max_se_commands: 1000",
+    "se_command_seconds: 5",
   ].join("\n")));
   assertEquals(wo.push_branch, "main");
   assertEquals(wo.title, null);
@@ -115,8 +124,11 @@ Deno.test("parseWorkOrder() accepts every field and every repository form", () =
       wo.max_total_tokens,
       wo.max_wall_time_s,
       wo.command_timeout_s,
+      wo.se_commands,
+      wo.max_se_commands,
+      wo.se_command_seconds,
     ],
-    [200, 1000, 60, 3600],
+    [200, 1000, 60, 3600, false, 1000, 5],
   );
   for (
     const repo of [
@@ -750,6 +762,9 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       setup_network: false,
       setup_cache_key: ["package-lock.json", "requirements*.txt"],
       setup_timeout_s: 1200,
+      se_commands: false,
+      max_se_commands: 3,
+      se_command_seconds: 60,
       task: "# Heading\n\n---\n\nBody with --- and `code`.\n\n    indented",
     },
     {

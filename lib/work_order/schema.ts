@@ -20,6 +20,8 @@ export const INTEGER_FIELDS = {
   max_wall_time_s: { min: 1, max: 86_400, default: 1_800 },
   command_timeout_s: { min: 1, max: 3_600, default: 300 },
   setup_timeout_s: { min: 1, max: 7_200, default: 900 },
+  max_se_commands: { min: 1, max: 1_000, default: 30 },
+  se_command_seconds: { min: 1, max: 86_400, default: 900 },
 } as const;
 
 type IntegerField = keyof typeof INTEGER_FIELDS;
@@ -81,6 +83,9 @@ export const workOrderFieldsSchema = z.strictObject({
   // Null: the lockfiles present at the base commit (lib/environment/key.ts).
   setup_cache_key: z.array(glob).min(1).max(100).nullable().default(null),
   setup_timeout_s: integer("setup_timeout_s"),
+  se_commands: z.boolean().default(true),
+  max_se_commands: integer("max_se_commands"),
+  se_command_seconds: integer("se_command_seconds"),
   task: z.string().transform((task) => task.trim()).superRefine((task, ctx) => {
     if (task === "") {
       ctx.addIssue({ code: "custom", message: EMPTY_TASK, input: task });
@@ -209,7 +214,7 @@ function sizeMessage(
 
 function unknownFieldMessage(key: string): string {
   if (key === "limits") {
-    return "Unknown field 'limits' (set max_tool_steps, max_total_tokens, max_wall_time_s, command_timeout_s at the top level)";
+    return "Unknown field 'limits' (set max_tool_steps, max_total_tokens, max_wall_time_s, command_timeout_s, max_se_commands, se_command_seconds at the top level)";
   }
   const near = FIELD_NAMES.find((name) =>
     name !== "task" && editDistance(name, key) <= 2

@@ -1,110 +1,47 @@
-/** The SE's function tools (DESIGN.md §5) and how one tool call is executed. */
+/**
+ * The SE's function tools (DESIGN §5), declared once each in one table:
+ * name, description (what it returns and what it costs), zod arguments and
+ * handler. The JSON schema sent to the model is generated from the zod
+ * arguments, and the same schema checks each call.
+ */
+import { z } from "zod";
 import type { ChatCompletionTool } from "../../llm/client.ts";
 import { ToolError } from "../../workspace/files.ts";
 
-/** What the SE works through: a read-through view of the workspace that records writes. */
+/** A page/window request; numbers are 1-based lines or 0-based entry offsets. */
+type Window = { startLine?: number | undefined; endLine?: number | undefined };
+
+/** What the SE works through: the working copy (lib/workspace/working_copy.ts). */
 export interface EngineerWorkspace {
-  listFiles(path?: string): Promise<string>;
-  readFile(path: string): Promise<string>;
-  searchFiles(pattern: string, path?: string): Promise<string>;
+  listFiles(
+    path?: string,
+    opts?: { depth?: number | undefined; offset?: number | undefined },
+  ): Promise<string>;
+  readFile(path: string, window?: Window): Promise<string>;
+  searchFiles(
+    pattern: string,
+    path?: string,
+    opts?: { glob?: string | undefined; ignoreCase?: boolean | undefined },
+  ): Promise<string>;
   writeFile(path: string, content: string): Promise<string>;
   editFile(path: string, oldText: string, newText: string): Promise<string>;
   deleteFile(path: string): Promise<string>;
+  /** find_files; the tool is offered only when present. */
+  findFiles?(glob: string, opts?: { offset?: number }): Promise<string>;
+  /** run_command; the tool is offered only when present (`se_commands: false` leaves it out). */
+  runCommand?:
+    | ((
+      command: string,
+      opts?: {
+        timeoutS?: number | undefined;
+        signal?: AbortSignal | undefined;
+      },
+    ) => Promise<string>)
+    | undefined;
+  /** The pending changes: the SE packet's writes and deletes. */
   packet(): { writes: { path: string; content: string }[]; deletes: string[] };
   layout(maxEntries?: number): Promise<string>;
 }
-
-const str = (description: string) => ({ type: "string", description });
-
-function tool(
-  name: string,
-  description: string,
-  properties: Record<string, { type: string; description: string }>,
-  required: string[],
-): ChatCompletionTool {
-  return {
-    type: "function",
-    function: {
-      name,
-      description,
-      parameters: {
-        type: "object",
-        properties,
-        required,
-        additionalProperties: false,
-      },
-    },
-  };
-}
-
-/** The SE's tools, exactly as in the agent tool protocol. */
-export const SE_TOOLS: ChatCompletionTool[] = [
-  tool(
-    "list_files",
-    "List files and directories under a directory of the repository (honours .gitignore).",
-    {
-      path: str(
-        "Directory relative to the repository root; omit for the root.",
-      ),
-    },
-    [],
-  ),
-  tool(
-    "read_file",
-    "Read a text file of the repository, including your own pending writes.",
-    { path: str("File path relative to the repository root.") },
-    ["path"],
-  ),
-  tool(
-    "search_files",
-    "Search file contents with a regular expression; returns matching lines as path:line: text.",
-    {
-      pattern: str("Regular expression to search for."),
-      path: str(
-        "Directory or file to search in, relative to the repository root; omit for all.",
-      ),
-    },
-    ["pattern"],
-  ),
-  tool(
-    "write_file",
-    "Create or overwrite a file with the complete new content.",
-    {
-      path: str("File path relative to the repository root."),
-      content: str("The full content of the file."),
-    },
-    ["path", "content"],
-  ),
-  tool(
-    "edit_file",
-    "Replace one exact occurrence of old_text with new_text in a file (old_text must match exactly once).",
-    {
-      path: str("File path relative to the repository root."),
-      old_text: str(
-        "Exact text to replace; include enough context to be unique.",
-      ),
-      new_text: str("Replacement text."),
-    },
-    ["path", "old_text", "new_text"],
-  ),
-  tool(
-    "delete_file",
-    "Delete a file of the repository.",
-    { path: str("File path relative to the repository root.") },
-    ["path"],
-  ),
-  tool(
-    "finish",
-    "End your turn once the task is done; your changes are then applied and the acceptance commands run.",
-    { summary: str("A short summary of what you changed and why.") },
-    ["summary"],
-  ),
-];
-
-/** Names of the SE's tools. */
-export const SE_TOOL_NAMES: string[] = SE_TOOLS.flatMap((t) =>
-  t.type === "function" ? [t.function.name] : []
-);
 
 /** What executing one tool call produced. */
 export type ToolOutcome =
@@ -116,23 +53,248 @@ export type ToolOutcome =
   }
   | { kind: "finish"; summary: string };
 
-type Args = Record<string, unknown>;
+/** What a handler gets besides its arguments. */
+interface ToolContext {
+  signal?: AbortSignal | undefined;
+}
 
-/** Argument names per tool: [required strings, optional strings]. */
-const SIGNATURES: Record<string, [string[], string[]]> = {
-  list_files: [[], ["path"]],
-  read_file: [["path"], []],
-  search_files: [["pattern"], ["path"]],
-  write_file: [["path", "content"], []],
-  edit_file: [["path", "old_text", "new_text"], []],
-  delete_file: [["path"], []],
-  finish: [["summary"], []],
-};
+interface ToolDefinition<S extends z.ZodObject> {
+  name: string;
+  description: string;
+  args: S;
+  /** Whether this workspace offers the tool (default: always). */
+  offered?: (workspace: EngineerWorkspace) => boolean;
+  run: (
+    workspace: EngineerWorkspace,
+    args: z.output<S>,
+    context: ToolContext,
+  ) => Promise<ToolOutcome>;
+}
+
+function define<S extends z.ZodObject>(
+  tool: ToolDefinition<S>,
+): ToolDefinition<z.ZodObject> {
+  return tool as unknown as ToolDefinition<z.ZodObject>;
+}
+
+const result = (text: string): ToolOutcome => ({ kind: "result", text });
+const path = (what: string) =>
+  z.string().describe(`${what}, relative to the repository root`);
+const count = (min: number) => z.number().int().min(min).max(1_000_000_000);
+
+/** The SE's tools in the order offered; names and argument names are the protocol (never renamed). */
+const TOOLS = [
+  define({
+    name: "list_files",
+    description:
+      "List a directory of the repository (honours .gitignore; your pending changes included). " +
+      "One level by default: directories end with '/' and show how many files are below them. " +
+      "At most 200 entries per answer; the last line then says how to get the next page (offset). Cheap.",
+    args: z.object({
+      path: path("Directory").optional().describe(
+        "Directory relative to the repository root; omit for the root",
+      ),
+      depth: count(1).max(5).optional().describe(
+        "Levels to show (1-5, default 1)",
+      ),
+      offset: count(0).optional().describe(
+        "Entry to start from, as named by the previous answer's last line",
+      ),
+    }),
+    run: async (ws, a) =>
+      result(await ws.listFiles(a.path, { depth: a.depth, offset: a.offset })),
+  }),
+  define({
+    name: "find_files",
+    description:
+      "Find files whose path matches a glob ('*.py' matches names at any depth; 'src/**/test_*.ts' " +
+      "from the root). Returns matching paths, at most 200 per answer with how to get the rest. Cheap.",
+    args: z.object({
+      glob: z.string().describe("Glob such as '*.md' or 'lib/**/*_test.ts'"),
+      offset: count(0).optional().describe(
+        "Match to start from, as named by the previous answer's last line",
+      ),
+    }),
+    offered: (ws) => typeof ws.findFiles === "function",
+    run: async (ws, a) =>
+      result(
+        await (ws.findFiles as NonNullable<EngineerWorkspace["findFiles"]>)(
+          a.glob,
+          a.offset === undefined ? {} : { offset: a.offset },
+        ),
+      ),
+  }),
+  define({
+    name: "read_file",
+    description:
+      "Read a text file (your pending changes included) as numbered lines 'N<tab>text'. " +
+      "Returns up to 300 lines (or about 20,000 characters) from start_line, the file's total line count, " +
+      "and the start_line to read on with. Read only the part you need: large windows fill your context.",
+    args: z.object({
+      path: path("File path"),
+      start_line: count(1).optional().describe(
+        "First line to show (default 1)",
+      ),
+      end_line: count(1).optional().describe(
+        "Last line to show (default start_line + 299)",
+      ),
+    }),
+    run: async (ws, a) =>
+      result(
+        await ws.readFile(a.path, {
+          startLine: a.start_line,
+          endLine: a.end_line,
+        }),
+      ),
+  }),
+  define({
+    name: "search_files",
+    description:
+      "Search file contents (git grep; .gitignore honoured, binary files skipped, your pending changes " +
+      "included) with a Perl-compatible regular expression. Returns matches grouped per file with line " +
+      "numbers: at most 100 lines, 10 per file, plus the total count and the other files that match. Fast; " +
+      "prefer it to reading files to find where something is.",
+    args: z.object({
+      pattern: z.string().describe(
+        "Regular expression, e.g. 'def \\w+_total\\b'",
+      ),
+      path: path("File or directory to search in").optional().describe(
+        "File or directory to search in, relative to the repository root; omit for all",
+      ),
+      glob: z.string().optional().describe(
+        "Only files matching this glob, e.g. '*.py' (any depth) or 'src/**/*.ts'",
+      ),
+      ignore_case: z.boolean().optional().describe(
+        "Match case-insensitively (default false)",
+      ),
+    }),
+    run: async (ws, a) =>
+      result(
+        await ws.searchFiles(a.pattern, a.path, {
+          glob: a.glob,
+          ignoreCase: a.ignore_case,
+        }),
+      ),
+  }),
+  define({
+    name: "write_file",
+    description:
+      "Create or overwrite a file with its complete new content (only paths the path rules allow). " +
+      "Returns the line and byte count. For a small change to a large file use edit_file: it costs far fewer tokens.",
+    args: z.object({
+      path: path("File path"),
+      content: z.string().describe("The full content of the file"),
+    }),
+    run: async (ws, a) => result(await ws.writeFile(a.path, a.content)),
+  }),
+  define({
+    name: "edit_file",
+    description:
+      "Replace one exact occurrence of old_text with new_text in a file (old_text must match exactly once, " +
+      "whitespace included, without read_file's line numbers). Returns the changed lines numbered with " +
+      "3 lines of context; when old_text is not found, the closest lines of the file.",
+    args: z.object({
+      path: path("File path"),
+      old_text: z.string().describe(
+        "Exact text to replace; include enough lines to be unique",
+      ),
+      new_text: z.string().describe("Replacement text"),
+    }),
+    run: async (ws, a) =>
+      result(await ws.editFile(a.path, a.old_text, a.new_text)),
+  }),
+  define({
+    name: "delete_file",
+    description: "Delete a file (only paths the path rules allow).",
+    args: z.object({ path: path("File path") }),
+    run: async (ws, a) => result(await ws.deleteFile(a.path)),
+  }),
+  define({
+    name: "run_command",
+    description:
+      "Run a shell command (sh -c) in the repository root of your working copy, in a sandbox: no network, " +
+      "only the repository writable, your pending changes applied. Use it to reproduce, run tests, lint. " +
+      "Returns exit code, duration and output (head and tail, about 10 KB), and the files it changed: " +
+      "those become part of your changes when the path rules allow them. Commands and command seconds " +
+      "per turn are limited; this does not count as the acceptance run.",
+    args: z.object({
+      command: z.string().describe(
+        "Shell command, e.g. 'python -m pytest -q tests/test_x.py'",
+      ),
+      timeout_s: count(1).optional().describe(
+        "Seconds before the command is killed (default and upper bound: the work order's command_timeout_s)",
+      ),
+    }),
+    offered: (ws) => typeof ws.runCommand === "function",
+    run: async (ws, a, context) =>
+      result(
+        await (ws.runCommand as NonNullable<EngineerWorkspace["runCommand"]>)(
+          a.command,
+          { timeoutS: a.timeout_s, signal: context.signal },
+        ),
+      ),
+  }),
+  define({
+    name: "finish",
+    description:
+      "End your turn once the task is done; your changes are then applied to a fresh checkout, the " +
+      "acceptance commands run and a Product Owner reviews the diff.",
+    args: z.object({
+      summary: z.string().describe(
+        "A short summary of what you changed and why",
+      ),
+    }),
+    run: (_ws, a) => Promise.resolve({ kind: "finish", summary: a.summary }),
+  }),
+];
+
+const BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
+
+/** The model-facing JSON schema of a tool's arguments, from its zod schema. */
+function parameters(schema: z.ZodObject): Record<string, unknown> {
+  const json = z.toJSONSchema(schema) as Record<string, unknown>;
+  delete json.$schema;
+  // Bounds that only mean "an integer" cost tokens and tell the model nothing.
+  for (const prop of Object.values(json.properties ?? {})) {
+    const p = prop as Record<string, unknown>;
+    if (p.maximum === 1_000_000_000) delete p.maximum;
+  }
+  return json;
+}
+
+function toChatTool(tool: ToolDefinition<z.ZodObject>): ChatCompletionTool {
+  return {
+    type: "function",
+    function: {
+      name: tool.name,
+      description: tool.description,
+      parameters: parameters(tool.args),
+    },
+  };
+}
+
+/** Every SE tool, exactly as in the agent tool protocol. */
+export const SE_TOOLS: ChatCompletionTool[] = TOOLS.map(toChatTool);
+
+/** Names of the SE's tools. */
+export const SE_TOOL_NAMES: string[] = TOOLS.map((t) => t.name);
+
+function offeredBy(workspace: EngineerWorkspace) {
+  return TOOLS.filter((t) => t.offered?.(workspace) ?? true);
+}
+
+/** The tools this workspace offers (run_command only where SE commands are allowed). */
+export function toolsFor(workspace: EngineerWorkspace): ChatCompletionTool[] {
+  return offeredBy(workspace).map(toChatTool);
+}
 
 /** Parses and checks a tool call's arguments; returns the problem as text when they are unusable. */
-export function parseArguments(name: string, raw: string): Args | string {
-  const signature = SIGNATURES[name];
-  if (!signature) return `unknown tool '${name}'`;
+export function parseArguments(
+  name: string,
+  raw: string,
+): Record<string, unknown> | string {
+  const tool = BY_NAME.get(name);
+  if (!tool) return `unknown tool '${name}'`;
   let parsed: unknown;
   try {
     parsed = raw.trim() === "" ? {} : JSON.parse(raw);
@@ -143,40 +305,79 @@ export function parseArguments(name: string, raw: string): Args | string {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     return `arguments for ${name} must be a JSON object`;
   }
-  const args = parsed as Args;
-  const [required, optional] = signature;
-  for (const key of required) {
-    if (!(key in args)) return `arguments for ${name} are missing '${key}'`;
-  }
-  for (const key of [...required, ...optional]) {
-    if (key in args && args[key] !== null && typeof args[key] !== "string") {
-      return `arguments for ${name}: '${key}' must be a string, got ${typeof args[
-        key
-      ]}`;
-    }
-    if (required.includes(key) && typeof args[key] !== "string") {
-      return `arguments for ${name}: '${key}' must be a string, got null`;
-    }
-  }
-  return args;
+  const checked = tool.args.safeParse(lenient(tool.args, parsed), {
+    reportInput: true,
+  });
+  if (checked.success) return checked.data as Record<string, unknown>;
+  return `arguments for ${name}${describeIssue(checked.error.issues[0])}`;
 }
 
-const optionalString = (
-  v: unknown,
-) => (typeof v === "string" && v !== "" ? v : undefined);
+/**
+ * Models often send `null` for an omitted optional argument and numbers or
+ * booleans as strings; those mean what they say, so they are accepted.
+ */
+function lenient(schema: z.ZodObject, args: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) {
+    const field = schema.shape[key] as z.ZodType | undefined;
+    if (!field) continue;
+    if (value === null && field.safeParse(undefined).success) continue;
+    const inner = field instanceof z.ZodOptional ? field.unwrap() : field;
+    const type = inner instanceof z.ZodNumber
+      ? "number"
+      : inner instanceof z.ZodBoolean
+      ? "boolean"
+      : "other";
+    if (
+      typeof value === "string" && type === "number" &&
+      /^\s*\d+\s*$/.test(value)
+    ) {
+      out[key] = Number(value);
+    } else if (type === "boolean" && (value === "true" || value === "false")) {
+      out[key] = value === "true";
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return " are invalid";
+  const key = issue.path.map(String).join(".");
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === "invalid_type") {
+    if (input === undefined) return ` are missing '${key}'`;
+    const got = input === null ? "null" : typeof input;
+    const want = issue.expected === "int"
+      ? "an integer"
+      : `a ${issue.expected}`;
+    return `: '${key}' must be ${
+      want === "a number" ? "an integer" : want
+    }, got ${got}`;
+  }
+  if (issue.code === "too_small" || issue.code === "too_big") {
+    const bound = issue.code === "too_small"
+      ? `at least ${issue.minimum}`
+      : `at most ${(issue as z.core.$ZodIssueTooBig).maximum}`;
+    return `: '${key}' must be ${bound}, got ${String(input)}`;
+  }
+  return `: '${key}' ${issue.message}`;
+}
 
 /** Runs one tool call against the workspace; model-correctable problems come back as errors, not throws. */
 export async function executeTool(
   workspace: EngineerWorkspace,
   name: string,
   rawArguments: string,
+  context: ToolContext = {},
 ): Promise<ToolOutcome> {
-  if (!SIGNATURES[name]) {
+  const offered = offeredBy(workspace);
+  const tool = offered.find((t) => t.name === name);
+  if (!tool) {
     return {
       kind: "error",
       reason: "unknown_tool",
       text: `Error: unknown tool '${name}'; available tools: ${
-        SE_TOOL_NAMES.join(", ")
+        offered.map((t) => t.name).join(", ")
       }`,
     };
   }
@@ -188,43 +389,8 @@ export async function executeTool(
       text: `Error: ${args}`,
     };
   }
-  const s = (key: string) => args[key] as string;
   try {
-    switch (name) {
-      case "list_files":
-        return {
-          kind: "result",
-          text: await workspace.listFiles(optionalString(args.path)),
-        };
-      case "read_file":
-        return { kind: "result", text: await workspace.readFile(s("path")) };
-      case "search_files":
-        return {
-          kind: "result",
-          text: await workspace.searchFiles(
-            s("pattern"),
-            optionalString(args.path),
-          ),
-        };
-      case "write_file":
-        return {
-          kind: "result",
-          text: await workspace.writeFile(s("path"), s("content")),
-        };
-      case "edit_file":
-        return {
-          kind: "result",
-          text: await workspace.editFile(
-            s("path"),
-            s("old_text"),
-            s("new_text"),
-          ),
-        };
-      case "delete_file":
-        return { kind: "result", text: await workspace.deleteFile(s("path")) };
-      default:
-        return { kind: "finish", summary: s("summary") };
-    }
+    return await tool.run(workspace, args, context);
   } catch (error) {
     if (error instanceof ToolError) {
       return {

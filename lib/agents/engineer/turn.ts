@@ -11,7 +11,7 @@ import {
   type TokenUsage,
 } from "../../llm/client.ts";
 import { engineerUserMessage, SE_SYSTEM_PROMPT } from "./prompt.ts";
-import { type EngineerWorkspace, executeTool, SE_TOOLS } from "./tools.ts";
+import { type EngineerWorkspace, executeTool, toolsFor } from "./tools.ts";
 import {
   type AgentEvent,
   type AgentTask,
@@ -127,7 +127,7 @@ async function engineerLoop(
     }
     const reply = await opts.client.chat({
       messages,
-      tools: SE_TOOLS,
+      tools: toolsFor(workspace),
       toolChoice: "auto",
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
@@ -175,7 +175,9 @@ async function engineerLoop(
         continue;
       }
       const name = call.name;
-      const outcome = await executeTool(workspace, name, call.arguments);
+      const outcome = await executeTool(workspace, name, call.arguments, {
+        signal: opts.signal,
+      });
       let content: string;
       if (outcome.kind === "finish") {
         summary = redact(outcome.summary.trim() || "(no summary)");

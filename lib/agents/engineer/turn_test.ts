@@ -20,7 +20,6 @@ import {
   type EngineerTurnOptions,
   type EngineerWorkspace,
   runEngineerTurn,
-  SE_TOOLS,
 } from "./turn.ts";
 import { ToolError } from "../../workspace/files.ts";
 
@@ -174,31 +173,6 @@ function assertModelError(
   assertEquals(error.kind, kind);
   assertMatch(error.message, message);
 }
-
-Deno.test("SE_TOOLS offers exactly the protocol's tools and argument names", () => {
-  const shape = SE_TOOLS.map((t) => {
-    assert(t.type === "function");
-    const params = t.function.parameters as {
-      properties: Record<string, unknown>;
-      required: string[];
-    };
-    assert(t.function.description);
-    return [t.function.name, Object.keys(params.properties), params.required];
-  });
-  assertEquals(shape, [
-    ["list_files", ["path"], []],
-    ["read_file", ["path"], ["path"]],
-    ["search_files", ["pattern", "path"], ["pattern"]],
-    ["write_file", ["path", "content"], ["path", "content"]],
-    ["edit_file", ["path", "old_text", "new_text"], [
-      "path",
-      "old_text",
-      "new_text",
-    ]],
-    ["delete_file", ["path"], ["path"]],
-    ["finish", ["summary"], ["summary"]],
-  ]);
-});
 
 Deno.test("runEngineerTurn() writes a file and finishes with a packet and usage", async () => {
   const { result, error, model } = await turn(

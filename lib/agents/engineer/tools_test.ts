@@ -1,0 +1,293 @@
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
+import { executeTool, SE_TOOLS, type ToolOutcome, toolsFor } from "./tools.ts";
+import { makeRepo, openTestCopy } from "../../workspace/test_support.ts";
+import type { WorkingCopy } from "../../workspace/working_copy.ts";
+import { resolveSandboxMode } from "../../sandbox/sandbox.ts";
+
+function shape(tools: typeof SE_TOOLS) {
+  return tools.map((t) => {
+    assert(t.type === "function");
+    const params = t.function.parameters as {
+      properties: Record<string, unknown>;
+      required?: string[];
+      additionalProperties?: boolean;
+    };
+    assert(t.function.description);
+    assertEquals(params.additionalProperties, false);
+    return [
+      t.function.name,
+      Object.keys(params.properties),
+      params.required ?? [],
+    ];
+  });
+}
+
+Deno.test("SE_TOOLS offers the protocol's tools and argument names, generated from the table", () => {
+  assertEquals(shape(SE_TOOLS), [
+    ["list_files", ["path", "depth", "offset"], []],
+    ["find_files", ["glob", "offset"], ["glob"]],
+    ["read_file", ["path", "start_line", "end_line"], ["path"]],
+    ["search_files", ["pattern", "path", "glob", "ignore_case"], ["pattern"]],
+    ["write_file", ["path", "content"], ["path", "content"]],
+    ["edit_file", ["path", "old_text", "new_text"], [
+      "path",
+      "old_text",
+      "new_text",
+    ]],
+    ["delete_file", ["path"], ["path"]],
+    ["run_command", ["command", "timeout_s"], ["command"]],
+    ["finish", ["summary"], ["summary"]],
+  ]);
+  const read = SE_TOOLS.find((t) =>
+    t.type === "function" && t.function.name === "read_file"
+  );
+  assert(read?.type === "function");
+  assertEquals(
+    (read.function.parameters as { properties: Record<string, unknown> })
+      .properties.start_line,
+    {
+      type: "integer",
+      minimum: 1,
+      description: "First line to show (default 1)",
+    },
+  );
+});
+
+async function withCopy(
+  files: Record<string, string>,
+  fn: (wc: WorkingCopy) => Promise<void>,
+  commands = false,
+): Promise<void> {
+  const parent = await Deno.makeTempDir({ prefix: "aos_tools_" });
+  try {
+    const { repo, commit } = await makeRepo(parent, files);
+    const mode = await resolveSandboxMode("auto");
+    const wc = await openTestCopy({
+      parent,
+      repo,
+      commit,
+      options: commands
+        ? {
+          commands: {
+            env: {},
+            mode,
+            hideDirs: [parent],
+            maxCommands: 5,
+            maxSeconds: 60,
+            maxTimeoutS: 30,
+          },
+        }
+        : {},
+    });
+    await fn(wc);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+}
+
+async function call(
+  wc: WorkingCopy,
+  name: string,
+  args: unknown,
+): Promise<ToolOutcome> {
+  return await executeTool(wc, name, JSON.stringify(args));
+}
+
+function text(outcome: ToolOutcome): string {
+  assert(
+    outcome.kind === "result",
+    `expected a result, got ${JSON.stringify(outcome)}`,
+  );
+  return outcome.text;
+}
+
+Deno.test("run_command is offered only when the work order allows SE commands, and unknown tools are errors", async () => {
+  await withCopy({ "a.txt": "a\n" }, async (wc) => {
+    assert(!shape(toolsFor(wc)).some(([name]) => name === "run_command"));
+    const outcome = await call(wc, "run_command", { command: "true" });
+    assertEquals(outcome.kind, "error");
+    assertMatch(
+      (outcome as { text: string }).text,
+      /^Error: unknown tool 'run_command'; available tools: list_files, find_files, read_file/,
+    );
+  });
+  await withCopy({ "a.txt": "a\n" }, async (wc) => {
+    assert(shape(toolsFor(wc)).some(([name]) => name === "run_command"));
+    assertMatch(
+      text(await call(wc, "run_command", { command: "cat a.txt" })),
+      /exit code 0/,
+    );
+  }, true);
+});
+
+Deno.test("executeTool() accepts numbers and booleans sent as strings and null for omitted arguments", async () => {
+  const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join(
+    "\n",
+  );
+  await withCopy({ "f.txt": `${lines}\n` }, async (wc) => {
+    assertMatch(
+      text(
+        await call(wc, "read_file", {
+          path: "f.txt",
+          start_line: "5",
+          end_line: 6,
+        }),
+      ),
+      /^f\.txt: lines 5-6 of 20\n5\tline 5\n6\tline 6\n/,
+    );
+    assertMatch(
+      text(
+        await call(wc, "search_files", {
+          pattern: "LINE 1\\b",
+          ignore_case: "true",
+          path: null,
+        }),
+      ),
+      /1 match in 1 file/,
+    );
+    const bad = await call(wc, "read_file", { path: "f.txt", start_line: 0 });
+    assertEquals(bad, {
+      kind: "error",
+      reason: "invalid_arguments",
+      text:
+        "Error: arguments for read_file: 'start_line' must be at least 1, got 0",
+    });
+    const wrong = await call(wc, "read_file", {
+      path: "f.txt",
+      start_line: 2.5,
+    });
+    assertMatch(
+      (wrong as { text: string }).text,
+      /'start_line' must be an integer/,
+    );
+  });
+});
+
+Deno.test("every line of a 5,000-line file is reachable with read_file, following its hints", async () => {
+  const lines = Array.from(
+    { length: 5_000 },
+    (_, i) => `value_${i + 1} = ${"x".repeat(i % 70)}`,
+  );
+  await withCopy({ "big.py": `${lines.join("\n")}\n` }, async (wc) => {
+    const seen: string[] = [];
+    let args: Record<string, unknown> = { path: "big.py" };
+    for (let calls = 0; calls < 100; calls++) {
+      const answer = text(await call(wc, "read_file", args));
+      assert(answer.length < 25_000, `answer of ${answer.length} chars`);
+      const [header, ...rest] = answer.split("\n");
+      assertMatch(header ?? "", /^big\.py: lines \d+-\d+ of 5000$/);
+      for (const line of rest) {
+        const m = /^(\d+)\t(.*)$/.exec(line);
+        if (m) {
+          assertEquals(Number(m[1]), seen.length + 1);
+          seen.push(m[2] as string);
+        }
+      }
+      const next = /read on with start_line=(\d+)\]$/.exec(answer);
+      if (!next) break;
+      args = { path: "big.py", start_line: Number(next[1]) };
+    }
+    assertEquals(seen, lines);
+  });
+});
+
+Deno.test("every entry of a 3,000-entry folder is reachable with list_files, and its footer is never cut", async () => {
+  const files: Record<string, string> = { "README.md": "# r\n" };
+  for (let i = 0; i < 2_990; i++) {
+    files[`big/file_${String(i).padStart(4, "0")}_${"n".repeat(i % 40)}.txt`] =
+      "x\n";
+  }
+  for (let i = 0; i < 10; i++) files[`big/sub_${i}/inner.txt`] = "y\n";
+  await withCopy(files, async (wc) => {
+    const root = text(await call(wc, "list_files", {}));
+    assertMatch(
+      root,
+      /^the repository root, depth 1: 1 directories, 1 files \(3001 files in all below it\)\nbig\/ \(3000 files\)\nREADME\.md$/,
+    );
+    const seen: string[] = [];
+    let args: Record<string, unknown> = { path: "big" };
+    for (let calls = 0; calls < 100; calls++) {
+      const answer = text(await call(wc, "list_files", args));
+      assert(answer.length < 12_000, `answer of ${answer.length} chars`);
+      const lines = answer.split("\n");
+      assertMatch(
+        lines[0] ?? "",
+        /^'big\/', depth 1: 10 directories, 2990 files/,
+      );
+      const footer = lines.at(-1) ?? "";
+      const paged =
+        /^\[entries \d+-\d+ of 3000(?:; \d+ more: list_files (\{.*\}))?\]$/
+          .exec(footer);
+      assert(paged, `footer missing: ${footer}`);
+      seen.push(...lines.slice(1, -1));
+      if (!paged[1]) break;
+      args = JSON.parse(paged[1]);
+    }
+    assertEquals(seen.length, 3_000);
+    assertEquals(seen.slice(0, 2), [
+      "big/sub_0/ (1 file)",
+      "big/sub_1/ (1 file)",
+    ]);
+    const expected = Object.keys(files).filter((f) => f.startsWith("big/file_"))
+      .sort();
+    assertEquals(seen.slice(10), expected);
+    const deep = text(
+      await call(wc, "list_files", { path: "big/sub_3", depth: 2 }),
+    );
+    assertMatch(deep, /big\/sub_3\/inner\.txt/);
+    const found = text(await call(wc, "find_files", { glob: "inner.txt" }));
+    assertMatch(found, /^10 files match 'inner\.txt'\nbig\/sub_0\/inner\.txt/);
+  });
+});
+
+Deno.test("edit_file answers with a numbered snippet, and names the closest text when old_text is not found", async () => {
+  const source = [
+    "def total(items):",
+    "    result = 0",
+    "    for item in items:",
+    "        result += item.price",
+    "    return result",
+    "",
+  ].join("\n");
+  await withCopy({ "shop.py": source }, async (wc) => {
+    const done = text(
+      await call(wc, "edit_file", {
+        path: "shop.py",
+        old_text: "item.price",
+        new_text: "item.price * item.qty",
+      }),
+    );
+    assertMatch(
+      done,
+      /^Edited 'shop\.py': lines 4-4 replaced by 1 line; the file has 5 lines now:\n1\tdef total\(items\):\n2\t/,
+    );
+    assertMatch(
+      done,
+      /4\t {8}result \+= item\.price \* item\.qty\n5\t {4}return result$/,
+    );
+    const miss = await call(wc, "edit_file", {
+      path: "shop.py",
+      old_text:
+        "    for itm in items:\n        result += item.price * item.qty",
+      new_text: "x",
+    });
+    assertEquals(miss.kind, "error");
+    assertMatch(
+      (miss as { text: string }).text,
+      /not found in 'shop\.py'.*Closest text[\s\S]*lines 3-4 \(\d+% similar\):\n3\t {4}for item in items:\n4\t {8}result \+= item\.price \* item\.qty/,
+    );
+    const numbered = await call(wc, "edit_file", {
+      path: "shop.py",
+      old_text: "5\t    return result",
+      new_text: "x",
+    });
+    assertMatch(
+      (numbered as { text: string }).text,
+      /carries read_file's line numbers/,
+    );
+  });
+});
