@@ -245,15 +245,19 @@ export async function diffWorkspace(
   }
 }
 
-/** Deletes the workspace of a run (a no-op when it is already gone). */
+/** Deletes the workspace of a run and the SE's working copy beside it (a no-op when gone). */
 export async function removeWorkspace(
   root: string,
   runId: string,
 ): Promise<void> {
-  const dir = workspaceDir(root, runId);
-  await withLock(dir, async () => {
-    await Deno.remove(dir, { recursive: true }).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+  // `<run-id>.se` is the SE's working copy (working_copy_prepare.ts).
+  for (
+    const dir of [workspaceDir(root, runId), `${workspaceDir(root, runId)}.se`]
+  ) {
+    await withLock(dir, async () => {
+      await Deno.remove(dir, { recursive: true }).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
     });
-  });
+  }
 }
