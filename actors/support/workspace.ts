@@ -191,7 +191,7 @@ export async function openWorkingCopy(
     runId,
     repo: workOrder.repo,
     baseCommit: opts.baseCommit,
-    token: deps.config.githubToken,
+    credentials: deps.config.gitCredentials,
     earlier,
     pending: opts.pending,
     policy: {

@@ -8,6 +8,7 @@
  */
 import { join, resolve } from "node:path";
 import { git } from "../git/run.ts";
+import type { GitCredentials } from "../git/credentials.ts";
 import type { PathPolicy } from "./paths.ts";
 import { applyPacket, prepareWorkspace } from "./workspace.ts";
 import { type Packet, PendingChanges } from "./pending.ts";
@@ -28,7 +29,8 @@ export interface WorkingCopySource {
   repo: string;
   /** The run's resolved base commit. */
   baseCommit: string;
-  token?: string | null;
+  /** Per-host git credentials (AOS_GIT_CREDENTIALS, GITHUB_TOKEN), for a fetch the mirror may need. */
+  credentials?: GitCredentials | null;
   /** SE packets of iterations 1..N-1, in order. */
   earlier: Packet[];
   /** This turn's pending packet from a journal, to go on where an interrupted turn stopped. */
@@ -74,7 +76,7 @@ export async function prepareWorkingCopy(
     runId: `${source.runId}${WORKING_COPY_SUFFIX}`,
     repo: source.repo,
     ref: source.baseCommit,
-    token: source.token ?? null,
+    credentials: source.credentials ?? null,
     ...(source.signal ? { signal: source.signal } : {}),
   });
   const mounts = source.environment
