@@ -13,6 +13,7 @@ import { eventRoutes } from "./events.ts";
 import { healthRoutes } from "./health.ts";
 import { ReadWriteRouter } from "./router.ts";
 import { requireType, runRoutes } from "./runs.ts";
+import { uiApp } from "./ui/mod.ts";
 
 /** What the routes need. */
 export interface AppDeps {
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   );
 
   healthRoutes(app, deps);
+  app.route("/", uiApp(deps)); // the dashboard: its own session auth, before bearer auth
   if (deps.config.apiToken) {
     app.use("*", bearerAuth(deps.config.apiToken, ["/healthz", "/readyz"]));
   }

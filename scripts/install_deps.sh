@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what AOS needs on a fresh Debian machine with Node: git, bubblewrap,
-# python3 (used by the examples and tests), curl, and apache2 + openssl (the
-# tests' git smart-HTTP server) from apt, and Deno 2.9.6
+# python3 (used by the examples and tests), curl, apache2 + openssl (the tests'
+# git smart-HTTP server) and chromium (the dashboard's browser tests) from apt,
+# and Deno 2.9.6
 # from npm. Idempotent: installs only what is missing or at the wrong version.
 set -euo pipefail
 DENO_VERSION=2.9.6
@@ -27,6 +28,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 venv_probe="$(mktemp -d)"
 python3 -m venv "$venv_probe/v" >/dev/null 2>&1 || missing+=(python3-venv)
 rm -rf "$venv_probe"
+# The dashboard's browser tests drive Debian's Chromium (puppeteer-core, no bundled browser).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 ||
     die "missing ${missing[*]} and apt-get is not available; install them with your package manager"

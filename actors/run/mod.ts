@@ -226,6 +226,7 @@ export function runActor(deps: FactoryDeps) {
           writes: msg.writes,
           deletes: msg.deletes,
           summary: msg.summary,
+          usage: msg.usage,
         });
         ctx.setState({ ...ctx.state, phase: "applying" });
         ctx.send(children(record.id).tr, {
@@ -258,6 +259,7 @@ export function runActor(deps: FactoryDeps) {
         event(ctx, "PO_RESULT", msg.iteration, {
           decision: msg.decision,
           feedback: msg.feedback,
+          usage: msg.usage,
         }, msg.decision === "PASS" ? "INFO" : "WARN");
         if (msg.decision === "PASS") {
           save(ctx, prev, record);

@@ -10,3 +10,9 @@ export { StoreKeys } from "./keys.ts";
 export { openKv } from "./kv.ts";
 export { nextSeq } from "./seq.ts";
 export * from "./types.ts";
+export {
+  randomSecret,
+  type Session,
+  SessionStore,
+  sha256Hex,
+} from "./sessions.ts";

@@ -1,0 +1,173 @@
+/**
+ * Live updates as Server-Sent Events. The run page follows its event log
+ * (resuming from `Last-Event-ID`, closing after RUN_END); the runs page
+ * follows the rows it shows and the status counts. Both read the store:
+ * events after the last seq sent, and the shown runs' records (served from
+ * the store's memory once finished, so an idle page costs almost nothing).
+ */
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { RunStore } from "../../lib/store/mod.ts";
+import type { RunRecord } from "../../lib/store/types.ts";
+import { EventLine } from "./event_log.tsx";
+import { render } from "./render.ts";
+import { RunRow, StatusFilter } from "./runs_page.tsx";
+import type { RunsQuery } from "./runs_page.tsx";
+
+const EVENT_POLL_MS = 100;
+const LIST_POLL_MS = 500;
+const PING_MS = 15_000;
+/** Events after which the run page re-reads its sections. */
+const REFRESHING = new Set([
+  "RUN_START",
+  "WORKSPACE_READY",
+  "SE_OUTPUT",
+  "CMD_RESULT",
+  "TR_APPLY",
+  "PO_RESULT",
+  "PUSH",
+  "RUN_CANCELLED",
+  "ERROR",
+  "RUN_END",
+]);
+
+/** Options of the streams. */
+export interface LiveOptions {
+  store: RunStore;
+  /** Aborted at shutdown: streams end so the server can stop. */
+  shutdownSignal?: AbortSignal | undefined;
+}
+
+function openWhile(signal: AbortSignal | undefined) {
+  const state = { open: true };
+  const stop = () => {
+    state.open = false;
+  };
+  signal?.addEventListener("abort", stop, { once: true });
+  return {
+    state,
+    stop,
+    done: () => signal?.removeEventListener("abort", stop),
+  };
+}
+
+/** SSE of a run's events as rendered log lines; `id:` is the seq. */
+export function runEventStream(
+  c: Context,
+  opts: LiveOptions,
+  runId: string,
+  after: string | undefined,
+): Response {
+  let cursor = after;
+  return streamSSE(c, async (sse) => {
+    const life = openWhile(opts.shutdownSignal);
+    sse.onAbort(life.stop);
+    let lastPing = Date.now();
+    try {
+      while (life.state.open && !opts.shutdownSignal?.aborted) {
+        const events = await opts.store.listEvents(
+          runId,
+          cursor ? { after: cursor } : {},
+        );
+        for (const event of events) {
+          await sse.writeSSE({
+            id: event.seq,
+            event: "run-event",
+            data: JSON.stringify({
+              seq: event.seq,
+              kind: event.kind,
+              refresh: REFRESHING.has(event.kind),
+              html: await render(EventLine({ event })),
+            }),
+          });
+          cursor = event.seq;
+          if (event.kind === "RUN_END") {
+            await sse.writeSSE({ event: "end", data: "{}" });
+            return;
+          }
+        }
+        if (Date.now() - lastPing > PING_MS) {
+          await sse.write(": ping\n\n");
+          lastPing = Date.now();
+        }
+        await sse.sleep(EVENT_POLL_MS);
+      }
+    } finally {
+      life.done();
+    }
+  });
+}
+
+/** What a row shows; a change re-renders it. */
+function rowKey(run: RunRecord): string {
+  return [
+    run.status,
+    run.iteration,
+    run.usage.total_tokens,
+    run.started_at,
+    run.finished_at,
+    run.title,
+  ].join("|");
+}
+
+/**
+ * SSE for the runs page: `row` when one of `ids` (the live runs it shows;
+ * finished rows never change) changes, `counts` when any count does.
+ */
+export function runListStream(
+  c: Context,
+  opts: LiveOptions,
+  ids: string[],
+  query: RunsQuery,
+): Response {
+  return streamSSE(c, async (sse) => {
+    const life = openWhile(opts.shutdownSignal);
+    sse.onAbort(life.stop);
+    const seen = new Map<string, string>();
+    let seenCounts = "";
+    let lastPing = Date.now();
+    try {
+      while (life.state.open && !opts.shutdownSignal?.aborted) {
+        const now = Date.now();
+        const views = await Promise.all(
+          ids.map((id) => opts.store.viewRun(id)),
+        );
+        for (const view of views) {
+          if (!view) continue;
+          // The first round sends every row asked for: the page may have been
+          // rendered a moment before the stream opened.
+          const key = rowKey(view.run);
+          if (seen.get(view.run.id) === key) continue;
+          seen.set(view.run.id, key);
+          await sse.writeSSE({
+            event: "row",
+            data: JSON.stringify({
+              id: view.run.id,
+              status: view.run.status,
+              html: await render(RunRow({ run: view.run, now })),
+            }),
+          });
+        }
+        const counts = await opts.store.counts();
+        const countsKey = JSON.stringify(counts);
+        if (countsKey !== seenCounts) {
+          seenCounts = countsKey;
+          await sse.writeSSE({
+            event: "counts",
+            data: JSON.stringify({
+              total: counts.total,
+              html: await render(StatusFilter({ counts, query })),
+            }),
+          });
+        }
+        if (Date.now() - lastPing > PING_MS) {
+          await sse.write(": ping\n\n");
+          lastPing = Date.now();
+        }
+        await sse.sleep(LIST_POLL_MS);
+      }
+    } finally {
+      life.done();
+    }
+  });
+}

@@ -1,0 +1,95 @@
+/** Routes of one run: page, live sections, events, cancel, artifact downloads. */
+import type { Hono } from "hono";
+import { ConflictError } from "../../lib/errors.ts";
+import { checkArtifactName } from "../../lib/store/mod.ts";
+import { runEventStream } from "./live.ts";
+import type { UiContext } from "./mod.ts";
+import { loadRunPage, type RunPageData } from "./run_data.ts";
+import { RunBody, RunPage } from "./run_page.tsx";
+import type { UiEnv } from "./session.ts";
+
+/** Registers the run routes. */
+export function runRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
+  async function load(id: string): Promise<RunPageData> {
+    const data = await loadRunPage(ctx.store, id);
+    // The work order is the user's text; secrets the service knows stay out.
+    data.run = {
+      ...data.run,
+      work_order_md: ctx.redactor.redact(data.run.work_order_md),
+    };
+    return data;
+  }
+
+  ui.get("/ui/runs/:id", async (c) => {
+    const data = await load(c.req.param("id"));
+    return c.html(
+      <RunPage data={data} auth={c.get("auth")} now={Date.now()} />,
+    );
+  });
+
+  // What the page's script swaps in after an event that changes it.
+  ui.get("/ui/runs/:id/body", async (c) => {
+    const data = await load(c.req.param("id"));
+    return c.html(
+      <RunBody data={data} auth={c.get("auth")} now={Date.now()} />,
+      200,
+      { "cache-control": "no-store" },
+    );
+  });
+
+  ui.get("/ui/runs/:id/events", async (c) => {
+    const id = c.req.param("id");
+    await ctx.store.getRun(id);
+    const after = c.req.header("last-event-id") || c.req.query("after") ||
+      undefined;
+    if (after !== undefined && !/^[0-9A-Za-z_-]{1,64}$/.test(after)) {
+      return c.json({
+        error: {
+          code: "bad_request",
+          message: `after: '${after.slice(0, 64)}' is not an event seq`,
+        },
+      }, 400);
+    }
+    if ((c.req.header("accept") ?? "").includes("text/event-stream")) {
+      return runEventStream(c, ctx, id, after);
+    }
+    return c.json(
+      await ctx.store.listEvents(id, after ? { after } : {}),
+    );
+  });
+
+  ui.post("/ui/runs/:id/cancel", async (c) => {
+    const id = c.req.param("id");
+    const wantsJson = (c.req.header("accept") ?? "").includes(
+      "application/json",
+    );
+    try {
+      const { run } = await ctx.runs.cancel(id);
+      if (wantsJson) return c.json({ status: run.status });
+    } catch (error) {
+      if (!(error instanceof ConflictError) || !wantsJson) throw error;
+      return c.json({
+        error: { code: "conflict", message: error.message },
+      }, 409);
+    }
+    return c.redirect(`/ui/runs/${id}`, 303);
+  });
+
+  ui.get("/ui/runs/:id/artifacts/:name", async (c) => {
+    const id = c.req.param("id");
+    const name = c.req.param("name");
+    await ctx.store.getRun(id);
+    checkArtifactName(name);
+    const { meta, stream } = await ctx.store.streamArtifact(id, name);
+    return new Response(stream, {
+      headers: {
+        "content-type": meta.content_type,
+        "content-length": String(meta.bytes),
+        // Artifacts hold model and repository text: never rendered as a page here.
+        "content-disposition": `attachment; filename="${meta.name}"`,
+        "content-security-policy": "sandbox; default-src 'none'",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  });
+}
