@@ -6,35 +6,19 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { RunService } from "../../actors/run/service.ts";
-import type { Config } from "../../lib/config.ts";
 import {
   ConflictError,
   NotFoundError,
   ValidationError,
 } from "../../lib/errors.ts";
 import { Redactor } from "../../lib/redact.ts";
-import { type RunStore, SessionStore } from "../../lib/store/mod.ts";
+import { SessionStore } from "../../lib/store/mod.ts";
 import { assetRoutes } from "./assets.ts";
+import type { UiContext, UiDeps } from "./context.ts";
 import { ErrorPage } from "./error_page.tsx";
 import { pageRoutes } from "./pages.tsx";
 import { runRoutes } from "./run_routes.tsx";
 import { type UiEnv, uiGate } from "./session.ts";
-
-/** What the dashboard needs from the service (a subset of the API's deps). */
-export interface UiDeps {
-  config: Config;
-  store: RunStore;
-  runs: RunService;
-  /** Aborted at shutdown, so live streams end. */
-  shutdownSignal?: AbortSignal;
-}
-
-/** Context the route files share. */
-export interface UiContext extends UiDeps {
-  sessions: SessionStore;
-  redactor: Redactor;
-}
 
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy": [
@@ -134,3 +118,4 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
   });
   return ui;
 }
+export type { UiDeps } from "./context.ts";

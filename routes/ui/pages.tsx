@@ -5,7 +5,7 @@ import { parseWorkOrder } from "../../lib/work_order/parse.ts";
 import { ErrorPage } from "./error_page.tsx";
 import { runListStream } from "./live.ts";
 import { LoginPage } from "./login_page.tsx";
-import type { UiContext } from "./mod.ts";
+import type { UiContext } from "./context.ts";
 import { parseRunsQuery, RunsPage } from "./runs_page.tsx";
 import { safeNext, signIn, signOut, type UiEnv } from "./session.ts";
 import { locateIssues, SubmitPage } from "./submit_page.tsx";

@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { ConflictError } from "../../lib/errors.ts";
 import { checkArtifactName } from "../../lib/store/mod.ts";
 import { runEventStream } from "./live.ts";
-import type { UiContext } from "./mod.ts";
+import type { UiContext } from "./context.ts";
 import { loadRunPage, type RunPageData } from "./run_data.ts";
 import { RunBody, RunPage } from "./run_page.tsx";
 import type { UiEnv } from "./session.ts";

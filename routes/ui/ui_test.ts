@@ -7,7 +7,13 @@ import {
 import { RunService } from "../../actors/run/service.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { RunStore } from "../../lib/store/mod.ts";
-import { countingKv, sampleRun, tempKv } from "../../lib/store/test_support.ts";
+import {
+  appendEvent,
+  countingKv,
+  createRun,
+  sampleRun,
+  tempKv,
+} from "../../lib/store/test_support.ts";
 import { ActorSystem } from "../../runtime/mod.ts";
 import { uiApp } from "./mod.ts";
 
@@ -81,7 +87,8 @@ Deno.test("runs page reads only the page it shows: index keys for offset+limit, 
   try {
     const writer = new RunStore(t.kv);
     for (let i = 0; i < 130; i++) {
-      await writer.createRun(
+      await createRun(
+        writer,
         sampleRun({
           title: `Run ${i}`,
           status: i % 10 === 0 ? "FAILED" : "PENDING",
@@ -242,12 +249,13 @@ Deno.test("run routes: 404 page, events JSON, artifact download as attachment, b
       await missing.text(),
       /Run &#39;0190d4c2-0000-7000-8000-000000000000&#39; not found/,
     );
-    const run = await store.createRun(
+    const run = await createRun(
+      store,
       sampleRun({ title: "<script>alert(1)</script>" }),
     );
     const page = await (await ui.request(`/ui/runs/${run.id}`)).text();
     assert(!page.includes("<script>alert(1)</script>"), "title is escaped");
-    await store.appendEvent(run.id, { kind: "RUN_START", payload: {} });
+    await appendEvent(store, run.id, { kind: "RUN_START", payload: {} });
     const events = await (await ui.request(`/ui/runs/${run.id}/events`)).json();
     assertEquals(events.map((e: { kind: string }) => e.kind), [
       "RUN_CREATED",
