@@ -27,7 +27,11 @@ export async function mirrorDir(
  * Brings the mirror of `repo` up to date and returns its path: `git clone --mirror`
  * the first time (into a temp dir, then renamed), `git fetch --prune` afterwards.
  * Serialized per repository within the process (a promise chain) and across
- * processes (an flock on a lock file beside the mirror).
+ * processes (an flock on a lock file beside the mirror). Concurrent callers
+ * share fetches: a caller whose turn comes after a fetch that *started* after
+ * its own request uses that fetch instead of making another (so a burst of
+ * runs on one repository costs about two fetches, not one each), and is still
+ * never served a mirror older than its request.
  */
 export async function ensureMirror(opts: {
   cacheDir: string;
@@ -35,6 +39,7 @@ export async function ensureMirror(opts: {
   credentials?: GitCredentials | null;
   signal?: AbortSignal;
 }): Promise<string> {
+  const requestedAt = Date.now();
   const cacheDir = resolve(opts.cacheDir);
   const dir = await mirrorDir(cacheDir, opts.repo);
   return await withLock(dir, async () => {
@@ -45,12 +50,41 @@ export async function ensureMirror(opts: {
     });
     try {
       await lockFile.lock(true);
-      await update(dir, { ...opts, cacheDir });
+      const lastFetchStart = await readFetchStart(dir);
+      if (
+        lastFetchStart === null || lastFetchStart < requestedAt ||
+        !(await isBareRepo(dir))
+      ) {
+        const startedAt = Date.now();
+        await update(dir, { ...opts, cacheDir });
+        await Deno.writeTextFile(fetchMarker(dir), String(startedAt));
+      }
     } finally {
       lockFile.close();
     }
+    await noteMirrorUse(dir);
     return dir;
   });
+}
+
+/** Marks the mirror as used now (the cache bound evicts least recently used mirrors first). */
+export async function noteMirrorUse(dir: string): Promise<void> {
+  const now = new Date();
+  await Deno.utime(dir, now, now).catch(() => {});
+}
+
+/** Beside each mirror: when its last successful fetch (or clone) started, in ms. */
+export function fetchMarker(dir: string): string {
+  return `${dir}.fetched`;
+}
+
+async function readFetchStart(dir: string): Promise<number | null> {
+  try {
+    const ms = Number(await Deno.readTextFile(fetchMarker(dir)));
+    return Number.isFinite(ms) ? ms : null;
+  } catch {
+    return null;
+  }
 }
 
 async function update(dir: string, opts: {

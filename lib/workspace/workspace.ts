@@ -1,6 +1,11 @@
 /** Run workspaces: cheap checkouts from a mirror, packet application, diffs, reset. */
 import { dirname, join, resolve } from "node:path";
-import { ensureMirror, mirrorDir, withLock } from "../git/mirror.ts";
+import {
+  ensureMirror,
+  mirrorDir,
+  noteMirrorUse,
+  withLock,
+} from "../git/mirror.ts";
 import type { GitCredentials } from "../git/credentials.ts";
 import { git, GitError, remoteAccess, shownRepo } from "../git/run.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
@@ -54,7 +59,8 @@ export async function prepareWorkspace(opts: {
     let sha = /^[0-9a-f]{40}$/i.test(opts.ref)
       ? await resolveRef(mirror, opts.ref)
       : null;
-    if (!sha) {
+    if (sha) await noteMirrorUse(mirror);
+    else {
       mirror = await ensureMirror({
         cacheDir,
         repo: opts.repo,

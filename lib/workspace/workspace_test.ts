@@ -81,10 +81,11 @@ Deno.test("ensureMirror() clones once, then fetches new commits", async () => {
     const next = await commitFile(seed, "b.txt", "b\n", "second");
     await ensureMirror({ cacheDir, repo: remote });
     assert.equal(await head(mirror, "refs/heads/main"), next);
-    // Only the mirror and its lock file remain in the cache: no temp clones.
+    // Only the mirror, its lock file and its fetch time remain: no temp clones.
     const names = [...Deno.readDirSync(cacheDir)].map((e) => e.name).sort();
     assert.deepEqual(names, [
       mirror.split("/").pop(),
+      `${mirror.split("/").pop()}.fetched`,
       `${mirror.split("/").pop()}.lock`,
     ]);
   });
