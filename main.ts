@@ -14,6 +14,10 @@ import { redactUrl } from "./lib/store/postgres/mod.ts";
 import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
 import { ActorSystem } from "./runtime/mod.ts";
+import {
+  startWorkspaceSweeper,
+  type WorkspaceSweeper,
+} from "./lib/workspace/sweep.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -116,9 +120,22 @@ export async function startService(
     );
   };
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  let workspaceSweeper: WorkspaceSweeper | null = null;
   if (config.workers) {
     sweep();
     sweepTimer = setInterval(sweep, HOUR_MS);
+    // Finished runs' workspaces (after their retention) and the mirror bound.
+    workspaceSweeper = startWorkspaceSweeper({
+      root: config.workspaceRoot,
+      intervalMs: config.workspaceSweepMs,
+      runOf: (id) => store.findRun(id),
+      retentionMs: (status) =>
+        status === "FAILED"
+          ? config.failedWorkspaceRetentionMs
+          : config.workspaceRetentionMs,
+      mirrorCacheBytes: config.mirrorCacheBytes,
+      log: (line) => log(redactor.redact(line)),
+    });
   }
   const port = server.addr.port;
   const url = `http://127.0.0.1:${port}`;
@@ -138,6 +155,7 @@ export async function startService(
       await server.shutdown();
       await system.stop();
       await sweeping;
+      await workspaceSweeper?.stop();
       await closeKv(kv);
     },
   };

@@ -62,6 +62,14 @@ export interface Config {
   contextTokens: number;
   /** AOS_ENV_CACHE_MB: bound of the cached environments under WORKSPACE_ROOT/.envs, in bytes. */
   envCacheBytes: number;
+  /** AOS_WORKSPACE_RETENTION_S, in ms: how long a SUCCEEDED or CANCELLED run's workspace is kept. */
+  workspaceRetentionMs: number;
+  /** AOS_FAILED_WORKSPACE_RETENTION_S, in ms: how long a FAILED run's workspace is kept (for a look). */
+  failedWorkspaceRetentionMs: number;
+  /** AOS_MIRROR_CACHE_MB, in bytes: bound of the repository mirrors under WORKSPACE_ROOT/.cache. */
+  mirrorCacheBytes: number;
+  /** AOS_WORKSPACE_SWEEP_MS: how often a worker process removes expired workspaces and trims the mirrors. */
+  workspaceSweepMs: number;
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -209,6 +217,14 @@ export function loadConfig(
     contextTokens: integer("AOS_CONTEXT_TOKENS", 128_000, 4_000, 10_000_000),
     envCacheBytes: integer("AOS_ENV_CACHE_MB", 10_240, 1, 16_777_216) *
       1024 * 1024,
+    workspaceRetentionMs:
+      integer("AOS_WORKSPACE_RETENTION_S", 0, 0, 31_536_000) * 1000,
+    failedWorkspaceRetentionMs:
+      integer("AOS_FAILED_WORKSPACE_RETENTION_S", 86_400, 0, 31_536_000) *
+      1000,
+    mirrorCacheBytes: integer("AOS_MIRROR_CACHE_MB", 10_240, 1, 16_777_216) *
+      1024 * 1024,
+    workspaceSweepMs: integer("AOS_WORKSPACE_SWEEP_MS", 60_000, 10, 86_400_000),
   };
   if (issues.length > 0) throw new ValidationError(issues);
   return config;

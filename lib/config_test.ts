@@ -36,6 +36,10 @@ Deno.test("loadConfig() applies the documented defaults", () => {
     poReasoningEffort: null,
     contextTokens: 128_000,
     envCacheBytes: 10_240 * 1024 * 1024,
+    workspaceRetentionMs: 0,
+    failedWorkspaceRetentionMs: 86_400_000,
+    mirrorCacheBytes: 10_240 * 1024 * 1024,
+    workspaceSweepMs: 60_000,
   });
 });
 
@@ -64,6 +68,10 @@ Deno.test("loadConfig() reads every variable", () => {
     AOS_SE_REASONING_EFFORT: "high",
     AOS_CONTEXT_TOKENS: "32000",
     AOS_ENV_CACHE_MB: "64",
+    AOS_WORKSPACE_RETENTION_S: "60",
+    AOS_FAILED_WORKSPACE_RETENTION_S: "3600",
+    AOS_MIRROR_CACHE_MB: "512",
+    AOS_WORKSPACE_SWEEP_MS: "250",
   });
   const { gitCredentials, ...rest } = config;
   assertEquals(gitCredentials.forHost("github.com")?.token, "ghp_x");
@@ -94,6 +102,10 @@ Deno.test("loadConfig() reads every variable", () => {
     poReasoningEffort: "medium",
     contextTokens: 32_000,
     envCacheBytes: 64 * 1024 * 1024,
+    workspaceRetentionMs: 60_000,
+    failedWorkspaceRetentionMs: 3_600_000,
+    mirrorCacheBytes: 512 * 1024 * 1024,
+    workspaceSweepMs: 250,
   });
 });
 
