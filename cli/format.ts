@@ -38,6 +38,9 @@ export function formatStatusBlock(run: RunRecord): string {
     field("Iteration", String(run.iteration)),
     field("Result", resultOf(run)),
   ];
+  if (run.pull_request_url) {
+    lines.push(field("PR", run.pull_request_url));
+  }
   if (run.title) lines.push(field("Title", oneLine(run.title)));
   return lines.join("\n");
 }

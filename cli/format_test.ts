@@ -26,6 +26,7 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
     finished_at: "2026-01-31T12:00:40.000Z",
     result_summary: "Decision: PASS, pushed to feature/my-feature",
     error: null,
+    pull_request_url: null,
     usage: {
       prompt_tokens: 0,
       completion_tokens: 0,
@@ -175,4 +176,12 @@ Deno.test("formatArtifactTable() lists name, type, size and time", () => {
     "NAME          TYPE              BYTES  CREATED\n" +
       "summary.json  application/json  120    2026-01-31 12:00:40",
   );
+});
+
+Deno.test("formatStatusBlock() prints the pull request when the run opened one", () => {
+  const block = formatStatusBlock(
+    run({ pull_request_url: "https://git.example.com/o/r/pulls/7" }),
+  );
+  assert.match(block, /^PR: {8}https:\/\/git\.example\.com\/o\/r\/pulls\/7$/m);
+  assert.doesNotMatch(formatStatusBlock(run()), /^PR:/m);
 });

@@ -60,6 +60,15 @@ export const SubmitJsonSchema = z.union([
     forbidden_paths: z.array(z.string()).optional(),
     context_files: z.array(z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
+    pull_request: z.union([
+      z.boolean(),
+      z.object({
+        title: z.string(),
+        body: z.string(),
+        draft: z.boolean(),
+        base: z.string(),
+      }).partial(),
+    ]).optional(),
   }).passthrough().openapi("WorkOrderFields"),
 ]);
 

@@ -43,6 +43,12 @@ export const runMessages = z.discriminatedUnion("type", [
     branch: z.string().nullable(),
   }),
   z.object({
+    type: z.literal("pr_done"),
+    url: z.string(),
+    number: z.number(),
+    action: z.enum(["opened", "updated"]),
+  }),
+  z.object({
     type: z.literal("failed"),
     stage: z.string(),
     message: z.string(),
@@ -66,6 +72,7 @@ export type RunPhase =
   | "applying"
   | "reviewing"
   | "finalizing"
+  | "pull_request"
   | "done";
 
 /** The run actor's own state (the run record lives in the store). */

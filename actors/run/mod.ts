@@ -13,6 +13,7 @@ import { engineerRef } from "../engineer/messages.ts";
 import { productOwnerRef } from "../product_owner/messages.ts";
 import { toolRunnerRef } from "../tool_runner/messages.ts";
 import { notifyWebhook } from "../webhook/mod.ts";
+import { pullRequestRef } from "../pull_request/messages.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import { type RunMessage, runMessages, type RunState } from "./messages.ts";
 
@@ -300,7 +301,32 @@ export function runActor(deps: FactoryDeps) {
         const summary = msg.pushed && msg.branch
           ? `Decision: PASS, pushed to ${msg.branch}`
           : "Decision: PASS (no push_branch set, nothing pushed)";
+        const workOrder = await workOrderOf(deps.store, record);
+        if (msg.pushed && msg.branch && workOrder.pull_request) {
+          ctx.setState({ ...ctx.state, phase: "pull_request" });
+          ctx.send(pullRequestRef(record.id), {
+            type: "open",
+            iteration: ctx.state.iteration,
+            branch: msg.branch,
+          });
+          return;
+        }
         await finish(ctx, record, "SUCCEEDED", { result_summary: summary });
+      },
+
+      async pr_done(ctx, msg) {
+        const record = await awaiting(ctx, "pull_request");
+        if (!record) return;
+        event(
+          ctx,
+          msg.action === "opened" ? "PR_OPENED" : "PR_UPDATED",
+          ctx.state.iteration,
+          { url: msg.url, number: msg.number, branch: record.push_branch },
+        );
+        await finish(ctx, record, "SUCCEEDED", {
+          result_summary:
+            `Decision: PASS, pushed to ${record.push_branch}, pull request ${msg.url}`,
+        }, { ...record, pull_request_url: msg.url });
       },
 
       async failed(ctx, msg) {

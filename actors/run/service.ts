@@ -65,6 +65,7 @@ export class RunService {
       started_at: null,
       finished_at: null,
       result_summary: null,
+      pull_request_url: null,
       error: null,
       usage: noUsage(),
       work_order_md: md,

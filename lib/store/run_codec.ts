@@ -129,7 +129,12 @@ export async function fromStored(
   keys: StoreKeys,
   stored: StoredRun,
 ): Promise<RunRecord> {
-  const { md_parts, work_order_md, ...rest } = stored;
+  const { md_parts, work_order_md, ...stored_ } = stored;
+  // Records written before pull requests existed have no pull_request_url.
+  const rest = {
+    ...stored_,
+    pull_request_url: stored_.pull_request_url ?? null,
+  };
   if (work_order_md !== null) return { ...rest, work_order_md };
   const chunks: Uint8Array[] = [];
   for await (

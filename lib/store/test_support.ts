@@ -43,6 +43,7 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): RunRecord {
     started_at: null,
     finished_at: null,
     result_summary: null,
+    pull_request_url: null,
     error: null,
     usage: {
       prompt_tokens: 0,

@@ -43,6 +43,8 @@ export const runRecordSchema = z.object({
   finished_at: z.string().nullable(),
   result_summary: z.string().nullable(),
   error: z.string().nullable(),
+  /** The pull request opened or updated for `push_branch` (work order `pull_request`). */
+  pull_request_url: z.string().nullable(),
   usage: usageSchema,
   /** The original work order text, frontmatter and body. */
   work_order_md: z.string(),

@@ -115,6 +115,24 @@ function crossFieldIssues(
         `Must differ from clone_branch '${clone}' unless allow_push_to_clone_branch is true`,
     });
   }
+  const pr = input.pull_request;
+  if (pr !== undefined && pr !== false) {
+    if (typeof input.push_branch !== "string") {
+      issues.push({
+        field: "pull_request",
+        message:
+          "Requires push_branch: the pull request is opened from that branch",
+      });
+    } else if (pr !== null && typeof pr === "object" && !Array.isArray(pr)) {
+      const base = (pr as { base?: unknown }).base ?? clone;
+      if (base === input.push_branch) {
+        issues.push({
+          field: "pull_request.base",
+          message: `Must differ from push_branch '${input.push_branch}'`,
+        });
+      }
+    }
+  }
   const env = input.env;
   if (env !== null && typeof env === "object" && !Array.isArray(env)) {
     for (const name of Object.keys(env)) {

@@ -59,6 +59,7 @@ Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defa
     se_commands: true,
     max_se_commands: 30,
     se_command_seconds: 900,
+    pull_request: null,
     task: "Create a calculator.py module with an `add(a, b)` function.",
   };
   assertEquals(parseWorkOrder(source), expected);
@@ -90,6 +91,7 @@ Deno.test("parseWorkOrder() applies defaults to a minimal work order", () => {
     se_commands: true,
     max_se_commands: 30,
     se_command_seconds: 900,
+    pull_request: null,
     task: "Task.",
   });
 });
@@ -765,6 +767,7 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       se_commands: false,
       max_se_commands: 3,
       se_command_seconds: 60,
+      pull_request: { title: "Add it", draft: false },
       task: "# Heading\n\n---\n\nBody with --- and `code`.\n\n    indented",
     },
     {
@@ -846,5 +849,58 @@ Deno.test("parseWorkOrder() reads the setup fields and rejects bad ones by name"
   assertEquals(
     issues.find((i) => i.field === "setup_network")?.message,
     "Must be true or false, got string 'yes'",
+  );
+});
+
+Deno.test("parseWorkOrder() reads pull_request as true, false or a mapping and requires push_branch", () => {
+  const with_ = (pr: string) =>
+    parseWorkOrder(md(`${REPO}\npush_branch: aos/x\npull_request: ${pr}`));
+  assertEquals(with_("true").pull_request, {});
+  assertEquals(with_("false").pull_request, null);
+  assertEquals(
+    with_("{ title: Add it, draft: true, base: develop, body: See below }")
+      .pull_request,
+    { title: "Add it", draft: true, base: "develop", body: "See below" },
+  );
+  assertEquals(parseWorkOrder(md(REPO)).pull_request, null);
+  // The canonical markdown round-trips it.
+  const wo = with_("{ draft: true }");
+  assertEquals(parseWorkOrder(renderWorkOrderMd(wo)), wo);
+  assertEquals(
+    issuesOf(() => parseWorkOrder(md(`${REPO}\npull_request: true`))),
+    [{
+      field: "pull_request",
+      message:
+        "Requires push_branch: the pull request is opened from that branch",
+    }],
+  );
+  const bad = issuesOf(() =>
+    parseWorkOrder(
+      md(
+        `${REPO}\npush_branch: aos/x\npull_request: { titel: x, draft: "no", base: "a..b" }`,
+      ),
+    )
+  );
+  assertEquals(bad.map((i) => i.field).sort(), [
+    "pull_request.base",
+    "pull_request.draft",
+    "pull_request.titel",
+  ]);
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder(
+        md(`${REPO}\npush_branch: aos/x\npull_request: { base: aos/x }`),
+      )
+    ),
+    [{
+      field: "pull_request.base",
+      message: "Must differ from push_branch 'aos/x'",
+    }],
+  );
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder(md(`${REPO}\npush_branch: aos/x\npull_request: "yes"`))
+    ).map((i) => i.field),
+    ["pull_request"],
   );
 });

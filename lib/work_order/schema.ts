@@ -47,6 +47,14 @@ const glob = z.string().superRefine(rule(globProblem));
 const noNul = (value: string) =>
   value.includes("\0") ? "Must not contain NUL characters" : null;
 
+/** `pull_request` as a mapping; `true` means `{}`, `false` means none. */
+const pullRequest = z.strictObject({
+  title: z.string().trim().min(1).max(256).superRefine(rule(noNul)).optional(),
+  body: z.string().max(20_000).superRefine(rule(noNul)).optional(),
+  draft: z.boolean().optional(),
+  base: ref.optional(),
+});
+
 /** Every accepted field of a work order, including `task` (the markdown body). */
 export const workOrderFieldsSchema = z.strictObject({
   repo: z.string().superRefine(rule(repoProblem)),
@@ -86,6 +94,10 @@ export const workOrderFieldsSchema = z.strictObject({
   se_commands: z.boolean().default(true),
   max_se_commands: integer("max_se_commands"),
   se_command_seconds: integer("se_command_seconds"),
+  pull_request: z.preprocess(
+    (value) => (value === true ? {} : value === false ? null : value),
+    pullRequest.nullable(),
+  ).default(null),
   task: z.string().transform((task) => task.trim()).superRefine((task, ctx) => {
     if (task === "") {
       ctx.addIssue({ code: "custom", message: EMPTY_TASK, input: task });

@@ -1,0 +1,88 @@
+/**
+ * The pull-request actor: after the push, opens (or, for a re-run of the
+ * branch, updates) the pull request through the repository host's forge API
+ * and replies `pr_done`. Idempotent under redelivery: the forge is asked for
+ * the open pull request of the head branch before anything is created.
+ */
+import { defineActor } from "../../runtime/mod.ts";
+import {
+  openOrUpdatePullRequest,
+  pullRequestBody,
+  pullRequestTitle,
+  runMarker,
+} from "../../lib/forge/mod.ts";
+import type { PoReport, ToolReport } from "../../lib/factory/shapes.ts";
+import { artifactName, getJson } from "../support/artifacts.ts";
+import { activeRun, reportingFailure } from "../support/child.ts";
+import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { runRef } from "../run/messages.ts";
+import { type PullRequestMessage, pullRequestMessages } from "./messages.ts";
+
+/** The pull-request actor type. */
+export function pullRequestActor(deps: FactoryDeps) {
+  const { store } = deps;
+  return defineActor<null, PullRequestMessage>({
+    type: ACTOR.pullRequest,
+    messages: pullRequestMessages,
+    initialState: () => null,
+    handlers: {
+      async open(ctx, msg) {
+        const runId = ctx.self.id;
+        await reportingFailure(ctx, deps, {
+          stage: "pull_request",
+          iteration: msg.iteration,
+        }, async () => {
+          const run = await activeRun(deps, runId);
+          if (!run) return;
+          const { record, workOrder } = run;
+          const options = workOrder.pull_request ?? {};
+          const report = await getJson<ToolReport>(
+            store,
+            runId,
+            artifactName.toolReport(msg.iteration),
+          );
+          const verdict = await getJson<PoReport>(
+            store,
+            runId,
+            artifactName.poReport(msg.iteration),
+          );
+          const facts = {
+            runId,
+            runUrl: deps.config.publicUrl
+              ? `${deps.config.publicUrl}/ui/runs/${runId}`
+              : null,
+            title: workOrder.title,
+            task: workOrder.task,
+            iteration: msg.iteration,
+            maxIterations: record.max_iterations,
+            commands: report?.commands ?? [],
+            verdict,
+            extra: options.body ?? null,
+          };
+          try {
+            const outcome = await openOrUpdatePullRequest({
+              repo: workOrder.repo,
+              credentials: deps.config.gitCredentials,
+              spec: {
+                head: msg.branch,
+                base: options.base ?? workOrder.clone_branch,
+                title: options.title ?? pullRequestTitle(facts),
+                body: deps.redactor.redactKnown(pullRequestBody(facts)),
+                draft: options.draft ?? false,
+              },
+              marker: runMarker(runId),
+              signal: ctx.signal,
+            });
+            ctx.send(runRef(runId), { type: "pr_done", ...outcome });
+          } catch (error) {
+            if (ctx.signal.aborted) throw error;
+            const why = error instanceof Error ? error.message : String(error);
+            throw new Error(
+              `Pushed branch '${msg.branch}', but the pull request failed: ${why}`,
+            );
+          }
+        });
+      },
+    },
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * forge: pull requests on GitHub (github.com, GHES), GitLab, Gitea/Forgejo
+ * and Bitbucket Cloud, through the API named by the repository host's
+ * credential (AOS_GIT_CREDENTIALS). Idempotent: the open pull request for the
+ * head branch is looked up first, so a run (or its redelivered step) opens at
+ * most one and a re-run of the branch updates it.
+ */
+import type { GitCredentials, HostCredential } from "../git/credentials.ts";
+import { bitbucket } from "./bitbucket.ts";
+import { github } from "./github.ts";
+import { gitea } from "./gitea.ts";
+import { gitlab } from "./gitlab.ts";
+import { ForgeError } from "./http.ts";
+import type { ForgeClient, ForgeContext, PullRequestSpec } from "./types.ts";
+
+export * from "./body.ts";
+export { ForgeError } from "./http.ts";
+export type * from "./types.ts";
+
+/** What opening or updating did. */
+export interface PullRequestOutcome {
+  url: string;
+  number: number;
+  /** `opened` by this run (also when a redelivered step finds its own), or `updated`. */
+  action: "opened" | "updated";
+}
+
+const CLIENTS: Record<
+  HostCredential["kind"],
+  (ctx: ForgeContext) => ForgeClient
+> = {
+  github,
+  gitlab,
+  gitea,
+  bitbucket,
+};
+
+/** `owner/name` of an http(s) repository URL (path without `.git`), or null. */
+export function repoPathOf(
+  repo: string,
+): { host: string; path: string } | null {
+  let url: URL;
+  try {
+    url = new URL(repo);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return null;
+  const path = url.pathname.replace(/^\/+|\/+$/g, "").replace(/\.git$/, "");
+  if (!path.includes("/")) return null;
+  return { host: url.host, path };
+}
+
+/**
+ * Opens the pull request for `spec.head` into `spec.base` of `repo`, or updates
+ * the open one. `marker` (in the body) tells this run's own pull request from
+ * one an earlier run opened.
+ */
+export async function openOrUpdatePullRequest(opts: {
+  repo: string;
+  credentials: GitCredentials;
+  spec: PullRequestSpec;
+  marker: string;
+  signal?: AbortSignal;
+}): Promise<PullRequestOutcome> {
+  const where = repoPathOf(opts.repo);
+  if (!where) {
+    throw new ForgeError(
+      `Cannot open a pull request for '${opts.repo}': pull requests need an https repository URL of the form https://HOST/OWNER/NAME`,
+      null,
+    );
+  }
+  const credential = opts.credentials.forUrl(opts.repo);
+  if (!credential) {
+    throw new ForgeError(
+      `Cannot open a pull request on host '${where.host}': no credential is configured for it ` +
+        `(add "${where.host}" with its token and kind to AOS_GIT_CREDENTIALS${
+          where.host === "github.com" ? ", or set GITHUB_TOKEN" : ""
+        })`,
+      null,
+    );
+  }
+  const api = new URL(credential.api);
+  if (api.protocol === "http:" && !credential.insecureHttp) {
+    throw new ForgeError(
+      `Refusing to send the credential from ${credential.source} to '${api.host}' over plain http`,
+      null,
+    );
+  }
+  const client = CLIENTS[credential.kind]({
+    api: credential.api,
+    token: credential.token,
+    username: credential.username,
+    source: credential.source,
+    repoPath: where.path,
+    signal: opts.signal,
+  });
+  const { spec, marker } = opts;
+  const existing = await client.find(spec);
+  if (existing) {
+    const updated = await client.update(existing.number, spec);
+    return {
+      url: updated.url,
+      number: updated.number,
+      action: existing.body.includes(marker) ? "opened" : "updated",
+    };
+  }
+  const created = await client.create(spec);
+  if (created !== "exists") {
+    return { url: created.url, number: created.number, action: "opened" };
+  }
+  // Opened meanwhile (another worker, or a list that lagged): update that one.
+  const raced = await client.find(spec);
+  if (!raced) {
+    throw new ForgeError(
+      `The forge at '${api.host}' says a pull request from '${spec.head}' already exists, but it is not listed as open`,
+      409,
+    );
+  }
+  const updated = await client.update(raced.number, spec);
+  return {
+    url: updated.url,
+    number: updated.number,
+    action: raced.body.includes(marker) ? "opened" : "updated",
+  };
+}
