@@ -34,6 +34,7 @@ Deno.test("a run whose start can never be handled ends FAILED with the reason, n
       finished_at: null,
       result_summary: null,
       error: null,
+      pull_request_url: null,
       usage: noUsage(),
       work_order_md: md,
     };
