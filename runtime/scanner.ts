@@ -34,6 +34,17 @@ export class Scanner {
 
   /** Writes this worker's heartbeat and aborts handlers whose lease changed (cancel, takeover). */
   async heartbeat(): Promise<void> {
+    await this.beat();
+    await this.checkLeases();
+  }
+
+  /**
+   * Writes this worker's heartbeat and counts the live workers. Kept apart
+   * from `checkLeases` so a slow lease check (a KV busy with other writers,
+   * many running actors) can never hold it back: a missed beat lets other
+   * workers take over actors whose handlers are still running here.
+   */
+  async beat(): Promise<void> {
     const { kv, keys, opts } = this.core;
     await retryTransient(() =>
       kv.set(keys.worker(opts.workerId), {
@@ -48,6 +59,11 @@ export class Scanner {
       if (w.value.expiresAt > now) live++;
     }
     this.liveWorkers = Math.max(1, live);
+  }
+
+  /** Aborts handlers whose lease changed (cancel, takeover). */
+  async checkLeases(): Promise<void> {
+    const { kv, keys } = this.core;
     const running = [...this.core.owned.values()].filter((s) =>
       s.controller !== null
     );

@@ -28,6 +28,7 @@ export class ActorSystem {
   #watch: ReadableStreamDefaultReader<unknown> | null = null;
   #started = false;
   #beating: Promise<void> | null = null;
+  #checking: Promise<void> | null = null;
 
   constructor(kv: Deno.Kv, options: SystemOptions) {
     const core = new Core(kv, resolveOptions(options));
@@ -78,10 +79,14 @@ export class ActorSystem {
     await this.#scanner.heartbeat();
     const { leaseMs, pollMs } = core.opts;
     this.#intervals.push(setInterval(() => {
-      if (this.#beating) return;
-      this.#beating = this.#scanner.heartbeat().catch((error) =>
+      // The beat and the lease check each skip a tick while their last run
+      // is still going, independently: a slow check never delays a beat.
+      this.#beating ??= this.#scanner.beat().catch((error) =>
         core.log(`Heartbeat failed: ${String(error)}`)
       ).finally(() => (this.#beating = null));
+      this.#checking ??= this.#scanner.checkLeases().catch((error) =>
+        core.log(`Lease check failed: ${String(error)}`)
+      ).finally(() => (this.#checking = null));
     }, Math.max(50, Math.min(1000, Math.floor(leaseMs / 3)))));
     this.#intervals.push(setInterval(() => void this.#scanner.tick(), pollMs));
     if (core.opts.queue) this.#listenQueue();
@@ -111,6 +116,7 @@ export class ActorSystem {
     }
     await this.#scanner.tick();
     await this.#beating;
+    await this.#checking;
     await this.#settleHandlers();
     await this.#claims.settle();
     await core.committer.drain();
