@@ -52,7 +52,7 @@ export class Claims {
     // the pending index, then claims what was unowned): the actor may be ours
     // by now. A lease held by this worker reads as ours to take, so claiming
     // it again would start a second slot running the same mail beside the
-    // live one (a turn re-run while its first execution is alive).
+    // live one: a handler re-run while its first execution is still alive.
     const owned = core.owned.get(id);
     if (owned && !owned.dropped) {
       if (entry) {
