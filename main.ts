@@ -51,6 +51,13 @@ export async function startService(
       "WARNING: AOS_SANDBOX=none — acceptance commands run WITHOUT isolation on this host",
     );
   }
+  for (const credential of config.gitCredentials.entries) {
+    if (credential.insecureHttp) {
+      log(
+        `WARNING: AOS_GIT_CREDENTIALS["${credential.host}"] has insecure_http: its token may be sent over plain http (test rigs only)`,
+      );
+    }
+  }
   const kv = await openKv(config.kvPath);
   const store = new RunStore(kv, undefined, {
     liveCacheMs: config.runCacheMs,
@@ -87,6 +94,7 @@ export async function startService(
     store,
     system,
     repoAllowlist: config.repoAllowlist,
+    gitCredentials: config.gitCredentials,
   });
   const shutdown = new AbortController();
   const app = createApp({

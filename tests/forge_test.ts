@@ -226,7 +226,7 @@ Deno.test("openOrUpdatePullRequest() needs a credential for the host and an http
       spec: SPEC,
       marker: "m",
     }),
-    /no credential is configured for it \(add "git\.example\.com" with its token and kind to AOS_GIT_CREDENTIALS\)/,
+    /Cannot open a pull request: no credential is configured for host 'git\.example\.com' \(add "git\.example\.com" with its token and kind to AOS_GIT_CREDENTIALS\)/,
   );
   await assert.rejects(
     openOrUpdatePullRequest({
@@ -235,6 +235,6 @@ Deno.test("openOrUpdatePullRequest() needs a credential for the host and an http
       spec: SPEC,
       marker: "m",
     }),
-    /pull requests need an https repository URL/,
+    /'\/srv\/repos\/widgets' is not an https repository URL of the form https:\/\/HOST\/OWNER\/NAME, which pull requests need/,
   );
 });

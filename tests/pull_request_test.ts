@@ -216,3 +216,36 @@ Deno.test("a pull request the forge refuses ends the run FAILED saying the branc
     await server.stop();
   }
 });
+
+Deno.test("a pull_request no credential can open is refused at submit with 422", async () => {
+  await withHarness({}, async (h) => {
+    for (
+      const [repo, message] of [
+        [h.remote, /is not an https repository URL/],
+        [
+          "https://git.example.com/acme/widgets.git",
+          /no credential is configured for host 'git\.example\.com'/,
+        ],
+      ] as const
+    ) {
+      const res = await fetch(`${h.svc.url}/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          repo,
+          push_branch: "aos/x",
+          pull_request: true,
+          task: "Do it.",
+        }),
+      });
+      assert.equal(res.status, 422);
+      const body = await res.json();
+      assert.equal(body.error.details[0].field, "pull_request");
+      assert.match(body.error.details[0].message, message);
+    }
+    assert.equal(
+      (await h.svc.store.listRuns({ limit: 10, offset: 0 })).runs.length,
+      0,
+    );
+  });
+});

@@ -34,6 +34,7 @@ const children = (runId: string) => ({
   se: engineerRef(runId),
   tr: toolRunnerRef(runId),
   po: productOwnerRef(runId),
+  pr: pullRequestRef(runId),
 });
 
 /**
@@ -355,6 +356,7 @@ export function runActor(deps: FactoryDeps) {
         ctx.cancel(c.se);
         ctx.cancel(c.tr);
         ctx.cancel(c.po);
+        ctx.cancel(c.pr);
         const limit = (await workOrderOf(deps.store, record)).max_wall_time_s;
         const message = `Run exceeded its wall time limit of ${limit} s`;
         event(ctx, "ERROR", ctx.state.iteration || null, {
@@ -374,6 +376,7 @@ export function runActor(deps: FactoryDeps) {
         ctx.cancel(c.se);
         ctx.cancel(c.tr);
         ctx.cancel(c.po);
+        ctx.cancel(c.pr);
         event(ctx, "RUN_CANCELLED", ctx.state.iteration || null, {
           phase: ctx.state.phase,
         }, "WARN");
@@ -394,6 +397,7 @@ export function runActor(deps: FactoryDeps) {
       ctx.cancel(c.se);
       ctx.cancel(c.tr);
       ctx.cancel(c.po);
+      ctx.cancel(c.pr);
       const message = deps.redactor.redact(deadLetterReason(dl));
       event(ctx, "ERROR", ctx.state.iteration || null, {
         stage: "run",

@@ -1,7 +1,9 @@
 /** Submitting and cancelling runs: the one place the API touches the actor system. */
 import type { ActorSystem } from "../../runtime/mod.ts";
 import { CommitConflictError, nextSeq } from "../../runtime/mod.ts";
-import { ConflictError } from "../../lib/errors.ts";
+import { ConflictError, ValidationError } from "../../lib/errors.ts";
+import { pullRequestProblem } from "../../lib/forge/mod.ts";
+import type { GitCredentials } from "../../lib/git/credentials.ts";
 import { noUsage } from "../../lib/factory/shapes.ts";
 import { newRunId } from "../../lib/ids.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
@@ -24,13 +26,21 @@ export class RunService {
   readonly #store: RunStore;
   readonly #system: ActorSystem;
   readonly #allowlist: string[];
+  readonly #credentials: GitCredentials | null;
 
   constructor(
-    opts: { store: RunStore; system: ActorSystem; repoAllowlist: string[] },
+    opts: {
+      store: RunStore;
+      system: ActorSystem;
+      repoAllowlist: string[];
+      /** When given, a `pull_request` no credential can open is refused at submit. */
+      gitCredentials?: GitCredentials;
+    },
   ) {
     this.#store = opts.store;
     this.#system = opts.system;
     this.#allowlist = opts.repoAllowlist;
+    this.#credentials = opts.gitCredentials ?? null;
   }
 
   /** Validates and stores a run, and starts it; a repeated Idempotency-Key returns the first run. */
@@ -47,6 +57,16 @@ export class RunService {
     } else {
       workOrder = workOrderFromFields(input.fields, options);
       md = renderWorkOrderMd(workOrder);
+    }
+    if (workOrder.pull_request && this.#credentials) {
+      // Refused now rather than after the whole loop has spent its tokens.
+      const problem = pullRequestProblem(workOrder.repo, this.#credentials);
+      if (problem) {
+        throw new ValidationError([{
+          field: "pull_request",
+          message: `Cannot open a pull request: ${problem}`,
+        }]);
+      }
     }
     if (opts.idempotencyKey) {
       const existing = await this.#existing(opts.idempotencyKey);

@@ -52,6 +52,26 @@ export function repoPathOf(
 }
 
 /**
+ * Why no pull request can be opened for `repo` with `credentials`, or null:
+ * checked at submit (HTTP 422) and again before the API is called.
+ */
+export function pullRequestProblem(
+  repo: string,
+  credentials: GitCredentials,
+): string | null {
+  const where = repoPathOf(repo);
+  if (!where) {
+    return `'${repo}' is not an https repository URL of the form https://HOST/OWNER/NAME, which pull requests need`;
+  }
+  if (!credentials.forUrl(repo)) {
+    return `no credential is configured for host '${where.host}' (add "${where.host}" with its token and kind to AOS_GIT_CREDENTIALS${
+      where.host === "github.com" ? ", or set GITHUB_TOKEN" : ""
+    })`;
+  }
+  return null;
+}
+
+/**
  * Opens the pull request for `spec.head` into `spec.base` of `repo`, or updates
  * the open one. `marker` (in the body) tells this run's own pull request from
  * one an earlier run opened.
@@ -63,23 +83,12 @@ export async function openOrUpdatePullRequest(opts: {
   marker: string;
   signal?: AbortSignal;
 }): Promise<PullRequestOutcome> {
-  const where = repoPathOf(opts.repo);
-  if (!where) {
-    throw new ForgeError(
-      `Cannot open a pull request for '${opts.repo}': pull requests need an https repository URL of the form https://HOST/OWNER/NAME`,
-      null,
-    );
+  const problem = pullRequestProblem(opts.repo, opts.credentials);
+  if (problem) {
+    throw new ForgeError(`Cannot open a pull request: ${problem}`, null);
   }
-  const credential = opts.credentials.forUrl(opts.repo);
-  if (!credential) {
-    throw new ForgeError(
-      `Cannot open a pull request on host '${where.host}': no credential is configured for it ` +
-        `(add "${where.host}" with its token and kind to AOS_GIT_CREDENTIALS${
-          where.host === "github.com" ? ", or set GITHUB_TOKEN" : ""
-        })`,
-      null,
-    );
-  }
+  const where = repoPathOf(opts.repo)!;
+  const credential = opts.credentials.forUrl(opts.repo)!;
   const api = new URL(credential.api);
   if (api.protocol === "http:" && !credential.insecureHttp) {
     throw new ForgeError(
