@@ -1,14 +1,46 @@
-/** `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md. */
+/**
+ * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`) runs one and replaces only its section.
+ */
 import { runApiBench } from "./api_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
 import { runSeToolsBench } from "./se_tools_bench.ts";
+import { runSetupBench } from "./setup_bench.ts";
 
-const sections = [
-  await runRuntimeBenches(),
-  await runApiBench(),
-  await runSeToolsBench(),
-];
+const benches: Record<string, { heading: string; run: () => Promise<string> }> =
+  {
+    runtime: { heading: "## Actor runtime", run: () => runRuntimeBenches() },
+    api: { heading: "## HTTP API", run: () => runApiBench() },
+    se_tools: { heading: "## SE tools", run: () => runSeToolsBench() },
+    setup: {
+      heading: "## Setup and fast preparation",
+      run: () => runSetupBench(),
+    },
+  };
+const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
+for (const name of chosen) {
+  if (!benches[name]) {
+    console.error(
+      `Unknown benchmark '${name}'; choose from ${
+        Object.keys(benches).join(", ")
+      }`,
+    );
+    Deno.exit(2);
+  }
+}
 const path = new URL("./RESULTS.md", import.meta.url);
+const previous = await Deno.readTextFile(path).catch(() => "");
+const sections = [];
+for (const [name, bench] of Object.entries(benches)) {
+  if (chosen.includes(name)) sections.push(await bench.run());
+  else {
+    // Kept from the last full run: the text from its heading to the next one.
+    const start = previous.indexOf(`\n${bench.heading}`) + 1;
+    if (start === 0) continue;
+    const next = previous.indexOf("\n## ", start + 1);
+    sections.push(previous.slice(start, next < 0 ? undefined : next + 1));
+  }
+}
 await Deno.writeTextFile(path, `# Benchmark results\n\n${sections.join("\n")}`);
 await new Deno.Command(Deno.execPath(), {
   args: ["fmt", "--quiet", path.pathname],

@@ -7,6 +7,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
+import { runAos } from "../cli/testing.ts";
 import { withHarness } from "./support/harness.ts";
 
 const finish = (summary: string) => ({
@@ -72,6 +73,15 @@ Deno.test("a failing setup command ends the run FAILED before any model request"
     );
     assertEquals(summary.setup.status, "failed");
     assertEquals(summary.setup.commands[1].exit_code, 3);
+
+    // `aos logs` shows each setup command's result.
+    const logs = await runAos(["logs", run.id], { env: h.cliEnv });
+    assert(
+      /SETUP_RESULT\s+iter=- command="echo preparing" exit_code=0 duration_ms=\d+/
+        .test(logs.stdout),
+      logs.stdout,
+    );
+    assert(/SETUP_RESULT .*exit_code=3/.test(logs.stdout), logs.stdout);
   });
 });
 
@@ -104,6 +114,8 @@ Deno.test("setup output is kept as an environment and the next run restores it w
     );
     assert(firstKinds.includes("SETUP_RESULT"));
     assert(firstKinds.includes("SETUP_SAVED"));
+    // Prepare, the SE's turn and the TR's apply each rebuild the workspace: setup ran once.
+    assertEquals(firstKinds.filter((k) => k === "SETUP_RESULT").length, 1);
     // Setup comes before the workspace is reported ready and before the SE.
     assert(
       firstKinds.indexOf("SETUP_RESULT") <

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { git } from "../git/run.ts";
+import { runCommand } from "../sandbox/sandbox.ts";
+import { prepareWorkspace } from "../workspace/workspace.ts";
+import { EnvironmentCache } from "./cache.ts";
+import { prepareEnvironment, type SetupSpec } from "./setup.ts";
+
+const AUTHOR = {
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@x",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@x",
+};
+
+/** A bare repo with a lockfile, a WORKSPACE_ROOT outside /tmp, and a checkout helper. */
+async function withRepo(
+  fn: (r: {
+    root: string;
+    remote: string;
+    checkout: (runId: string) => Promise<{ dir: string; baseCommit: string }>;
+  }) => Promise<void>,
+) {
+  const dir = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "aos-setup-", dir: "/var/tmp" }),
+  );
+  try {
+    const seed = join(dir, "seed");
+    await git(["init", "-q", "-b", "main", seed]);
+    await Deno.writeTextFile(join(seed, "deps.lock"), "a 1\n");
+    await git(["add", "."], { cwd: seed });
+    await git(["commit", "-q", "-m", "seed"], { cwd: seed, env: AUTHOR });
+    const remote = join(dir, "remote.git");
+    await git(["clone", "-q", "--bare", seed, remote]);
+    const root = join(dir, "ws");
+    await fn({
+      root,
+      remote,
+      checkout: (runId) =>
+        prepareWorkspace({ root, runId, repo: remote, ref: "main" }),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const spec = (remote: string, commands: string[]): SetupSpec => ({
+  repo: remote,
+  setup_commands: commands,
+  setup_network: true,
+  setup_cache_key: ["deps.lock"],
+  setup_timeout_s: 60,
+  env: { GREETING: "hello" },
+});
+
+Deno.test("prepareEnvironment() builds once, restores in a fresh checkout, and rebuilds after eviction", async () => {
+  await withRepo(async ({ root, remote, checkout }) => {
+    const cache = new EnvironmentCache({ workspaceRoot: root, maxBytes: 1e9 });
+    const setup = spec(remote, [
+      "mkdir -p deps && echo $GREETING > deps/greeting && pwd > deps/where",
+    ]);
+    const common = {
+      spec: setup,
+      cache,
+      workspaceRoot: root,
+      mode: "bwrap" as const,
+    };
+    const one = await checkout("run-1");
+    const built = await prepareEnvironment({ ...one, ...common });
+    assert.equal(built.status, "built");
+    assert.deepEqual(built.commands.map((c) => c.exit_code), [0]);
+    assert.deepEqual(built.environment?.roots, ["deps"]);
+    assert.deepEqual(built.key_files.map((f) => f.path), ["deps.lock"]);
+    // Setup ran at the fixed sandbox path, not at the run's own directory.
+    assert.equal(
+      await Deno.readTextFile(join(cache.dir, built.key!, "tree/deps/where")),
+      `${join(root, ".sandbox/repo")}\n`,
+    );
+    assert.match(
+      await Deno.readTextFile(join(one.dir, ".git/info/exclude")),
+      /^\/deps$/m,
+    );
+
+    const two = await checkout("run-2");
+    const restored = await prepareEnvironment({ ...two, ...common });
+    assert.equal(restored.status, "restored");
+    assert.deepEqual(restored.commands, []);
+    assert.equal(restored.key, built.key);
+    const seen = await runCommand({
+      command: "cat deps/greeting",
+      cwd: two.dir,
+      env: {},
+      timeoutMs: 30_000,
+      mode: "bwrap",
+      hideDirs: [root],
+      ...restored.layout,
+    });
+    assert.equal(seen.output, "hello\n");
+
+    await Deno.remove(join(cache.dir, built.key!), { recursive: true });
+    const again = await prepareEnvironment({ ...two, ...common });
+    assert.equal(again.status, "built");
+  });
+});
+
+Deno.test("prepareEnvironment() stops at the first failing command and keeps nothing", async () => {
+  await withRepo(async ({ root, remote, checkout }) => {
+    const cache = new EnvironmentCache({ workspaceRoot: root, maxBytes: 1e9 });
+    const ws = await checkout("run-1");
+    const outcome = await prepareEnvironment({
+      ...ws,
+      spec: spec(remote, ["mkdir half", "echo broken; exit 7", "echo never"]),
+      cache,
+      workspaceRoot: root,
+      mode: "bwrap",
+    });
+    assert.equal(outcome.status, "failed");
+    assert.deepEqual(outcome.commands.map((c) => [c.exit_code, c.output]), [
+      [0, ""],
+      [7, "broken\n"],
+    ]);
+    assert.deepEqual(await cache.list(), []);
+  });
+});
+
+Deno.test("prepareEnvironment() gives setup the network only when setup_network is true", async () => {
+  await withRepo(async ({ root, remote, checkout }) => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const accepting = (async () => {
+      for await (const conn of listener) conn.close();
+    })();
+    try {
+      const { port } = listener.addr as Deno.NetAddr;
+      const probe = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'`;
+      for (const network of [false, true]) {
+        const ws = await checkout(`run-${network}`);
+        const outcome = await prepareEnvironment({
+          ...ws,
+          spec: { ...spec(remote, [probe]), setup_network: network },
+          cache: new EnvironmentCache({ workspaceRoot: root, maxBytes: 1e9 }),
+          workspaceRoot: root,
+          mode: "bwrap",
+        });
+        assert.equal(outcome.status, network ? "built" : "failed");
+      }
+    } finally {
+      listener.close();
+      await accepting.catch(() => {});
+    }
+  });
+});
