@@ -12,19 +12,49 @@ export function testLogKey(owner: ActorAddress, seq: string): Deno.KvKey {
   return ["log", owner.type, owner.id, seq];
 }
 
-/** Opens a KV file in a fresh temp dir; returns it with a cleanup function. */
-export async function tempKv(): Promise<
-  { kv: Deno.Kv; path: string; dir: string; cleanup: () => Promise<void> }
-> {
-  const dir = await Deno.makeTempDir({ prefix: "rt_test_" });
+/** A store opened for one test: its handle, what reopens it, and its disposal. */
+export interface TestKv {
+  kv: Deno.Kv;
+  /** What another handle (or process) opens to share the store. */
+  path: string;
+  /** Disposes of the store once `kv` is no longer used (closes `kv`). */
+  dispose: () => Promise<void>;
+}
+
+/** Opens a fresh store for a test inside `dir`. */
+export type TestKvOpener = (dir: string) => Promise<TestKv>;
+
+let openTestKv: TestKvOpener = async (dir) => {
   const path = `${dir}/rt.kv`;
   const kv = await Deno.openKv(path);
   return {
     kv,
     path,
+    dispose: () => Promise.resolve(kv.close()),
+  };
+};
+
+/**
+ * Replaces how tests open KV (default: a SQLite file), so the runtime's suite
+ * can run on another Deno.Kv backend; call it before the tests, e.g. from a
+ * `deno test --preload` module.
+ */
+export function setTestKvOpener(opener: TestKvOpener): void {
+  openTestKv = opener;
+}
+
+/** Opens a KV in a fresh temp dir; returns it with a cleanup function. */
+export async function tempKv(): Promise<
+  { kv: Deno.Kv; path: string; dir: string; cleanup: () => Promise<void> }
+> {
+  const dir = await Deno.makeTempDir({ prefix: "rt_test_" });
+  const store = await openTestKv(dir);
+  return {
+    kv: store.kv,
+    path: store.path,
     dir,
     cleanup: async () => {
-      kv.close();
+      await store.dispose();
       await Deno.remove(dir, { recursive: true });
     },
   };

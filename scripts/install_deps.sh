@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what AOS needs on a fresh Debian machine with Node: git, bubblewrap,
 # python3 (used by the examples and tests), curl, apache2 + openssl (the tests'
-# git smart-HTTP server) and chromium (the dashboard's browser tests) from apt,
-# and Deno 2.9.6
+# git smart-HTTP server), chromium (the dashboard's browser tests) and
+# postgresql (the Postgres KV tests) from apt, and Deno 2.9.6
 # from npm. Idempotent: installs only what is missing or at the wrong version.
 set -euo pipefail
 DENO_VERSION=2.9.6
@@ -24,6 +24,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The tests' smart-HTTP git server (Apache + git http-backend) and its throwaway CA.
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# PostgreSQL for the Postgres KV backend's tests (scripts/pg_cluster.sh runs its own cluster).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 # Setup commands in the tests build real venvs (Debian splits venv/ensurepip off python3).
 venv_probe="$(mktemp -d)"
 python3 -m venv "$venv_probe/v" >/dev/null 2>&1 || missing+=(python3-venv)

@@ -7,7 +7,9 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
+import { closeKv, openKv } from "../lib/store/kv.ts";
 import { RunStore } from "../lib/store/mod.ts";
+import { testKvPath } from "../lib/store/test_kv.ts";
 import type { RunRecord } from "../lib/store/types.ts";
 import { seedRepo } from "./support/harness.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
@@ -20,6 +22,7 @@ async function getRun(port: number, id: string): Promise<RunRecord> {
 
 Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aos_crash_" });
+  const kvStore = await testKvPath(dir);
   const write = {
     tool_calls: [
       {
@@ -47,7 +50,7 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
     const env = {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOME: Deno.env.get("HOME") ?? dir,
-      AOS_KV: `${dir}/aos.kv`,
+      AOS_KV: kvStore.path,
       WORKSPACE_ROOT: `${dir}/ws`,
       PORT: "0",
       AOS_HOST: "127.0.0.1",
@@ -93,7 +96,7 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
     await server.status;
 
     assertEquals(run.status, "SUCCEEDED", run.error ?? "");
-    const kv = await Deno.openKv(`${dir}/aos.kv`);
+    const kv = await openKv(kvStore.path);
     try {
       const store = new RunStore(kv);
       const kinds = (await store.listEvents(id)).map((e) => e.kind);
@@ -106,11 +109,12 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
       assertEquals(counts.RUNNING, 0);
       assertEquals(counts.total, 1);
     } finally {
-      kv.close();
+      await closeKv(kv);
     }
     assert(model.requests.filter((r) => r.agent === "se").length >= 2);
   } finally {
     await model.close();
+    await kvStore.drop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });

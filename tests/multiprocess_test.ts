@@ -35,7 +35,7 @@ Deno.test("multi-process: runs submitted to an API-only process are run, followe
   }, async (h) => {
     // The harness service is the worker; this child only serves the API.
     const child = startServer({
-      AOS_KV: `${h.dir}/aos.kv`,
+      AOS_KV: h.kvPath,
       WORKSPACE_ROOT: `${h.dir}/api_workspaces`,
       PORT: "0",
       AOS_HOST: "127.0.0.1",

@@ -7,7 +7,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { ActorSystem, refTo } from "../runtime/mod.ts";
-import { eventually } from "../runtime/testing.ts";
+import { eventually, tempKv } from "../runtime/testing.ts";
 import {
   alarm,
   counter,
@@ -21,16 +21,14 @@ import { startWorker, type Worker } from "./runtime_fixtures/spawn.ts";
 async function withKv(
   fn: (kv: Deno.Kv, path: string, workers: Worker[]) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "rt_crash_" });
-  const path = `${dir}/rt.kv`;
-  const kv = await Deno.openKv(path);
+  const t = await tempKv();
+  const { kv, path } = t;
   const workers: Worker[] = [];
   try {
     await fn(kv, path, workers);
   } finally {
     await Promise.all(workers.map((w) => w.kill()));
-    kv.close();
-    await Deno.remove(dir, { recursive: true });
+    await t.cleanup();
   }
 }
 

@@ -4,7 +4,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { ActorSystem, refTo } from "../runtime/mod.ts";
-import { eventually } from "../runtime/testing.ts";
+import { eventually, tempKv } from "../runtime/testing.ts";
 import {
   counter,
   type CounterState,
@@ -17,9 +17,8 @@ const PER_ACTOR = 50;
 const TOTAL = ACTORS * PER_ACTOR;
 
 Deno.test("three workers process 1,000 messages exactly once and in order while one is SIGKILLed", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "rt_workers_" });
-  const path = `${dir}/rt.kv`;
-  const kv = await Deno.openKv(path);
+  const t = await tempKv();
+  const { kv, path } = t;
   let workers: Worker[] = [];
   try {
     workers = await Promise.all([
@@ -82,7 +81,6 @@ Deno.test("three workers process 1,000 messages exactly once and in order while 
     );
   } finally {
     await Promise.all(workers.map((w) => w.kill()));
-    kv.close();
-    await Deno.remove(dir, { recursive: true });
+    await t.cleanup();
   }
 });

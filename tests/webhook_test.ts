@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { RunEvent } from "../lib/store/types.ts";
+import { testKvPath } from "../lib/store/test_kv.ts";
 import { verifyWebhook } from "../lib/webhook/sign.ts";
 import { seedRepo, withHarness } from "./support/harness.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
@@ -144,6 +145,7 @@ Deno.test("a loopback webhook target is refused unless AOS_WEBHOOK_ALLOW_PRIVATE
 
 Deno.test("a webhook retry survives SIGKILL of the service between attempts", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aos_hook_crash_" });
+  const kvStore = await testKvPath(dir);
   // The first answer asks for a retry in 3 s: the service is killed inside that window.
   const receiver = startWebhookReceiver([
     { status: 503, headers: { "retry-after": "3" } },
@@ -155,7 +157,7 @@ Deno.test("a webhook retry survives SIGKILL of the service between attempts", as
     const env = {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOME: Deno.env.get("HOME") ?? dir,
-      AOS_KV: `${dir}/aos.kv`,
+      AOS_KV: kvStore.path,
       WORKSPACE_ROOT: `${dir}/ws`,
       PORT: "0",
       AOS_HOST: "127.0.0.1",
@@ -219,6 +221,7 @@ Deno.test("a webhook retry survives SIGKILL of the service between attempts", as
     }
     await receiver.close();
     await model.close();
+    await kvStore.drop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });

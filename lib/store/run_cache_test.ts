@@ -6,7 +6,7 @@ import {
 import { applyMutations } from "./commit.ts";
 import { RunCache, RunView } from "./run_cache.ts";
 import { RunStore } from "./run_store.ts";
-import { openKv } from "./kv.ts";
+import { closeKv, openKv } from "./kv.ts";
 import {
   countingKv,
   createRun,
@@ -27,14 +27,14 @@ async function withTwoProcesses(
   now?: () => number,
 ): Promise<void> {
   const t = await tempKv();
-  const otherKv = await openKv(`${t.dir}/nested/aos.kv`);
+  const otherKv = await openKv(t.path);
   try {
     await fn(
       new RunStore(t.kv, undefined, { liveCacheMs, ...(now ? { now } : {}) }),
       new RunStore(otherKv),
     );
   } finally {
-    otherKv.close();
+    await closeKv(otherKv);
     await t.close();
   }
 }

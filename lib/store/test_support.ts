@@ -10,19 +10,26 @@ import type { CreateRunOptions } from "./run_mutations.ts";
 import type { RunStore } from "./run_store.ts";
 import { nextSeq } from "./seq.ts";
 import type { RunEvent, RunRecord, RunStatus } from "./types.ts";
-import { openKv } from "./kv.ts";
+import { closeKv, openKv } from "./kv.ts";
+import { testKvPath } from "./test_kv.ts";
 
-/** Opens a KV file in a fresh temp dir; `close()` closes it and removes the dir. */
+/**
+ * Opens a KV file in a fresh temp dir (a fresh Postgres schema with
+ * `AOS_TEST_KV=postgres://…`); `close()` closes it and removes the dir.
+ */
 export async function tempKv(): Promise<
-  { kv: Deno.Kv; dir: string; close(): Promise<void> }
+  { kv: Deno.Kv; dir: string; path: string; close(): Promise<void> }
 > {
   const dir = await Deno.makeTempDir({ prefix: "aos_store_" });
-  const kv = await openKv(`${dir}/nested/aos.kv`);
+  const store = await testKvPath(dir, "nested/aos.kv");
+  const kv = await openKv(store.path);
   return {
     kv,
     dir,
+    path: store.path,
     async close() {
-      kv.close();
+      await closeKv(kv);
+      await store.drop();
       await Deno.remove(dir, { recursive: true });
     },
   };

@@ -1,10 +1,11 @@
 /** A worker process for the runtime's end-to-end tests: `worker.ts KV_PATH`. Prints `ready` once started. */
+import { closeKv, openKv } from "../../lib/store/kv.ts";
 import { ActorSystem } from "../../runtime/mod.ts";
 import { alarm, counter, failer, hanger, logKey } from "./actors.ts";
 
 const path = Deno.args[0];
 if (!path) throw new Error("Usage: worker.ts KV_PATH");
-const kv = await Deno.openKv(path);
+const kv = await openKv(path);
 const system = new ActorSystem(kv, {
   logKey,
   leaseMs: Number(Deno.env.get("RT_LEASE_MS") ?? 1000),
@@ -20,6 +21,6 @@ await system.start();
 console.log(`ready ${system.workerId}`);
 Deno.addSignalListener("SIGTERM", async () => {
   await system.stop();
-  kv.close();
+  await closeKv(kv);
   Deno.exit(0);
 });

@@ -7,6 +7,7 @@ import { loadConfig } from "../../lib/config.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { type Service, startService } from "../../main.ts";
+import { testKvPath } from "../../lib/store/test_kv.ts";
 import { type ModelScript, startScriptedModel } from "./scripted_model.ts";
 
 /** The fake API key the service is given; tests assert it never leaks. */
@@ -17,6 +18,8 @@ export const TEST_GITHUB_TOKEN = "ghp_TESTSECRET0123456789abcdefABCDEF0123";
 /** What a test gets. */
 export interface Harness {
   dir: string;
+  /** The service's `AOS_KV` (a file in `dir`, or a Postgres schema with `AOS_TEST_KV`). */
+  kvPath: string;
   /** Path of the bare remote; usable as a work order's `repo`. */
   remote: string;
   model: Awaited<ReturnType<typeof startScriptedModel>>;
@@ -120,10 +123,11 @@ export async function withHarness(
       : {}),
   });
   let svc: Service | null = null;
+  const kvStore = await testKvPath(dir);
   try {
     const remote = await seedRepo(dir, opts.files ?? DEFAULT_FILES);
     const env: Record<string, string> = {
-      AOS_KV: `${dir}/aos.kv`,
+      AOS_KV: kvStore.path,
       WORKSPACE_ROOT: `${dir}/workspaces`,
       PORT: "0",
       AOS_HOST: "127.0.0.1",
@@ -145,6 +149,7 @@ export async function withHarness(
       : {};
     const h: Harness = {
       dir,
+      kvPath: kvStore.path,
       remote,
       model,
       svc: service,
@@ -224,6 +229,7 @@ export async function withHarness(
     await fn(h);
   } finally {
     await svc?.close();
+    await kvStore.drop();
     await model.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
