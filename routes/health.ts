@@ -44,7 +44,7 @@ export function healthRoutes(app: OpenAPIHono, deps: AppDeps): void {
         return c.json({
           error: {
             code: "not_ready",
-            message: "The actor runtime has not started",
+            message: "The actor runtime has not started, or KV is unreachable",
           },
         }, 503);
       }

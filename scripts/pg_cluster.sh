@@ -3,6 +3,8 @@
 # its own on a free loopback port (never the system service):
 #   scripts/pg_cluster.sh start DIR   # prints the postgres:// URL
 #   scripts/pg_cluster.sh stop DIR
+# `start` on a DIR that holds a stopped cluster starts it again on its port
+# (tests use that to take the database away and bring it back).
 # Runs the server as the `postgres` user when invoked as root. Durability
 # settings are relaxed (fsync off): the data is thrown away afterwards.
 set -euo pipefail
@@ -22,9 +24,14 @@ case "$cmd" in
       # The server user must reach DIR through its parent (mktemp dirs are 0700).
       chmod a+x "$(dirname "$dir")"
     fi
-    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 ||
-      { cat "$dir/initdb.log" >&2; exit 1; }
+    if [ -f "$dir/port" ]; then
+      port="$(cat "$dir/port")"
+    else
+      port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+      as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 ||
+        { cat "$dir/initdb.log" >&2; exit 1; }
+      echo "$port" >"$dir/port"
+    fi
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
       "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
