@@ -1,0 +1,176 @@
+/**
+ * The database goes away mid-run: with Postgres stopped while the SE's model
+ * call is in flight, /readyz answers 503, the worker's commits wait and
+ * retry, and once Postgres is back the run finishes SUCCEEDED with every
+ * event once and one push — nothing lost, nothing doubled.
+ */
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import type { RunEvent, RunRecord } from "../lib/store/types.ts";
+import { git, seedRepo } from "./support/harness.ts";
+import { startScriptedModel } from "./support/scripted_model.ts";
+import { startServer, waitForPort } from "./support/server_process.ts";
+
+const cluster = new URL("../scripts/pg_cluster.sh", import.meta.url).pathname;
+
+async function pgCluster(
+  action: "start" | "stop",
+  dir: string,
+): Promise<string> {
+  const out = await new Deno.Command(cluster, {
+    args: [action, dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `pg_cluster.sh ${action} failed: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run finishes exactly once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aos_outage_" });
+  const pgDir = `${dir}/pg`;
+  const model = await startScriptedModel({
+    // The SE call is in flight while the database is stopped and restarted.
+    se: [{
+      delayMs: 4000,
+      then: {
+        tool_calls: [
+          {
+            name: "write_file",
+            arguments: {
+              path: "calculator.py",
+              content: "def add(a, b):\n    return a + b\n",
+            },
+          },
+          { name: "finish", arguments: { summary: "add()" } },
+        ],
+      },
+    }],
+    po: [{
+      tool_calls: [{
+        name: "submit_verdict",
+        arguments: { decision: "PASS", feedback: "ok" },
+      }],
+    }],
+  });
+  let server: Deno.ChildProcess | null = null;
+  try {
+    const url = `${await pgCluster("start", pgDir)}?schema=outage`;
+    const remote = await seedRepo(dir, { "README.md": "# outage\n" });
+    server = startServer({
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? dir,
+      AOS_KV: url,
+      WORKSPACE_ROOT: `${dir}/ws`,
+      PORT: "0",
+      AOS_HOST: "127.0.0.1",
+      OPENAI_API_KEY: "sk-outage",
+      OPENAI_BASE_URL: model.url,
+      AOS_SANDBOX: "bwrap",
+    });
+    const api = `http://127.0.0.1:${await waitForPort(server)}`;
+    assertEquals((await fetch(`${api}/readyz`)).status, 200);
+    const res = await fetch(`${api}/runs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        repo: remote,
+        push_branch: "aos/outage",
+        acceptance_commands: [
+          `python3 -c "from calculator import add; assert add(1, 2) == 3"`,
+        ],
+        task: "Create calculator.py with add(a, b).",
+      }),
+    });
+    assertEquals(res.status, 201);
+    const { id } = await res.json();
+    await until(
+      () => model.requests.some((r) => r.agent === "se"),
+      60_000,
+      "the SE call",
+    );
+
+    await pgCluster("stop", pgDir);
+    await until(
+      async () => {
+        const probe = await fetch(`${api}/readyz`);
+        const body = await probe.json();
+        return probe.status === 503 && body.error.code === "not_ready";
+      },
+      15_000,
+      "readyz 503",
+    );
+    // Stay down past the model's answer: the step's commit has to wait.
+    await new Promise((r) => setTimeout(r, 4000));
+    await pgCluster("start", pgDir);
+    await until(
+      async () => (await fetch(`${api}/readyz`)).status === 200,
+      30_000,
+      "readyz 200",
+    );
+
+    let run: RunRecord | null = null;
+    await until(
+      async () => {
+        run = await (await fetch(`${api}/runs/${id}?consistency=strong`))
+          .json();
+        return ["SUCCEEDED", "FAILED", "CANCELLED"].includes(run!.status);
+      },
+      90_000,
+      "the run to finish",
+    );
+    assertEquals(run!.status, "SUCCEEDED", run!.error ?? "");
+    const events: RunEvent[] = await (await fetch(`${api}/runs/${id}/events`))
+      .json();
+    for (
+      const kind of [
+        "RUN_START",
+        "SE_OUTPUT",
+        "TR_APPLY",
+        "PO_RESULT",
+        "PUSH",
+        "RUN_END",
+      ]
+    ) {
+      assertEquals(
+        events.filter((e) => e.kind === kind).length,
+        1,
+        `${kind} once`,
+      );
+    }
+    assertEquals(
+      model.requests.filter((r) => r.agent === "se").length,
+      1,
+      "the model was not asked again",
+    );
+    assertEquals(
+      (await git(dir, "--git-dir", remote, "rev-parse", "aos/outage")).trim(),
+      events.find((e) => e.kind === "PUSH")!.payload.commit,
+    );
+  } finally {
+    if (server) {
+      try {
+        server.kill("SIGTERM");
+      } catch { /* exited */ }
+      await server.status;
+    }
+    await model.close();
+    await pgCluster("stop", pgDir).catch(() => "");
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
+async function until(
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
