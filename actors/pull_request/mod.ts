@@ -13,7 +13,11 @@ import {
 } from "../../lib/forge/mod.ts";
 import type { PoReport, ToolReport } from "../../lib/factory/shapes.ts";
 import { artifactName, getJson } from "../support/artifacts.ts";
-import { activeRun, reportingFailure } from "../support/child.ts";
+import {
+  activeRun,
+  failRunOnDeadLetter,
+  reportingFailure,
+} from "../support/child.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { runRef } from "../run/messages.ts";
 import { type PullRequestMessage, pullRequestMessages } from "./messages.ts";
@@ -25,6 +29,7 @@ export function pullRequestActor(deps: FactoryDeps) {
     type: ACTOR.pullRequest,
     messages: pullRequestMessages,
     initialState: () => null,
+    onDeadLetter: failRunOnDeadLetter(deps, "pull_request"),
     handlers: {
       async open(ctx, msg) {
         const runId = ctx.self.id;
