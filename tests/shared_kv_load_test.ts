@@ -3,7 +3,7 @@
  * share one SQLite KV file and run 20 runs at once. SQLite lets one writer in
  * at a time, so the processes keep meeting "database is locked"; every run
  * must still succeed (a transient storage error is retried or redelivered,
- * never the end of a run).
+ * never the end of a run), and no turn may run twice.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { RunRecord } from "../lib/store/types.ts";
@@ -78,6 +78,10 @@ Deno.test("API + 3 worker processes on one SQLite KV: 20 concurrent runs all suc
       `${r.id} ${r.status}: ${r.error}`
     );
     assertEquals(failed, []);
+    // Without a kill, no turn or review ran twice: one model call each.
+    const calls = (agent: string) =>
+      model.requests.filter((r) => r.agent === agent).length;
+    assertEquals([calls("se"), calls("po")], [RUNS, RUNS]);
   } finally {
     for (const child of children) {
       try {
