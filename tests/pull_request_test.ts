@@ -18,10 +18,10 @@ const USERS = {
   writer: "writer-TOKEN-1f2e3d4c5b6a",
 };
 
-const write = (content: string) => ({
+const write = (content: string, summary = "notes") => ({
   tool_calls: [
     { name: "write_file", arguments: { path: "NOTES.md", content } },
-    { name: "finish", arguments: { summary: "notes" } },
+    { name: "finish", arguments: { summary } },
   ],
 });
 const pass = (feedback: string) => ({
@@ -51,7 +51,8 @@ Deno.test("a run pushes to a private https git host and opens, then a re-run upd
     const repo = `${server.httpsOrigin}${server.path("private")}`;
     await withHarness({
       script: {
-        se: [write("first\n"), write("second\n")],
+        // The SE echoes the host's token: every stored copy must be redacted.
+        se: [write("first\n", `used ${USERS.writer}`), write("second\n")],
         po: [pass("Notes are there"), pass("Still good")],
       },
       env: {

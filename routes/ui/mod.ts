@@ -47,6 +47,8 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
       deps.config.openaiApiKey,
       deps.config.githubToken,
       deps.config.apiToken,
+      deps.config.webhook?.secret,
+      ...deps.config.gitCredentials.secrets(),
     ]),
   };
   const ui = new Hono<UiEnv>();
