@@ -1,5 +1,16 @@
 import { defineActor } from "../../runtime/mod.ts";
-import { runEngineerTurn } from "../../lib/agents/engineer/turn.ts";
+import {
+  type EngineerResult,
+  runEngineerTurn,
+} from "../../lib/agents/engineer/turn.ts";
+import {
+  journaledPacket,
+  journaledWorkspaceState,
+  type TurnEntry,
+} from "../../lib/agents/engineer/journal.ts";
+import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
+import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
+import { JournalConflictError, type KvJournal } from "../../lib/store/mod.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
   activeRun,
@@ -10,23 +21,34 @@ import {
 } from "../support/child.ts";
 import { type EngineerMessage, engineerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
-import type {
-  PoReport,
-  SePacket,
-  ToolReport,
-} from "../../lib/factory/shapes.ts";
-import type { Usage } from "../../lib/factory/shapes.ts";
 import { runRef } from "../run/messages.ts";
-import { materialize } from "../support/workspace.ts";
 import { setupEvents } from "../support/setup_events.ts";
+import type { SePacket, Usage } from "../../lib/factory/shapes.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
+import { contextFiles, previousIteration } from "./turn_inputs.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 interface StoredPacket extends SePacket {
   usage: Usage;
 }
 
-/** The Software Engineer: one model-driven turn per iteration, producing an SE packet. */
+type Run = NonNullable<Awaited<ReturnType<typeof activeRun>>>;
+type Emit = (
+  event: { kind: string; level: string; payload: Record<string, unknown> },
+) => void;
+
+/** A turn the model API failed: what it cost and why, for the run's `failed` message. */
+interface FailedTurn {
+  message: string;
+  usage: Usage;
+}
+
+/**
+ * The Software Engineer: one model-driven turn per iteration, producing an SE
+ * packet. The turn is journaled as it goes (`se_iter_N`), so a redelivered
+ * or taken-over turn resumes it; its transcript and usage are kept whether it
+ * finished, stopped at a limit or failed.
+ */
 export function engineerActor(deps: FactoryDeps) {
   const { store } = deps;
   return defineActor<null, EngineerMessage>({
@@ -39,6 +61,9 @@ export function engineerActor(deps: FactoryDeps) {
       async turn(ctx, msg) {
         const runId = ctx.self.id;
         const n = msg.iteration;
+        // Another worker appended to this turn's journal: our view is stale, so
+        // the message is retried (and the journal reloaded) instead of failing the run.
+        let conflict: JournalConflictError | null = null;
         await reportingFailure(
           ctx,
           deps,
@@ -46,6 +71,7 @@ export function engineerActor(deps: FactoryDeps) {
           async () => {
             const run = await activeRun(deps, runId);
             if (!run) return;
+            const journal = store.journal<TurnEntry>(runId, `se_iter_${n}`);
             // A redelivered turn reuses the persisted packet instead of asking the model again.
             let packet = await getJson<StoredPacket>(
               store,
@@ -53,15 +79,37 @@ export function engineerActor(deps: FactoryDeps) {
               artifactName.sePacket(n),
             );
             if (!packet) {
-              packet = await engineer(
-                ctx.signal,
-                runId,
-                n,
-                run,
-                msg.baseCommit,
-                (event) => ctx.emit({ ...event, iteration: n }),
-              );
+              let outcome: StoredPacket | FailedTurn;
+              try {
+                outcome = await engineer(
+                  ctx.signal,
+                  run,
+                  n,
+                  msg.baseCommit,
+                  journal,
+                  (event) => ctx.emit({ ...event, iteration: n }),
+                );
+              } catch (error) {
+                if (error instanceof JournalConflictError) {
+                  conflict = error;
+                  return;
+                }
+                throw error;
+              }
+              if (!("writes" in outcome)) {
+                await journal.clear();
+                ctx.send(runRef(runId), {
+                  type: "failed",
+                  stage: "engineer",
+                  iteration: n,
+                  message: outcome.message,
+                  usage: outcome.usage,
+                });
+                return;
+              }
+              packet = outcome;
             }
+            await journal.clear();
             ctx.send(runRef(runId), {
               type: "se_done",
               iteration: n,
@@ -72,77 +120,87 @@ export function engineerActor(deps: FactoryDeps) {
             });
           },
         );
+        if (conflict) throw conflict;
       },
     },
   });
 
+  /** Runs (or resumes) the turn; a failure of the model API comes back as a FailedTurn, transcript stored. */
   async function engineer(
     signal: AbortSignal,
-    runId: string,
+    run: Run,
     n: number,
-    run: NonNullable<Awaited<ReturnType<typeof activeRun>>>,
     baseCommit: string,
-    emit: (
-      event: { kind: string; level: string; payload: Record<string, unknown> },
-    ) => void,
-  ): Promise<StoredPacket> {
+    journal: KvJournal<TurnEntry>,
+    emit: Emit,
+  ): Promise<StoredPacket | FailedTurn> {
     const { workOrder, record } = run;
+    const runId = record.id;
+    const entries = await journal.load();
+    // A resumed turn: base + earlier packets are rebuilt, then its own pending changes from the journal.
     const view = await openWorkingCopy(deps, {
       runId,
       workOrder,
       iteration: n,
       baseCommit,
+      pending: entries.length > 0 ? journaledPacket(entries) : undefined,
+      commandUsage: journaledWorkspaceState(entries) as
+        | SeCommandUsage
+        | undefined,
       signal,
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
         setupEvents(outcome, n).forEach(emit),
     });
-    const contextFiles: { path: string; content: string }[] = [];
-    for (const path of workOrder.context_files) {
-      try {
-        contextFiles.push({
-          path,
-          content: (await view.readText(path)).content,
-        });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        contextFiles.push({ path, content: `(not available: ${reason})` });
-      }
-    }
-    let previous: { toolReport: unknown; poFeedback: string } | undefined;
-    if (n > 1) {
-      const toolReport = await getJson<ToolReport>(
-        store,
-        runId,
-        artifactName.toolReport(n - 1),
-      );
-      const poReport = await getJson<PoReport>(
-        store,
-        runId,
-        artifactName.poReport(n - 1),
-      );
-      previous = {
-        toolReport: toolReport ? { ...toolReport, diff: undefined } : null,
-        poFeedback: poReport?.feedback ?? "",
-      };
-    }
     const client = deps.modelFor("se");
-    const result = await runEngineerTurn({
-      client,
-      workspace: view,
-      task: taskOf(workOrder),
-      contextFiles,
-      iteration: n,
-      ...(previous ? { previous } : {}),
-      maxToolSteps: workOrder.max_tool_steps,
-      tokenBudget: Math.max(
-        0,
-        workOrder.max_total_tokens - record.usage.total_tokens,
-      ),
-      signal,
-      redact: (s: string) => deps.redactor.redact(s),
-    });
+    let result: EngineerResult;
+    try {
+      result = await runEngineerTurn({
+        client,
+        workspace: view,
+        task: taskOf(workOrder),
+        contextFiles: await contextFiles(
+          workOrder,
+          async (p) => (await view.readText(p)).content,
+        ),
+        iteration: n,
+        previous: await previousIteration(deps, runId, n),
+        maxToolSteps: workOrder.max_tool_steps,
+        tokenBudget: Math.max(
+          0,
+          workOrder.max_total_tokens - record.usage.total_tokens,
+        ),
+        contextTokens: deps.config.contextTokens,
+        ...(workOrder.se_commands
+          ? {
+            commandLimits:
+              `at most ${workOrder.max_se_commands} commands and ${workOrder.se_command_seconds} s of command time per turn, each at most ${workOrder.command_timeout_s} s`,
+          }
+          : {}),
+        journal,
+        signal,
+        redact: (s: string) => deps.redactor.redact(s),
+      });
+    } catch (error) {
+      if (signal.aborted || !(error instanceof ModelError)) throw error;
+      const partial = error.partial;
+      const usage = priced(deps.config.seModel, partial?.usage ?? emptyUsage());
+      await putJson(
+        store,
+        runId,
+        artifactName.llm(n, "se"),
+        deps.redactor.redactDeep({
+          agent: "se",
+          model: deps.config.seModel,
+          iteration: n,
+          usage,
+          error: { kind: error.kind, message: error.message },
+          transcript: partial?.transcript ?? null,
+        }),
+      );
+      return { message: deps.redactor.redact(error.message), usage };
+    }
     for (const event of result.events) emit(deps.redactor.redactDeep(event));
     const usage = priced(deps.config.seModel, result.usage);
     await putJson(
@@ -153,6 +211,8 @@ export function engineerActor(deps: FactoryDeps) {
         agent: "se",
         model: deps.config.seModel,
         iteration: n,
+        ended: result.ended,
+        steps: result.steps,
         usage,
         events: result.events,
         transcript: result.transcript,

@@ -1,4 +1,5 @@
 import { defineActor } from "../../runtime/mod.ts";
+import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
 import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
@@ -63,23 +64,56 @@ export function productOwnerActor(deps: FactoryDeps) {
                 `Iteration ${n} has no tool report or SE packet to review`,
               );
             }
-            const result = await runProductOwner({
-              client: deps.modelFor("po"),
-              task: taskOf(run.workOrder),
-              toolReport: {
-                commands: toolReport.commands,
-                diff: toolReport.diff,
-                rejected: toolReport.rejected,
-              },
-              seSummary: packet.summary,
-              iteration: n,
-              signal: ctx.signal,
-              tokenBudget: Math.max(
-                0,
-                run.workOrder.max_total_tokens -
-                  run.record.usage.total_tokens,
-              ),
-            });
+            let result;
+            try {
+              result = await runProductOwner({
+                client: deps.modelFor("po"),
+                task: taskOf(run.workOrder),
+                toolReport: {
+                  commands: toolReport.commands,
+                  diff: toolReport.diff,
+                  rejected: toolReport.rejected,
+                },
+                seSummary: packet.summary,
+                iteration: n,
+                signal: ctx.signal,
+                tokenBudget: Math.max(
+                  0,
+                  run.workOrder.max_total_tokens -
+                    run.record.usage.total_tokens,
+                ),
+              });
+            } catch (error) {
+              if (ctx.signal.aborted || !(error instanceof ModelError)) {
+                throw error;
+              }
+              // A failed review still leaves its transcript and what it cost.
+              const usage = priced(
+                deps.config.poModel,
+                error.partial?.usage ?? emptyUsage(),
+              );
+              await putJson(
+                store,
+                runId,
+                artifactName.llm(n, "po"),
+                deps.redactor.redactDeep({
+                  agent: "po",
+                  model: deps.config.poModel,
+                  iteration: n,
+                  usage,
+                  error: { kind: error.kind, message: error.message },
+                  transcript: error.partial?.transcript ?? null,
+                }),
+              );
+              ctx.send(runRef(runId), {
+                type: "failed",
+                stage: "product_owner",
+                iteration: n,
+                message: deps.redactor.redact(error.message),
+                usage,
+              });
+              return;
+            }
             const usage = priced(deps.config.poModel, result.usage);
             if (result.byModel) {
               await putJson(

@@ -53,6 +53,8 @@ export const runMessages = z.discriminatedUnion("type", [
     stage: z.string(),
     message: z.string(),
     iteration: z.number().nullable(),
+    /** What the failed step had used (a model turn that failed midway was still paid). */
+    usage: usage.optional(),
   }),
 ]);
 

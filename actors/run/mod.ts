@@ -281,6 +281,17 @@ export function runActor(deps: FactoryDeps) {
           }, record);
           return;
         }
+        // Another iteration could not ask the model anything.
+        const { max_total_tokens } = await workOrderOf(deps.store, record);
+        if (record.usage.total_tokens >= max_total_tokens) {
+          await finish(ctx, prev, "FAILED", {
+            result_summary:
+              `Decision: FAIL after ${msg.iteration} iteration(s) (token budget used up)`,
+            error:
+              `The run used ${record.usage.total_tokens} of its ${max_total_tokens} tokens (max_total_tokens). Last feedback: ${msg.feedback}`,
+          }, record);
+          return;
+        }
         const iteration = msg.iteration + 1;
         save(ctx, prev, { ...record, iteration });
         ctx.setState({ ...ctx.state, phase: "engineering", iteration });
@@ -342,10 +353,13 @@ export function runActor(deps: FactoryDeps) {
           { stage: msg.stage, message },
           "ERROR",
         );
-        await finish(ctx, record, "FAILED", {
-          result_summary: `Failed during ${msg.stage}`,
-          error: message,
-        });
+        await finish(
+          ctx,
+          record,
+          "FAILED",
+          { result_summary: `Failed during ${msg.stage}`, error: message },
+          msg.usage ? chargeUsage(record, msg.usage) : record,
+        );
       },
 
       async deadline(ctx) {

@@ -20,6 +20,10 @@ export interface AgentExchange {
   request_tokens?: number;
   usage: TokenUsage;
   finish_reason: string | null;
+  /** Old tool outputs sent as stubs in this request. */
+  stubbed?: number;
+  /** Old steps sent condensed in this request. */
+  condensed?: number;
 }
 
 /** Everything said to and by the model in one agent turn. */
@@ -53,17 +57,30 @@ export function capText(text: string, maxChars: number): string {
   } more characters omitted …]`;
 }
 
-/** One line per command: `$ cmd → exit 1` followed by the tail of its output. */
+/**
+ * `text` within `maxChars`: its first third and last two thirds kept (the
+ * first error and the final summary of a test run), with a marker between.
+ */
+export function headTail(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const headChars = Math.floor(maxChars / 3);
+  const tailChars = maxChars - headChars;
+  return `${text.slice(0, headChars)}\n[… ${
+    text.length - headChars - tailChars
+  } characters omitted …]\n${text.slice(text.length - tailChars)}`;
+}
+
+/** Per command: `$ cmd`, `→ exit code 1`, then its output's head and tail. */
 export function describeCommands(
   commands: CommandResult[],
-  tailChars: number,
+  maxChars: number,
 ): string {
   return commands.map((c) => {
     const status = c.timed_out
       ? "timed out"
       : `exit code ${c.exit_code ?? "none (killed)"}`;
     const output = c.output.trim()
-      ? tail(c.output.trimEnd(), tailChars)
+      ? headTail(c.output.trimEnd(), maxChars)
       : "(no output)";
     return `$ ${c.command}\n→ ${status}\n${output}`;
   }).join("\n\n");

@@ -61,7 +61,7 @@ Deno.test("commandFailed() treats non-zero, killed and timed-out commands as fai
   );
 });
 
-Deno.test("describeCommands() shows each command, its status and the output tail", () => {
+Deno.test("describeCommands() shows each command, its status and the output head and tail", () => {
   const text = describeCommands([
     {
       command: "make test",
@@ -82,7 +82,7 @@ Deno.test("describeCommands() shows each command, its status and the output tail
   ], 10);
   assertEquals(
     text,
-    "$ make test\n→ exit code 1\n[… 93 earlier characters omitted …]\naaaaaaaEND\n\n$ true\n→ exit code 0\n(no output)",
+    "$ make test\n→ exit code 1\naaa\n[… 93 characters omitted …]\naaaaEND\n\n$ true\n→ exit code 0\n(no output)",
   );
   assertEquals(tail("short", 10), "short");
   assertEquals(capText("abcdef", 3), "abc\n[… 3 more characters omitted …]");

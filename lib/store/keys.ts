@@ -13,6 +13,7 @@
  * | `events, runId, seq` | one event `{ seq, ts, level?, kind, iteration?, payload? }` |
  * | `artifact, runId, name` | artifact metadata, written last |
  * | `artifact_chunk, runId, generation, n` | artifact bytes, ≤ 60 KiB per value |
+ * | `journal, runId, name, …` | an agent turn's journal (see journal.ts) |
  */
 import type { RunStatus } from "./types.ts";
 
@@ -67,5 +68,9 @@ export class StoreKeys {
   /** Prefix of one artifact generation's chunks. */
   artifactChunks(runId: string, generation: string): Deno.KvKey {
     return [...this.prefix, "artifact_chunk", runId, generation];
+  }
+  /** Prefix of one journal of a run (e.g. an SE turn's). */
+  journal(runId: string, name: string): Deno.KvKey {
+    return [...this.prefix, "journal", runId, name];
   }
 }

@@ -7,6 +7,7 @@ export type { ListEventsQuery, NewEvent } from "./events.ts";
 export { checkArtifactName } from "./artifacts.ts";
 export { applyMutations, MINUS_ONE } from "./commit.ts";
 export { StoreKeys } from "./keys.ts";
+export { JournalConflictError, KvJournal } from "./journal.ts";
 export { openKv } from "./kv.ts";
 export { nextSeq } from "./seq.ts";
 export * from "./types.ts";

@@ -10,6 +10,7 @@ import {
 import { sweepOrphanChunksAt, type SweepResult } from "./artifact_sweep.ts";
 import { applyMutations } from "./commit.ts";
 import { listEventsAt, type ListEventsQuery } from "./events.ts";
+import { KvJournal } from "./journal.ts";
 import { StoreKeys } from "./keys.ts";
 import { fromStored, readWorkOrder, type StoredRun } from "./run_codec.ts";
 import {
@@ -232,6 +233,11 @@ export class RunStore {
       body,
       contentType,
     );
+  }
+
+  /** The journal `name` of a run (append-only JSON entries; see journal.ts). */
+  journal<T>(runId: string, name: string): KvJournal<T> {
+    return new KvJournal<T>(this.kv, this.keys.journal(runId, name));
   }
 
   /** Deletes artifact chunks no metadata points at, older than `minAgeMs` (see artifact_sweep.ts). */

@@ -1,25 +1,47 @@
 /**
- * The Software Engineer's turn: a tool-calling loop over a workspace view
- * that ends when the model calls `finish`. Pure logic over a model client.
+ * The Software Engineer's turn: a tool-calling loop over its workspace that
+ * ends at `finish`, or softly at a limit (steps, the run's token budget, a
+ * model that stops calling tools) with the changes made so far. Every reply
+ * and tool result goes through the journal first, so a turn started again
+ * replays it and repeats at most the one model call in flight.
  */
 import {
   addUsage,
   type ChatCompletionMessageParam,
+  type ChatCompletionTool,
   emptyUsage,
   type ModelClient,
   ModelError,
   type TokenUsage,
 } from "../../llm/client.ts";
-import { engineerUserMessage, SE_SYSTEM_PROMPT } from "./prompt.ts";
+import { countToolsTokens } from "../../llm/tokens.ts";
+import {
+  type EngineerLimits,
+  engineerSystemPrompt,
+  engineerUserMessage,
+  type PreviousIteration,
+} from "./prompt.ts";
 import { type EngineerWorkspace, executeTool, toolsFor } from "./tools.ts";
 import {
   type AgentEvent,
+  type AgentExchange,
   type AgentTask,
+  type AgentToolCall,
   type AgentTranscript,
   assistantMessage,
   capText,
   readToolCalls,
 } from "../conversation.ts";
+import { buildContext } from "../context.ts";
+import {
+  applyDelta,
+  MemoryJournal,
+  packetDelta,
+  type PacketState,
+  packetState,
+  type TurnEntry,
+  type TurnJournal,
+} from "./journal.ts";
 
 export { type EngineerWorkspace, SE_TOOLS } from "./tools.ts";
 export type {
@@ -35,15 +57,28 @@ export interface EngineerTurnOptions {
   task: AgentTask;
   contextFiles: { path: string; content: string }[];
   iteration: number;
-  previous?: { toolReport: unknown; poFeedback: string };
+  previous?: PreviousIteration | undefined;
   /** Model round trips allowed in this turn. */
   maxToolSteps: number;
-  /** Tokens left for this run; no new request is sent once this turn has used them. */
+  /** Tokens left for this run; no request is sent that would pass them. */
   tokenBudget: number;
+  /** The model's context window in tokens (default 128000); no request is built larger. */
+  contextTokens?: number;
+  /** Where replies and tool results are persisted as they happen (default: memory only). */
+  journal?: TurnJournal;
+  /** What bounds run_command, in words, for the prompt. */
+  commandLimits?: string;
   signal?: AbortSignal;
   /** Applied to everything sent to the model and to the summary and events. */
   redact?: (s: string) => string;
 }
+
+/** Why a turn ended. */
+export type TurnEnd =
+  | "finish"
+  | "max_tool_steps"
+  | "token_budget"
+  | "no_tool_calls";
 
 /** What one SE turn produced. */
 export interface EngineerResult {
@@ -52,154 +87,402 @@ export interface EngineerResult {
   usage: TokenUsage;
   transcript: AgentTranscript;
   events: AgentEvent[];
+  ended: TurnEnd;
+  /** Model replies in this turn. */
+  steps: number;
 }
 
-/** Consecutive replies without a tool call tolerated before giving up. */
+/** Consecutive replies without a tool call tolerated before the turn ends. */
 const MAX_SILENT_REPLIES = 3;
-/** Longest tool result sent back to the model. */
+/** Steps before the limit at which the SE is warned. */
+export const WARN_STEPS = 3;
+/** Times a request is rebuilt smaller after the endpoint said it was too long. */
+const MAX_SHRINKS = 3;
+/** Longest tool result kept in the conversation. */
 const MAX_TOOL_RESULT_CHARS = 60_000;
+/** Share of (window − output cap) a request may fill: tokenizers differ between models. */
+const CONTEXT_MARGIN = 0.9;
 
 const NUDGE =
-  "Use the tools to work on the task (read, write or edit files); " +
-  "call finish with a summary when done.";
+  "Use the tools to work on the task (read, edit or run); call finish with a summary when done.";
 
-/** Runs the SE until it calls `finish`; throws `ModelError` when the model misbehaves or a limit is hit. */
+/** The turn as its entries left it. */
+interface TurnState {
+  messages: ChatCompletionMessageParam[];
+  exchanges: AgentExchange[];
+  usage: TokenUsage;
+  steps: number;
+  silentReplies: number;
+  /** Calls of the last reply that have no result yet. */
+  pending: AgentToolCall[];
+  lastFinishReason: string | null;
+  summary: string | null;
+  events: AgentEvent[];
+  packet: PacketState;
+  shrinkBudget: number | null;
+  shrinks: number;
+  warned: boolean;
+}
+
+/**
+ * Runs (or resumes, from its journal) the SE's turn. Limits end it softly
+ * with the packet so far; failures of the model API throw a `ModelError`
+ * carrying what the turn used and said (`partial`).
+ */
 export async function runEngineerTurn(
   opts: EngineerTurnOptions,
 ): Promise<EngineerResult> {
-  const progress: Progress = {
+  const state: TurnState = {
+    messages: [],
+    exchanges: [],
     usage: emptyUsage(),
-    transcript: { messages: [], exchanges: [] },
+    steps: 0,
+    silentReplies: 0,
+    pending: [],
+    lastFinishReason: null,
+    summary: null,
+    events: [],
+    packet: new Map(),
+    shrinkBudget: null,
+    shrinks: 0,
+    warned: false,
   };
   try {
-    return await engineerLoop(opts, progress);
+    return await engineerLoop(opts, state);
   } catch (error) {
-    if (error instanceof ModelError) error.partial ??= { ...progress };
+    if (error instanceof ModelError) {
+      error.partial ??= {
+        usage: state.usage,
+        transcript: { messages: state.messages, exchanges: state.exchanges },
+      };
+    }
     throw error;
   }
 }
 
-/** What a turn has used and said so far, kept for the error when it fails. */
-interface Progress {
-  usage: TokenUsage;
-  transcript: AgentTranscript;
-}
-
 async function engineerLoop(
   opts: EngineerTurnOptions,
-  progress: Progress,
+  state: TurnState,
 ): Promise<EngineerResult> {
   const redact = opts.redact ?? ((s: string) => s);
-  const { workspace } = opts;
-  const events: AgentEvent[] = [];
-  const messages: ChatCompletionMessageParam[] = [
-    { role: "system", content: SE_SYSTEM_PROMPT },
-    {
-      role: "user",
-      content: redact(engineerUserMessage({
-        task: opts.task,
-        layout: await workspace.layout(),
-        contextFiles: opts.contextFiles,
-        iteration: opts.iteration,
-        ...(opts.previous ? { previous: opts.previous } : {}),
-      })),
-    },
-  ];
-  const transcript: AgentTranscript = { messages, exchanges: [] };
-  progress.transcript = transcript;
-  let usage = emptyUsage();
-  let steps = 0;
-  let silentReplies = 0;
+  const { workspace, client } = opts;
+  const journal = opts.journal ?? new MemoryJournal();
+  const tools: ChatCompletionTool[] = toolsFor(workspace);
+  const limits: EngineerLimits = {
+    maxToolSteps: opts.maxToolSteps,
+    warnSteps: WARN_STEPS,
+    maxOutputTokens: client.maxOutputTokens,
+    runCommand: tools.some((t) =>
+      t.type === "function" && t.function.name === "run_command"
+    ),
+    commandLimits: opts.commandLimits,
+  };
+  const apply = (entry: TurnEntry) => applyEntry(state, entry, limits, redact);
+  const record = async (entry: TurnEntry) => {
+    await journal.append(entry);
+    apply(entry);
+  };
+  for (const entry of await journal.load()) apply(entry);
+  if (state.messages.length === 0) {
+    await record({
+      type: "start",
+      messages: [
+        { role: "system", content: engineerSystemPrompt(opts.task, limits) },
+        {
+          role: "user",
+          content: redact(engineerUserMessage({
+            task: opts.task,
+            layout: await workspace.layout(),
+            contextFiles: opts.contextFiles,
+            iteration: opts.iteration,
+            previous: opts.previous,
+          })),
+        },
+      ],
+    });
+  }
+  const window = opts.contextTokens ?? 128_000;
+  const budget = Math.floor(
+    (window - (client.maxOutputTokens ?? 0)) * CONTEXT_MARGIN,
+  );
+  const toolsTokens = countToolsTokens(tools);
 
   while (true) {
-    if (steps >= opts.maxToolSteps) {
-      throw new ModelError(
-        "budget",
-        `SE did not call finish within its limit of ${opts.maxToolSteps} tool-call steps (max_tool_steps)`,
-      );
-    }
-    if (usage.total_tokens >= opts.tokenBudget) {
-      throw new ModelError(
-        "budget",
-        `SE stopped: the run's token budget is used up (${usage.total_tokens} tokens used this turn, ` +
-          `${opts.tokenBudget} were left; max_total_tokens)`,
-      );
-    }
-    const reply = await opts.client.chat({
-      messages,
-      tools: toolsFor(workspace),
-      toolChoice: "auto",
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    steps++;
-    usage = addUsage(usage, reply.usage);
-    progress.usage = usage;
-    transcript.exchanges.push({
-      request_tokens: reply.usage.prompt_tokens,
-      usage: reply.usage,
-      finish_reason: reply.finishReason,
-    });
-    const calls = readToolCalls(reply.message, `call_se_${steps}`);
-    messages.push(assistantMessage(reply.message, calls));
-
-    if (calls.length === 0) {
-      silentReplies++;
-      events.push({
-        kind: "SE_NO_TOOL_CALL",
-        level: "WARN",
-        payload: {
-          step: steps,
-          in_a_row: silentReplies,
-          content: redact(capText(String(reply.message.content ?? ""), 500)),
-        },
-      });
-      if (silentReplies >= MAX_SILENT_REPLIES) {
-        throw new ModelError(
-          "bad_response",
-          `Model replied without tool calls ${MAX_SILENT_REPLIES} times in a row`,
-        );
+    for (const call of [...state.pending]) {
+      if (opts.signal?.aborted) {
+        throw new ModelError("cancelled", "SE turn was cancelled");
       }
-      messages.push({ role: "user", content: NUDGE });
-      continue;
+      await record(await runCall(opts, state, call, redact));
     }
-    silentReplies = 0;
-
-    let summary: string | null = null;
-    for (const call of calls) {
-      if (summary !== null) {
-        messages.push({
-          role: "tool",
-          tool_call_id: call.id,
-          content: "Not executed: finish was already called",
+    if (state.summary !== null) return result(opts, state, "finish");
+    if (state.silentReplies >= MAX_SILENT_REPLIES) {
+      return result(opts, state, "no_tool_calls");
+    }
+    if (state.steps >= opts.maxToolSteps) {
+      return result(opts, state, "max_tool_steps");
+    }
+    const view = buildContext(state.messages, {
+      budgetTokens: Math.min(budget, state.shrinkBudget ?? budget),
+      toolsTokens,
+    });
+    if (state.usage.total_tokens + view.tokens > opts.tokenBudget) {
+      return result(opts, state, "token_budget");
+    }
+    let reply;
+    try {
+      reply = await client.chat({
+        messages: view.messages,
+        tools,
+        toolChoice: "auto",
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (error) {
+      if (
+        error instanceof ModelError && error.kind === "context_length" &&
+        state.shrinks < MAX_SHRINKS
+      ) {
+        await record({
+          type: "shrink",
+          budget_tokens: Math.floor(view.tokens * 0.7),
+          message: redact(error.message),
         });
         continue;
       }
-      const name = call.name;
-      const outcome = await executeTool(workspace, name, call.arguments, {
-        signal: opts.signal,
-      });
-      let content: string;
-      if (outcome.kind === "finish") {
-        summary = redact(outcome.summary.trim() || "(no summary)");
-        content = "Turn finished; your changes will be applied and checked.";
-      } else {
-        content = redact(capText(outcome.text, MAX_TOOL_RESULT_CHARS));
-        if (outcome.kind === "error") {
-          events.push({
-            kind: "SE_TOOL_ERROR",
-            level: "WARN",
-            payload: {
-              tool: name,
-              reason: outcome.reason,
-              error: capText(content, 500),
-            },
-          });
-        }
-      }
-      messages.push({ role: "tool", tool_call_id: call.id, content });
+      throw error;
     }
-    if (summary !== null) {
-      return { packet: workspace.packet(), summary, usage, transcript, events };
-    }
+    const calls = readToolCalls(reply.message, `call_se_${state.steps + 1}`);
+    await record({
+      type: "reply",
+      message: assistantMessage(reply.message, calls),
+      usage: reply.usage,
+      finish_reason: reply.finishReason,
+      request_tokens: view.tokens,
+      stubbed: view.stubbed,
+      condensed: view.condensed,
+    });
   }
+}
+
+/** Executes one tool call against the workspace and says what it changed. */
+async function runCall(
+  opts: EngineerTurnOptions,
+  state: TurnState,
+  call: AgentToolCall,
+  redact: (s: string) => string,
+): Promise<TurnEntry> {
+  const base = { type: "tool" as const, call_id: call.id, name: call.name };
+  if (state.summary !== null) {
+    return { ...base, content: "Not executed: finish was already called" };
+  }
+  if (state.lastFinishReason === "length" && !parses(call.arguments)) {
+    return {
+      ...base,
+      error: "truncated",
+      content:
+        `Error: your reply was cut off at the output-token limit${
+          opts.client.maxOutputTokens
+            ? ` (${opts.client.maxOutputTokens} tokens)`
+            : ""
+        }, so the arguments of this ${call.name} call are incomplete; nothing was done. ` +
+        "Make smaller changes per call: edit_file with a short old_text and new_text, " +
+        "or write a small file first and extend it with edit_file.",
+    };
+  }
+  const outcome = await executeTool(opts.workspace, call.name, call.arguments, {
+    signal: opts.signal,
+  });
+  if (outcome.kind === "finish") {
+    return {
+      ...base,
+      content: "Turn finished; your changes will be applied and checked.",
+      finish: redact(outcome.summary.trim() || "(no summary)"),
+    };
+  }
+  const delta = packetDelta(state.packet, packetState(opts.workspace.packet()));
+  const counters = workspaceCounters(opts.workspace);
+  return {
+    ...base,
+    content: redact(capText(outcome.text, MAX_TOOL_RESULT_CHARS)),
+    ...(outcome.kind === "error" ? { error: outcome.reason } : {}),
+    ...(delta ? { packet: delta } : {}),
+    ...(counters !== undefined ? { workspace: counters } : {}),
+  };
+}
+
+/** Commands and seconds a working copy has used (when it counts them), for a resumed turn. */
+function workspaceCounters(workspace: EngineerWorkspace): unknown {
+  const counted = workspace as { commandUsage?: () => unknown };
+  return typeof counted.commandUsage === "function"
+    ? counted.commandUsage()
+    : undefined;
+}
+
+function parses(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Folds one entry into the state: the same for a live entry and a replayed one. */
+function applyEntry(
+  state: TurnState,
+  entry: TurnEntry,
+  limits: EngineerLimits,
+  redact: (s: string) => string,
+): void {
+  switch (entry.type) {
+    case "start":
+      state.messages.push(...entry.messages);
+      return;
+    case "reply": {
+      state.steps++;
+      state.usage = addUsage(state.usage, entry.usage);
+      state.exchanges.push({
+        request_tokens: entry.request_tokens,
+        usage: entry.usage,
+        finish_reason: entry.finish_reason,
+        stubbed: entry.stubbed,
+        condensed: entry.condensed,
+      });
+      state.messages.push(entry.message);
+      state.lastFinishReason = entry.finish_reason;
+      const message = entry.message as {
+        tool_calls?: unknown;
+        content?: unknown;
+      };
+      const calls = Array.isArray(message.tool_calls)
+        ? (message.tool_calls as {
+          id: string;
+          function: { name: string; arguments: string };
+        }[]).map((c) => ({
+          id: c.id,
+          name: c.function.name,
+          arguments: c.function.arguments,
+        }))
+        : [];
+      state.pending = calls;
+      const truncated = entry.finish_reason === "length";
+      if (truncated) {
+        state.events.push({
+          kind: "SE_TRUNCATED",
+          level: "WARN",
+          payload: {
+            step: state.steps,
+            max_output_tokens: limits.maxOutputTokens,
+          },
+        });
+      }
+      if (calls.length > 0) {
+        state.silentReplies = 0;
+        return;
+      }
+      state.silentReplies++;
+      state.events.push({
+        kind: "SE_NO_TOOL_CALL",
+        level: "WARN",
+        payload: {
+          step: state.steps,
+          in_a_row: state.silentReplies,
+          content: redact(capText(String(message.content ?? ""), 500)),
+        },
+      });
+      state.messages.push({
+        role: "user",
+        content: truncated
+          ? `Your reply was cut off at the output-token limit${
+            limits.maxOutputTokens ? ` (${limits.maxOutputTokens} tokens)` : ""
+          }. Keep replies short and make smaller changes per call (edit_file with a short old_text). ${NUDGE}`
+          : NUDGE,
+      });
+      return;
+    }
+    case "tool": {
+      state.messages.push({
+        role: "tool",
+        tool_call_id: entry.call_id,
+        content: entry.content,
+      });
+      state.pending = state.pending.filter((c) => c.id !== entry.call_id);
+      if (entry.packet) applyDelta(state.packet, entry.packet);
+      if (entry.finish !== undefined) state.summary = entry.finish;
+      if (entry.error) {
+        state.events.push({
+          kind: "SE_TOOL_ERROR",
+          level: "WARN",
+          payload: {
+            tool: entry.name,
+            reason: entry.error,
+            error: capText(entry.content, 500),
+          },
+        });
+      }
+      const left = limits.maxToolSteps - state.steps;
+      if (
+        state.pending.length === 0 && state.summary === null && !state.warned &&
+        left > 0 && left <= limits.warnSteps
+      ) {
+        state.warned = true;
+        state.messages.push({
+          role: "user",
+          content:
+            `Note: ${left} tool-call step${
+              left === 1 ? "" : "s"
+            } left of ${limits.maxToolSteps} (max_tool_steps). ` +
+            "Finish soon: verify your change if you can, then call finish with a summary. " +
+            "If the turn ends without finish, your changes so far are still applied.",
+        });
+      }
+      return;
+    }
+    case "shrink":
+      state.shrinks++;
+      state.shrinkBudget = entry.budget_tokens;
+      state.events.push({
+        kind: "SE_CONTEXT_SHRUNK",
+        level: "WARN",
+        payload: { budget_tokens: entry.budget_tokens, reason: entry.message },
+      });
+      return;
+  }
+}
+
+/** The turn's result; a turn ended by a limit says so in its summary and an event. */
+function result(
+  opts: EngineerTurnOptions,
+  state: TurnState,
+  ended: TurnEnd,
+): EngineerResult {
+  const events = [...state.events];
+  let summary = state.summary ?? "";
+  if (ended !== "finish") {
+    const why = {
+      max_tool_steps:
+        `the step limit of ${opts.maxToolSteps} tool-call steps (max_tool_steps) was reached`,
+      token_budget:
+        `the next request would pass the run's token budget (max_total_tokens; ${
+          Math.max(0, opts.tokenBudget - state.usage.total_tokens)
+        } tokens were left)`,
+      no_tool_calls:
+        `the model replied ${MAX_SILENT_REPLIES} times in a row without calling a tool`,
+    }[ended];
+    summary =
+      `Turn ended before finish: ${why}; the changes made so far are applied.`;
+    events.push({
+      kind: "SE_TURN_LIMIT",
+      level: "WARN",
+      payload: { reason: ended, steps: state.steps, message: summary },
+    });
+  }
+  return {
+    packet: opts.workspace.packet(),
+    summary,
+    usage: state.usage,
+    transcript: { messages: state.messages, exchanges: state.exchanges },
+    events,
+    ended,
+    steps: state.steps,
+  };
 }

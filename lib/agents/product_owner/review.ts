@@ -16,11 +16,11 @@ import {
   type AgentTask,
   type AgentTranscript,
   assistantMessage,
-  capText,
   commandFailed,
   describeCommands,
   readToolCalls,
 } from "../conversation.ts";
+import { digestDiff } from "../diff_digest.ts";
 
 /** The PO's only tool, exactly as in the agent tool protocol. */
 export const PO_TOOLS: ChatCompletionTool[] = [{
@@ -253,9 +253,9 @@ function reviewPrompt(opts: ProductOwnerOptions): string {
   }
   parts.push(`# Engineer's summary\n\n${opts.seSummary.trim() || "(none)"}`);
   parts.push(
-    `# Diff\n\n${
+    `# Diff (a --stat summary, then each file; long files are cut so every file is shown)\n\n${
       toolReport.diff.trim()
-        ? "```diff\n" + capText(toolReport.diff, MAX_DIFF_CHARS) + "\n```"
+        ? "```diff\n" + digestDiff(toolReport.diff, MAX_DIFF_CHARS) + "\n```"
         : "(no changes)"
     }`,
   );

@@ -215,16 +215,33 @@ Deno.test("runProductOwner() gives up after 3 attempts without a valid verdict",
   assertEquals(error.partial?.usage.total_tokens !== 0, true);
 });
 
-Deno.test("runProductOwner() caps a huge diff in the prompt", async () => {
-  const diff = `+${"x".repeat(200_000)}\n`;
+Deno.test("runProductOwner() sees a --stat summary and every file of a huge diff", async () => {
+  const file = (path: string, lines: number) =>
+    `diff --git a/${path} b/${path}\nnew file mode 100644\nindex 0000000..1111111\n--- /dev/null\n+++ b/${path}\n@@ -0,0 +1,${lines} @@\n` +
+    Array.from({ length: lines }, (_, i) => `+${path} line ${i}`).join("\n") +
+    "\n";
+  const diff = file("generated/big.json", 20_000) + file("src/app.py", 3) +
+    file("tests/test_app.py", 5);
   const { result, model } = await review([poVerdict("PASS", "ok")], {
     ...passing,
     diff,
   });
   assert(result);
-  const prompt = JSON.stringify(model.requests[0]?.body);
+  const prompt = String(
+    (model.requests[0]?.body as { messages: { content: string }[] })
+      .messages[1]?.content,
+  );
   assert(prompt.length < 80_000, `prompt is ${prompt.length} characters`);
-  assertMatch(prompt, /more characters omitted/);
+  assertMatch(
+    prompt,
+    /3 files changed, 20008 insertions\(\+\), 0 deletions\(-\)/,
+  );
+  assertMatch(prompt, / generated\/big\.json +\| 20000 \++/);
+  // The small files come after the big one and are shown whole.
+  assertMatch(prompt, /\+src\/app\.py line 2\n/);
+  assertMatch(prompt, /\+tests\/test_app\.py line 4\n/);
+  assertMatch(prompt, /lines \(\d+ characters\) of this file's diff omitted/);
+  assertMatch(prompt, /\+generated\/big\.json line 19999/);
 });
 
 Deno.test("runProductOwner() shows refused changes and judges with no commands", async () => {

@@ -1,0 +1,184 @@
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
+import {
+  errorReply,
+  reply,
+  toolCall,
+} from "../../../tests/support/scripted_model.ts";
+import { sent, toolResults, turn } from "./testing.ts";
+
+const look = reply(toolCall("list_files", {}));
+
+Deno.test("runEngineerTurn() ends at max_tool_steps with the packet so far and warns before", async () => {
+  const { result, error, model } = await turn([
+    reply(toolCall("write_file", { path: "a.py", content: "a = 1\n" })),
+    look,
+    look,
+    look,
+    look,
+  ], { maxToolSteps: 4 });
+  assertEquals(error, null);
+  assert(result);
+  assertEquals(result.ended, "max_tool_steps");
+  assertEquals(model.requests.length, 4);
+  assertEquals(result.packet.writes, [{ path: "a.py", content: "a = 1\n" }]);
+  assert(result.usage.total_tokens > 0);
+  assertEquals(result.transcript.exchanges.length, 4);
+  assertMatch(result.summary, /step limit of 4 tool-call steps/);
+  assertEquals(result.events.at(-1)?.kind, "SE_TURN_LIMIT");
+  // After step 1, 3 steps are left: the second request ends with the warning, once.
+  const warning = sent(model, 1).at(-1);
+  assertEquals(warning?.role, "user");
+  assertMatch(String(warning?.content), /3 tool-call steps left of 4/);
+  const warnings = JSON.stringify(sent(model, 3)).split("steps left of 4");
+  assertEquals(warnings.length, 2);
+});
+
+Deno.test("runEngineerTurn() ends when the next request would pass the token budget", async () => {
+  const { result, model } = await turn([look, look], { tokenBudget: 10 });
+  assert(result);
+  assertEquals(result.ended, "token_budget");
+  assertEquals(model.requests.length, 0);
+  assertMatch(result.summary, /token budget/);
+});
+
+Deno.test("runEngineerTurn() tells the model a reply cut at the output cap and does not run its broken call", async () => {
+  const { result, model } = await turn(
+    [
+      {
+        tool_calls: [{
+          name: "write_file",
+          arguments: '{"path": "big.py", "content": "x = [1, 2, 3,',
+        }],
+        finish_reason: "length",
+      },
+      { content: "Here is the file: x = [1, 2", finish_reason: "length" },
+      reply(toolCall("finish", { summary: "gave up" })),
+    ],
+    {},
+    undefined,
+    { maxOutputTokens: 2000 },
+  );
+  assert(result);
+  assertEquals(result.packet.writes, []);
+  assertMatch(
+    toolResults(model, 1)[0] ?? "",
+    /^Error: your reply was cut off at the output-token limit \(2000 tokens\).*smaller changes/,
+  );
+  const nudge = sent(model, 2).at(-1);
+  assertMatch(
+    String(nudge?.content),
+    /cut off at the output-token limit \(2000 tokens\)/,
+  );
+  assertEquals(
+    result.events.filter((e) => e.kind === "SE_TRUNCATED").length,
+    2,
+  );
+  const body = model.requests[0]?.body as Record<string, unknown>;
+  assertEquals(body.max_tokens, 2000);
+});
+
+Deno.test("runEngineerTurn() shrinks the context after context_length_exceeded and goes on", async () => {
+  const big = Array.from(
+    { length: 400 },
+    (_, i) => `line ${i}: ${"word ".repeat(12)}`,
+  )
+    .join("\n");
+  const { result, error, model } = await turn(
+    [
+      reply(toolCall("read_file", { path: "big.txt" })),
+      reply(toolCall("read_file", { path: "big2.txt" })),
+      errorReply(400, "context_length_exceeded", {
+        message: "This model's maximum context length is 8000 tokens.",
+      }),
+      reply(toolCall("finish", { summary: "done" })),
+    ],
+    {},
+    { "big.txt": big, "big2.txt": big },
+  );
+  assertEquals(error, null);
+  assert(result);
+  assertEquals(result.ended, "finish");
+  assertEquals(model.requests.length, 4);
+  const size = (n: number) => JSON.stringify(sent(model, n)).length;
+  assert(size(3) < size(2) * 0.75, `retry is ${size(3)} vs ${size(2)} chars`);
+  assertEquals(
+    result.events.filter((e) => e.kind === "SE_CONTEXT_SHRUNK").length,
+    1,
+  );
+  // The latest result is still there in full; the conversation record keeps everything.
+  assert(JSON.stringify(sent(model, 3)).includes("line 399"));
+  assertEquals(
+    result.transcript.messages.filter((m) => m.role === "tool").length,
+    3,
+  );
+});
+
+Deno.test("runEngineerTurn() sends old tool outputs as one-line stubs", async () => {
+  const files: Record<string, string> = {};
+  const script = [];
+  for (let i = 0; i < 6; i++) {
+    files[`f${i}.txt`] = `content of file ${i}\n${"x".repeat(2000)}\n`;
+    script.push(reply(toolCall("read_file", { path: `f${i}.txt` })));
+  }
+  script.push(reply(toolCall("finish", { summary: "read all" })));
+  const { result, model } = await turn(script, {}, files);
+  assert(result);
+  const results = toolResults(model, 6);
+  assertEquals(results.length, 6);
+  // The 2 oldest of 6 are stubs; the 4 most recent are whole.
+  for (const stub of results.slice(0, 2)) {
+    assertMatch(
+      stub,
+      /^\[read_file\(path=f\d\.txt\): output of 3 lines .* omitted to save context/,
+    );
+  }
+  for (const [i, whole] of results.slice(2).entries()) {
+    assert(whole.startsWith(`content of file ${i + 2}`), whole.slice(0, 50));
+  }
+  // The transcript keeps every output whole.
+  const kept = result.transcript.messages.filter((m) => m.role === "tool")
+    .map((m) => String(m.content));
+  assert(kept.slice(0, 6).every((t) => t.startsWith("content of file")));
+});
+
+Deno.test("runEngineerTurn() never sends a request over its context budget, condensing old steps", async () => {
+  const files: Record<string, string> = {};
+  const script = [];
+  for (let i = 0; i < 12; i++) {
+    files[`f${i}.txt`] = Array.from(
+      { length: 60 },
+      (_, k) => `file ${i} line ${k} ${"lorem ipsum ".repeat(4)}`,
+    ).join("\n");
+    script.push(reply(toolCall("read_file", { path: `f${i}.txt` })));
+  }
+  script.push(reply(toolCall("finish", { summary: "read all" })));
+  // 9000-token window, 1000 for output: about 7200 per request.
+  const { result, model } = await turn(
+    script,
+    { contextTokens: 9000 },
+    files,
+    { maxOutputTokens: 1000 },
+  );
+  assert(result);
+  assertEquals(result.ended, "finish");
+  const budget = Math.floor((9000 - 1000) * 0.9);
+  for (const exchange of result.transcript.exchanges) {
+    assert(
+      exchange.request_tokens! <= budget,
+      `${exchange.request_tokens} > ${budget}`,
+    );
+  }
+  assert(
+    result.transcript.exchanges.some((e) => (e.condensed ?? 0) > 0),
+    "no step was condensed",
+  );
+  const last = JSON.stringify(sent(model, 12));
+  assertMatch(last, /condensed to save context/);
+  assertMatch(last, /read_file\(path=f0\.txt\)/);
+  // The newest output is whole.
+  assert(last.includes("file 11 line 59"));
+});
