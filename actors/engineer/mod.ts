@@ -7,10 +7,12 @@ import {
   journaledPacket,
   journaledWorkspaceState,
   type TurnEntry,
+  type TurnJournal,
 } from "../../lib/agents/engineer/journal.ts";
 import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
 import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
 import { JournalConflictError, type KvJournal } from "../../lib/store/mod.ts";
+import { retryTransient } from "../../runtime/mod.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
   activeRun,
@@ -71,7 +73,9 @@ export function engineerActor(deps: FactoryDeps) {
           async () => {
             const run = await activeRun(deps, runId);
             if (!run) return;
-            const journal = store.journal<TurnEntry>(runId, `se_iter_${n}`);
+            const journal = turnJournal(
+              store.journal<TurnEntry>(runId, `se_iter_${n}`),
+            );
             // A redelivered turn reuses the persisted packet instead of asking the model again.
             let packet = await getJson<StoredPacket>(
               store,
@@ -131,7 +135,7 @@ export function engineerActor(deps: FactoryDeps) {
     run: Run,
     n: number,
     baseCommit: string,
-    journal: KvJournal<TurnEntry>,
+    journal: TurnJournal & { clear(): Promise<void> },
     emit: Emit,
   ): Promise<StoredPacket | FailedTurn> {
     const { workOrder, record } = run;
@@ -234,4 +238,18 @@ export function engineerActor(deps: FactoryDeps) {
     await putJson(store, runId, artifactName.sePacket(n), packet);
     return packet;
   }
+}
+
+/**
+ * The turn's KV journal with SQLite lock contention retried in place, so a
+ * busy database neither loses a paid reply nor fails the turn.
+ */
+function turnJournal(
+  kv: KvJournal<TurnEntry>,
+): TurnJournal & { clear(): Promise<void> } {
+  return {
+    load: () => retryTransient(() => kv.load()),
+    append: (entry) => retryTransient(() => kv.append(entry)),
+    clear: () => retryTransient(() => kv.clear()),
+  };
 }
