@@ -172,3 +172,27 @@ Deno.test("a handler failing with a transient storage error is redelivered witho
     assertEquals(await system.deadLetters(), []);
   });
 });
+
+const alwaysLocked = defineActor<null, { type: "write" }>({
+  type: "always_locked",
+  messages: z.object({ type: z.literal("write") }),
+  initialState: () => null,
+  retry: { maxAttempts: 2, baseDelayMs: 1, maxTransientRetries: 3 },
+  handlers: {
+    write() {
+      throw new TypeError("database is locked");
+    },
+  },
+});
+
+Deno.test("transient redeliveries are bounded: past maxTransientRetries they count as attempts again", async () => {
+  await withSystem([alwaysLocked], async (system) => {
+    await system.send(refTo(alwaysLocked, "a1"), { type: "write" });
+    const [dl] = await eventually(async () => {
+      const dls = await system.deadLetters();
+      return dls.length > 0 ? dls : undefined;
+    });
+    assertEquals(dl!.attempts, 2);
+    assert(dl!.error.includes("database is locked"), dl!.error);
+  });
+});

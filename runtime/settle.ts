@@ -3,7 +3,12 @@ import type { Core } from "./core.ts";
 import { TerminalError } from "./errors.ts";
 import { createContext, type StepEffects } from "./context.ts";
 import type { ActorRecord, CommitSpec, MailEntry } from "./records.ts";
-import { insertEntry, removeEntry, type Slot } from "./slot.ts";
+import {
+  type AnyDefinition,
+  insertEntry,
+  removeEntry,
+  type Slot,
+} from "./slot.ts";
 import {
   deadLetterSpec,
   dropSpec,
@@ -13,10 +18,15 @@ import {
 import { isTransient, retryTransient } from "./transient.ts";
 import type { DeadLetter, Mutation } from "./types.ts";
 
-const DEFAULT_RETRY = { maxAttempts: 3, baseDelayMs: 200 };
+const DEFAULT_RETRY: NonNullable<AnyDefinition["retry"]> = {
+  maxAttempts: 3,
+  baseDelayMs: 200,
+};
 const MAX_ERROR_CHARS = 4000;
 /** Backoff cap of redeliveries after transient storage errors. */
 const MAX_TRANSIENT_DELAY_MS = 5000;
+/** Redeliveries after transient storage errors before they count as attempts. */
+const MAX_TRANSIENT_RETRIES = 120;
 
 /** After a failed commit: true if the lease is still ours, else drops the slot. */
 export async function stillLeased(core: Core, slot: Slot): Promise<boolean> {
@@ -46,7 +56,11 @@ export async function failStep(
 ): Promise<void> {
   const policy = slot.def.retry ?? DEFAULT_RETRY;
   const terminal = error instanceof TerminalError;
-  const transient = !terminal && isTransient(error);
+  // Bounded all the same (about ten minutes of backoff), so an error that
+  // only looks transient cannot keep a message alive forever.
+  const transient = !terminal && isTransient(error) &&
+    (entry.transientRetries ?? 0) <
+      (policy.maxTransientRetries ?? MAX_TRANSIENT_RETRIES);
   if (!transient && (terminal || entry.attempt >= policy.maxAttempts)) {
     return await deadLetter(core, slot, entry, describe(error));
   }

@@ -100,8 +100,16 @@ export interface ActorDefinition<S, M extends Message> {
   handlers: Handlers<S, M>;
   /** Heavy handlers (LLM calls, processes) count against the concurrency cap. */
   heavy?: boolean;
-  /** Retry policy for a throwing handler before dead-lettering. */
-  retry?: { maxAttempts: number; baseDelayMs: number };
+  /**
+   * Retry policy for a throwing handler before dead-lettering.
+   * `maxTransientRetries` (default 120) bounds the redeliveries after
+   * transient storage errors, which do not count as attempts.
+   */
+  retry?: {
+    maxAttempts: number;
+    baseDelayMs: number;
+    maxTransientRetries?: number;
+  };
   /**
    * Runs when a message of this actor is about to be dead-lettered (failed
    * validation, a `TerminalError`, retries exhausted, a step over KV limits).
