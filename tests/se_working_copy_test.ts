@@ -61,6 +61,21 @@ Deno.test("the SE's run_command sees pending writes and a forbidden write never 
       results[1] ?? "",
       /secrets\/token\.txt' matches forbidden_paths pattern "secrets\/\*\*"/,
     );
+    const commands = (await h.svc.store.listEvents(run.id)).filter((e) =>
+      e.kind === "SE_COMMAND"
+    );
+    assertEquals(
+      commands.map((
+        e,
+      ) => [
+        e.iteration,
+        e.payload.exit_code,
+        e.payload.changed,
+        e.payload.refused,
+      ]),
+      [[1, 0, 1, 1]],
+    );
+    assertMatch(String(commands[0]?.payload.command), /^python3 -c/);
     const packet = JSON.parse(decoder.decode(
       (await h.svc.store.getArtifact(run.id, "se_packet_iter_1.json")).body,
     ));

@@ -156,6 +156,12 @@ export function engineerActor(deps: FactoryDeps) {
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
         setupEvents(outcome, n).forEach(emit),
+      onCommand: (command) =>
+        emit(deps.redactor.redactDeep({
+          kind: "SE_COMMAND",
+          level: command.exit_code === 0 ? "INFO" : "WARN",
+          payload: { ...command },
+        })),
     });
     const client = deps.modelFor("se");
     let result: EngineerResult;

@@ -15,7 +15,11 @@ import {
 import { artifactName, getJson } from "./artifacts.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { SePacket } from "../../lib/factory/shapes.ts";
-import { type Packet, WorkingCopy } from "../../lib/workspace/working_copy.ts";
+import {
+  type Packet,
+  type SeCommandRecord,
+  WorkingCopy,
+} from "../../lib/workspace/working_copy.ts";
 import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
 
 /** A workspace rebuilt to a known state. */
@@ -164,6 +168,8 @@ export async function openWorkingCopy(
     signal?: AbortSignal | undefined;
     /** Sees the setup outcome whenever there are setup commands (to emit events). */
     onSetup?: (outcome: SetupOutcome) => void;
+    /** Sees each command the SE runs (to emit SE_COMMAND events). */
+    onCommand?: ((run: SeCommandRecord) => void) | undefined;
   },
 ): Promise<WorkingCopy> {
   const { runId, workOrder } = opts;
@@ -213,5 +219,6 @@ export async function openWorkingCopy(
     commands,
     commandUsage: opts.commandUsage,
     signal: opts.signal,
+    onCommand: opts.onCommand,
   });
 }

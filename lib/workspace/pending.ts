@@ -193,15 +193,21 @@ export class PendingChanges {
     if (!own && isBuildOutput(path)) return "build";
     try {
       checkWritable(path, policy);
-      await resolveInside(dir, path, { forWrite: true });
     } catch (error) {
       return (error as Error).message;
     }
     const info = await Deno.lstat(join(dir, path)).catch(() => null);
-    if (!info) return existed ? { content: null, existed } : null;
-    if (!info.isFile) {
-      return `'${path}' is not a regular file; only files can be part of the changes`;
+    if (info && !info.isFile) {
+      return `'${path}' is ${
+        info.isSymlink ? "a symbolic link" : "not a regular file"
+      }; only regular files can be part of the changes`;
     }
+    try {
+      await resolveInside(dir, path, { forWrite: true });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    if (!info) return existed ? { content: null, existed } : null;
     if (info.size > MAX_PACKET_FILE_BYTES) {
       return `'${path}' has ${info.size} bytes; a command's file over ${MAX_PACKET_FILE_BYTES} bytes is not taken into the changes`;
     }

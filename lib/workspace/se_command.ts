@@ -40,6 +40,7 @@ export interface SeCommandOutcome {
   text: string;
   exitCode: number | null;
   durationMs: number;
+  timedOut: boolean;
 }
 
 /** Runs `command` in `dir`, charging `usage`; over a limit it is a ToolError and nothing runs. */
@@ -101,5 +102,6 @@ export async function runSeCommand(
     text: `$ ${command}\n${how}\n${output}\n[${budget}]`,
     exitCode: run.exit_code,
     durationMs: run.duration_ms,
+    timedOut: run.timed_out,
   };
 }

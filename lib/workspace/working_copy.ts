@@ -47,6 +47,19 @@ export interface WorkingCopyOptions {
   searchTimeoutMs?: number;
   /** The turn's signal: cancels a running command or search. */
   signal?: AbortSignal | undefined;
+  /** Sees every command the SE ran (for the run's SE_COMMAND events). */
+  onCommand?: ((run: SeCommandRecord) => void) | undefined;
+}
+
+/** One SE command as the run's events record it. */
+export interface SeCommandRecord {
+  command: string;
+  exit_code: number | null;
+  duration_ms: number;
+  timed_out: boolean;
+  /** Paths the command changed in the packet, and paths it wrote that were refused. */
+  changed: number;
+  refused: number;
 }
 
 /** Largest file read_file and edit_file load. */
@@ -250,6 +263,14 @@ export class WorkingCopy {
       },
     );
     const report = await this.#changes.rescan();
+    this.#options.onCommand?.({
+      command,
+      exit_code: outcome.exitCode,
+      duration_ms: outcome.durationMs,
+      timed_out: outcome.timedOut,
+      changed: report.changed.length,
+      refused: report.refused.length,
+    });
     const lines = [outcome.text];
     if (report.changed.length > 0) {
       lines.push(
@@ -264,7 +285,7 @@ export class WorkingCopy {
     }
     if (report.refused.length > 0) {
       lines.push(
-        `Not part of your changes (the path rules refuse them; they will not be applied):\n${
+        `Not part of your changes (refused; they will not be applied):\n${
           report.refused.slice(0, 20).map((r) => `- ${r.reason}`).join("\n")
         }`,
       );

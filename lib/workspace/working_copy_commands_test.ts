@@ -200,3 +200,26 @@ Deno.test("run_command stops at the per-turn command and second limits", async (
     );
   }, { over: { maxSeconds: 2 } });
 });
+
+Deno.test("run_command's symlinks and oversized files stay out of the packet; the SE's own writes always count", async () => {
+  await withCopy(async (wc) => {
+    await wc.writeFile(
+      "own.log",
+      "ignored by .gitignore but written by the SE\n",
+    );
+    const out = await run(
+      wc,
+      "ln -s /etc/passwd link.txt && head -c 2000000 /dev/zero | tr '\\0' a > huge.txt && echo more >> own.log",
+    );
+    assertMatch(out, /'link\.txt' is a symbolic link; only regular files/);
+    assertMatch(out, /'huge\.txt' has 2000000 bytes/);
+    assertEquals(wc.packet(), {
+      writes: [{
+        path: "own.log",
+        content: "ignored by .gitignore but written by the SE\nmore\n",
+      }],
+      deletes: [],
+    });
+    await rejects(wc.readFile("link.txt"), /outside the repository/);
+  });
+});
