@@ -88,7 +88,20 @@ Deno.test("a failing setup command ends the run FAILED before any model request"
 Deno.test("setup output is kept as an environment and the next run restores it without running setup", async () => {
   await withHarness({
     script: {
-      se: [finish("nothing to change"), finish("nothing to change")],
+      se: [
+        // The SE's run_command sees the environment too, still offline.
+        {
+          tool_calls: [{
+            name: "run_command",
+            arguments: {
+              command:
+                "deps/bin/tool && echo net: $(tail -n +3 /proc/net/dev | cut -d: -f1)",
+            },
+          }],
+        },
+        finish("nothing to change"),
+        finish("nothing to change"),
+      ],
       po: [verdict("PASS", "ok"), verdict("PASS", "ok")],
     },
     files: {
@@ -114,6 +127,9 @@ Deno.test("setup output is kept as an environment and the next run restores it w
     );
     assert(firstKinds.includes("SETUP_RESULT"));
     assert(firstKinds.includes("SETUP_SAVED"));
+    const seen = JSON.stringify(h.model.requests.map((r) => r.body));
+    assert(seen.includes("tool-1.0"), "run_command found the environment");
+    assert(seen.includes("net: lo\\n"), "run_command has only loopback");
     // Prepare, the SE's turn and the TR's apply each rebuild the workspace: setup ran once.
     assertEquals(firstKinds.filter((k) => k === "SETUP_RESULT").length, 1);
     // Setup comes before the workspace is reported ready and before the SE.
