@@ -8,7 +8,11 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { runAos } from "../cli/testing.ts";
-import { withHarness } from "./support/harness.ts";
+import {
+  type Harness,
+  TEST_GITHUB_TOKEN,
+  withHarness,
+} from "./support/harness.ts";
 
 const finish = (summary: string) => ({
   tool_calls: [{ name: "finish", arguments: { summary } }],
@@ -17,22 +21,35 @@ const verdict = (decision: "PASS" | "FAIL", feedback: string) => ({
   tool_calls: [{ name: "submit_verdict", arguments: { decision, feedback } }],
 });
 
+/** Asserts the token (in the work order's env, printed by setup) never reached events, artifacts or the error. */
+async function assertNoSecret(h: Harness, runId: string) {
+  const parts = [String((await h.svc.store.getRun(runId)).error)];
+  parts.push(JSON.stringify(await h.svc.store.listEvents(runId)));
+  for (const meta of await h.svc.store.listArtifacts(runId)) {
+    const { body } = await h.svc.store.getArtifact(runId, meta.name);
+    parts.push(new TextDecoder().decode(body));
+  }
+  assert(!parts.join("\n").includes(TEST_GITHUB_TOKEN), "the token leaked");
+}
+
 Deno.test("a failing setup command ends the run FAILED before any model request", async () => {
   await withHarness({ script: { se: [finish("x")], po: [] } }, async (h) => {
     const run = await h.submit(h.workOrder({
       setup_commands: [
-        "echo preparing",
-        "echo 'no such package: left-pad' >&2; exit 3",
+        `echo preparing # --index-url https://aos:${TEST_GITHUB_TOKEN}@pypi.example/simple`,
+        "echo 'no such package: left-pad' >&2; echo $INDEX_TOKEN; exit 3",
         "echo never",
       ],
+      env: { INDEX_TOKEN: TEST_GITHUB_TOKEN },
       acceptance_commands: ["true"],
     }));
     const done = await h.waitForEnd(run.id);
     assertEquals(done.status, "FAILED");
+    await assertNoSecret(h, run.id);
     assertEquals(done.result_summary, "Failed during setup");
     assert(
       done.error?.includes(
-        "Setup command 'echo 'no such package: left-pad' >&2; exit 3' exited with code 3",
+        "Setup command 'echo 'no such package: left-pad' >&2; echo $INDEX_TOKEN; exit 3' exited with code 3",
       ),
       done.error ?? "",
     );
@@ -43,9 +60,12 @@ Deno.test("a failing setup command ends the run FAILED before any model request"
     const events = await h.svc.store.listEvents(run.id);
     const setup = events.filter((e) => e.kind === "SETUP_RESULT");
     assertEquals(
-      setup.map((e) => [e.payload.command, e.payload.exit_code]),
+      setup.map((e) => [
+        String(e.payload.command).split(" #")[0],
+        e.payload.exit_code,
+      ]),
       [["echo preparing", 0], [
-        "echo 'no such package: left-pad' >&2; exit 3",
+        "echo 'no such package: left-pad' >&2; echo $INDEX_TOKEN; exit 3",
         3,
       ]],
     );
@@ -65,7 +85,10 @@ Deno.test("a failing setup command ends the run FAILED before any model request"
     );
     assertEquals(report.status, "failed");
     assertEquals(report.commands.length, 2);
-    assertEquals(report.commands[1].output, "no such package: left-pad\n");
+    assert(
+      report.commands[1].output.startsWith("no such package: left-pad\n"),
+      report.commands[1].output,
+    );
     const summary = JSON.parse(
       new TextDecoder().decode(
         (await h.svc.store.getArtifact(run.id, "summary.json")).body,
@@ -77,7 +100,7 @@ Deno.test("a failing setup command ends the run FAILED before any model request"
     // `aos logs` shows each setup command's result.
     const logs = await runAos(["logs", run.id], { env: h.cliEnv });
     assert(
-      /SETUP_RESULT\s+iter=- command="echo preparing" exit_code=0 duration_ms=\d+/
+      /SETUP_RESULT\s+iter=- command="echo preparing #[^"]*" exit_code=0 duration_ms=\d+/
         .test(logs.stdout),
       logs.stdout,
     );

@@ -155,7 +155,9 @@ export function engineerActor(deps: FactoryDeps) {
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
-        setupEvents(outcome, n).forEach(emit),
+        setupEvents(outcome, n).forEach((e) =>
+          emit(deps.redactor.redactDeep(e))
+        ),
       onCommand: (command) =>
         emit(deps.redactor.redactDeep({
           kind: "SE_COMMAND",

@@ -107,7 +107,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
                 level: command.exit_code === 0 ? "INFO" : "WARN",
                 iteration: n,
                 payload: {
-                  command: command.command,
+                  command: deps.redactor.redact(command.command),
                   exit_code: command.exit_code,
                   duration_ms: command.duration_ms,
                   ...(command.timed_out ? { timed_out: true } : {}),
@@ -195,14 +195,22 @@ export function toolRunnerActor(deps: FactoryDeps) {
     outcome: SetupOutcome,
     emit: (event: ReturnType<typeof setupEvents>[number]) => void,
   ): Promise<void> {
-    await putJson(store, runId, artifactName.setupReport, {
-      status: outcome.status,
-      environment: outcome.key,
-      key_files: outcome.key_files,
-      ...(outcome.environment ? outcome.environment : {}),
-      commands: outcome.commands,
-    });
-    for (const event of setupEvents(outcome, null)) emit(event);
+    // A command line can carry a credential (an index URL with a token): redacted like the output.
+    await putJson(
+      store,
+      runId,
+      artifactName.setupReport,
+      deps.redactor.redactDeep({
+        status: outcome.status,
+        environment: outcome.key,
+        key_files: outcome.key_files,
+        ...(outcome.environment ? outcome.environment : {}),
+        commands: outcome.commands,
+      }),
+    );
+    for (const event of setupEvents(outcome, null)) {
+      emit(deps.redactor.redactDeep(event));
+    }
   }
 
   async function applyAndRun(
@@ -222,7 +230,9 @@ export function toolRunnerActor(deps: FactoryDeps) {
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
-        setupEvents(outcome, n).forEach(emit),
+        setupEvents(outcome, n).forEach((e) =>
+          emit(deps.redactor.redactDeep(e))
+        ),
     });
     // The diff is taken before the commands run, so build outputs never show in it.
     const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);
@@ -240,7 +250,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
       });
       if (signal.aborted) throw signal.reason ?? new Error("Cancelled");
       commands.push({
-        command,
+        command: deps.redactor.redact(command),
         exit_code: result.exit_code,
         duration_ms: result.duration_ms,
         output: deps.redactor.redact(result.output),
