@@ -149,3 +149,38 @@ Deno.test("prepareEnvironment() gives setup the network only when setup_network 
     }
   });
 });
+
+Deno.test("prepareEnvironment() without bwrap copies the environment in, and a copy never changes the cache", async () => {
+  await withRepo(async ({ root, remote, checkout }) => {
+    const cache = new EnvironmentCache({ workspaceRoot: root, maxBytes: 1e9 });
+    const common = {
+      spec: spec(remote, ["mkdir -p deps && echo $GREETING > deps/greeting"]),
+      cache,
+      workspaceRoot: root,
+      mode: "none" as const,
+    };
+    const built = await prepareEnvironment({
+      ...(await checkout("a")),
+      ...common,
+    });
+    assert.equal(built.status, "built");
+    assert.deepEqual(built.layout, { layers: [] });
+    const two = await checkout("b");
+    const restored = await prepareEnvironment({ ...two, ...common });
+    assert.equal(restored.status, "restored");
+    assert.equal(
+      await Deno.readTextFile(join(two.dir, "deps/greeting")),
+      "hello\n",
+    );
+    await Deno.writeTextFile(join(two.dir, "deps/greeting"), "changed\n");
+    assert.equal(
+      await Deno.readTextFile(
+        join(cache.dir, built.key!, "tree/deps/greeting"),
+      ),
+      "hello\n",
+    );
+    // Diffs and commits never pick the environment up.
+    const status = await git(["status", "--porcelain"], { cwd: two.dir });
+    assert.equal(status.stdout, "");
+  });
+});
