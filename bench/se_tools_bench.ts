@@ -125,9 +125,13 @@ export async function runSeToolsBench(): Promise<string> {
       );
       const total = perRequest.reduce((a, b) => a + b, 0);
       const largest = Math.max(...perRequest);
-      const toolResults = (se.at(-1)?.body as { messages: Message[] }).messages
-        .filter((m) => m.role === "tool")
-        .map((m) => encode(String(m.content)).length);
+      // Each call's result as first sent (the request after it); later requests may carry a stub.
+      const toolResults = se.slice(1).map((r) => {
+        const last = (r.body as { messages: Message[] }).messages.filter((m) =>
+          m.role === "tool"
+        ).at(-1);
+        return encode(String(last?.content ?? "")).length;
+      });
 
       // search_files against git grep -n on the SE's own working copy, alternating.
       const dir = join(h.dir, "workspaces", `${run.id}.se`);
