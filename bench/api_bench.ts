@@ -16,7 +16,8 @@ const ROUNDS = 8;
 const THREADS = Number(Deno.env.get("WRK_THREADS") ?? 1);
 const CONNECTIONS = 32;
 
-async function hasWrk(): Promise<boolean> {
+/** True when `wrk` is installed. */
+export async function hasWrk(): Promise<boolean> {
   try {
     return (await new Deno.Command("wrk", {
       args: ["--version"],
@@ -29,7 +30,8 @@ async function hasWrk(): Promise<boolean> {
   }
 }
 
-async function load(
+/** Requests/s `url` sustains for `seconds` (wrk, else in-process keep-alive fetches). */
+export async function load(
   url: string,
   useWrk: boolean,
   seconds = SECONDS,

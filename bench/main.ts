@@ -1,8 +1,9 @@
 /**
  * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
- * `deno task bench setup` (or `runtime`, `api`, `se_tools`) runs one and replaces only its section.
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`) runs one and replaces only its section.
  */
 import { runApiBench } from "./api_bench.ts";
+import { runPostgresBenches } from "./postgres_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
 import { runSeToolsBench } from "./se_tools_bench.ts";
 import { runSetupBench } from "./setup_bench.ts";
@@ -16,6 +17,7 @@ const benches: Record<string, { heading: string; run: () => Promise<string> }> =
       heading: "## Setup and fast preparation",
       run: () => runSetupBench(),
     },
+    postgres: { heading: "## PostgreSQL KV", run: () => runPostgresBenches() },
   };
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
 for (const name of chosen) {

@@ -45,12 +45,14 @@ async function run(
   }
 }
 
-async function installedVersions(): Promise<string> {
+async function installedVersions(
+  checkpointer: "sqlite" | "postgres",
+): Promise<string> {
   const names = [
     "@langchain/langgraph",
-    "@langchain/langgraph-checkpoint-sqlite",
+    `@langchain/langgraph-checkpoint-${checkpointer}`,
     "@langchain/core",
-    "better-sqlite3",
+    checkpointer === "sqlite" ? "better-sqlite3" : "pg",
   ];
   const parts: string[] = [];
   for (const name of names) {
@@ -67,10 +69,15 @@ async function installedVersions(): Promise<string> {
   return `${parts.join(", ")}, Node ${node.out.trim() || "?"}`;
 }
 
-/** Runs the LangGraph loop (`runs` runs of `iterations` SE→TR→PO iterations) under Node. */
+/**
+ * Runs the LangGraph loop (`runs` runs of `iterations` SE→TR→PO iterations)
+ * under Node, on the SQLite checkpointer, or on the Postgres one when
+ * `postgresUrl` is given.
+ */
 export async function benchLangGraph(
   runs = 200,
   iterations = 5,
+  postgresUrl?: string,
 ): Promise<PeerFigures> {
   const node = await run("node", ["--version"]);
   if (!node.ok) {
@@ -79,6 +86,9 @@ export async function benchLangGraph(
   try {
     await Deno.stat(
       `${peerDir}node_modules/@langchain/langgraph-checkpoint-sqlite`,
+    );
+    await Deno.stat(
+      `${peerDir}node_modules/@langchain/langgraph-checkpoint-postgres`,
     );
   } catch {
     const install = await run("npm", ["install", "--no-audit", "--no-fund"]);
@@ -93,7 +103,7 @@ export async function benchLangGraph(
   try {
     const peer = await run("node", [
       "peer.mjs",
-      `${dir}/langgraph.db`,
+      postgresUrl ?? `${dir}/langgraph.db`,
       String(runs),
       String(iterations),
     ]);
@@ -109,7 +119,11 @@ export async function benchLangGraph(
       ms: number;
       stepsPerSec: number;
     };
-    return { ok: true, ...figures, versions: await installedVersions() };
+    return {
+      ok: true,
+      ...figures,
+      versions: await installedVersions(postgresUrl ? "postgres" : "sqlite"),
+    };
   } finally {
     await close();
   }

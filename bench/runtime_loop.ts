@@ -22,13 +22,19 @@ const stepMessages = z.discriminatedUnion("type", [
 ]);
 type StepMsg = z.infer<typeof stepMessages>;
 
-/** Runs the loop on a fresh KV file. */
+/** Opens the KV a benchmark runs on; `close()` disposes of it. */
+export type BenchKvOpener = () => Promise<
+  { kv: Deno.Kv; close: () => Promise<void> }
+>;
+
+/** Runs the loop on a fresh KV (a SQLite file unless `open` says otherwise). */
 export async function benchLoop(
   runs = 200,
   iterations = 5,
   groupCommit = true,
+  open: BenchKvOpener = benchKv,
 ): Promise<LoopFigures> {
-  const { kv, close } = await benchKv();
+  const { kv, close } = await open();
   let finished = 0;
   let steps = 0;
   const { promise: done, resolve } = Promise.withResolvers<void>();

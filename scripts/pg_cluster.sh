@@ -6,7 +6,8 @@
 # `start` on a DIR that holds a stopped cluster starts it again on its port
 # (tests use that to take the database away and bring it back).
 # Runs the server as the `postgres` user when invoked as root. Durability
-# settings are relaxed (fsync off): the data is thrown away afterwards.
+# settings are relaxed (fsync off: the data is thrown away afterwards) unless
+# PG_DURABLE=1 (benchmarks: every commit reaches the disk).
 set -euo pipefail
 cmd="${1:-}"
 dir="${2:-}"
@@ -32,9 +33,11 @@ case "$cmd" in
         { cat "$dir/initdb.log" >&2; exit 1; }
       echo "$port" >"$dir/port"
     fi
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
-      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    opts="-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400"
+    if [ "${PG_DURABLE:-0}" != "1" ]; then
+      opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "$opts" start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)

@@ -1,10 +1,12 @@
 // LangGraph JS peer of bench/runtime_bench.ts: RUNS runs started at once, each a
 // no-op SE -> TR -> PO loop of ITERATIONS iterations, with the SQLite checkpointer
-// writing one durable checkpoint per step (durability "sync": each checkpoint is
-// persisted before the next step runs). Prints one JSON line with the figures.
+// (DB_PATH a file) or the Postgres one (DB_PATH a postgres:// URL) writing one
+// durable checkpoint per step (durability "sync": each checkpoint is persisted
+// before the next step runs). Prints one JSON line with the figures.
 // Usage: node peer.mjs DB_PATH [RUNS] [ITERATIONS]
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 
 const [dbPath, runsArg = "200", iterationsArg = "5"] = process.argv.slice(2);
 if (!dbPath) {
@@ -18,6 +20,14 @@ const State = Annotation.Root({
   steps: Annotation({ reducer: (old, next) => old + next, default: () => 0 }),
 });
 
+let checkpointer;
+if (/^postgres(ql)?:\/\//.test(dbPath)) {
+  checkpointer = PostgresSaver.fromConnString(dbPath);
+  await checkpointer.setup();
+} else {
+  checkpointer = SqliteSaver.fromConnString(dbPath);
+}
+
 const graph = new StateGraph(State)
   .addNode("se", (s) => ({ iteration: s.iteration + 1, steps: 1 }))
   .addNode("tr", () => ({ steps: 1 }))
@@ -26,7 +36,7 @@ const graph = new StateGraph(State)
   .addEdge("se", "tr")
   .addEdge("tr", "po")
   .addConditionalEdges("po", (s) => (s.iteration < iterations ? "se" : END))
-  .compile({ checkpointer: SqliteSaver.fromConnString(dbPath) });
+  .compile({ checkpointer });
 
 const started = performance.now();
 const results = await Promise.all(
@@ -42,6 +52,7 @@ const steps = results.reduce((sum, r) => sum + r.steps, 0);
 if (steps !== runs * iterations * 3) {
   throw new Error(`Expected ${runs * iterations * 3} steps, got ${steps}`);
 }
+await checkpointer.end?.();
 console.log(
   JSON.stringify({
     peer: "langgraph",

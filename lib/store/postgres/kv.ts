@@ -5,13 +5,7 @@
  * several hosts share one database.
  */
 import { PostgresAtomicOperation } from "./atomic.ts";
-import {
-  type CommitPlan,
-  emptyPlan,
-  fromLatin1,
-  planCommit,
-  u64OpName,
-} from "./commit_plan.ts";
+import { type CommitPlan, planCommit } from "./commit_plan.ts";
 import type { PendingEnqueue } from "./commit_plan.ts";
 import {
   ArrayType,
@@ -27,7 +21,9 @@ import { PostgresListIterator } from "./list_iterator.ts";
 import { migrate, quoteIdent } from "./migrations.ts";
 import { Notifier } from "./notifier.ts";
 import { OutageGuard } from "./outage.ts";
-import { listenQueue, type QueueRow } from "./queue.ts";
+import { listenQueue } from "./queue.ts";
+import { postgresQueueStore } from "./queue_store.ts";
+import { callCommit } from "./commit_call.ts";
 import { type KvRow, ROW_COLUMNS, rowEntry } from "./rows.ts";
 import { formatVersionstamp } from "./versionstamp.ts";
 import { watchKeys } from "./watch.ts";
@@ -203,48 +199,18 @@ export class PostgresKv implements Deno.Kv {
       throw new TypeError("Already listening to the queue");
     }
     this.#queueListening = true;
-    const s = this.#s;
     return listenQueue(
-      {
-        claim: (n, leaseMs) =>
-          this.#query(() =>
-            this.#sql.unsafe<QueueRow[]>(
-              `UPDATE ${s}.kv_queue q SET locked_until = ${s}.kv_now() + $2, attempts = q.attempts + 1
-               WHERE q.id IN (SELECT id FROM ${s}.kv_queue WHERE ready_at <= ${s}.kv_now() AND locked_until <= ${s}.kv_now()
-                 ORDER BY ready_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-               RETURNING q.id::text AS id, q.v, q.enc, q.attempts, q.options`,
-              [n, leaseMs],
-              { prepare: true },
-            )
+      postgresQueueStore({
+        sql: this.#sql,
+        schema: this.#s,
+        query: (op) => this.#query(op),
+        commit: (sql, plan) =>
+          this.#callCommit(
+            sql,
+            plan,
+            crypto.getRandomValues(new Uint8Array(16)),
           ),
-        nextDueIn: async () => {
-          const [row] = await this.#query(() =>
-            this.#sql.unsafe<{ wait: string | null }[]>(
-              `SELECT (min(greatest(ready_at, locked_until)) - ${s}.kv_now())::text AS wait FROM ${s}.kv_queue`,
-              [],
-              { prepare: true },
-            )
-          );
-          return row?.wait == null ? null : Number(row.wait);
-        },
-        finish: async (id) => {
-          await this.#query(() =>
-            this.#sql.unsafe(`DELETE FROM ${s}.kv_queue WHERE id = $1`, [id], {
-              prepare: true,
-            })
-          );
-        },
-        retry: async (id, delayMs) => {
-          await this.#query(() =>
-            this.#sql.unsafe(
-              `UPDATE ${s}.kv_queue SET ready_at = ${s}.kv_now() + $2, locked_until = 0 WHERE id = $1`,
-              [id, delayMs],
-              { prepare: true },
-            )
-          );
-        },
-        deadLetter: (row) => this.#deadLetter(row),
-      },
+      }),
       this.#notifier,
       handler,
       this.#closedSignal,
@@ -252,30 +218,20 @@ export class PostgresKv implements Deno.Kv {
     );
   }
 
-  async #deadLetter(row: QueueRow): Promise<void> {
-    const keys = row.options.keys.map((k) => fromLatin1(atob(k)));
-    await this.#query(() =>
-      this.#sql.begin(async (tx) => {
-        if (keys.length > 0) {
-          const plan = emptyPlan();
-          for (const k of keys) {
-            plan.setKeys.push(k);
-            plan.setVals.push(Uint8Array.from(row.v));
-            plan.setEnc.push(row.enc);
-            plan.setU.push("0");
-            plan.setExpireIn.push("-1");
-          }
-          plan.payload = "-" + keys.map(keyHash).join(",");
-          await this.#callCommit(
-            tx as unknown as Sql,
-            plan,
-            crypto.getRandomValues(new Uint8Array(16)),
-          );
-        }
-        await tx.unsafe(`DELETE FROM ${this.#s}.kv_queue WHERE id = $1`, [
-          row.id,
-        ]);
-      })
+  #callCommit(
+    sql: Sql,
+    plan: CommitPlan,
+    commitId: Uint8Array,
+  ): Promise<string | null> {
+    return callCommit(
+      sql,
+      {
+        schema: this.#s,
+        lockId: this.#lockId,
+        channel: this.#notifier.channel,
+      },
+      plan,
+      commitId,
     );
   }
 
@@ -299,56 +255,6 @@ export class PostgresKv implements Deno.Kv {
     return vs === null
       ? { ok: false }
       : { ok: true, versionstamp: formatVersionstamp(vs) };
-  }
-
-  async #callCommit(
-    sql: Sql,
-    plan: CommitPlan,
-    commitId: Uint8Array,
-  ): Promise<string | null> {
-    const { bytea, int8, int2, numeric, text } = ArrayType;
-    const a = (values: unknown[], type: number) =>
-      sql.array(values as string[], type);
-    try {
-      const [row] = await sql.unsafe<{ vs: string | null }[]>(
-        `SELECT ${this.#s}.kv_commit($1, $2, $3::bytea[], $4::bigint[], $5::bytea[], $6::bytea[], $7::bytea[], $8::smallint[], $9::numeric[], $10::bigint[], $11::bytea[], $12::smallint[], $13::numeric[], $14::bytea[], $15::smallint[], $16::numeric[], $17::bytea[], $18::smallint[], $19::bigint[], $20::text[], $21, $22)::text AS vs`,
-        [
-          this.#lockId,
-          commitId as unknown as string,
-          a(plan.checkKeys, bytea),
-          a(plan.checkVs, int8),
-          a(plan.delKeys, bytea),
-          a(plan.setKeys, bytea),
-          a(plan.setVals, bytea),
-          a(plan.setEnc, int2),
-          a(plan.setU, numeric),
-          a(plan.setExpireIn, int8),
-          a(plan.u64Keys, bytea),
-          a(plan.u64Ops, int2),
-          a(plan.u64Vals, numeric),
-          a(plan.seqKeys, bytea),
-          a(plan.seqOps, int2),
-          a(plan.seqVals, numeric),
-          a(plan.qVals, bytea),
-          a(plan.qEnc, int2),
-          a(plan.qDelay, int8),
-          a(plan.qOptions.map((o) => JSON.stringify(o)), text),
-          this.#notifier.channel,
-          plan.payload,
-        ],
-        { prepare: true },
-      );
-      return row?.vs ?? null;
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === "KVU64") {
-        const op = u64OpName(Number((error as { detail?: unknown }).detail));
-        throw new TypeError(
-          `Failed to perform '${op}' mutation on a non-U64 value in the database`,
-        );
-      }
-      throw error;
-    }
   }
 
   watch<T extends readonly unknown[]>(
