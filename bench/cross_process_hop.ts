@@ -17,7 +17,10 @@ const ballMessages = z.discriminatedUnion("type", [
 
 /** Figures of the cross-process hop. */
 export interface CrossHopFigures {
+  /** Hops that crossed processes (the figures are theirs). */
   hops: number;
+  /** Hops that stayed in one process (after a takeover), left out. */
+  local: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -34,6 +37,7 @@ async function player(
   { serve(n: number): Promise<string>; close(): Promise<void> }
 > {
   const kv = await openKv(kvPath);
+  const held = Promise.withResolvers<void>();
   const def = defineActor<{ n: number }, z.infer<typeof ballMessages>>({
     type: "player",
     messages: ballMessages,
@@ -41,7 +45,7 @@ async function player(
     handlers: {
       ball(ctx, msg) {
         // A negative ball only takes the lease: the actor then lives here.
-        if (msg.n < 0) return;
+        if (msg.n < 0) return held.resolve();
         onBall(msg.n, now());
         ctx.setState({ n: msg.n });
         if (msg.n < last) {
@@ -56,10 +60,15 @@ async function player(
   const system = new ActorSystem(kv, {
     logKey: (o, seq) => ["log", o.type, o.id, seq],
     watch: /^postgres/.test(kvPath),
+    // Each process keeps its actor: no takeover when a loaded machine delays
+    // a heartbeat, no release between balls.
+    leaseMs: 30_000,
+    idleReleaseMs: 60_000,
   });
   system.register(def);
   await system.start();
   await system.send(refTo(def, self), { type: "ball", n: -1 });
+  await held.promise;
   return {
     serve: (n) => system.send(refTo(def, self), { type: "ball", n }),
     async close() {
@@ -77,6 +86,9 @@ export async function benchCrossProcessHop(
 ): Promise<CrossHopFigures> {
   const last = warmup + hops;
   const arrivals = new Map<number, number>();
+  // Which process handled each ball: a takeover (a lease lapsing under load)
+  // would move both actors into one process and make hops local.
+  const inChild = new Set<number>();
   const done = Promise.withResolvers<void>();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -104,17 +116,20 @@ export async function benchCrossProcessHop(
         const [n, at] = line.split(" ").map(Number);
         if (line !== "ready" && n !== undefined && at !== undefined) {
           arrivals.set(n, at);
+          inChild.add(n);
           if (n === last) done.resolve();
         }
       }
     }
   })();
+  // The child holds "b" before this process starts (its start-up scan would
+  // otherwise claim "b" too).
+  await childReady.promise;
   const here = await player(kvPath, "a", last, (n, at) => {
     arrivals.set(n, at);
     if (n === last) done.resolve();
   });
   try {
-    await childReady.promise;
     // Ball 0 starts at "a" (here); odd balls arrive at "b" (the child).
     await here.serve(0);
     await done.promise;
@@ -125,10 +140,13 @@ export async function benchCrossProcessHop(
   }
   const gaps: number[] = [];
   for (let n = warmup + 1; n <= last; n++) {
+    // Only hops between the two processes count.
+    if (inChild.has(n) === inChild.has(n - 1)) continue;
     gaps.push(arrivals.get(n)! - arrivals.get(n - 1)!);
   }
   return {
     hops: gaps.length,
+    local: hops - gaps.length,
     p50Ms: percentile(gaps, 50),
     p99Ms: percentile(gaps, 99),
   };

@@ -6,7 +6,7 @@
  */
 import { benchKv } from "./runtime_stats.ts";
 
-const peerDir = new URL("./langgraph", import.meta.url).pathname;
+const peerDir = new URL("./langgraph/", import.meta.url).pathname;
 
 /** Figures reported by the peer, or why it could not run. */
 export type PeerFigures =
