@@ -7,6 +7,7 @@ import { runPostgresBenches } from "./postgres_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
 import { runSeToolsBench } from "./se_tools_bench.ts";
 import { runSetupBench } from "./setup_bench.ts";
+import { runUiBench } from "./ui_bench.ts";
 
 const benches: Record<string, { heading: string; run: () => Promise<string> }> =
   {
@@ -18,6 +19,7 @@ const benches: Record<string, { heading: string; run: () => Promise<string> }> =
       run: () => runSetupBench(),
     },
     postgres: { heading: "## PostgreSQL KV", run: () => runPostgresBenches() },
+    ui: { heading: "## Dashboard runs page", run: () => runUiBench() },
   };
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
 for (const name of chosen) {

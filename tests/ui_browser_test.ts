@@ -236,6 +236,15 @@ Deno.test({
           timeout: TIMEOUT,
         });
         assertEquals(await page.$("form.cancel"), null);
+        const runWidth = await page.evaluate(() =>
+          document.documentElement.scrollWidth
+        );
+        assert(runWidth <= 360, `run page is ${runWidth} px wide at 360`);
+        // The Cancel button went away with the refresh: focus moved to the heading.
+        assertEquals(
+          await page.evaluate(() => document.activeElement?.className),
+          "run-title",
+        );
         assertEquals((await h.svc.store.getRun(run.id)).status, "CANCELLED");
         // The list page, never reloaded, shows the new status and counts.
         await list.page.waitForSelector(
@@ -248,6 +257,12 @@ Deno.test({
               document.getElementById("status-filter")?.textContent ?? "",
             ),
           { timeout: TIMEOUT },
+        );
+        // Keyboard: the skip link is the first stop.
+        await list.page.keyboard.press("Tab");
+        assertEquals(
+          await list.page.evaluate(() => document.activeElement?.className),
+          "skip",
         );
         // Usable at 360 px: nothing wider than the viewport.
         const overflow = await list.page.evaluate(() =>

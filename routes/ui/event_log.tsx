@@ -36,16 +36,27 @@ export function EventLine(props: { event: RunEvent }) {
   );
 }
 
+/** Lines the page starts with; older ones are in the JSON list. */
+export const MAX_SHOWN_EVENTS = 500;
+
 /** The log section; `live` runs follow the stream from the last seq shown. */
 export function EventLog(
   props: { runId: string; events: RunEvent[]; live: boolean },
 ) {
   const last = props.events.at(-1)?.seq ?? "";
+  const hidden = Math.max(0, props.events.length - MAX_SHOWN_EVENTS);
+  const shown = hidden > 0 ? props.events.slice(hidden) : props.events;
   return (
     <section class="card" aria-labelledby="events-h">
       <h2 id="events-h">
         Events <span class="live-dot" id="live-state" hidden>live</span>
       </h2>
+      {hidden > 0 && (
+        <p class="muted" id="events-hidden">
+          {`${hidden} earlier events are not shown here; `}
+          <a href={`/ui/runs/${props.runId}/events`}>all events as JSON</a>
+        </p>
+      )}
       <ol
         class="event-log"
         id="event-log"
@@ -55,7 +66,7 @@ export function EventLog(
           : undefined}
         data-run-id={props.runId}
       >
-        {props.events.map((event) => (
+        {shown.map((event) => (
           <EventLine
             key={event.seq}
             event={event}

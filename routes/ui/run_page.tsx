@@ -93,7 +93,9 @@ export function RunBody(
   return (
     <div id="run-body" data-status={run.status}>
       <div class="heading">
-        <h1>{run.title ?? `Run ${run.id.slice(0, 8)}`}</h1>
+        <h1 class="run-title" tabindex={-1}>
+          {run.title ?? `Run ${run.id.slice(0, 8)}`}
+        </h1>
         <StatusBadge status={run.status} />
         {live && (
           <form

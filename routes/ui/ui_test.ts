@@ -7,6 +7,7 @@ import {
 import { RunService } from "../../actors/run/service.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { RunStore } from "../../lib/store/mod.ts";
+import type { RunRecord } from "../../lib/store/types.ts";
 import {
   appendEvent,
   countingKv,
@@ -293,6 +294,56 @@ Deno.test("run routes: 404 page, events JSON, artifact download as attachment, b
       404,
     );
     assertEquals((await ui.request("/ui/live/runs?ids=not-an-id")).status, 400);
+
+    // The pull request link shows when the record has one, and only as http(s).
+    const withPr = await createRun(store, {
+      ...sampleRun(),
+      pull_request_url: "https://git.example.com/o/r/pulls/7",
+    } as RunRecord);
+    assertMatch(
+      await (await ui.request(`/ui/runs/${withPr.id}`)).text(),
+      /<a href="https:\/\/git.example.com\/o\/r\/pulls\/7"/,
+    );
+    const badPr = await createRun(store, {
+      ...sampleRun(),
+      pull_request_url: "javascript:alert(1)",
+    } as RunRecord);
+    const badPage = await (await ui.request(`/ui/runs/${badPr.id}`)).text();
+    assert(!badPage.includes("javascript:"), "a javascript: URL is not linked");
+  });
+});
+
+Deno.test("run event stream resumes after Last-Event-ID, sends rendered lines and ends after RUN_END", async () => {
+  await withUi({}, async (ui, store) => {
+    const run = await createRun(store, sampleRun());
+    const started = await appendEvent(store, run.id, { kind: "RUN_START" });
+    await appendEvent(store, run.id, {
+      kind: "PO_RESULT",
+      iteration: 1,
+      payload: { decision: "FAIL", feedback: "<b>no</b>" },
+    });
+    await appendEvent(store, run.id, {
+      kind: "RUN_END",
+      payload: { status: "FAILED" },
+    });
+    const res = await ui.request(`/ui/runs/${run.id}/events`, {
+      headers: { accept: "text/event-stream", "last-event-id": started.seq },
+    });
+    assertEquals(res.headers.get("content-type"), "text/event-stream");
+    // The stream closes by itself after RUN_END, so the whole body arrives.
+    const body = await res.text();
+    const messages = body.split("\n\n").filter((m) => m.includes("data:"));
+    const data = messages.map((m) =>
+      JSON.parse(m.split("\n").find((l) => l.startsWith("data:"))!.slice(5))
+    );
+    assertEquals(data.map((d) => d.kind ?? "end"), [
+      "PO_RESULT",
+      "RUN_END",
+      "end",
+    ]);
+    assertEquals(data[0].refresh, true);
+    assertMatch(data[0].html, /&lt;b&gt;no&lt;\/b&gt;/);
+    assertMatch(messages[0]!, new RegExp(`^id: ${data[0].seq}`, "m"));
   });
 });
 

@@ -49,8 +49,10 @@
     if (!form.matches?.("form.cancel")) return;
     event.preventDefault();
     if (form.dataset.confirm && !confirm(form.dataset.confirm)) return;
-    const button = form.querySelector("button");
-    if (button) button.disabled = true;
+    // Not `disabled`: that would drop the keyboard focus to the page.
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
+    form.querySelector("button")?.setAttribute("aria-disabled", "true");
     try {
       const response = await fetch(form.action, {
         method: "POST",
@@ -61,7 +63,8 @@
         alert(body.error?.message ?? `Cancel failed (${response.status})`);
       }
     } finally {
-      if (button) button.disabled = false;
+      delete form.dataset.busy;
+      form.querySelector("button")?.removeAttribute("aria-disabled");
       refresh();
     }
   });
@@ -97,8 +100,12 @@
           document.getElementById("diff"),
         );
       }
+      const hadFocus = current.contains(document.activeElement);
       current.replaceWith(next);
       if (!keepDiff) drawDiff();
+      // Keyboard users keep their place: focus that went with the old
+      // sections lands on the run's heading.
+      if (hadFocus) next.querySelector(".run-title")?.focus();
     })();
     try {
       await refreshing;
