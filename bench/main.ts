@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
- * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`) runs one and replaces only its section.
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`) runs one and replaces only its section.
  */
 import { runApiBench } from "./api_bench.ts";
 import { runPostgresBenches } from "./postgres_bench.ts";
