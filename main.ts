@@ -95,12 +95,14 @@ export async function startService(
     system,
     repoAllowlist: config.repoAllowlist,
     gitCredentials: config.gitCredentials,
+    allowLocalRepos: config.allowLocalRepos,
   });
   const shutdown = new AbortController();
   const app = createApp({
     config,
     store,
     runs,
+    redactor,
     // An API-only process (AOS_WORKERS=false) is ready without workers; every
     // process is unready while its database is unreachable.
     isReady: () => (system.started || !config.workers) && kvReachable(kv),

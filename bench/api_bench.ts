@@ -83,6 +83,7 @@ export async function runApiBench(
       PORT: "0",
       AOS_HOST: "127.0.0.1",
       AOS_SANDBOX: "none",
+      AOS_ALLOW_LOCAL_REPOS: "true",
       // No workers: the live run stays live for the whole measurement.
       AOS_WORKERS: "false",
     }),

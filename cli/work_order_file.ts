@@ -1,12 +1,16 @@
 /** Reads a work order file and validates it with the server's own rules. */
 import { ValidationError } from "../lib/errors.ts";
-import { parseWorkOrder, type WorkOrder } from "../lib/work_order/parse.ts";
+import {
+  decodeWorkOrder,
+  parseWorkOrder,
+  type WorkOrder,
+} from "../lib/work_order/mod.ts";
 import { inputError } from "./errors.ts";
 
 /** A work order file that passed validation. */
 export interface CheckedWorkOrder {
   path: string;
-  /** The file's text, sent to the server as-is. */
+  /** The file's text (its byte order mark dropped), sent to the server as-is. */
   source: string;
   workOrder: WorkOrder;
 }
@@ -15,9 +19,11 @@ export interface CheckedWorkOrder {
 export async function readWorkOrderFile(
   path: string,
 ): Promise<CheckedWorkOrder> {
-  let source: string;
+  // Bytes, not readTextFile: that would turn invalid UTF-8 into U+FFFD and
+  // drop a byte order mark, so the file checked would not be the file given.
+  let bytes: Uint8Array;
   try {
-    source = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (err) {
     const reason = err instanceof Deno.errors.NotFound
       ? "no such file"
@@ -31,7 +37,8 @@ export async function readWorkOrderFile(
     throw inputError(`Cannot read work order "${path}": ${reason}`);
   }
   try {
-    return { path, source, workOrder: parseWorkOrder(source) };
+    const workOrder = parseWorkOrder(bytes);
+    return { path, source: decodeWorkOrder(bytes), workOrder };
   } catch (err) {
     if (err instanceof ValidationError) {
       throw inputError(

@@ -39,6 +39,8 @@ const service = await startService({
     OPENAI_API_KEY: "scripted-demo-key",
     OPENAI_BASE_URL: model.url,
     AOS_API_TOKEN: "",
+    // The demo's repository is a throwaway bare remote on this machine.
+    AOS_ALLOW_LOCAL_REPOS: "true",
   }),
   log: (line) => console.log(`  [service] ${line}`),
 });

@@ -39,6 +39,12 @@ export interface Config {
   maxRuns: number;
   /** AOS_REPO_ALLOWLIST: comma-separated URL prefixes or globs; empty allows all. */
   repoAllowlist: string[];
+  /**
+   * AOS_ALLOW_LOCAL_REPOS: work orders may name a repository on this host (a
+   * path or file:// URL). Off by default: with it, a work order could push
+   * into any repository the service can write.
+   */
+  allowLocalRepos: boolean;
   /** AOS_MAX_BODY_BYTES: request body limit of the API. */
   maxBodyBytes: number;
   /** AOS_WORKERS: run the actor workers in this process. */
@@ -118,14 +124,19 @@ export function loadConfig(
       message: `Must be one of 'bwrap', 'none', 'auto', got '${sandbox}'`,
     });
   }
-  const workersRaw = (read("AOS_WORKERS") ?? "true").toLowerCase();
-  const workers = ["1", "true", "yes", "on"].includes(workersRaw);
-  if (!workers && !["0", "false", "no", "off"].includes(workersRaw)) {
-    issues.push({
-      field: "AOS_WORKERS",
-      message: `Must be 'true' or 'false', got '${env["AOS_WORKERS"]}'`,
-    });
-  }
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(raw)) return true;
+    if (!["0", "false", "no", "off"].includes(raw)) {
+      issues.push({
+        field: name,
+        message: `Must be 'true' or 'false', got '${env[name]}'`,
+      });
+    }
+    return false;
+  };
+  const workers = flag("AOS_WORKERS", true);
   const kvPath = read("AOS_KV") ?? "./.aos/aos.kv";
   const outputTokenParam = read("AOS_OUTPUT_TOKEN_PARAM") ?? "auto";
   if (
@@ -200,6 +211,7 @@ export function loadConfig(
       s.trim()
     )
       .filter((s) => s !== ""),
+    allowLocalRepos: flag("AOS_ALLOW_LOCAL_REPOS", false),
     maxBodyBytes: integer(
       "AOS_MAX_BODY_BYTES",
       2 * 1024 * 1024,

@@ -9,6 +9,7 @@ import { GitCredentials } from "./git/credentials.ts";
 
 Deno.test("loadConfig() applies the documented defaults", () => {
   assertEquals(loadConfig({}), {
+    allowLocalRepos: false,
     openaiApiKey: null,
     openaiBaseUrl: null,
     model: "gpt-4.1",
@@ -59,6 +60,7 @@ Deno.test("loadConfig() reads every variable", () => {
     AOS_MAX_RUNS: "8",
     AOS_REPO_ALLOWLIST: " https://github.com/acme/ , ,file:///srv/*",
     AOS_MAX_BODY_BYTES: "4096",
+    AOS_ALLOW_LOCAL_REPOS: "yes",
     AOS_WORKERS: "false",
     AOS_RUN_CACHE_MS: "0",
     AOS_MODEL_RETRY_WINDOW_S: "120",
@@ -76,6 +78,7 @@ Deno.test("loadConfig() reads every variable", () => {
   const { gitCredentials, ...rest } = config;
   assertEquals(gitCredentials.forHost("github.com")?.token, "ghp_x");
   assertEquals(rest, {
+    allowLocalRepos: true,
     webhook: null,
     publicUrl: null,
     openaiApiKey: "sk-test",
@@ -130,6 +133,7 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ AOS_MAX_RUNS: "0" }, "AOS_MAX_RUNS", /from 1 to/],
   [{ AOS_MAX_RUNS: "2.5" }, "AOS_MAX_RUNS", /got '2.5'/],
   [{ AOS_MAX_BODY_BYTES: "1e6" }, "AOS_MAX_BODY_BYTES", /got '1e6'/],
+  [{ AOS_ALLOW_LOCAL_REPOS: "sure" }, "AOS_ALLOW_LOCAL_REPOS", /got 'sure'/],
   [{ AOS_WORKERS: "maybe" }, "AOS_WORKERS", /'true' or 'false'/],
   [{ OPENAI_BASE_URL: "ftp://x" }, "OPENAI_BASE_URL", /http\(s\) URL/],
   [

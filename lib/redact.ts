@@ -10,8 +10,10 @@ const MIN_SECRET_LENGTH = 4;
 const PATTERNS: [RegExp, string][] = [
   // `http.extraHeader=Authorization: Basic …` and `extraheader = AUTHORIZATION: …` in git output.
   [/(extraheader\s*[=:]?\s*)[^\r\n]+/gi, `$1${REDACTED}`],
+  // A placeholder (`<AOS_API_TOKEN>`, `$TOKEN`, `${TOKEN}`) is documentation,
+  // not a secret: help texts that show the header stay readable.
   [
-    /\b(authorization\s*[:=]\s*)(?:(?:basic|bearer|token|digest)\s+)?[^\s"',;]+/gi,
+    /\b(authorization\s*[:=]\s*)(?:(?:basic|bearer|token|digest)\s+)?(?!(?:basic|bearer|token|digest)\s|(?:<[\w.-]+>|\$\{?[A-Za-z_]\w*\}?)(?![^\s"',;]))[^\s"',;]+/gi,
     `$1${REDACTED}`,
   ],
   [/\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`],

@@ -138,3 +138,26 @@ Deno.test("Redactor.redactKnown() replaces known values but keeps token-shaped t
   );
   assert.doesNotMatch(r.redact(code), /app:pw|sk-test/);
 });
+
+Deno.test("Redactor.redact() keeps placeholders in help texts, not tokens after them", () => {
+  const r = new Redactor(["s3cr3t-token"]);
+  for (
+    const help of [
+      "Missing bearer token: send the header 'Authorization: Bearer <AOS_API_TOKEN>'",
+      "curl -H 'Authorization: Bearer $AOS_API_TOKEN' …",
+      "Authorization: Bearer ${TOKEN}",
+    ]
+  ) assert.equal(r.redact(help), help);
+  assert.equal(
+    r.redact("Authorization: Bearer $TOKENabc<x>"),
+    "Authorization: [REDACTED]",
+  );
+  assert.equal(
+    r.redact("Authorization: Bearer <AOS_API_TOKEN>abc"),
+    "Authorization: [REDACTED]",
+  );
+  assert.equal(
+    r.redact("Authorization: Bearer s3cr3t-token"),
+    "Authorization: [REDACTED]",
+  );
+});

@@ -1,27 +1,40 @@
-/** A run's artifacts: list and download. */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+/** A run's artifacts: list and download (the /runs/{id}/artifacts sub-app). */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { AppDeps } from "./mod.ts";
-import { ArtifactSchema, errorResponses } from "./schemas.ts";
+import type { AppDeps } from "./deps.ts";
+import { guarded } from "./middleware/auth.ts";
+import { checkKeyParams, MAX_ARTIFACT_NAME } from "./middleware/params.ts";
+import { ArtifactSchema, errorResponses, json, RunIdParam } from "./schemas.ts";
 
-/** Routes whose responses (SSE, raw bytes) the typed route helper cannot describe. */
+/** Routes whose responses (raw bytes) the typed route helper cannot describe. */
 // deno-lint-ignore no-explicit-any -- the handler returns a raw Response
 type UntypedHandler = any;
 
-/** Registers the artifact routes. */
-export function artifactRoutes(app: OpenAPIHono, deps: AppDeps): void {
+const ArtifactParams = RunIdParam.extend({
+  name: z.string().min(1).max(MAX_ARTIFACT_NAME).openapi({
+    param: { name: "name", in: "path" },
+    example: "diff.patch",
+  }),
+});
+
+/** The artifact routes. */
+export function artifactRoutes(deps: AppDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
+  const auth = guarded(deps.config.apiToken);
+  const middleware = [...auth.middleware, checkKeyParams];
+
   app.openapi(
     createRoute({
       method: "get",
       path: "/runs/{id}/artifacts",
+      operationId: "listRunArtifacts",
       tags: ["artifacts"],
       summary: "List a run's artifacts",
-      request: { params: z.object({ id: z.string().min(1) }) },
+      ...auth,
+      middleware,
+      request: { params: RunIdParam },
       responses: {
-        200: {
-          description: "Artifacts",
-          content: { "application/json": { schema: z.array(ArtifactSchema) } },
-        },
+        200: json(z.array(ArtifactSchema), "Artifacts"),
         ...errorResponses,
       },
     }),
@@ -35,15 +48,28 @@ export function artifactRoutes(app: OpenAPIHono, deps: AppDeps): void {
     createRoute({
       method: "get",
       path: "/runs/{id}/artifacts/{name}",
+      operationId: "getRunArtifact",
       tags: ["artifacts"],
       summary: "Download an artifact with its content type",
-      request: {
-        params: z.object({ id: z.string().min(1), name: z.string().min(1) }),
-      },
+      description:
+        "Served with the artifact's own content type (see the list): the JSON " +
+        "reports (`summary.json`, `se_packet_iter_N.json`, …) as application/json, " +
+        "`diff.patch` as text/x-diff, anything else as application/octet-stream.",
+      ...auth,
+      middleware,
+      request: { params: ArtifactParams },
       responses: {
         200: {
           description: "The artifact's bytes",
-          content: { "application/octet-stream": { schema: z.string() } },
+          content: {
+            "application/json": {
+              schema: z.record(z.string(), z.unknown()),
+            },
+            "text/x-diff": { schema: z.string() },
+            "application/octet-stream": {
+              schema: z.string().openapi({ format: "binary" }),
+            },
+          },
         },
         ...errorResponses,
       },
@@ -63,4 +89,5 @@ export function artifactRoutes(app: OpenAPIHono, deps: AppDeps): void {
       });
     }) as UntypedHandler,
   );
+  return app;
 }

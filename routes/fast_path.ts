@@ -7,7 +7,7 @@
  * there is one place that decides what the API says.
  */
 import type { RunStore } from "../lib/store/mod.ts";
-import { bearerMatches } from "./auth.ts";
+import { bearerMatches } from "./middleware/auth.ts";
 
 type Fetch = (req: Request) => Response | Promise<Response>;
 

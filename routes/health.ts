@@ -1,16 +1,18 @@
 /** Liveness and readiness probes (never behind auth). */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./mod.ts";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppDeps } from "./deps.ts";
 import { ErrorSchema } from "./schemas.ts";
 
 const Status = z.object({ status: z.string() });
 
-/** Registers /healthz and /readyz. */
-export function healthRoutes(app: OpenAPIHono, deps: AppDeps): void {
+/** The /healthz and /readyz routes. */
+export function healthRoutes(deps: AppDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
   app.openapi(
     createRoute({
       method: "get",
       path: "/healthz",
+      operationId: "healthz",
       tags: ["health"],
       summary: "Liveness check",
       responses: {
@@ -26,6 +28,7 @@ export function healthRoutes(app: OpenAPIHono, deps: AppDeps): void {
     createRoute({
       method: "get",
       path: "/readyz",
+      operationId: "readyz",
       tags: ["health"],
       summary: "Readiness check: KV reachable and the runtime started",
       responses: {
@@ -58,4 +61,5 @@ export function healthRoutes(app: OpenAPIHono, deps: AppDeps): void {
       return c.json({ status: "ready" }, 200);
     },
   );
+  return app;
 }

@@ -4,6 +4,7 @@ import {
 } from "node:assert/strict";
 import { loadConfig } from "../lib/config.ts";
 import type { RunService } from "../actors/run/service.ts";
+import { Redactor } from "../lib/redact.ts";
 import { RunStore } from "../lib/store/mod.ts";
 import { createApp } from "./mod.ts";
 import { ReadWriteRouter } from "./router.ts";
@@ -33,6 +34,7 @@ Deno.test("the API's GET routes stay on RegExpRouter, with and without auth", as
         config: loadConfig(token ? { AOS_API_TOKEN: token } : {}),
         store: new RunStore(kv),
         runs: {} as RunService,
+        redactor: new Redactor([token]),
         isReady: () => true,
       });
       const res = await app.request("/healthz");

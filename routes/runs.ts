@@ -1,34 +1,46 @@
-/** Run submission, listing, lookup and cancellation. */
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppDeps } from "./mod.ts";
-import { HttpError } from "./errors.ts";
+/** Run submission, listing, lookup and cancellation: the /runs sub-app. */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { every } from "hono/combine";
+import type { AppDeps } from "./deps.ts";
+import {
+  FORM_TYPES,
+  jsonSubmitInput,
+  readJsonObject,
+  readWorkOrderForm,
+} from "./bodies.ts";
+import { badRequest } from "./errors.ts";
+import { guarded } from "./middleware/auth.ts";
+import { limitBody } from "./middleware/body_limit.ts";
+import { requireContentType } from "./middleware/content_type.ts";
+import { checkKeyParams } from "./middleware/params.ts";
 import {
   errorResponses,
   ErrorSchema,
+  json,
   RunIdParam,
   RunListSchema,
   RunSchema,
-  SubmitJsonSchema,
+  WorkOrderMarkdownSchema,
 } from "./schemas.ts";
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const submitErrors = {
-  ...errorResponses,
+  400: json(ErrorSchema, "Malformed body (not JSON, broken multipart)"),
+  401: errorResponses[401],
   413: json(ErrorSchema, "Body over the size limit"),
-  415: json(ErrorSchema, "Wrong content type"),
+  415: json(ErrorSchema, "Wrong or malformed Content-Type"),
   422: json(
     ErrorSchema,
     "Invalid work order; details name each field and rule",
   ),
 };
+/** Longest accepted Idempotency-Key (it becomes part of a KV key). */
+const MAX_IDEMPOTENCY_KEY = 200;
 const IdempotencyHeader = z.object({
-  "idempotency-key": z.string().optional().openapi({
-    param: { name: "idempotency-key", in: "header" },
-    description: "Repeating a submit with the same key returns the same run",
-  }),
+  "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY).optional()
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description: "Repeating a submit with the same key returns the same run",
+    }),
 });
 
 const ConsistencyQuery = z.object({
@@ -45,135 +57,98 @@ const JSON_HEADERS = { "content-type": "application/json" };
 function strongRead(consistency: string | undefined): boolean {
   if (consistency === undefined || consistency === "eventual") return false;
   if (consistency === "strong") return true;
-  const message = "Must be 'strong' or 'eventual'";
-  throw new HttpError(
-    400,
-    "bad_request",
-    `Invalid query: consistency: ${message}`,
-    [{ field: "consistency", message }],
-  );
+  throw badRequest("consistency", "Must be 'strong' or 'eventual'");
 }
 
-function requireType(
-  contentType: string | undefined,
-  accepted: string[],
-): void {
-  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (!accepted.includes(type)) {
-    throw new HttpError(
-      415,
-      "unsupported_media_type",
-      `Content-Type '${type || "(none)"}' is not accepted; use ${
-        accepted.join(" or ")
-      }`,
-    );
-  }
-}
+/** The /runs routes. */
+export function runRoutes(deps: AppDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
+  const auth = guarded(deps.config.apiToken);
+  const body = limitBody(deps.config.maxBodyBytes);
 
-/** Registers the /runs routes. */
-export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/runs",
-      tags: ["runs"],
-      summary:
-        "Create a run from JSON: work order fields plus `task`, or `work_order_md`",
-      request: {
-        headers: IdempotencyHeader,
-        body: {
-          content: { "application/json": { schema: SubmitJsonSchema } },
-          required: true,
+  // Submit bodies are read and validated by hand (bodies.ts, then the work
+  // order validator), not by the route helper's validators: those decode form
+  // fields lossily and would answer in a second, different set of messages.
+  app.openAPIRegistry.registerPath(createRoute({
+    method: "post",
+    path: "/runs",
+    operationId: "createRun",
+    tags: ["runs"],
+    summary:
+      "Create a run from JSON: work order fields plus `task`, or `work_order_md`",
+    ...(auth.security ? { security: auth.security } : {}),
+    request: {
+      headers: IdempotencyHeader,
+      body: {
+        content: {
+          "application/json": {
+            schema: {
+              oneOf: [
+                { $ref: "#/components/schemas/WorkOrderMarkdown" },
+                { $ref: "#/components/schemas/WorkOrderFields" },
+              ],
+            },
+          },
         },
+        required: true,
       },
-      responses: {
-        201: json(RunSchema, "Run created"),
-        200: json(RunSchema, "Existing run for a repeated Idempotency-Key"),
-        ...submitErrors,
-      },
-    }),
+    },
+    responses: {
+      201: json(RunSchema, "Run created"),
+      200: json(RunSchema, "Existing run for a repeated Idempotency-Key"),
+      ...submitErrors,
+    },
+  }));
+  app.openAPIRegistry.register("WorkOrderMarkdown", WorkOrderMarkdownSchema);
+  app.post(
+    "/runs",
+    every(...auth.middleware, requireContentType(["application/json"]), body),
     async (c) => {
-      const body = c.req.valid("json") as Record<string, unknown>;
-      const key = c.req.header("idempotency-key");
-      const input =
-        typeof body.work_order_md === "string" && Object.keys(body).length === 1
-          ? { workOrderMd: body.work_order_md }
-          : { fields: body };
-      const { run, created } = await deps.runs.submit(
-        input,
-        key ? { idempotencyKey: key } : {},
-      );
+      const input = jsonSubmitInput(await readJsonObject(c));
+      const { run, created } = await deps.runs.submit(input, idempotency(c));
       return c.json(run, created ? 201 : 200);
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/runs/submit",
-      tags: ["runs"],
-      summary:
-        "Create a run from a form upload: field `work_order_md` (file or text)",
-      request: {
-        headers: IdempotencyHeader,
-        body: {
-          content: {
-            "multipart/form-data": {
-              schema: z.object({
-                work_order_md: z.string().openapi({ format: "binary" }),
+  app.openAPIRegistry.registerPath(createRoute({
+    method: "post",
+    path: "/runs/submit",
+    operationId: "uploadRun",
+    tags: ["runs"],
+    summary:
+      "Create a run from a form upload: field `work_order_md` (file or text)",
+    ...(auth.security ? { security: auth.security } : {}),
+    request: {
+      headers: IdempotencyHeader,
+      body: {
+        content: {
+          "multipart/form-data": {
+            schema: z.strictObject({
+              work_order_md: z.string().openapi({
+                format: "binary",
+                description: "The work order file (UTF-8), as a file or text",
               }),
-            },
-            "application/x-www-form-urlencoded": {
-              schema: z.object({ work_order_md: z.string() }),
-            },
+            }),
           },
-          required: true,
+          "application/x-www-form-urlencoded": {
+            schema: z.strictObject({ work_order_md: z.string() }),
+          },
         },
+        required: true,
       },
-      responses: {
-        201: json(RunSchema, "Run created"),
-        200: json(RunSchema, "Existing run for a repeated Idempotency-Key"),
-        ...submitErrors,
-      },
-    }),
+    },
+    responses: {
+      201: json(RunSchema, "Run created"),
+      200: json(RunSchema, "Existing run for a repeated Idempotency-Key"),
+      ...submitErrors,
+    },
+  }));
+  app.post(
+    "/runs/submit",
+    every(...auth.middleware, requireContentType(FORM_TYPES), body),
     async (c) => {
-      const form = await c.req.parseBody();
-      const field = form["work_order_md"];
-      let workOrderMd: string;
-      if (typeof field === "string") workOrderMd = field;
-      else if (field instanceof File) {
-        try {
-          workOrderMd = new TextDecoder("utf-8", { fatal: true }).decode(
-            await field.arrayBuffer(),
-          );
-        } catch {
-          throw new HttpError(
-            422,
-            "validation_failed",
-            "work_order_md: File is not valid UTF-8",
-            [
-              { field: "work_order_md", message: "File is not valid UTF-8" },
-            ],
-          );
-        }
-      } else {
-        throw new HttpError(
-          422,
-          "validation_failed",
-          "work_order_md: Field is required",
-          [
-            {
-              field: "work_order_md",
-              message: "Field is required (file or text)",
-            },
-          ],
-        );
-      }
-      const key = c.req.header("idempotency-key");
-      const { run, created } = await deps.runs.submit(
-        { workOrderMd },
-        key ? { idempotencyKey: key } : {},
-      );
+      const input = await readWorkOrderForm(c);
+      const { run, created } = await deps.runs.submit(input, idempotency(c));
       return c.json(run, created ? 201 : 200);
     },
   );
@@ -182,12 +157,16 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
     createRoute({
       method: "get",
       path: "/runs",
+      operationId: "listRuns",
       tags: ["runs"],
       summary: "List runs, newest first",
+      ...auth,
       request: {
         query: z.object({
-          limit: z.coerce.number().int().min(1).max(200).default(20),
-          offset: z.coerce.number().int().min(0).default(0),
+          limit: z.coerce.number().int().min(1).max(200).default(20)
+            .openapi({ type: "integer" }),
+          offset: z.coerce.number().int().min(0).default(0)
+            .openapi({ type: "integer" }),
           status: z.enum([
             "PENDING",
             "RUNNING",
@@ -199,7 +178,8 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
       },
       responses: {
         200: json(RunListSchema, "A page of runs"),
-        ...errorResponses,
+        400: errorResponses[400],
+        401: errorResponses[401],
       },
     }),
     async (c) => {
@@ -214,26 +194,28 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
   );
 
   // The hottest route (clients poll it): documented like the others, served
-  // without the per-request schema validator (a path segment is never empty;
-  // the one query parameter is checked by hand, and request headers are not
-  // read: materializing them costs more than the rest of the route) from the
-  // store's view, whose JSON is serialized once per version.
+  // without the per-request schema validator (the one query parameter is
+  // checked by hand, and request headers are not read: materializing them
+  // costs more than the rest of the route) from the store's view, whose JSON
+  // is serialized once per version.
   app.openAPIRegistry.registerPath(createRoute({
     method: "get",
     path: "/runs/{id}",
+    operationId: "getRun",
     tags: ["runs"],
     summary: "Get a run",
     description:
       "A live run may be answered from memory: writes made through this process show at once, " +
       "writes of other processes sharing the KV within AOS_RUN_CACHE_MS. " +
       "`?consistency=strong` reads KV.",
+    ...(auth.security ? { security: auth.security } : {}),
     request: { params: RunIdParam, query: ConsistencyQuery },
     responses: { 200: json(RunSchema, "The run"), ...errorResponses },
   }));
   // (A run held in memory is usually answered before Hono: fast_path.ts.)
-  app.get("/runs/:id", async (c) => {
+  app.get("/runs/:id", every(...auth.middleware, checkKeyParams), async (c) => {
     const fresh = strongRead(c.req.query("consistency"));
-    const view = await deps.store.getRunView(c.req.param("id"), { fresh });
+    const view = await deps.store.getRunView(c.req.param("id")!, { fresh });
     return c.body(view.json, 200, JSON_HEADERS);
   });
 
@@ -241,9 +223,12 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
     createRoute({
       method: "post",
       path: "/runs/{id}/cancel",
+      operationId: "cancelRun",
       tags: ["runs"],
       summary:
         "Cancel a run (idempotent); aborts the model call or command in flight",
+      ...auth,
+      middleware: [...auth.middleware, checkKeyParams],
       request: { params: RunIdParam },
       responses: {
         200: json(RunSchema, "The run, cancelled"),
@@ -257,6 +242,20 @@ export function runRoutes(app: OpenAPIHono, deps: AppDeps): void {
       return c.json(run, done ? 200 : 202);
     },
   );
+  return app;
 }
 
-export { requireType };
+/** The Idempotency-Key of a submit, bounded (it becomes part of a KV key). */
+function idempotency(
+  c: { req: { header(name: string): string | undefined } },
+): { idempotencyKey?: string } {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined || key === "") return {};
+  if (key.length > MAX_IDEMPOTENCY_KEY) {
+    throw badRequest(
+      "idempotency-key",
+      `Must be at most ${MAX_IDEMPOTENCY_KEY} characters, got ${key.length}`,
+    );
+  }
+  return { idempotencyKey: key };
+}

@@ -5,6 +5,9 @@ import {
   runEventSchema,
   runRecordSchema,
 } from "../lib/store/types.ts";
+import * as zod from "zod";
+import { workOrderFieldsSchema } from "../lib/work_order/mod.ts";
+import { MAX_RUN_ID } from "./middleware/params.ts";
 
 /** The error body every failure uses. */
 export const ErrorSchema = z.object({
@@ -44,51 +47,47 @@ export const ArtifactSchema = artifactMetaSchema.extend({
   name: z.string().openapi({ example: "summary.json" }),
 }).openapi("Artifact");
 
-/** JSON submit body: a whole work order, or its fields plus `task`. */
-export const SubmitJsonSchema = z.union([
-  z.object({ work_order_md: z.string() }).openapi("WorkOrderMarkdown"),
-  z.object({
-    repo: z.string(),
-    task: z.string(),
-    clone_branch: z.string().optional(),
-    push_branch: z.string().optional(),
-    allow_push_to_clone_branch: z.boolean().optional(),
-    max_iterations: z.number().int().min(1).max(20).optional(),
-    title: z.string().optional(),
-    acceptance_commands: z.array(z.string()).optional(),
-    allowed_paths: z.array(z.string()).optional(),
-    forbidden_paths: z.array(z.string()).optional(),
-    context_files: z.array(z.string()).optional(),
-    env: z.record(z.string(), z.string()).optional(),
-    pull_request: z.union([
-      z.boolean(),
-      z.object({
-        title: z.string(),
-        body: z.string(),
-        draft: z.boolean(),
-        base: z.string(),
-      }).partial(),
-    ]).optional(),
-  }).passthrough().openapi("WorkOrderFields"),
-]);
+/**
+ * The JSON schema of a JSON submission's fields, derived from the one zod
+ * schema the validator uses (lib/work_order/schema.ts), so the document
+ * lists every field and limit the server takes and refuses unknown ones.
+ */
+export function workOrderFieldsJsonSchema(): Record<string, unknown> {
+  const { $schema: _, ...schema } = zod.toJSONSchema(workOrderFieldsSchema, {
+    io: "input",
+    unrepresentable: "any",
+  }) as Record<string, unknown>;
+  return {
+    ...schema,
+    description:
+      "Work order fields as in the frontmatter, plus `task` (the markdown body)",
+  };
+}
+
+/** `{ work_order_md }`: a whole work order file as text. */
+export const WorkOrderMarkdownSchema = z.strictObject({
+  work_order_md: z.string().openapi({
+    description: "The work order file: YAML frontmatter and markdown task",
+  }),
+}).openapi("WorkOrderMarkdown");
 
 /** A run id path parameter. */
 export const RunIdParam = z.object({
-  id: z.string().min(1).openapi({ param: { name: "id", in: "path" } }),
+  id: z.string().min(1).max(MAX_RUN_ID).openapi({
+    param: { name: "id", in: "path" },
+    example: "01936f4e-8a1b-7c3d-9e2f-123456789abc",
+  }),
 });
 
-/** Responses every route can give. */
+/** A JSON response of `schema`. */
+export const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** Responses every route with parameters can give. */
 export const errorResponses = {
-  400: {
-    description: "Bad request",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  401: {
-    description: "Missing or wrong bearer token",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
-  404: {
-    description: "Not found",
-    content: { "application/json": { schema: ErrorSchema } },
-  },
+  400: json(ErrorSchema, "Bad request: a parameter breaks a rule"),
+  401: json(ErrorSchema, "Missing or wrong bearer token"),
+  404: json(ErrorSchema, "Not found"),
 } as const;

@@ -273,6 +273,19 @@ Deno.test("API: bearer token required when AOS_API_TOKEN is set; probes exempt",
       assertEquals(none.status, 401);
       const body = await none.text();
       assert(!body.includes("tok-SECRET-value"));
+      // The help text survives the redactor: it shows a placeholder, no secret.
+      assertEquals(
+        JSON.parse(body).error.message,
+        "Missing bearer token: send the header 'Authorization: Bearer <AOS_API_TOKEN>'",
+      );
+      // The document and its page are public; Authorize in the page sends the token.
+      for (
+        const path of ["/openapi.json", "/docs", "/docs/swagger-ui-bundle.js"]
+      ) {
+        const open = await fetch(`${h.svc.url}${path}`);
+        assertEquals(open.status, 200, path);
+        await open.body?.cancel();
+      }
       const wrong = await fetch(`${h.svc.url}/runs`, {
         headers: { authorization: "Bearer nope" },
       });
@@ -319,5 +332,35 @@ Deno.test("API: 200 concurrent submits get distinct ids and consistent counts", 
     const page = await (await fetch(`${h.svc.url}/runs?limit=200`)).json();
     assertEquals(page.total, 200);
     assertEquals(page.runs.length, 200);
+  });
+});
+
+Deno.test("API: curl -F work_order_md=@file (a file upload) and =<file (text) both create runs", async () => {
+  await withHarness({ env: { AOS_WORKERS: "false" } }, async (h) => {
+    const path = `${h.dir}/task.md`;
+    await Deno.writeTextFile(path, h.workOrder({ title: "Uploaded" }));
+    for (const form of [`work_order_md=@${path}`, `work_order_md=<${path}`]) {
+      const curl = await new Deno.Command("curl", {
+        args: ["-s", "-X", "POST", `${h.svc.url}/runs/submit`, "-F", form],
+        stdout: "piped",
+      }).output();
+      const run = JSON.parse(new TextDecoder().decode(curl.stdout));
+      assertEquals([run.status, run.title], ["PENDING", "Uploaded"], form);
+    }
+    await Deno.writeFile(
+      path,
+      new Uint8Array([...new TextEncoder().encode(h.workOrder({})), 0xff]),
+    );
+    for (const form of [`work_order_md=@${path}`, `work_order_md=<${path}`]) {
+      const curl = await new Deno.Command("curl", {
+        args: ["-s", "-X", "POST", `${h.svc.url}/runs/submit`, "-F", form],
+        stdout: "piped",
+      }).output();
+      const body = JSON.parse(new TextDecoder().decode(curl.stdout));
+      assertEquals(
+        body.error.message,
+        "work_order_md: Work order is not valid UTF-8 text",
+      );
+    }
   });
 });

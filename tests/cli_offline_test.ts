@@ -125,7 +125,7 @@ Deno.test("aos exits 2 on usage errors", async () => {
 Deno.test("aos validate prints OK and the effective fields of a good work order", async () => {
   await withFiles({
     "task.md": GOOD,
-    "plain.md": workOrder("repo: ./some/repo"),
+    "plain.md": workOrder("repo: /srv/some/repo"),
   }, async (dir) => {
     const result = await runAos(["validate", `${dir}/task.md`]);
     expectExit(result, 0);
@@ -327,4 +327,31 @@ Deno.test("aos exits 5 naming AOS_API_TOKEN when the server rejects the token", 
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test("aos validate reads bytes: not UTF-8 and a double byte order mark exit 2; one mark is fine", async () => {
+  await withFiles({}, async (dir) => {
+    const enc = new TextEncoder();
+    const cases: [string, Uint8Array, number, RegExp | null][] = [
+      [
+        "latin1.md",
+        new Uint8Array([...enc.encode(GOOD), 0xe9, 0x0a]),
+        2,
+        /work_order_md: Work order is not valid UTF-8 text/,
+      ],
+      [
+        "twice.md",
+        enc.encode(`\uFEFF\uFEFF${GOOD}`),
+        2,
+        /more than one byte order mark/,
+      ],
+      ["once.md", enc.encode(`\uFEFF${GOOD}`), 0, null],
+    ];
+    for (const [name, bytes, code, message] of cases) {
+      await Deno.writeFile(`${dir}/${name}`, bytes);
+      const result = await runAos(["validate", `${dir}/${name}`]);
+      expectExit(result, code);
+      if (message) assert.match(result.stderr, message);
+    }
+  });
 });

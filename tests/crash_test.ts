@@ -57,6 +57,7 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
       OPENAI_API_KEY: "sk-crash-test",
       OPENAI_BASE_URL: model.url,
       AOS_SANDBOX: "bwrap",
+      AOS_ALLOW_LOCAL_REPOS: "true",
     };
     let server = startServer(env);
     let port = await waitForPort(server);

@@ -41,6 +41,7 @@ Deno.test("multi-process: runs submitted to an API-only process are run, followe
       AOS_HOST: "127.0.0.1",
       AOS_WORKERS: "false",
       AOS_SANDBOX: "none",
+      AOS_ALLOW_LOCAL_REPOS: "true",
     });
     try {
       const api = `http://127.0.0.1:${await waitForPort(child)}`;

@@ -9,12 +9,28 @@ import { newRunId } from "../../lib/ids.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import {
+  MAX_WORK_ORDER_BYTES,
   parseWorkOrder,
   renderWorkOrderMd,
   type WorkOrder,
   workOrderFromFields,
 } from "../../lib/work_order/parse.ts";
 import { runRef } from "./messages.ts";
+
+/** 422 when the markdown rendered from JSON fields is over the file limit, naming the largest fields. */
+function checkRenderedSize(md: string, fields: Record<string, unknown>): void {
+  const bytes = new TextEncoder().encode(md).length;
+  if (bytes <= MAX_WORK_ORDER_BYTES) return;
+  const largest = Object.entries(fields)
+    .map(([name, value]) => [name, JSON.stringify(value)?.length ?? 0] as const)
+    .sort((a, b) => b[1] - a[1]).slice(0, 3)
+    .map(([name, size]) => `${name} (~${size} bytes)`).join(", ");
+  throw new ValidationError([{
+    field: "work_order_md",
+    message:
+      `The work order these fields make is ${bytes} bytes, more than the limit of ${MAX_WORK_ORDER_BYTES} (1 MiB); largest fields: ${largest}`,
+  }]);
+}
 
 /** What a client submits: a whole work order, or its fields plus `task`. */
 export type SubmitInput = { workOrderMd: string } | {
@@ -27,6 +43,7 @@ export class RunService {
   readonly #system: ActorSystem;
   readonly #allowlist: string[];
   readonly #credentials: GitCredentials | null;
+  readonly #allowLocalRepos: boolean;
 
   constructor(
     opts: {
@@ -35,12 +52,15 @@ export class RunService {
       repoAllowlist: string[];
       /** When given, a `pull_request` no credential can open is refused at submit. */
       gitCredentials?: GitCredentials;
+      /** AOS_ALLOW_LOCAL_REPOS (default false). */
+      allowLocalRepos?: boolean;
     },
   ) {
     this.#store = opts.store;
     this.#system = opts.system;
     this.#allowlist = opts.repoAllowlist;
     this.#credentials = opts.gitCredentials ?? null;
+    this.#allowLocalRepos = opts.allowLocalRepos ?? false;
   }
 
   /** Validates and stores a run, and starts it; a repeated Idempotency-Key returns the first run. */
@@ -48,7 +68,10 @@ export class RunService {
     input: SubmitInput,
     opts: { idempotencyKey?: string } = {},
   ): Promise<{ run: RunRecord; created: boolean }> {
-    const options = { repoAllowlist: this.#allowlist };
+    const options = {
+      repoAllowlist: this.#allowlist,
+      allowLocalRepos: this.#allowLocalRepos,
+    };
     let workOrder: WorkOrder;
     let md: string;
     if ("workOrderMd" in input) {
@@ -57,6 +80,10 @@ export class RunService {
     } else {
       workOrder = workOrderFromFields(input.fields, options);
       md = renderWorkOrderMd(workOrder);
+      // One limit however a work order arrives: the markdown stored (and
+      // shown, and re-submittable with `aos submit`) must pass the file
+      // rules, 1 MiB included.
+      checkRenderedSize(md, input.fields);
     }
     if (workOrder.pull_request && this.#credentials) {
       // Refused now rather than after the whole loop has spent its tokens.

@@ -5,6 +5,8 @@ import { ValidationError } from "../errors.ts";
 /** Largest accepted work order file. */
 export const MAX_WORK_ORDER_BYTES = 1024 * 1024;
 
+const BOM = "\uFEFF";
+
 /**
  * Decodes the file (UTF-8, at most 1 MiB) and parses its frontmatter with
  * gray-matter, YAML only: gray-matter would evaluate `---js` frontmatter.
@@ -12,7 +14,7 @@ export const MAX_WORK_ORDER_BYTES = 1024 * 1024;
 export function readFrontmatter(
   source: string | Uint8Array,
 ): { data: Record<string, unknown>; body: string } {
-  const text = decodeSource(source).replace(/\r\n?/g, "\n");
+  const text = decodeWorkOrder(source).replace(/\r\n?/g, "\n");
   const lines = text.split("\n");
   const opening = lines[0]?.trimEnd();
   if (opening !== "---") {
@@ -42,7 +44,13 @@ export function readFrontmatter(
   return { data: data as Record<string, unknown>, body: parsed.content };
 }
 
-function decodeSource(source: string | Uint8Array): string {
+/**
+ * The text of a work order file: at most 1 MiB, valid UTF-8 (or, given a
+ * string, well-formed Unicode), one optional byte order mark removed. Every
+ * entry point (`aos validate`, JSON, multipart) goes through here, so they
+ * accept and refuse the same files.
+ */
+export function decodeWorkOrder(source: string | Uint8Array): string {
   const size = typeof source === "string"
     ? new TextEncoder().encode(source).length
     : source.length;
@@ -52,17 +60,29 @@ function decodeSource(source: string | Uint8Array): string {
       `Work order is ${size} bytes, more than the limit of ${MAX_WORK_ORDER_BYTES} (1 MiB)`,
     );
   }
+  let text: string;
   if (typeof source === "string") {
     if (!source.isWellFormed()) {
       fail("work_order_md", "Work order is not valid Unicode text");
     }
-    return source.replace(/^\uFEFF/, "");
+    text = source;
+  } else {
+    try {
+      // ignoreBOM keeps the mark, so bytes and strings lose it in one place.
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+        .decode(source);
+    } catch {
+      fail("work_order_md", "Work order is not valid UTF-8 text");
+    }
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(source);
-  } catch {
-    fail("work_order_md", "Work order is not valid UTF-8 text");
+  text = text.startsWith(BOM) ? text.slice(1) : text;
+  if (text.startsWith(BOM)) {
+    fail(
+      "work_order_md",
+      "Work order starts with more than one byte order mark (U+FEFF)",
+    );
   }
+  return text;
 }
 
 function yamlMessage(error: unknown): string {

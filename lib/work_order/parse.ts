@@ -12,7 +12,7 @@ import {
   type WorkOrderFields,
   workOrderFieldsSchema,
 } from "./schema.ts";
-import { envNameProblem, repoAllowed } from "./rules.ts";
+import { envNameProblem, isLocalRepo, quote, repoAllowed } from "./rules.ts";
 
 export { isValidRefName } from "./rules.ts";
 export { MAX_WORK_ORDER_BYTES } from "./frontmatter.ts";
@@ -27,6 +27,12 @@ export type WorkOrder = WorkOrderFields;
 export interface WorkOrderOptions {
   /** AOS_REPO_ALLOWLIST: URL prefixes or globs; empty or absent allows every repo. */
   repoAllowlist?: readonly string[];
+  /**
+   * AOS_ALLOW_LOCAL_REPOS: whether `repo` may be a path or `file://` URL on
+   * the server. Default true, for reading back work orders the service
+   * already accepted; submissions pass the configured value.
+   */
+  allowLocalRepos?: boolean;
 }
 
 /** Parses a work order file; throws ValidationError listing every problem. */
@@ -139,6 +145,17 @@ function crossFieldIssues(
       const message = envNameProblem(name);
       if (message !== null) issues.push({ field: `env.${name}`, message });
     }
+  }
+  if (
+    options.allowLocalRepos === false && typeof input.repo === "string" &&
+    input.repo !== "" && isLocalRepo(input.repo)
+  ) {
+    issues.push({
+      field: "repo",
+      message: `Local repository ${
+        quote(input.repo)
+      } is not allowed: this server does not set AOS_ALLOW_LOCAL_REPOS=true`,
+    });
   }
   const allowlist = options.repoAllowlist ?? [];
   if (

@@ -67,9 +67,9 @@ Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defa
 });
 
 Deno.test("parseWorkOrder() applies defaults to a minimal work order", () => {
-  const wo = parseWorkOrder(md("repo: ./examples/demo/repo", "  Task.  "));
+  const wo = parseWorkOrder(md("repo: /srv/examples/demo/repo", "  Task.  "));
   assertEquals(wo, {
-    repo: "./examples/demo/repo",
+    repo: "/srv/examples/demo/repo",
     clone_branch: "main",
     push_branch: null,
     allow_push_to_clone_branch: false,
@@ -139,8 +139,6 @@ Deno.test("parseWorkOrder() accepts every field and every repository form", () =
       "ssh://git@host:2222/r.git",
       "file:///srv/repos/r.git",
       "/srv/repos/r",
-      "../sibling/repo",
-      "repo-dir",
     ]
   ) {
     assertEquals(parseWorkOrder(md(`repo: ${repo}`)).repo, repo);
@@ -606,9 +604,9 @@ for (const [name, source, field, message] of REJECTIONS) {
 
 Deno.test("parseWorkOrder() accepts CRLF line endings and a byte order mark", () => {
   const wo = parseWorkOrder(
-    "\uFEFF---\r\nrepo: x\r\ntitle: T\r\n---\r\n\r\nBody\r\nmore\r\n",
+    "\uFEFF---\r\nrepo: /x\r\ntitle: T\r\n---\r\n\r\nBody\r\nmore\r\n",
   );
-  assertEquals([wo.repo, wo.title, wo.task], ["x", "T", "Body\nmore"]);
+  assertEquals([wo.repo, wo.title, wo.task], ["/x", "T", "Body\nmore"]);
 });
 
 Deno.test("parseWorkOrder() rejects bytes that are not UTF-8", () => {
@@ -661,7 +659,6 @@ Deno.test("parseWorkOrder() enforces the repository allowlist", () => {
       "https://github.com/evil/app",
       "file:///srv/repos/x/a.git",
       "/srv/repos/a.git",
-      "./acme",
     ]
   ) {
     const issues = issuesOf(() => parseWorkOrder(md(`repo: ${repo}`), options));
@@ -700,7 +697,7 @@ Deno.test("workOrderFromFields() validates JSON fields with the same rules", () 
     { A: "1" },
     "Body",
   ]);
-  assertEquals(issuesOf(() => workOrderFromFields({ repo: "x" })), [
+  assertEquals(issuesOf(() => workOrderFromFields({ repo: "/x" })), [
     {
       field: "task",
       message:
@@ -710,7 +707,7 @@ Deno.test("workOrderFromFields() validates JSON fields with the same rules", () 
   assertEquals(
     issuesOf(() =>
       workOrderFromFields({
-        repo: "x",
+        repo: "/x",
         task: "t",
         max_iterations: "5",
         bogus: true,
@@ -903,4 +900,81 @@ Deno.test("parseWorkOrder() reads pull_request as true, false or a mapping and r
     ).map((i) => i.field),
     ["pull_request"],
   );
+});
+
+Deno.test("parseWorkOrder() takes local repositories only as absolute paths without '..'", () => {
+  for (const repo of ["./acme", "../sibling/repo", "repo-dir", "~/r"]) {
+    assertEquals(issuesOf(() => parseWorkOrder(md(`repo: ${repo}`))), [{
+      field: "repo",
+      message: `A local path must be absolute, got '${repo}'`,
+    }]);
+  }
+  for (const repo of ["/srv/../etc/repo", "/srv/./r", "/srv/r/.."]) {
+    assertEquals(issuesOf(() => parseWorkOrder(md(`repo: ${repo}`))), [{
+      field: "repo",
+      message: `Must not contain '.' or '..' segments, got '${repo}'`,
+    }]);
+  }
+});
+
+Deno.test("parseWorkOrder() refuses local repositories unless allowLocalRepos", () => {
+  const off: WorkOrderOptions = { allowLocalRepos: false };
+  for (const repo of ["/srv/repos/r.git", "file:///srv/repos/r.git"]) {
+    assertEquals(issuesOf(() => parseWorkOrder(md(`repo: ${repo}`), off)), [{
+      field: "repo",
+      message:
+        `Local repository '${repo}' is not allowed: this server does not set AOS_ALLOW_LOCAL_REPOS=true`,
+    }]);
+    assertEquals(
+      parseWorkOrder(md(`repo: ${repo}`), { allowLocalRepos: true }).repo,
+      repo,
+    );
+  }
+  for (
+    const repo of ["https://github.com/u/r", "git@github.com:u/r.git"]
+  ) assertEquals(parseWorkOrder(md(`repo: ${repo}`), off).repo, repo);
+});
+
+Deno.test("parseWorkOrder() checks push_branch as git check-ref-format --branch does", () => {
+  const push = (name: string) =>
+    issuesOf(() => parseWorkOrder(md(`${REPO}\npush_branch: '${name}'`)))
+      .find((i) => i.field === "push_branch")?.message ?? "";
+  assert(/Must not be 'HEAD'/.test(push("HEAD")));
+  assert(
+    /not a full ref: got 'refs\/heads\/x', use 'x'/.test(push("refs/heads/x")),
+  );
+  assert(/not a full ref/.test(push("refs/tags/v1")));
+  assert(/over 250 bytes/.test(push("a".repeat(251))), push("a".repeat(251)));
+  assert(/at most 255 bytes, got 256/.test(push("a/".repeat(127) + "ab")));
+  assert(/at most 255 bytes/.test(push("é".repeat(128))));
+  assertEquals(
+    parseWorkOrder(md(`${REPO}\npush_branch: ${"a".repeat(250)}`)).push_branch,
+    "a".repeat(250),
+  );
+  assertEquals(
+    parseWorkOrder(md(`${REPO}\npush_branch: heads/HEAD-fix`)).push_branch,
+    "heads/HEAD-fix",
+  );
+});
+
+Deno.test("parseWorkOrder() treats a byte order mark alike in bytes and text; two are refused", () => {
+  const text = md(REPO);
+  const bytes = (s: string) => new TextEncoder().encode(s);
+  assertEquals(parseWorkOrder(`\uFEFF${text}`), parseWorkOrder(text));
+  assertEquals(parseWorkOrder(bytes(`\uFEFF${text}`)), parseWorkOrder(text));
+  const twice = [
+    {
+      field: "work_order_md",
+      message: "Work order starts with more than one byte order mark (U+FEFF)",
+    },
+  ];
+  assertEquals(issuesOf(() => parseWorkOrder(`\uFEFF\uFEFF${text}`)), twice);
+  assertEquals(
+    issuesOf(() => parseWorkOrder(bytes(`\uFEFF\uFEFF${text}`))),
+    twice,
+  );
+  assertEquals(issuesOf(() => parseWorkOrder(`${text}\uD800`)), [{
+    field: "work_order_md",
+    message: "Work order is not valid Unicode text",
+  }]);
 });

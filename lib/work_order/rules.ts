@@ -5,8 +5,13 @@
  */
 import picomatch from "picomatch";
 
-/** Longest accepted ref name, repository location, glob or path. */
+/** Longest accepted ref name (bytes), repository location, glob or path. */
 const MAX_REF = 255;
+/**
+ * Longest path component of a ref, in UTF-8 bytes: git writes
+ * `refs/heads/<component>.lock` on the remote, and file names stop at 255.
+ */
+const MAX_REF_COMPONENT = 250;
 const MAX_REPO = 2048;
 const MAX_PATH = 1024;
 
@@ -26,7 +31,10 @@ export function quote(value: string): string {
 /** The rule of `git check-ref-format --branch` that `name` breaks, or null. */
 export function refNameProblem(name: string): string | null {
   if (name === "") return "Must not be empty";
-  if (name.length > MAX_REF) return `Must be at most ${MAX_REF} characters`;
+  const bytes = utf8Length(name);
+  if (bytes > MAX_REF) {
+    return `Must be at most ${MAX_REF} bytes, got ${bytes}`;
+  }
   if (name === "@") return "Must not be '@'";
   if (name.startsWith("-")) {
     return `Must not start with '-', got ${quote(name)}`;
@@ -49,8 +57,35 @@ export function refNameProblem(name: string): string | null {
     if (part.endsWith(".lock")) {
       return `No path component may end with '.lock', got ${quote(name)}`;
     }
+    if (utf8Length(part) > MAX_REF_COMPONENT) {
+      return `No path component may be over ${MAX_REF_COMPONENT} bytes (git adds '.lock' and file names stop at 255), got ${
+        quote(name)
+      }`;
+    }
   }
   return null;
+}
+
+/**
+ * The rule a branch AOS creates and pushes breaks, or null: a ref name as
+ * above, and, like `git check-ref-format --branch`, not `HEAD`; a full ref
+ * (`refs/heads/x`) would become the branch `refs/heads/refs/heads/x`.
+ */
+export function pushBranchProblem(name: string): string | null {
+  const problem = refNameProblem(name);
+  if (problem !== null) return problem;
+  if (name === "HEAD") return "Must not be 'HEAD' (git reserves it)";
+  if (name.startsWith("refs/")) {
+    const short = name.replace(/^refs\/(?:heads\/)?/, "");
+    return `Must be a branch name, not a full ref: got ${quote(name)}${
+      short !== "" ? `, use ${quote(short)}` : ""
+    }`;
+  }
+  return null;
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }
 
 /** True when `name` is a valid git branch name. */
@@ -80,7 +115,7 @@ export function repoProblem(repo: string): string | null {
       : null;
   }
   const scheme = SCHEME.exec(repo)?.[1];
-  if (scheme === undefined) return null; // a local path
+  if (scheme === undefined) return localPathProblem(repo);
   const protocol = `${scheme.toLowerCase()}:`;
   if (
     !ALLOWED_SCHEMES.has(protocol) ||
@@ -110,6 +145,30 @@ export function repoProblem(repo: string): string | null {
     return `Must name a path, got ${quote(repo)}`;
   }
   return null;
+}
+
+/**
+ * A local path must be absolute (a relative one would resolve against the
+ * server's working directory) and free of `.` and `..` segments.
+ */
+function localPathProblem(repo: string): string | null {
+  if (!repo.startsWith("/")) {
+    return `A local path must be absolute, got ${quote(repo)}`;
+  }
+  if (repo.split("/").some((part) => part === "." || part === "..")) {
+    return `Must not contain '.' or '..' segments, got ${quote(repo)}`;
+  }
+  return null;
+}
+
+/**
+ * True when `repo` names a repository on the server's own file system (a
+ * path or a `file://` URL): allowed only with AOS_ALLOW_LOCAL_REPOS.
+ */
+export function isLocalRepo(repo: string): boolean {
+  if (SCP_LIKE.test(repo) && !repo.includes("://")) return false;
+  const scheme = SCHEME.exec(repo)?.[1];
+  return scheme === undefined || scheme.toLowerCase() === "file";
 }
 
 function hasDotDot(path: string): boolean {

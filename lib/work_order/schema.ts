@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
 import {
   globProblem,
+  pushBranchProblem,
   quote,
   refNameProblem,
   relativePathProblem,
@@ -59,7 +60,8 @@ const pullRequest = z.strictObject({
 export const workOrderFieldsSchema = z.strictObject({
   repo: z.string().superRefine(rule(repoProblem)),
   clone_branch: ref.default("main"),
-  push_branch: ref.nullable().default(null),
+  push_branch: z.string().superRefine(rule(pushBranchProblem)).nullable()
+    .default(null),
   allow_push_to_clone_branch: z.boolean().default(false),
   max_iterations: integer("max_iterations"),
   title: z.string().max(200).superRefine(rule(noNul)).nullable().default(null),

@@ -14,7 +14,7 @@ import {
   type SessionStore,
   sha256Hex,
 } from "../../lib/store/mod.ts";
-import { tokensEqual } from "../auth.ts";
+import { tokensEqual } from "../middleware/auth.ts";
 
 /** The session cookie. */
 export const SESSION_COOKIE = "aos_session";

@@ -136,6 +136,8 @@ export async function withHarness(
       GITHUB_TOKEN: TEST_GITHUB_TOKEN,
       AOS_SANDBOX: "bwrap",
       AOS_MODEL: "gpt-4.1-mini",
+      // The seeded repository is a local bare remote.
+      AOS_ALLOW_LOCAL_REPOS: "true",
       ...opts.env,
     };
     const logs: string[] = [];

@@ -1,6 +1,6 @@
 /** Bearer-token auth with a constant-time comparison. */
 import type { MiddlewareHandler } from "hono";
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../errors.ts";
 
 async function digest(text: string): Promise<Uint8Array> {
   return new Uint8Array(
@@ -28,25 +28,40 @@ export async function bearerMatches(
   return match !== null && await tokensEqual(match[1]!.trim(), token);
 }
 
-/** Requires `Authorization: Bearer <token>` when `token` is set, except on `open` paths. */
-export function bearerAuth(
-  token: string | null,
-  open: string[],
-): MiddlewareHandler {
+/** The help text of a 401 without a token. */
+export const MISSING_TOKEN_MESSAGE =
+  "Missing bearer token: send the header 'Authorization: Bearer <AOS_API_TOKEN>'";
+
+/** Requires `Authorization: Bearer <token>`. */
+export function bearerAuth(token: string): MiddlewareHandler {
   return async (c, next) => {
-    if (!token || open.includes(c.req.path)) return await next();
     const header = c.req.header("authorization") ?? "";
-    const match = header.match(/^Bearer\s+(.+)$/i);
-    if (!match) {
-      throw new HttpError(
-        401,
-        "unauthorized",
-        "Missing bearer token: send 'Authorization: Bearer <AOS_API_TOKEN>'",
-      );
+    if (!/^Bearer\s+\S/i.test(header)) {
+      throw new HttpError(401, "unauthorized", MISSING_TOKEN_MESSAGE);
     }
     if (!(await bearerMatches(header, token))) {
       throw new HttpError(401, "unauthorized", "The bearer token is not valid");
     }
     await next();
+  };
+}
+
+/** The OpenAPI name of the bearer scheme. */
+export const BEARER_SCHEME = "bearer";
+
+/**
+ * What a route that needs the token adds to its `createRoute` config: the
+ * auth middleware and the OpenAPI `security` that tells clients (and
+ * Swagger UI's "Authorize") to send it. Nothing when AOS_API_TOKEN is unset,
+ * so the document never asks for a token the server does not check.
+ */
+export function guarded(token: string | null): {
+  middleware: MiddlewareHandler[];
+  security?: { [scheme: string]: string[] }[];
+} {
+  if (token === null) return { middleware: [] };
+  return {
+    middleware: [bearerAuth(token)],
+    security: [{ [BEARER_SCHEME]: [] }],
   };
 }

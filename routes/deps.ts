@@ -1,0 +1,17 @@
+/** What the route sub-apps need from the composition root (main.ts). */
+import type { Config } from "../lib/config.ts";
+import type { Redactor } from "../lib/redact.ts";
+import type { RunService } from "../actors/run/service.ts";
+import type { RunStore } from "../lib/store/mod.ts";
+
+/** The services every route file is built from. */
+export interface AppDeps {
+  config: Config;
+  store: RunStore;
+  runs: RunService;
+  /** The one Redactor of the process (built in main.ts): error texts pass through it. */
+  redactor: Redactor;
+  isReady: () => boolean;
+  /** Aborted when the server shuts down, so live streams end. */
+  shutdownSignal?: AbortSignal;
+}
