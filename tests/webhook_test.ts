@@ -167,6 +167,7 @@ Deno.test("a webhook retry survives SIGKILL of the service between attempts", as
       AOS_WEBHOOK_URL: receiver.url,
       AOS_WEBHOOK_SECRET: SECRET,
       AOS_WEBHOOK_ALLOW_PRIVATE: "true",
+      AOS_ALLOW_LOCAL_REPOS: "true",
     };
     server = startServer(env);
     let port = await waitForPort(server);
