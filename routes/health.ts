@@ -1,6 +1,7 @@
 /** Liveness and readiness probes (never behind auth). */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps } from "./deps.ts";
+import { OPEN } from "./middleware/auth.ts";
 import { ErrorSchema } from "./schemas.ts";
 
 const Status = z.object({ status: z.string() });
@@ -13,6 +14,7 @@ export function healthRoutes(deps: AppDeps): OpenAPIHono {
       method: "get",
       path: "/healthz",
       operationId: "healthz",
+      security: OPEN,
       tags: ["health"],
       summary: "Liveness check",
       responses: {
@@ -29,6 +31,7 @@ export function healthRoutes(deps: AppDeps): OpenAPIHono {
       method: "get",
       path: "/readyz",
       operationId: "readyz",
+      security: OPEN,
       tags: ["health"],
       summary: "Readiness check: KV reachable and the runtime started",
       responses: {

@@ -76,7 +76,7 @@ export function runRoutes(deps: AppDeps): OpenAPIHono {
     tags: ["runs"],
     summary:
       "Create a run from JSON: work order fields plus `task`, or `work_order_md`",
-    ...(auth.security ? { security: auth.security } : {}),
+    security: auth.security,
     request: {
       headers: IdempotencyHeader,
       body: {
@@ -117,7 +117,7 @@ export function runRoutes(deps: AppDeps): OpenAPIHono {
     tags: ["runs"],
     summary:
       "Create a run from a form upload: field `work_order_md` (file or text)",
-    ...(auth.security ? { security: auth.security } : {}),
+    security: auth.security,
     request: {
       headers: IdempotencyHeader,
       body: {
@@ -208,7 +208,7 @@ export function runRoutes(deps: AppDeps): OpenAPIHono {
       "A live run may be answered from memory: writes made through this process show at once, " +
       "writes of other processes sharing the KV within AOS_RUN_CACHE_MS. " +
       "`?consistency=strong` reads KV.",
-    ...(auth.security ? { security: auth.security } : {}),
+    security: auth.security,
     request: { params: RunIdParam, query: ConsistencyQuery },
     responses: { 200: json(RunSchema, "The run"), ...errorResponses },
   }));

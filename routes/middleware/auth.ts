@@ -52,16 +52,20 @@ export const BEARER_SCHEME = "bearer";
 /**
  * What a route that needs the token adds to its `createRoute` config: the
  * auth middleware and the OpenAPI `security` that tells clients (and
- * Swagger UI's "Authorize") to send it. Nothing when AOS_API_TOKEN is unset,
- * so the document never asks for a token the server does not check.
+ * Swagger UI's "Authorize") to send it. Without AOS_API_TOKEN there is no
+ * middleware and the operation says `security: []` (no credentials), so the
+ * document never asks for a token the server does not check.
  */
 export function guarded(token: string | null): {
   middleware: MiddlewareHandler[];
-  security?: { [scheme: string]: string[] }[];
+  security: { [scheme: string]: string[] }[];
 } {
-  if (token === null) return { middleware: [] };
+  if (token === null) return { middleware: [], security: OPEN };
   return {
     middleware: [bearerAuth(token)],
     security: [{ [BEARER_SCHEME]: [] }],
   };
 }
+
+/** The `security` of an operation anyone may call. */
+export const OPEN: { [scheme: string]: string[] }[] = [];
