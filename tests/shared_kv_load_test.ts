@@ -41,6 +41,7 @@ Deno.test("API + 3 worker processes on one SQLite KV: 20 concurrent runs all suc
       AOS_SANDBOX: "none",
       OPENAI_API_KEY: "sk-test",
       OPENAI_BASE_URL: model.url,
+      AOS_ALLOW_LOCAL_REPOS: "true",
     });
     const api = startServer(env("api", false));
     children.push(api);
