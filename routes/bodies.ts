@@ -149,6 +149,14 @@ function multipartFields(
     if (error instanceof MultipartParseError) {
       throw malformedBody("Malformed multipart body", error.message);
     }
+    // The parser decodes part headers as strict UTF-8 and lets the decoder's
+    // TypeError through.
+    if (error instanceof TypeError) {
+      throw malformedBody(
+        "Malformed multipart body",
+        "a part's headers are not valid UTF-8",
+      );
+    }
     throw error;
   }
   if (fields.size === 0) {

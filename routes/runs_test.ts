@@ -259,6 +259,18 @@ Deno.test("POST /runs/submit: malformed multipart is a 4xx naming the problem", 
         /^Malformed multipart body: /,
       ],
     ];
+    cases.push([
+      "multipart/form-data; boundary=abc",
+      new Uint8Array([
+        ...enc.encode(
+          '--abc\r\nContent-Disposition: form-data; name="work_order_md"; filename="',
+        ),
+        0xff,
+        ...enc.encode('.md"\r\n\r\nx\r\n--abc--\r\n'),
+      ]),
+      400,
+      /^Malformed multipart body: a part's headers are not valid UTF-8/,
+    ]);
     for (const [type, body, status, message] of cases) {
       const res = await errorOf(await app.request(postForm(body, type)));
       assertEquals(res.status, status, type);

@@ -1,0 +1,282 @@
+/**
+ * Generated malformed requests over every route of the API, from a seeded
+ * generator (a failure names its seed and request, so it can be replayed).
+ * Used by tests/api_fuzz_test.ts and the memory bench.
+ */
+
+/** One generated request. */
+export interface FuzzRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  /** What it is, for a failure message. */
+  label: string;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same requests. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const enc = new TextEncoder();
+
+/** Builds requests for `repo` (a repository the service accepts) from `random`. */
+export function fuzzRequests(
+  random: () => number,
+  opts: { repo: string; knownRunId: string; count: number },
+): FuzzRequest[] {
+  const pick = <T>(items: readonly T[]): T =>
+    items[Math.floor(random() * items.length)]!;
+  const int = (max: number) => Math.floor(random() * max);
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
+  const text = (n: number) =>
+    Array.from({ length: n }, () =>
+      pick([
+        "a",
+        "/",
+        "%",
+        "%2F",
+        "..",
+        "\u00e9",
+        "\u{1F600}",
+        "?",
+        "#",
+        "&",
+        "=",
+        ";",
+        " ",
+        "\\",
+        "%00",
+        "%ZZ",
+        "\uFEFF",
+        "-",
+      ])).join("");
+  const ids = () =>
+    pick([
+      opts.knownRunId,
+      "nope",
+      "x".repeat(int(5000)),
+      encodeURIComponent(text(int(40))),
+      "%E0%A4%A",
+      "..%2F..%2Fetc",
+      "%00",
+      opts.knownRunId + "x",
+      "",
+    ]);
+  const goodMd =
+    `---\nrepo: ${opts.repo}\nmax_iterations: 1\n---\n\nFuzz task ${
+      int(1e9)
+    }\n`;
+  const mutate = (source: string): Uint8Array => {
+    const out = [...enc.encode(source)];
+    for (let i = int(6); i > 0; i--) {
+      const at = int(out.length + 1);
+      switch (int(4)) {
+        case 0:
+          out.splice(at, 1);
+          break;
+        case 1:
+          out.splice(at, 0, int(256));
+          break;
+        case 2:
+          out.splice(
+            at,
+            0,
+            ...enc.encode(pick(["---", "\n", ": ", "\uFEFF", "{", "[", "- "])),
+          );
+          break;
+        default:
+          out[at] = int(256);
+      }
+    }
+    return new Uint8Array(out);
+  };
+  const jsonBodies = (): Uint8Array =>
+    pick([
+      () => enc.encode(""),
+      () => enc.encode("{not json"),
+      () => enc.encode("[]"),
+      () => enc.encode("null"),
+      () => enc.encode(JSON.stringify({ work_order_md: goodMd })),
+      () =>
+        enc.encode(
+          JSON.stringify({ work_order_md: goodMd, max_iterations: 99 }),
+        ),
+      () => enc.encode(JSON.stringify({ work_order_md: int(9) })),
+      () =>
+        enc.encode(JSON.stringify({
+          repo: opts.repo,
+          task: text(int(50)),
+          [pick(["max_iterations", "env", "title", "push_branch", "bogus"])]:
+            pick([
+              99,
+              -1,
+              "x",
+              null,
+              {},
+              [],
+              "HEAD",
+              "refs/heads/x",
+              text(300),
+            ]),
+        })),
+      () =>
+        enc.encode(
+          JSON.stringify({ repo: opts.repo, task: "t".repeat(int(2_000_000)) }),
+        ),
+      () => mutate(JSON.stringify({ work_order_md: goodMd })),
+      () =>
+        enc.encode(JSON.stringify({ work_order_md: "x".repeat(2_200_000) })),
+      () => bytes(int(200)),
+    ])();
+  const multipartBody = (boundary: string): Uint8Array =>
+    pick([
+      () =>
+        enc.encode(
+          `--${boundary}\r\nContent-Disposition: form-data; name="work_order_md"\r\n\r\n${goodMd}\r\n--${boundary}--\r\n`,
+        ),
+      () => {
+        const head = enc.encode(
+          `--${boundary}\r\nContent-Disposition: form-data; name="work_order_md"; filename="t.md"\r\n\r\n`,
+        );
+        const tail = enc.encode(`\r\n--${boundary}--\r\n`);
+        return new Uint8Array([...head, ...mutate(goodMd), ...tail]);
+      },
+      () =>
+        mutate(
+          `--${boundary}\r\nContent-Disposition: form-data; name="work_order_md"\r\n\r\n${goodMd}\r\n--${boundary}--\r\n`,
+        ),
+      () => bytes(int(300)),
+      () => enc.encode(`--${boundary}\r\n\r\n`),
+      () => enc.encode(""),
+    ])();
+  const contentTypes = [
+    "application/json",
+    "application/json;",
+    "application/json; charset=latin1",
+    "application/json; charset=utf-8",
+    "multipart/form-data; boundary=",
+    "multipart/form-data; boundary=b0und",
+    "multipart/form-data",
+    'multipart/form-data; boundary="b0und"',
+    "application/x-www-form-urlencoded",
+    "text/plain",
+    "",
+    "/",
+    "a/b/c",
+    text(int(30)),
+  ];
+  const out: FuzzRequest[] = [];
+  for (let n = 0; n < opts.count; n++) {
+    const headers: Record<string, string> = {};
+    if (random() < 0.3) {
+      headers["idempotency-key"] = pick(["k", "x".repeat(int(4000)), text(10)]);
+    }
+    if (random() < 0.2) {
+      headers["last-event-id"] = pick(["0", "x".repeat(int(4000)), text(10)]);
+    }
+    if (random() < 0.2) {
+      headers["accept"] = pick([
+        "text/event-stream",
+        "*/*",
+        "application/json",
+      ]);
+    }
+    if (random() < 0.1) {
+      headers["authorization"] = pick(["Bearer x", "Basic y", "Bearer"]);
+    }
+    const route = int(10);
+    let method = "GET";
+    let path: string;
+    let body: Uint8Array | undefined;
+    if (route <= 2) {
+      method = pick(["POST", "POST", "POST", "PUT", "GET"]);
+      const type = pick(contentTypes);
+      if (type !== "") headers["content-type"] = type;
+      const form = route === 2 || type.startsWith("multipart") ||
+        type.includes("urlencoded");
+      path = form ? "/runs/submit" : "/runs";
+      const boundary = /boundary="?([^";]*)/.exec(type)?.[1] ?? "b0und";
+      body = method === "GET"
+        ? undefined
+        : type.includes("urlencoded")
+        ? enc.encode(
+          `work_order_md=${encodeURIComponent(goodMd)}${
+            pick(["", "%FF", "&x=1", "%"])
+          }`,
+        )
+        : type.startsWith("multipart")
+        ? multipartBody(boundary)
+        : jsonBodies();
+    } else if (route === 3) {
+      path = `/runs?${pick(["limit", "offset", "status", "x"])}=${
+        pick([
+          "0",
+          "-1",
+          "201",
+          "abc",
+          "1e3",
+          "PENDING",
+          "pending",
+          text(8),
+          "5",
+        ])
+      }`;
+    } else if (route === 4) {
+      path = `/runs/${ids()}${
+        pick(["", "?consistency=strong", "?consistency=x", "?" + text(5)])
+      }`;
+    } else if (route === 5) {
+      method = pick(["POST", "GET", "DELETE"]);
+      path = `/runs/${ids()}/cancel`;
+    } else if (route === 6) {
+      path = `/runs/${ids()}/events${
+        pick(["", "?after=" + text(int(80)), "?after=0"])
+      }`;
+    } else if (route === 7) {
+      path = `/runs/${ids()}/events/stream${
+        pick(["", "?after=" + "9".repeat(int(100))])
+      }`;
+    } else if (route === 8) {
+      path = `/runs/${ids()}/artifacts${
+        pick([
+          "",
+          "/diff.patch",
+          "/summary.json",
+          "/" + "n".repeat(int(4000)),
+          "/" + encodeURIComponent(text(10)),
+        ])
+      }`;
+    } else {
+      path = pick([
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+        "/docs",
+        "/docs/x.js",
+        "/" + text(int(50)),
+        "//runs",
+        "/runs/",
+      ]);
+      method = pick(["GET", "HEAD", "POST", "OPTIONS", "PATCH"]);
+    }
+    out.push({
+      method,
+      path,
+      headers,
+      ...(body ? { body } : {}),
+      label: `${method} ${path.slice(0, 120)} ${
+        JSON.stringify(headers).slice(0, 200)
+      } body=${body?.length ?? 0}B`,
+    });
+  }
+  return out;
+}
