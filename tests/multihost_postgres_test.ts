@@ -65,6 +65,7 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
       OPENAI_API_KEY: "sk-multihost",
       OPENAI_BASE_URL: model.url,
       AOS_SANDBOX: "bwrap",
+      AOS_ALLOW_LOCAL_REPOS: "true",
       ...env,
     });
     return { child, port: await waitForPort(child) };

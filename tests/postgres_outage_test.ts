@@ -70,6 +70,7 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
       OPENAI_API_KEY: "sk-outage",
       OPENAI_BASE_URL: model.url,
       AOS_SANDBOX: "bwrap",
+      AOS_ALLOW_LOCAL_REPOS: "true",
     });
     const api = `http://127.0.0.1:${await waitForPort(server)}`;
     assertEquals((await fetch(`${api}/readyz`)).status, 200);
