@@ -3,6 +3,7 @@
  * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`) runs one and replaces only its section.
  */
 import { runApiBench } from "./api_bench.ts";
+import { runApiMemoryBench } from "./api_memory_bench.ts";
 import { runPostgresBenches } from "./postgres_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
 import { runSeToolsBench } from "./se_tools_bench.ts";

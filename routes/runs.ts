@@ -10,7 +10,11 @@ import {
 } from "./bodies.ts";
 import { badRequest } from "./errors.ts";
 import { guarded } from "./middleware/auth.ts";
-import { limitBody } from "./middleware/body_limit.ts";
+import {
+  BODIES_IN_FLIGHT,
+  BodyBudget,
+  limitBody,
+} from "./middleware/body_limit.ts";
 import { requireContentType } from "./middleware/content_type.ts";
 import { checkKeyParams } from "./middleware/params.ts";
 import {
@@ -64,7 +68,8 @@ function strongRead(consistency: string | undefined): boolean {
 export function runRoutes(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
   const auth = guarded(deps.config.apiToken);
-  const body = limitBody(deps.config.maxBodyBytes);
+  const maxBytes = deps.config.maxBodyBytes;
+  const body = limitBody(maxBytes, new BodyBudget(BODIES_IN_FLIGHT * maxBytes));
 
   // Submit bodies are read and validated by hand (bodies.ts, then the work
   // order validator), not by the route helper's validators: those decode form
