@@ -14,6 +14,10 @@ const benches: Record<string, { heading: string; run: () => Promise<string> }> =
   {
     runtime: { heading: "## Actor runtime", run: () => runRuntimeBenches() },
     api: { heading: "## HTTP API", run: () => runApiBench() },
+    api_memory: {
+      heading: "## API memory under malformed requests",
+      run: () => runApiMemoryBench(),
+    },
     se_tools: { heading: "## SE tools", run: () => runSeToolsBench() },
     setup: {
       heading: "## Setup and fast preparation",
