@@ -1,8 +1,13 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
 import {
   findCycles,
   findUpwardImports,
   type ImportGraph,
+  projectModules,
+  readImportGraph,
 } from "./import_graph.ts";
 
 const graph = (edges: Record<string, string[]>): ImportGraph =>
@@ -44,4 +49,12 @@ Deno.test("findUpwardImports() flags imports against the layers; tests are exemp
       "runtime/system.ts -> lib/config.ts",
     ],
   );
+});
+
+Deno.test("the project's import graph has no cycle and no upward import", async () => {
+  const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+  const graph = await readImportGraph(root, await projectModules(root));
+  assert(graph.size > 100, `read only ${graph.size} modules`);
+  assertEquals(findCycles(graph), []);
+  assertEquals(findUpwardImports(graph), []);
 });

@@ -170,7 +170,15 @@ async function until(
   what: string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
+  // A probe that hangs (a fetch to a stalled service) is cut at the deadline.
+  const bounded = () =>
+    Promise.race([
+      Promise.resolve(probe()).catch(() => false),
+      new Promise<boolean>((r) =>
+        setTimeout(() => r(false), Math.max(0, deadline - Date.now()) + 10)
+      ),
+    ]);
+  while (!(await bounded())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

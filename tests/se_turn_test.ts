@@ -83,7 +83,7 @@ Deno.test("a turn stopped at max_tool_steps applies its changes and the run goes
     const se = h.model.requests.filter((r) => r.agent === "se");
     const second = JSON.stringify(se[3]?.body);
     assertMatch(second, /calculator\.py \|/);
-    assertMatch(second, /-    return a - b|\+    return a - b/);
+    assertMatch(second, /- {4}return a - b|\+ {4}return a - b/);
     assertMatch(second, /AssertionError/);
   });
 });

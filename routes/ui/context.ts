@@ -9,6 +9,8 @@ export interface UiDeps {
   config: Config;
   store: RunStore;
   runs: RunService;
+  /** The service's one Redactor (built in main.ts). */
+  redactor: Redactor;
   /** Aborted at shutdown, so live streams end. */
   shutdownSignal?: AbortSignal;
 }
@@ -16,5 +18,4 @@ export interface UiDeps {
 /** Context the route files share. */
 export interface UiContext extends UiDeps {
   sessions: SessionStore;
-  redactor: Redactor;
 }

@@ -11,7 +11,6 @@ import {
   NotFoundError,
   ValidationError,
 } from "../../lib/errors.ts";
-import { Redactor } from "../../lib/redact.ts";
 import { SessionStore } from "../../lib/store/mod.ts";
 import { assetRoutes } from "./assets.ts";
 import type { UiContext, UiDeps } from "./context.ts";
@@ -43,13 +42,6 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
   const ctx: UiContext = {
     ...deps,
     sessions: new SessionStore(deps.store.kv, deps.store.keys.prefix),
-    redactor: new Redactor([
-      deps.config.openaiApiKey,
-      deps.config.githubToken,
-      deps.config.apiToken,
-      deps.config.webhook?.secret,
-      ...deps.config.gitCredentials.secrets(),
-    ]),
   };
   const ui = new Hono<UiEnv>();
   ui.get("/", (c) => c.redirect("/ui", 302));

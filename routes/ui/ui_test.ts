@@ -6,6 +6,7 @@ import {
 } from "node:assert/strict";
 import { RunService } from "../../actors/run/service.ts";
 import { loadConfig } from "../../lib/config.ts";
+import { Redactor } from "../../lib/redact.ts";
 import { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import {
@@ -35,7 +36,8 @@ async function withUi(
     });
     const runs = new RunService({ store, system, repoAllowlist: [] });
     const config = loadConfig({ AOS_KV: ":memory:", ...env });
-    await fn(uiApp({ config, store, runs }), store, t.kv);
+    const redactor = new Redactor([config.apiToken, config.openaiApiKey]);
+    await fn(uiApp({ config, store, runs, redactor }), store, t.kv);
   } finally {
     await t.close();
   }
@@ -103,6 +105,7 @@ Deno.test("runs page reads only the page it shows: index keys for offset+limit, 
     });
     const ui = uiApp({
       config: loadConfig({ AOS_KV: ":memory:" }),
+      redactor: new Redactor([]),
       store,
       runs: new RunService({ store, system, repoAllowlist: [] }),
     });
