@@ -55,6 +55,7 @@ Deno.test("an SE turn killed mid-call resumes from its journal, repeating only t
       OPENAI_BASE_URL: model.url,
       AOS_SANDBOX: "bwrap",
       AOS_MODEL: "gpt-4.1-mini",
+      AOS_ALLOW_LOCAL_REPOS: "true",
     });
     let server = startServer(env("ws_first"));
     let port = await waitForPort(server);
