@@ -3,7 +3,13 @@ import { join, resolve } from "node:path";
 import { Redactor } from "../redact.ts";
 import type { GitCredentials } from "./credentials.ts";
 import { remoteFailure } from "./errors.ts";
-import { git, type GitResult, remoteAccess } from "./run.ts";
+import {
+  git,
+  GitError,
+  type GitResult,
+  remoteAccess,
+  shownRepo,
+} from "./run.ts";
 
 /** The mirror directory of `repo` under `cacheDir` (named by the SHA-256 of its credential-free URL). */
 export async function mirrorDir(
@@ -172,4 +178,74 @@ export async function withLock<T>(
   } finally {
     if (chains.get(key) === current) chains.delete(key);
   }
+}
+
+/**
+ * The commit `ref` names in the repository's mirror, and the mirror: a full
+ * SHA the mirror already has needs no fetch; anything else fetches (shared
+ * with concurrent callers) and resolves. GitError "ref_not_found" when the
+ * repository has no such branch, tag or commit.
+ */
+export async function mirrorCommit(opts: {
+  cacheDir: string;
+  repo: string;
+  ref: string;
+  credentials: GitCredentials | null;
+  signal?: AbortSignal;
+}): Promise<{ mirror: string; sha: string }> {
+  let mirror = await mirrorDir(opts.cacheDir, opts.repo);
+  let sha = /^[0-9a-f]{40}$/i.test(opts.ref)
+    ? await resolveRef(mirror, opts.ref)
+    : null;
+  if (sha) await noteMirrorUse(mirror);
+  else {
+    mirror = await ensureMirror({
+      cacheDir: opts.cacheDir,
+      repo: opts.repo,
+      credentials: opts.credentials,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    sha = await resolveRef(mirror, opts.ref);
+  }
+  if (!sha) {
+    const host = remoteAccess(opts.repo).host;
+    throw new GitError(
+      `Branch or commit '${opts.ref}' not found in repository '${
+        shownRepo(opts.repo)
+      }'${host ? ` on host '${host}'` : ""}`,
+      "ref_not_found",
+    );
+  }
+  return { mirror, sha };
+}
+
+/** The commit `ref` names in `repoDir` (branch, tag, full or short SHA), or null. */
+async function resolveRef(
+  repoDir: string,
+  ref: string,
+): Promise<string | null> {
+  try {
+    await Deno.stat(repoDir);
+  } catch {
+    return null;
+  }
+  const candidates = [
+    `refs/heads/${ref}`,
+    `refs/tags/${ref}`,
+    `refs/remotes/origin/${ref}`,
+    ref,
+  ];
+  for (const candidate of candidates) {
+    const result = await git([
+      "rev-parse",
+      "--verify",
+      "--quiet",
+      `${candidate}^{commit}`,
+    ], {
+      cwd: repoDir,
+      allowFailure: true,
+    });
+    if (result.code === 0) return result.stdout.trim();
+  }
+  return null;
 }

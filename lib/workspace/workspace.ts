@@ -1,13 +1,8 @@
 /** Run workspaces: cheap checkouts from a mirror, packet application, diffs, reset. */
 import { dirname, join, resolve } from "node:path";
-import {
-  ensureMirror,
-  mirrorDir,
-  noteMirrorUse,
-  withLock,
-} from "../git/mirror.ts";
+import { mirrorCommit, withLock } from "../git/mirror.ts";
 import type { GitCredentials } from "../git/credentials.ts";
-import { git, GitError, remoteAccess, shownRepo } from "../git/run.ts";
+import { git, GitError, remoteAccess } from "../git/run.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
 
 export { GitError } from "../git/run.ts";
@@ -53,31 +48,13 @@ export async function prepareWorkspace(opts: {
       await resetWorkspace(dir, reused);
       return { dir, baseCommit: reused };
     }
-    const cacheDir = join(resolve(opts.root), ".cache");
-    let mirror = await mirrorDir(cacheDir, opts.repo);
-    // A full SHA already in the mirror needs no fetch.
-    let sha = /^[0-9a-f]{40}$/i.test(opts.ref)
-      ? await resolveRef(mirror, opts.ref)
-      : null;
-    if (sha) await noteMirrorUse(mirror);
-    else {
-      mirror = await ensureMirror({
-        cacheDir,
-        repo: opts.repo,
-        credentials: opts.credentials ?? null,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      sha = await resolveRef(mirror, opts.ref);
-    }
-    if (!sha) {
-      const host = remoteAccess(opts.repo).host;
-      throw new GitError(
-        `Branch or commit '${opts.ref}' not found in repository '${
-          shownRepo(opts.repo)
-        }'${host ? ` on host '${host}'` : ""}`,
-        "ref_not_found",
-      );
-    }
+    const { mirror, sha } = await mirrorCommit({
+      cacheDir: join(resolve(opts.root), ".cache"),
+      repo: opts.repo,
+      ref: opts.ref,
+      credentials: opts.credentials ?? null,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     await Deno.mkdir(dirname(dir), { recursive: true });
     const signal = opts.signal;
@@ -128,37 +105,6 @@ async function existingBase(
   const sameRef = await read(["config", "aos.ref"]) === ref ||
     base === ref.toLowerCase();
   return sameRef ? base : null;
-}
-
-/** The commit `ref` names in `repoDir` (branch, tag, full or short SHA), or null. */
-async function resolveRef(
-  repoDir: string,
-  ref: string,
-): Promise<string | null> {
-  try {
-    await Deno.stat(repoDir);
-  } catch {
-    return null;
-  }
-  const candidates = [
-    `refs/heads/${ref}`,
-    `refs/tags/${ref}`,
-    `refs/remotes/origin/${ref}`,
-    ref,
-  ];
-  for (const candidate of candidates) {
-    const result = await git([
-      "rev-parse",
-      "--verify",
-      "--quiet",
-      `${candidate}^{commit}`,
-    ], {
-      cwd: repoDir,
-      allowFailure: true,
-    });
-    if (result.code === 0) return result.stdout.trim();
-  }
-  return null;
 }
 
 /** Puts the workspace back at `baseCommit`: tracked files reset, everything untracked removed. */
