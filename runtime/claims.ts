@@ -12,7 +12,7 @@ import type {
   MailEntry,
   WorkerRecord,
 } from "./records.ts";
-import { insertEntry, newSlot, type Slot } from "./slot.ts";
+import { insertEntry, markReload, newSlot, type Slot } from "./slot.ts";
 import { retryTransient } from "./transient.ts";
 import type { ActorAddress } from "./types.ts";
 
@@ -160,8 +160,10 @@ export class Claims {
     for (const e of buffer) insertEntry(slot.queue, e);
     slot.knownPendingVs = pending.versionstamp;
     // Skip the listing only when every write the counter saw is mail we hold.
-    slot.needsReload = !(known > 0 && pending.value !== null &&
-      pending.value.value === BigInt(known));
+    if (
+      !(known > 0 && pending.value !== null &&
+        pending.value.value === BigInt(known))
+    ) markReload(slot, pending.versionstamp);
     this.#claiming.delete(id);
     this.core.owned.set(id, slot);
     this.core.hooks.drive(slot);

@@ -29,10 +29,13 @@ export class Executor {
     }).finally(() => {
       slot.driving = null;
       slot.lastActive = Date.now();
-      // Mail delivered after the loop saw an empty queue but before this
-      // settled found `driving` still set; nothing else would run it (the
-      // scanner skips a slot whose counter it already knows).
-      if (slot.queue.length > 0 && slot.dueTimer === null) this.drive(slot);
+      // Mail delivered (or announced by a wake hint) after the loop saw an
+      // empty queue but before this settled found `driving` still set;
+      // nothing else would run it (the scanner skips a slot whose counter it
+      // already knows).
+      if (
+        (slot.queue.length > 0 || slot.needsReload) && slot.dueTimer === null
+      ) this.drive(slot);
     });
   }
 
@@ -57,13 +60,14 @@ export class Executor {
   /** Merges the mailbox as stored into the queue (runs inside the loop, so nothing is consumed meanwhile). */
   async #reload(slot: Slot): Promise<void> {
     slot.needsReload = false;
+    const known = slot.reloadPendingVs;
+    slot.reloadPendingVs = null;
     const { kv, keys } = this.core;
-    const pending = await retryTransient(() => kv.get(keys.pending(slot.ref)));
     const entries = await retryTransient(() =>
       listValues<MailEntry>(kv, keys.mailbox(slot.ref), 1000)
     );
     for (const entry of entries) insertEntry(slot.queue, entry);
-    slot.knownPendingVs = pending.versionstamp;
+    slot.knownPendingVs = known;
   }
 
   async #step(slot: Slot, entry: MailEntry): Promise<void> {

@@ -24,6 +24,9 @@ interface Waiting {
   resolve: (outcome: CommitOutcome) => void;
 }
 
+/** How many of its latest commits' versionstamps a committer remembers. */
+const RECENT = 64;
+
 /** Leave headroom: the byte size is an estimate. */
 const BATCH_BYTES = Math.floor(KV_LIMITS.bytes * 0.7);
 
@@ -37,6 +40,8 @@ export class GroupCommitter {
   onQueuesUnavailable: (error: unknown) => void = () => {};
   /** Number of atomic operations sent (for tests and benchmarks). */
   commits = 0;
+  /** Versionstamps of the latest successful commits, oldest first. */
+  #recent: string[] = [];
 
   constructor(
     private readonly kv: Deno.Kv,
@@ -60,6 +65,16 @@ export class GroupCommitter {
       this.#waiting.push({ spec, size, checked, written, resolve });
       this.#pump();
     });
+  }
+
+  /** True if `versionstamp` is one of the last `RECENT` commits sent from here. */
+  committedHere(versionstamp: string): boolean {
+    return this.#recent.includes(versionstamp);
+  }
+
+  #committed(versionstamp: string): void {
+    this.#recent.push(versionstamp);
+    if (this.#recent.length > RECENT) this.#recent.shift();
   }
 
   /** Resolves once nothing is waiting or in flight. */
@@ -124,6 +139,7 @@ export class GroupCommitter {
         return op.commit();
       });
       if (result.ok) {
+        this.#committed(result.versionstamp);
         for (const w of batch) {
           w.resolve({ ok: true, versionstamp: result.versionstamp });
         }
@@ -146,9 +162,9 @@ export class GroupCommitter {
         this.commits++;
         return op.commit();
       });
-      return result.ok
-        ? { ok: true, versionstamp: result.versionstamp }
-        : { ok: false };
+      if (!result.ok) return { ok: false };
+      this.#committed(result.versionstamp);
+      return { ok: true, versionstamp: result.versionstamp };
     } catch (error) {
       if (this.#queues && spec.enqueues.length > 0) {
         // Enqueues are only wake-ups: if the commit works without them (KV Connect has no queues), drop them.

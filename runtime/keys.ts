@@ -65,9 +65,14 @@ export class RuntimeKeys {
     return [...this.prefix, "dead", messageId];
   }
 
-  /** Counter bumped by commits that deliver mail, for `kv.watch` wake-ups. */
+  /** Counter bumped by each commit that delivers mail, for `kv.watch` wake-ups. */
   wake(): Deno.KvKey {
     return [...this.prefix, "wake"];
+  }
+
+  /** The `WakeHint` of the last commit that bumped `wake`. */
+  wakeHint(): Deno.KvKey {
+    return [...this.prefix, "wake_hint"];
   }
 }
 

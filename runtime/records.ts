@@ -44,6 +44,17 @@ export interface TimerRecord {
   entry: MailEntry;
 }
 
+/**
+ * Value of the wake hint key (watch mode): which actors the commit that
+ * bumped the wake counter delivered mail to, so a worker holding one drives
+ * it without scanning first. A watch may skip values and a packed commit
+ * keeps the last spec's hint; the counter tells (it moved by more than one).
+ */
+export interface WakeHint {
+  /** `refId`s of the recipients (at most `MAX_WAKE_TARGETS`; empty: scan). */
+  to: string[];
+}
+
 /** Wake-up sent through a KV queue. */
 export interface QueueWake {
   rtWake: string;

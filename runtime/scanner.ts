@@ -8,7 +8,7 @@ import type { Claims } from "./claims.ts";
 import type { Core } from "./core.ts";
 import { refFromKey, refId } from "./keys.ts";
 import type { LeaseRecord, TimerRecord, WorkerRecord } from "./records.ts";
-import type { Slot } from "./slot.ts";
+import { markReload, type Slot } from "./slot.ts";
 import { deliveryMutations } from "./step_commit.ts";
 import { retryTransient } from "./transient.ts";
 import type { ActorAddress } from "./types.ts";
@@ -133,8 +133,7 @@ export class Scanner {
       const slot = this.core.owned.get(id);
       if (slot) {
         if (!slot.driving && item.versionstamp !== slot.knownPendingVs) {
-          slot.needsReload = true;
-          slot.verified = false;
+          markReload(slot, item.versionstamp);
           this.core.hooks.drive(slot);
         }
       } else if (!this.claims.heldElsewhere(id)) {
@@ -236,7 +235,7 @@ export class Scanner {
         ) mail = true;
         if (slot.dropped || slot.commits !== commits || slot.driving) return;
         if (mail) {
-          slot.needsReload = true;
+          markReload(slot, pending.versionstamp);
           this.core.hooks.drive(slot);
           return;
         }

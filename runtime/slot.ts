@@ -23,8 +23,10 @@ export interface Slot {
   queue: MailEntry[];
   /** Versionstamp of the pending counter as last seen or written by us. */
   knownPendingVs: string | null;
-  /** The drive loop must re-list the mailbox before the next step. */
+  /** The drive loop must re-list the mailbox before the next step (see `markReload`). */
   needsReload: boolean;
+  /** A versionstamp the pending counter had when the reload was asked for (null: unknown). */
+  reloadPendingVs: string | null;
   /** The pending counter was confirmed absent since the last delivery. */
   verified: boolean;
   /** The drive loop, while it runs. */
@@ -59,6 +61,7 @@ export function newSlot(
     queue: [],
     knownPendingVs: null,
     needsReload: false,
+    reloadPendingVs: null,
     verified: false,
     driving: null,
     controller: null,
@@ -68,6 +71,27 @@ export function newSlot(
     dueTimer: null,
     commits: 0,
   };
+}
+
+/**
+ * Asks the drive loop to re-list the mailbox. `pendingVs` is a versionstamp
+ * the actor's pending counter was seen at (or committed at) before the ask:
+ * the listing comes later, so it holds that mail, and the reload can take it
+ * as the known counter instead of reading the counter again. Several asks
+ * keep the oldest (null, unknown, is older than all): a too-old known
+ * counter only costs another reload, a too-new one would hide mail.
+ */
+export function markReload(slot: Slot, pendingVs: string | null): void {
+  if (!slot.needsReload) {
+    slot.needsReload = true;
+    slot.reloadPendingVs = pendingVs;
+  } else if (
+    slot.reloadPendingVs !== null &&
+    (pendingVs === null || pendingVs < slot.reloadPendingVs)
+  ) {
+    slot.reloadPendingVs = pendingVs;
+  }
+  slot.verified = false;
 }
 
 /** Inserts or replaces `entry` keeping the queue ordered by id. */

@@ -1,12 +1,13 @@
 /** Builds the one atomic commit that ends each kind of step. */
 import type { StepEffects } from "./context.ts";
-import type { RuntimeKeys } from "./keys.ts";
+import { refId, type RuntimeKeys } from "./keys.ts";
 import type {
   ActorRecord,
   CommitSpec,
   LeaseRecord,
   MailEntry,
   TimerRecord,
+  WakeHint,
 } from "./records.ts";
 import type { Slot } from "./slot.ts";
 import type { ActorAddress, DeadLetter, Mutation } from "./types.ts";
@@ -29,6 +30,23 @@ export function deliveryMutations(
   return [
     { kind: "set", key: keys.mail(to, entry.id), value: entry },
     { kind: "sum", key: keys.pending(to), value: 1n },
+  ];
+}
+
+/** Recipients named in one wake hint; a commit sending to more names none. */
+export const MAX_WAKE_TARGETS = 16;
+
+/** The watch-mode wake-up of a commit delivering mail to `to`: the counter and the `WakeHint`. */
+export function wakeMutations(
+  keys: RuntimeKeys,
+  to: readonly ActorAddress[],
+): Mutation[] {
+  const hint: WakeHint = {
+    to: to.length > MAX_WAKE_TARGETS ? [] : to.map(refId),
+  };
+  return [
+    { kind: "sum", key: keys.wake(), value: 1n },
+    { kind: "set", key: keys.wakeHint(), value: hint },
   ];
 }
 
@@ -84,7 +102,7 @@ export function successSpec(
     });
   }
   if (env.watch && effects.sends.length > 0) {
-    mutations.push({ kind: "sum", key: keys.wake(), value: 1n });
+    mutations.push(...wakeMutations(keys, effects.sends.map((s) => s.to)));
   }
   return {
     spec: {

@@ -3,11 +3,15 @@ import { Claims } from "./claims.ts";
 import { Core, resolveOptions } from "./core.ts";
 import { CommitConflictError } from "./errors.ts";
 import { Executor } from "./executor.ts";
-import type { ActorRecord, MailEntry } from "./records.ts";
+import type { ActorRecord, MailEntry, WakeHint } from "./records.ts";
 import { Scanner } from "./scanner.ts";
 import { nextSeq } from "./seq.ts";
-import type { AnyDefinition } from "./slot.ts";
-import { cancelledLease, deliveryMutations } from "./step_commit.ts";
+import { type AnyDefinition, markReload } from "./slot.ts";
+import {
+  cancelledLease,
+  deliveryMutations,
+  wakeMutations,
+} from "./step_commit.ts";
 import type {
   ActorAddress,
   ActorDefinition,
@@ -169,9 +173,7 @@ export class ActorSystem {
     const entry: MailEntry = { id: nextSeq(), kind: "msg", msg, attempt: 1 };
     const ref = { type: to.type, id: to.id };
     const mutations = [...deliveryMutations(core.keys, ref, entry), ...extra];
-    if (core.opts.watch) {
-      mutations.push({ kind: "sum", key: core.keys.wake(), value: 1n });
-    }
+    if (core.opts.watch) mutations.push(...wakeMutations(core.keys, [ref]));
     const result = await core.committer.submit({
       checks: [],
       mutations,
@@ -196,9 +198,7 @@ export class ActorSystem {
       key: core.keys.lease(target),
       value: cancelledLease(),
     }];
-    if (core.opts.watch) {
-      mutations.push({ kind: "sum", key: core.keys.wake(), value: 1n });
-    }
+    if (core.opts.watch) mutations.push(...wakeMutations(core.keys, []));
     const result = await core.committer.submit({
       checks: [],
       mutations,
@@ -249,15 +249,61 @@ export class ActorSystem {
     }
   }
 
+  /**
+   * Drives the actors a wake hint names that this worker holds, ahead of the
+   * scan (which costs round trips and skips actors whose loop runs). Returns
+   * whether the hint's mail is all taken care of: the commit was ours (our
+   * deliveries were queued or claimed as it returned) or every recipient is
+   * held here.
+   */
+  #wakeOwned(wake: Deno.KvEntryMaybe<WakeHint>): boolean {
+    const core = this.#core;
+    const to = wake.value?.to;
+    if (!Array.isArray(to)) return false;
+    if (wake.versionstamp && core.committer.committedHere(wake.versionstamp)) {
+      return true;
+    }
+    let all = to.length > 0;
+    for (const id of to) {
+      const slot = core.owned.get(id);
+      if (!slot || slot.dropped) {
+        all = false;
+        continue;
+      }
+      if (wake.versionstamp === slot.knownPendingVs) continue;
+      // The hint's commit wrote the recipient's pending counter too.
+      markReload(slot, wake.versionstamp);
+      core.hooks.drive(slot);
+    }
+    return all;
+  }
+
+  /**
+   * Wakes on commits that deliver mail. The scan runs unless the emission is
+   * the very next bump of the counter (no commit skipped by the watch) and
+   * its hint was all taken care of: on a busy KV most commits cost no scan.
+   */
   #watchWake(): void {
     const core = this.#core;
-    const reader = core.kv.watch([core.keys.wake()]).getReader();
+    const reader = core.kv.watch<[Deno.KvU64, WakeHint]>([
+      core.keys.wake(),
+      core.keys.wakeHint(),
+    ]).getReader();
     this.#watch = reader;
+    let last: bigint | null = null;
     (async () => {
       while (true) {
-        const { done } = await reader.read();
+        const { done, value } = await reader.read();
         if (done || core.stopping) return;
-        void this.#scanner.tick();
+        const [count, hint] = value;
+        const seen = count.value instanceof Deno.KvU64
+          ? count.value.value
+          : null;
+        const next = seen !== null && last !== null && seen === last + 1n;
+        last = seen;
+        const handled = hint.versionstamp === count.versionstamp &&
+          this.#wakeOwned(hint);
+        if (!(next && handled)) void this.#scanner.tick();
       }
     })().catch((error) => {
       if (!core.stopping) core.log(`Watch ended: ${String(error)}`);
