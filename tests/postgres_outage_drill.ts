@@ -152,23 +152,32 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
       events.find((e) => e.kind === "PUSH")!.payload.commit,
     );
   } finally {
+    phase("cleanup");
     if (server) {
       try {
         server.kill("SIGTERM");
       } catch { /* exited */ }
       await server.status;
     }
+    phase("server exited");
     await model.close();
     await pgCluster("stop", pgDir).catch(() => "");
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
 
+function phase(what: string): void {
+  if (Deno.env.get("AOS_TEST_SERVER_LOG") === "1") {
+    console.error(`drill ${new Date().toISOString()} ${what}`);
+  }
+}
+
 async function until(
   probe: () => boolean | Promise<boolean>,
   timeoutMs: number,
   what: string,
 ): Promise<void> {
+  phase(`waiting for ${what}`);
   const deadline = Date.now() + timeoutMs;
   // A probe that hangs (a fetch to a stalled service) is cut at the deadline.
   const bounded = () =>

@@ -21,10 +21,17 @@ export async function waitForPort(child: Deno.ChildProcess): Promise<number> {
     text += value;
     const match = text.match(/listening on http:\/\/[^:]+:(\d+)/);
     if (match) {
-      // Keep draining so the child never blocks on a full pipe.
+      // Keep draining so the child never blocks on a full pipe (and echo it
+      // with AOS_TEST_SERVER_LOG=1, to see what a hanging test's server does).
+      const echo = Deno.env.get("AOS_TEST_SERVER_LOG") === "1";
+      if (echo) console.error(text);
       (async () => {
         try {
-          while (!(await reader.read()).done) { /* drain */ }
+          while (true) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            if (echo) console.error(value);
+          }
         } catch { /* closed */ }
       })();
       return Number(match[1]);
