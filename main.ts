@@ -179,8 +179,21 @@ if (import.meta.main) {
       redactUrl(config.kvPath)
     })`,
   );
+  // Everything is durable, so a shutdown that cannot finish (a database that
+  // is down holds commits and requests) may end the process: leases expire
+  // and the steps in flight are redone elsewhere. A second signal exits now.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) Deno.exit(1);
+    stopping = true;
+    const grace = setTimeout(() => {
+      console.error(
+        `Shutdown did not finish within ${config.shutdownGraceMs} ms (is the database reachable?); exiting`,
+      );
+      Deno.exit(1);
+    }, config.shutdownGraceMs);
     await service.close();
+    clearTimeout(grace);
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);

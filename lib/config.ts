@@ -76,6 +76,8 @@ export interface Config {
   mirrorCacheBytes: number;
   /** AOS_WORKSPACE_SWEEP_MS: how often a worker process removes expired workspaces and trims the mirrors. */
   workspaceSweepMs: number;
+  /** AOS_SHUTDOWN_GRACE_MS: how long a signalled process waits for a clean shutdown before it exits anyway. */
+  shutdownGraceMs: number;
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -237,6 +239,7 @@ export function loadConfig(
     mirrorCacheBytes: integer("AOS_MIRROR_CACHE_MB", 10_240, 1, 16_777_216) *
       1024 * 1024,
     workspaceSweepMs: integer("AOS_WORKSPACE_SWEEP_MS", 60_000, 10, 86_400_000),
+    shutdownGraceMs: integer("AOS_SHUTDOWN_GRACE_MS", 30_000, 100, 3_600_000),
   };
   if (issues.length > 0) throw new ValidationError(issues);
   return config;

@@ -6,6 +6,9 @@ import { ErrorSchema } from "./schemas.ts";
 
 const Status = z.object({ status: z.string() });
 
+/** How long /readyz waits for its KV read before answering 503. */
+const READY_READ_TIMEOUT_MS = 2000;
+
 /** The /healthz and /readyz routes. */
 export function healthRoutes(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
@@ -54,11 +57,23 @@ export function healthRoutes(deps: AppDeps): OpenAPIHono {
           },
         }, 503);
       }
-      try {
-        await deps.store.counts();
-      } catch {
+      // A store riding out an outage retries until the database answers; a
+      // probe must answer now, so the read is cut short.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answered = await Promise.race([
+        deps.store.counts().then(() => "ok" as const, () => "failed" as const),
+        new Promise<"slow">((r) => {
+          timer = setTimeout(() => r("slow"), READY_READ_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (answered !== "ok") {
         return c.json({
-          error: { code: "not_ready", message: "KV is not reachable" },
+          error: {
+            code: "not_ready",
+            message: answered === "slow"
+              ? `KV did not answer within ${READY_READ_TIMEOUT_MS} ms`
+              : "KV is not reachable",
+          },
         }, 503);
       }
       return c.json({ status: "ready" }, 200);

@@ -2,7 +2,8 @@
  * The database goes away mid-run: with Postgres stopped while the SE's model
  * call is in flight, /readyz answers 503, the worker's commits wait and
  * retry, and once Postgres is back the run finishes SUCCEEDED with every
- * event once and one push — nothing lost, nothing doubled.
+ * event once and one push — nothing lost, nothing doubled. Told to stop
+ * during an outage, the process exits after its shutdown grace.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
@@ -71,6 +72,7 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
       OPENAI_BASE_URL: model.url,
       AOS_SANDBOX: "bwrap",
       AOS_ALLOW_LOCAL_REPOS: "true",
+      AOS_SHUTDOWN_GRACE_MS: "2000",
     });
     const api = `http://127.0.0.1:${await waitForPort(server)}`;
     assertEquals((await fetch(`${api}/readyz`)).status, 200);
@@ -151,6 +153,23 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
       (await git(dir, "--git-dir", remote, "rev-parse", "aos/outage")).trim(),
       events.find((e) => e.kind === "PUSH")!.payload.commit,
     );
+
+    // Told to stop while the database is down, the process cannot finish its
+    // shutdown (releasing leases needs commits) and exits after its grace.
+    await pgCluster("stop", pgDir);
+    await until(
+      async () => (await fetch(`${api}/readyz`)).status === 503,
+      15_000,
+      "readyz 503 again",
+    );
+    const stopping = server;
+    server = null;
+    stopping.kill("SIGTERM");
+    const exited = await Promise.race([
+      stopping.status,
+      new Promise<null>((r) => setTimeout(() => r(null), 20_000)),
+    ]);
+    assertEquals(exited?.code, 1, "exit after the shutdown grace");
   } finally {
     phase("cleanup");
     if (server) {
@@ -168,7 +187,7 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
 
 function phase(what: string): void {
   if (Deno.env.get("AOS_TEST_SERVER_LOG") === "1") {
-    console.error(`drill ${new Date().toISOString()} ${what}`);
+    console.error(`outage test ${new Date().toISOString()} ${what}`);
   }
 }
 
@@ -179,14 +198,24 @@ async function until(
 ): Promise<void> {
   phase(`waiting for ${what}`);
   const deadline = Date.now() + timeoutMs;
-  // A probe that hangs (a fetch to a stalled service) is cut at the deadline.
-  const bounded = () =>
-    Promise.race([
-      Promise.resolve(probe()).catch(() => false),
-      new Promise<boolean>((r) =>
-        setTimeout(() => r(false), Math.max(0, deadline - Date.now()) + 10)
-      ),
-    ]);
+  // A probe that hangs (a fetch to a stalled service) is cut after 5 s (or
+  // at the deadline) and tried again.
+  const bounded = async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        Promise.resolve(probe()).catch(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(
+            () => r(false),
+            Math.min(5000, Math.max(0, deadline - Date.now()) + 10),
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   while (!(await bounded())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
