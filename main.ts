@@ -129,11 +129,27 @@ export async function startService(
       (error) => log(redactor.redact(`Artifact sweep failed: ${error}`)),
     );
   };
+  // Turn journals of runs that ended mid-turn (cancelled, failed, a worker
+  // killed): swept on the workspaces' cadence, one read per run that has one.
+  let sweepingJournals: Promise<void> = Promise.resolve();
+  const sweepJournals = () => {
+    sweepingJournals = sweepingJournals.then(() => store.sweepJournals()).then(
+      (swept) => {
+        if (swept.runs > 0) {
+          log(`Swept the turn journals of ${swept.runs} ended runs`);
+        }
+      },
+      (error) => log(redactor.redact(`Journal sweep failed: ${error}`)),
+    );
+  };
+  let journalTimer: ReturnType<typeof setInterval> | undefined;
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
   let workspaceSweeper: WorkspaceSweeper | null = null;
   if (config.workers) {
     sweep();
     sweepTimer = setInterval(sweep, HOUR_MS);
+    sweepJournals();
+    journalTimer = setInterval(sweepJournals, config.workspaceSweepMs);
     // Finished runs' workspaces (after their retention) and the mirror bound.
     workspaceSweeper = startWorkspaceSweeper({
       root: config.workspaceRoot,
@@ -162,9 +178,11 @@ export async function startService(
       closed = true;
       shutdown.abort();
       clearInterval(sweepTimer);
+      clearInterval(journalTimer);
       await server.shutdown();
       await system.stop();
       await sweeping;
+      await sweepingJournals;
       await workspaceSweeper?.stop();
       await closeKv(kv);
     },

@@ -11,6 +11,7 @@ import { sweepOrphanChunksAt, type SweepResult } from "./artifact_sweep.ts";
 import { applyMutations } from "./commit.ts";
 import { listEventsAt, type ListEventsQuery } from "./events.ts";
 import { KvJournal } from "./journal.ts";
+import { type JournalSweepResult, sweepJournalsAt } from "./journal_sweep.ts";
 import { StoreKeys } from "./keys.ts";
 import { fromStored, readWorkOrder, type StoredRun } from "./run_codec.ts";
 import {
@@ -245,6 +246,11 @@ export class RunStore {
     opts: { minAgeMs: number; now?: number },
   ): Promise<SweepResult> {
     return await sweepOrphanChunksAt(this.kv, this.keys, opts);
+  }
+
+  /** Deletes the journals of runs that ended or are gone (see journal_sweep.ts). */
+  async sweepJournals(): Promise<JournalSweepResult> {
+    return await sweepJournalsAt(this.kv, this.keys, (id) => this.findRun(id));
   }
 
   /** A run's artifacts sorted by name. */

@@ -1,0 +1,54 @@
+/**
+ * Collects the journals of runs that ended. An SE turn clears its journal
+ * when it finishes, but a run cancelled or failed mid-turn (or a turn that
+ * ended with the worker killed) leaves its journal behind: large transcripts
+ * nothing will read again. Journals are grouped by run, so the sweep reads
+ * one key per run to find the next run id, then deletes the journals of runs
+ * that are terminal or gone.
+ */
+import { deleteKeys } from "./artifacts.ts";
+import type { StoreKeys } from "./keys.ts";
+import { type RunRecord, TERMINAL_STATUSES } from "./types.ts";
+
+/** What a journal sweep removed. */
+export interface JournalSweepResult {
+  /** Runs whose journals were deleted. */
+  runs: number;
+  /** Keys deleted. */
+  keys: number;
+}
+
+/** Deletes every journal of a run that is terminal or no longer exists. */
+export async function sweepJournalsAt(
+  kv: Deno.Kv,
+  keys: StoreKeys,
+  runOf: (id: string) => Promise<RunRecord | null>,
+): Promise<JournalSweepResult> {
+  const root = keys.journal("", "").slice(0, -2);
+  const result: JournalSweepResult = { runs: 0, keys: 0 };
+  let start: Deno.KvKey | null = null;
+  for (;;) {
+    const selector: Deno.KvListSelector = start
+      ? { prefix: root, start }
+      : { prefix: root };
+    const entries: Deno.KvEntry<unknown>[] = await Array.fromAsync(
+      kv.list(selector, { limit: 1 }),
+    );
+    const first: Deno.KvEntry<unknown> | undefined = entries[0];
+    if (!first) return result;
+    const runId: Deno.KvKeyPart | undefined = first.key[root.length];
+    // Not a key this store writes: leave the rest for a person to look at.
+    if (typeof runId !== "string") return result;
+    // Past every key of this run: [.., runId, …] < [.., runId + "\0"].
+    start = [...root, `${runId}\0`];
+    const run = await runOf(runId);
+    if (run && !TERMINAL_STATUSES.has(run.status)) continue;
+    const doomed: Deno.KvKey[] = [];
+    for await (
+      const item of kv.list({ prefix: [...root, runId] })
+    ) doomed.push(item.key);
+    await deleteKeys(kv, doomed);
+    result.runs++;
+    result.keys += doomed.length;
+  }
+}
