@@ -4,6 +4,7 @@
  */
 import { registerFactory } from "./actors/mod.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
+import { ValidationError } from "./lib/errors.ts";
 import { ModelClient } from "./lib/llm/client.ts";
 import { Redactor } from "./lib/redact.ts";
 import { RunService } from "./actors/run/service.ts";
@@ -189,9 +190,30 @@ export async function startService(
   };
 }
 
+/** Loads the configuration and starts; a bad configuration or an unreachable store ends the process with one clear line. */
+async function startFromEnv(): Promise<{ config: Config; service: Service }> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    console.error(`AOS cannot start: invalid configuration: ${error.message}`);
+    Deno.exit(2);
+  }
+  try {
+    return { config, service: await startService({ config }) };
+  } catch (error) {
+    console.error(
+      `AOS cannot start: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+    Deno.exit(1);
+  }
+}
+
 if (import.meta.main) {
-  const config = loadConfig();
-  const service = await startService({ config });
+  const { config, service } = await startFromEnv();
   console.error(
     `AOS listening on http://${config.hostname}:${service.port} (docs at /docs, KV ${
       redactUrl(config.kvPath)
@@ -214,6 +236,11 @@ if (import.meta.main) {
     clearTimeout(grace);
     Deno.exit(0);
   };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  } catch (error) {
+    // Platforms without signals (Deno Deploy) stop the isolate themselves.
+    console.error(`No signal handlers (${String(error)}); continuing`);
+  }
 }

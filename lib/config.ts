@@ -1,6 +1,7 @@
 /** Service configuration read from the environment (DESIGN §10). */
 import { type FieldIssue, ValidationError } from "./errors.ts";
 import { GitCredentials, readGitCredentials } from "./git/credentials.ts";
+import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
 
 /** Sandbox mode for acceptance commands. */
@@ -138,8 +139,28 @@ export function loadConfig(
     }
     return false;
   };
-  const workers = flag("AOS_WORKERS", true);
+  // Deno Deploy sets DENO_DEPLOYMENT_ID. It runs no subprocesses (no git, no
+  // bwrap), so a process there serves the API only, and its store must be one
+  // the self-hosted workers reach too: a Postgres database (Deploy's own KV
+  // is not reachable from outside).
+  const onDeploy = read("DENO_DEPLOYMENT_ID") !== null;
+  const workers = flag("AOS_WORKERS", !onDeploy);
   const kvPath = read("AOS_KV") ?? "./.aos/aos.kv";
+  if (onDeploy && workers) {
+    issues.push({
+      field: "AOS_WORKERS",
+      message:
+        "Workers cannot run on Deno Deploy (they run git and sandboxed commands): leave AOS_WORKERS unset or 'false' there and run workers on your own hosts",
+    });
+  }
+  if (onDeploy && !isPostgresUrl(kvPath)) {
+    issues.push({
+      field: "AOS_KV",
+      message: `On Deno Deploy AOS_KV must be a postgres:// URL your workers share, got '${
+        redactUrl(kvPath)
+      }'`,
+    });
+  }
   const outputTokenParam = read("AOS_OUTPUT_TOKEN_PARAM") ?? "auto";
   if (
     !["auto", "max_completion_tokens", "max_tokens"].includes(outputTokenParam)

@@ -41,6 +41,7 @@ Deno.test("loadConfig() applies the documented defaults", () => {
     failedWorkspaceRetentionMs: 86_400_000,
     mirrorCacheBytes: 10_240 * 1024 * 1024,
     workspaceSweepMs: 60_000,
+    shutdownGraceMs: 30_000,
   });
 });
 
@@ -74,6 +75,7 @@ Deno.test("loadConfig() reads every variable", () => {
     AOS_FAILED_WORKSPACE_RETENTION_S: "3600",
     AOS_MIRROR_CACHE_MB: "512",
     AOS_WORKSPACE_SWEEP_MS: "250",
+    AOS_SHUTDOWN_GRACE_MS: "1500",
   });
   const { gitCredentials, ...rest } = config;
   assertEquals(gitCredentials.forHost("github.com")?.token, "ghp_x");
@@ -109,6 +111,7 @@ Deno.test("loadConfig() reads every variable", () => {
     failedWorkspaceRetentionMs: 3_600_000,
     mirrorCacheBytes: 512 * 1024 * 1024,
     workspaceSweepMs: 250,
+    shutdownGraceMs: 1500,
   });
 });
 
