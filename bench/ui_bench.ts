@@ -69,6 +69,8 @@ async function seed(
           prompt_tokens: 7000 + n % 1000,
           completion_tokens: 500,
           total_tokens: 7500 + n % 1000,
+          cached_tokens: 0,
+          reasoning_tokens: 0,
           cost_usd: 0.0038,
         },
         work_order_md: workOrderMd,

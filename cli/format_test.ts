@@ -31,6 +31,8 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
       prompt_tokens: 0,
       completion_tokens: 0,
       total_tokens: 0,
+      cached_tokens: 0,
+      reasoning_tokens: 0,
       cost_usd: 0,
     },
     work_order_md: "---\nrepo: x\n---\ntask\n",

@@ -51,9 +51,18 @@ export function priced(
     prompt_tokens: number;
     completion_tokens: number;
     total_tokens: number;
+    cached_tokens?: number;
+    reasoning_tokens?: number;
   },
 ): Usage {
-  return { ...usage, cost_usd: estimateCostUsd(model, usage) };
+  return {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    total_tokens: usage.total_tokens,
+    cached_tokens: usage.cached_tokens ?? 0,
+    reasoning_tokens: usage.reasoning_tokens ?? 0,
+    cost_usd: estimateCostUsd(model, usage),
+  };
 }
 
 /** Why a message of a run died, in one line for the run's `error`. */

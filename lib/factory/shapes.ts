@@ -10,6 +10,10 @@ export const usageSchema = z.object({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   total_tokens: z.number(),
+  /** Prompt tokens the endpoint served from its prompt cache (part of prompt_tokens, billed lower). */
+  cached_tokens: z.number(),
+  /** Completion tokens spent on hidden reasoning (part of completion_tokens). */
+  reasoning_tokens: z.number(),
   cost_usd: z.number(),
 });
 /** Token usage with its estimated cost. */
@@ -21,6 +25,8 @@ export function noUsage(): Usage {
     prompt_tokens: 0,
     completion_tokens: 0,
     total_tokens: 0,
+    cached_tokens: 0,
+    reasoning_tokens: 0,
     cost_usd: 0,
   };
 }
@@ -31,6 +37,8 @@ export function sumUsage(a: Usage, b: Usage): Usage {
     prompt_tokens: a.prompt_tokens + b.prompt_tokens,
     completion_tokens: a.completion_tokens + b.completion_tokens,
     total_tokens: a.total_tokens + b.total_tokens,
+    cached_tokens: a.cached_tokens + b.cached_tokens,
+    reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
     cost_usd: a.cost_usd + b.cost_usd,
   };
 }

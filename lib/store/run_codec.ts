@@ -130,10 +130,16 @@ export async function fromStored(
   stored: StoredRun,
 ): Promise<RunRecord> {
   const { md_parts, work_order_md, ...stored_ } = stored;
-  // Records written before pull requests existed have no pull_request_url.
+  // Records written before pull requests existed have no pull_request_url,
+  // those written before the detail counts no cached or reasoning tokens.
   const rest = {
     ...stored_,
     pull_request_url: stored_.pull_request_url ?? null,
+    usage: {
+      ...stored_.usage,
+      cached_tokens: stored_.usage.cached_tokens ?? 0,
+      reasoning_tokens: stored_.usage.reasoning_tokens ?? 0,
+    },
   };
   if (work_order_md !== null) return { ...rest, work_order_md };
   const chunks: Uint8Array[] = [];

@@ -141,7 +141,15 @@ export function RunBody(
         <Fact label="Tokens">
           {`${
             formatTokens(run.usage.total_tokens)
-          } (${run.usage.prompt_tokens} prompt, ${run.usage.completion_tokens} completion)`}
+          } (${run.usage.prompt_tokens} prompt${
+            run.usage.cached_tokens > 0
+              ? `, ${run.usage.cached_tokens} of them cached`
+              : ""
+          }, ${run.usage.completion_tokens} completion${
+            run.usage.reasoning_tokens > 0
+              ? `, ${run.usage.reasoning_tokens} of them reasoning`
+              : ""
+          })`}
         </Fact>
         <Fact label="Cost">{formatCost(run.usage.cost_usd)}</Fact>
         {pr && (
