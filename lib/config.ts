@@ -156,9 +156,10 @@ export function loadConfig(
   if (onDeploy && !isPostgresUrl(kvPath)) {
     issues.push({
       field: "AOS_KV",
-      message: `On Deno Deploy AOS_KV must be a postgres:// URL your workers share, got '${
-        redactUrl(kvPath)
-      }'`,
+      message:
+        `On Deno Deploy AOS_KV must be a postgres:// URL your workers share, got '${
+          redactUrl(kvPath)
+        }'`,
     });
   }
   const outputTokenParam = read("AOS_OUTPUT_TOKEN_PARAM") ?? "auto";

@@ -1,7 +1,4 @@
-import {
-  deepStrictEqual as assertEquals,
-  throws,
-} from "node:assert/strict";
+import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { loadConfig } from "./config.ts";
 import { ValidationError } from "./errors.ts";
 
