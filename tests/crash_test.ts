@@ -10,91 +10,46 @@ import {
 import { closeKv, openKv } from "../lib/store/kv.ts";
 import { RunStore } from "../lib/store/mod.ts";
 import { testKvPath } from "../lib/store/test_kv.ts";
-import type { RunRecord } from "../lib/store/types.ts";
+import { calculatorRun, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { seedRepo } from "./support/harness.ts";
+import { until } from "./support/poll.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
-import { startServer, waitForPort } from "./support/server_process.ts";
-
-async function getRun(port: number, id: string): Promise<RunRecord> {
-  const res = await fetch(`http://127.0.0.1:${port}/runs/${id}`);
-  return await res.json();
-}
+import {
+  postRun,
+  serviceEnv,
+  ServiceProcess,
+  waitForRunEnd,
+} from "./support/server_process.ts";
 
 Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aos_crash_" });
   const kvStore = await testKvPath(dir);
-  const write = {
-    tool_calls: [
-      {
-        name: "write_file",
-        arguments: {
-          path: "calculator.py",
-          content: "def add(a, b):\n    return a + b\n",
-        },
-      },
-      { name: "finish", arguments: { summary: "add()" } },
-    ],
-  };
   const model = await startScriptedModel({
-    // The first SE request hangs until the process is killed; the redelivered turn gets `write`.
-    se: [{ delayMs: 60_000, then: write }, write],
-    po: [{
-      tool_calls: [{
-        name: "submit_verdict",
-        arguments: { decision: "PASS", feedback: "ok" },
-      }],
-    }],
+    // The first SE request hangs until the process is killed; the redelivered turn gets the write.
+    se: [{ delayMs: 60_000, then: WRITE_CALCULATOR }, WRITE_CALCULATOR],
+    po: [PASS],
   });
+  let server: ServiceProcess | null = null;
   try {
     const remote = await seedRepo(dir, { "README.md": "# x\n" });
-    const env = {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? dir,
-      AOS_KV: kvStore.path,
-      WORKSPACE_ROOT: `${dir}/ws`,
-      PORT: "0",
-      AOS_HOST: "127.0.0.1",
-      OPENAI_API_KEY: "sk-crash-test",
-      OPENAI_BASE_URL: model.url,
-      AOS_SANDBOX: "bwrap",
-      AOS_ALLOW_LOCAL_REPOS: "true",
-    };
-    let server = startServer(env);
-    let port = await waitForPort(server);
-    const res = await fetch(`http://127.0.0.1:${port}/runs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        repo: remote,
-        push_branch: "aos/crash",
-        acceptance_commands: [
-          `python3 -c "from calculator import add; assert add(1, 2) == 3"`,
-        ],
-        task: "Create calculator.py with add(a, b).",
-      }),
+    const env = serviceEnv({
+      dir,
+      kv: kvStore.path,
+      modelUrl: model.url,
+      apiKey: "sk-crash-test",
     });
-    assertEquals(res.status, 201);
-    const { id } = await res.json();
+    server = await ServiceProcess.start(env);
+    const id = await postRun(server.url, calculatorRun(remote, "aos/crash"));
     // Wait until the SE's model call is in flight, then kill the whole process.
-    while (model.requests.filter((r) => r.agent === "se").length === 0) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    server.kill("SIGKILL");
-    await server.status;
-
-    server = startServer(env);
-    port = await waitForPort(server);
-    let run = await getRun(port, id);
-    const deadline = Date.now() + 60_000;
-    while (
-      !["SUCCEEDED", "FAILED", "CANCELLED"].includes(run.status) &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-      run = await getRun(port, id);
-    }
-    server.kill("SIGTERM");
-    await server.status;
+    await until(
+      "the SE call",
+      () => model.requests.some((r) => r.agent === "se"),
+      60_000,
+      25,
+    );
+    await server.restart(env);
+    const run = await waitForRunEnd(server.url, id, 60_000);
+    await server.stop();
 
     assertEquals(run.status, "SUCCEEDED", run.error ?? "");
     const kv = await openKv(kvStore.path);
@@ -114,6 +69,7 @@ Deno.test("a run survives SIGKILL of the service mid-run and finishes exactly on
     }
     assert(model.requests.filter((r) => r.agent === "se").length >= 2);
   } finally {
+    await server?.stop();
     await model.close();
     await kvStore.drop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

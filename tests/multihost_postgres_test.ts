@@ -12,39 +12,24 @@ import {
 } from "node:assert/strict";
 import { freshSchemaUrl } from "../lib/store/postgres/test_cluster.ts";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
+import {
+  CALCULATOR_PY,
+  calculatorRun,
+  PASS,
+  WRITE_CALCULATOR,
+} from "./support/calculator.ts";
 import { git, seedRepo } from "./support/harness.ts";
+import { until } from "./support/poll.ts";
+import { assertEachOnce } from "./support/run_events.ts";
 import {
   type ScriptedReply,
   startScriptedModel,
 } from "./support/scripted_model.ts";
-import { startServer, waitForPort } from "./support/server_process.ts";
+import { serviceEnv, ServiceProcess } from "./support/server_process.ts";
 
 const RUNS = 20;
-const CONTENT = "def add(a, b):\n    return a + b\n";
-const SE_TURN: ScriptedReply = {
-  // Long enough that kills land while turns are in flight.
-  delayMs: 400,
-  then: {
-    tool_calls: [
-      {
-        name: "write_file",
-        arguments: { path: "calculator.py", content: CONTENT },
-      },
-      { name: "finish", arguments: { summary: "add()" } },
-    ],
-  },
-};
-const PASS: ScriptedReply = {
-  tool_calls: [{
-    name: "submit_verdict",
-    arguments: { decision: "PASS", feedback: "ok" },
-  }],
-};
-
-interface Proc {
-  child: Deno.ChildProcess;
-  port: number;
-}
+// Long enough that kills land while turns are in flight.
+const SE_TURN: ScriptedReply = { delayMs: 400, then: WRITE_CALCULATOR };
 
 Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a worker is SIGKILLed twice", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aos_multihost_" });
@@ -54,22 +39,15 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
     se: Array.from({ length: RUNS + 12 }, () => SE_TURN),
     po: Array.from({ length: RUNS + 12 }, () => PASS),
   });
-  const procs: (Proc | null)[] = [];
-  const start = async (env: Record<string, string>): Promise<Proc> => {
-    const child = startServer({
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? dir,
-      AOS_KV: kv.url,
-      PORT: "0",
-      AOS_HOST: "127.0.0.1",
-      OPENAI_API_KEY: "sk-multihost",
-      OPENAI_BASE_URL: model.url,
-      AOS_SANDBOX: "bwrap",
-      AOS_ALLOW_LOCAL_REPOS: "true",
-      ...env,
+  const procs: ServiceProcess[] = [];
+  const env = (extra: Record<string, string>) =>
+    serviceEnv({
+      dir,
+      kv: kv.url,
+      modelUrl: model.url,
+      apiKey: "sk-multihost",
+      extra,
     });
-    return { child, port: await waitForPort(child) };
-  };
   const workerEnv = (i: number) => ({
     WORKSPACE_ROOT: `${dir}/host${i}/workspaces`,
     // The model name tells the scripted model which worker called it.
@@ -77,13 +55,15 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
   });
   try {
     const remote = await seedRepo(dir, { "README.md": "# multi-host\n" });
-    const api = await start({
+    const api = await ServiceProcess.start(env({
       AOS_WORKERS: "false",
       WORKSPACE_ROOT: `${dir}/api/workspaces`,
-    });
+    }));
     procs.push(api);
-    for (let i = 0; i < 3; i++) procs.push(await start(workerEnv(i)));
-    const apiUrl = `http://127.0.0.1:${api.port}`;
+    for (let i = 0; i < 3; i++) {
+      procs.push(await ServiceProcess.start(env(workerEnv(i))));
+    }
+    const apiUrl = api.url;
     assertEquals((await fetch(`${apiUrl}/readyz`)).status, 200);
 
     const ids: string[] = [];
@@ -91,14 +71,13 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
       const res = await fetch(`${apiUrl}/runs`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          repo: remote,
-          push_branch: `aos/mh-${i}`,
-          acceptance_commands: [
-            `python3 -c "from calculator import add; assert add(1, 2) == 3"`,
-          ],
-          task: `Run ${i}: create calculator.py with add(a, b).`,
-        }),
+        body: JSON.stringify(
+          calculatorRun(
+            remote,
+            `aos/mh-${i}`,
+            `Run ${i}: create calculator.py with add(a, b).`,
+          ),
+        ),
       });
       assertEquals(res.status, 201, await res.clone().text());
       ids.push((await res.json()).id);
@@ -118,20 +97,18 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
     };
     for (const threshold of [4, 11]) {
       await until(
+        `${threshold} SE calls`,
         () => seCalls().length >= threshold,
         120_000,
-        `${threshold} SE calls`,
       );
       const busiest = byWorker();
       const victim = busiest.indexOf(Math.max(...busiest));
-      const proc = procs[victim + 1]!;
-      proc.child.kill("SIGKILL");
-      await proc.child.status;
-      procs[victim + 1] = await start(workerEnv(victim));
+      await procs[victim + 1]!.restart(env(workerEnv(victim)));
     }
 
     const runs = new Map<string, RunRecord>();
     await until(
+      "all runs to finish",
       async () => {
         for (const id of ids) {
           if (runs.has(id)) continue;
@@ -145,7 +122,6 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
         return runs.size === RUNS;
       },
       240_000,
-      "all runs to finish",
     );
 
     for (const [i, id] of ids.entries()) {
@@ -159,24 +135,7 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
         seqs.length,
         `run ${i}: an event seq twice`,
       );
-      for (
-        const kind of [
-          "RUN_START",
-          "SE_OUTPUT",
-          "TR_APPLY",
-          "PO_RESULT",
-          "PUSH",
-          "RUN_END",
-        ]
-      ) {
-        assertEquals(
-          events.filter((e) => e.kind === kind).length,
-          1,
-          `run ${i}: ${kind} ${
-            events.filter((e) => e.kind === kind).length
-          } times`,
-        );
-      }
+      assertEachOnce(events, undefined, `run ${i}: `);
       const branch = `aos/mh-${i}`;
       const pushed = events.find((e) => e.kind === "PUSH")!.payload.commit;
       assertEquals(
@@ -185,7 +144,7 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
       );
       assertEquals(
         await git(dir, "--git-dir", remote, "show", `${branch}:calculator.py`),
-        CONTENT,
+        CALCULATOR_PY,
       );
       assertEquals(
         (await git(
@@ -208,30 +167,12 @@ Deno.test("multi-host on Postgres: API + 3 workers, 20 runs succeed while a work
     const hosts = [0, 1, 2].filter((i) => exists(`${dir}/host${i}/workspaces`));
     assert(hosts.length >= 2, `workspaces on hosts ${hosts.join(", ")}`);
   } finally {
-    for (const proc of procs) {
-      if (!proc) continue;
-      try {
-        proc.child.kill("SIGTERM");
-      } catch { /* exited */ }
-      await proc.child.status;
-    }
+    for (const proc of procs) await proc.stop();
     await model.close();
     await kv.drop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
-
-async function until(
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function exists(path: string): boolean {
   try {

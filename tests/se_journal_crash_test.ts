@@ -10,19 +10,20 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { RunStore } from "../lib/store/mod.ts";
-import type { RunRecord } from "../lib/store/types.ts";
+import { CALCULATOR_PY, calculatorRun, PASS } from "./support/calculator.ts";
 import { seedRepo } from "./support/harness.ts";
+import { until } from "./support/poll.ts";
 import {
   reply,
   startScriptedModel,
   toolCall,
 } from "./support/scripted_model.ts";
-import { startServer, waitForPort } from "./support/server_process.ts";
-
-async function getRun(port: number, id: string): Promise<RunRecord> {
-  const res = await fetch(`http://127.0.0.1:${port}/runs/${id}`);
-  return await res.json();
-}
+import {
+  postRun,
+  serviceEnv,
+  ServiceProcess,
+  waitForRunEnd,
+} from "./support/server_process.ts";
 
 Deno.test("an SE turn killed mid-call resumes from its journal, repeating only the call in flight", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aos_se_journal_" });
@@ -32,68 +33,37 @@ Deno.test("an SE turn killed mid-call resumes from its journal, repeating only t
       reply(toolCall("read_file", { path: "README.md" })),
       reply(toolCall("write_file", {
         path: "calculator.py",
-        content: "def add(a, b):\n    return a + b\n",
+        content: CALCULATOR_PY,
       })),
       // The third call hangs until the process is killed; the resumed turn gets `finish`.
       { delayMs: 60_000, then: finish },
       finish,
     ],
-    po: [
-      reply(toolCall("submit_verdict", { decision: "PASS", feedback: "ok" })),
-    ],
+    po: [PASS],
   });
+  let server: ServiceProcess | null = null;
   try {
     const remote = await seedRepo(dir, { "README.md": "# calc\n" });
-    const env = (workspaces: string) => ({
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? dir,
-      AOS_KV: `${dir}/aos.kv`,
-      WORKSPACE_ROOT: `${dir}/${workspaces}`,
-      PORT: "0",
-      AOS_HOST: "127.0.0.1",
-      OPENAI_API_KEY: "sk-journal-test",
-      OPENAI_BASE_URL: model.url,
-      AOS_SANDBOX: "bwrap",
-      AOS_MODEL: "gpt-4.1-mini",
-      AOS_ALLOW_LOCAL_REPOS: "true",
-    });
-    let server = startServer(env("ws_first"));
-    let port = await waitForPort(server);
-    const res = await fetch(`http://127.0.0.1:${port}/runs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        repo: remote,
-        push_branch: "aos/journal",
-        acceptance_commands: [
-          `python3 -c "from calculator import add; assert add(1, 2) == 3"`,
-        ],
-        task: "Create calculator.py with add(a, b).",
-      }),
-    });
-    assertEquals(res.status, 201);
-    const { id } = await res.json();
+    const env = (workspaces: string) =>
+      serviceEnv({
+        dir,
+        kv: `${dir}/aos.kv`,
+        modelUrl: model.url,
+        apiKey: "sk-journal-test",
+        extra: {
+          WORKSPACE_ROOT: `${dir}/${workspaces}`,
+          AOS_MODEL: "gpt-4.1-mini",
+        },
+      });
+    server = await ServiceProcess.start(env("ws_first"));
+    const id = await postRun(server.url, calculatorRun(remote, "aos/journal"));
     const seRequests = () => model.requests.filter((r) => r.agent === "se");
-    while (seRequests().length < 3) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    server.kill("SIGKILL");
-    await server.status;
+    await until("3 SE calls", () => seRequests().length >= 3, 60_000, 25);
 
     // Another worker: its own workspace root, nothing of the first one's checkout.
-    server = startServer(env("ws_second"));
-    port = await waitForPort(server);
-    let run = await getRun(port, id);
-    const deadline = Date.now() + 90_000;
-    while (
-      !["SUCCEEDED", "FAILED", "CANCELLED"].includes(run.status) &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 100));
-      run = await getRun(port, id);
-    }
-    server.kill("SIGTERM");
-    await server.status;
+    await server.restart(env("ws_second"));
+    const run = await waitForRunEnd(server.url, id, 90_000);
+    await server.stop();
 
     assertEquals(run.status, "SUCCEEDED", run.error ?? "");
     // 3 requests before the kill, then only the one that was in flight.
@@ -126,6 +96,7 @@ Deno.test("an SE turn killed mid-call resumes from its journal, repeating only t
       kv.close();
     }
   } finally {
+    await server?.stop();
     await model.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

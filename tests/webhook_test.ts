@@ -8,7 +8,12 @@ import { testKvPath } from "../lib/store/test_kv.ts";
 import { verifyWebhook } from "../lib/webhook/sign.ts";
 import { seedRepo, withHarness } from "./support/harness.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
-import { startServer, waitForPort } from "./support/server_process.ts";
+import { until } from "./support/poll.ts";
+import {
+  postRun,
+  serviceEnv,
+  ServiceProcess,
+} from "./support/server_process.ts";
 import { startWebhookReceiver } from "./support/webhook_receiver.ts";
 
 const SECRET = "whsec-E2E-SECRET-5b7d9f1a3c";
@@ -27,20 +32,6 @@ const SCRIPT = {
     }],
   }],
 };
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 const hookEvents = (events: RunEvent[]) =>
   events.filter((e) => e.kind.startsWith("WEBHOOK_"));
@@ -151,56 +142,45 @@ Deno.test("a webhook retry survives SIGKILL of the service between attempts", as
     { status: 503, headers: { "retry-after": "3" } },
   ]);
   const model = await startScriptedModel(SCRIPT);
-  let server: Deno.ChildProcess | null = null;
+  let server: ServiceProcess | null = null;
   try {
     const remote = await seedRepo(dir, { "README.md": "# x\n" });
-    const env = {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? dir,
-      AOS_KV: kvStore.path,
-      WORKSPACE_ROOT: `${dir}/ws`,
-      PORT: "0",
-      AOS_HOST: "127.0.0.1",
-      OPENAI_API_KEY: "sk-hook-test",
-      OPENAI_BASE_URL: model.url,
-      AOS_SANDBOX: "bwrap",
-      AOS_WEBHOOK_URL: receiver.url,
-      AOS_WEBHOOK_SECRET: SECRET,
-      AOS_WEBHOOK_ALLOW_PRIVATE: "true",
-      AOS_ALLOW_LOCAL_REPOS: "true",
-    };
-    server = startServer(env);
-    let port = await waitForPort(server);
-    const api = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
-    const res = await fetch(`http://127.0.0.1:${port}/runs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ repo: remote, task: "Write notes." }),
+    const env = serviceEnv({
+      dir,
+      kv: kvStore.path,
+      modelUrl: model.url,
+      apiKey: "sk-hook-test",
+      extra: {
+        AOS_WEBHOOK_URL: receiver.url,
+        AOS_WEBHOOK_SECRET: SECRET,
+        AOS_WEBHOOK_ALLOW_PRIVATE: "true",
+      },
     });
-    assert.equal(res.status, 201);
-    const { id } = await res.json();
-    const failedEvent = async () => {
-      const events =
-        (await (await api(`/runs/${id}/events`)).json()) as RunEvent[];
-      return events.find((e) => e.kind === "WEBHOOK_FAILED") ?? null;
+    server = await ServiceProcess.start(env);
+    const service = server;
+    const id = await postRun(service.url, {
+      repo: remote,
+      task: "Write notes.",
+    });
+    const hookEvent = (kind: string) => async () => {
+      const events = (await (await fetch(`${service.url}/runs/${id}/events`))
+        .json()) as RunEvent[];
+      return events.find((e) => e.kind === kind) ?? null;
     };
-    const failed = await until("the first WEBHOOK_FAILED", failedEvent);
+    const failed = await until(
+      "the first WEBHOOK_FAILED",
+      hookEvent("WEBHOOK_FAILED"),
+    );
     assert.equal(failed.payload.status, 503);
     assert.ok(Number(failed.payload.retry_in_ms) >= 3000);
-    server.kill("SIGKILL");
-    await server.status;
+    await service.kill();
     const killedAt = Date.now();
     assert.equal(receiver.received.length, 1);
 
-    server = startServer(env);
-    port = await waitForPort(server);
+    await service.restart(env);
     const delivered = await until(
       "WEBHOOK_DELIVERED after restart",
-      async () => {
-        const events =
-          (await (await api(`/runs/${id}/events`)).json()) as RunEvent[];
-        return events.find((e) => e.kind === "WEBHOOK_DELIVERED") ?? null;
-      },
+      hookEvent("WEBHOOK_DELIVERED"),
     );
     assert.equal(delivered.payload.attempt, 2);
     assert.equal(delivered.payload.status, 200);
@@ -214,12 +194,7 @@ Deno.test("a webhook retry survives SIGKILL of the service between attempts", as
       receiver.received[1]!.headers["x-aos-delivery"],
     );
   } finally {
-    if (server) {
-      try {
-        server.kill("SIGKILL");
-      } catch { /* exited */ }
-      await server.status;
-    }
+    await server?.kill();
     await receiver.close();
     await model.close();
     await kvStore.drop();

@@ -1,0 +1,38 @@
+/**
+ * The calculator task the end-to-end tests give a service process, and the
+ * scripted replies that solve it.
+ */
+import {
+  poVerdict,
+  reply,
+  type ScriptedReply,
+  toolCall,
+} from "./scripted_model.ts";
+
+/** The calculator.py the scripted SE writes. */
+export const CALCULATOR_PY = "def add(a, b):\n    return a + b\n";
+
+/** The SE's one-turn answer: write calculator.py, then finish. */
+export const WRITE_CALCULATOR: ScriptedReply = reply(
+  toolCall("write_file", { path: "calculator.py", content: CALCULATOR_PY }),
+  toolCall("finish", { summary: "add()" }),
+);
+
+/** The PO's answer: PASS. */
+export const PASS: ScriptedReply = poVerdict("PASS", "ok");
+
+/** JSON fields of a run asking for calculator.py on `repo`, checked by an acceptance command, pushed to `pushBranch`. */
+export function calculatorRun(
+  repo: string,
+  pushBranch: string,
+  task = "Create calculator.py with add(a, b).",
+): Record<string, unknown> {
+  return {
+    repo,
+    push_branch: pushBranch,
+    acceptance_commands: [
+      `python3 -c "from calculator import add; assert add(1, 2) == 3"`,
+    ],
+    task,
+  };
+}
