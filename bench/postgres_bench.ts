@@ -7,6 +7,7 @@
  */
 import { loadConfig } from "../lib/config.ts";
 import { closeKv, openKv } from "../lib/store/kv.ts";
+import { pgCluster } from "../lib/store/postgres/test_cluster.ts";
 import { startService } from "../main.ts";
 import { hasWrk, load } from "./api_bench.ts";
 import { benchCrossProcessHop } from "./cross_process_hop.ts";
@@ -16,26 +17,6 @@ import { fmt, machine, percentile } from "./runtime_stats.ts";
 
 const RUNS = 200;
 const ITERATIONS = 5;
-const cluster = new URL("../scripts/pg_cluster.sh", import.meta.url).pathname;
-
-async function pgCluster(
-  action: "start" | "stop",
-  dir: string,
-): Promise<string> {
-  const out = await new Deno.Command(cluster, {
-    args: [action, dir],
-    env: { PG_DURABLE: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `pg_cluster.sh ${action} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return new TextDecoder().decode(out.stdout).trim();
-}
-
 /** Runs the Postgres benchmarks; returns a markdown section. */
 export async function runPostgresBenches(
   log: (line: string) => void = (l) => console.error(l),
@@ -43,7 +24,7 @@ export async function runPostgresBenches(
   const dir = await Deno.makeTempDir({ prefix: "aos_pg_bench_" });
   let schemas = 0;
   try {
-    const server = await pgCluster("start", `${dir}/pg`);
+    const server = await pgCluster("start", `${dir}/pg`, { durable: true });
     const pgUrl = () => `${server}?schema=bench_${++schemas}`;
     const onPostgres: BenchKvOpener = async () => {
       const kv = await openKv(pgUrl());

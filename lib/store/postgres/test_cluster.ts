@@ -40,23 +40,40 @@ export async function freshSchemaUrl(
   };
 }
 
-/** Starts scripts/pg_cluster.sh's throwaway cluster; stops it when the process ends. */
-async function startCluster(): Promise<string> {
-  const script =
-    new URL("../../../scripts/pg_cluster.sh", import.meta.url).pathname;
-  const dir = await Deno.makeTempDir({ prefix: "aos_pg_" });
+const script =
+  new URL("../../../scripts/pg_cluster.sh", import.meta.url).pathname;
+
+/**
+ * Starts (returning its postgres:// URL) or stops the throwaway cluster in
+ * `dir` with scripts/pg_cluster.sh; `start` on a stopped cluster brings it
+ * back on its port. `durable` turns fsync on (`PG_DURABLE=1`), for benchmarks.
+ */
+export async function pgCluster(
+  action: "start" | "stop",
+  dir: string,
+  opts: { durable?: boolean } = {},
+): Promise<string> {
   const out = await new Deno.Command(script, {
-    args: ["start", `${dir}/cluster`],
+    args: [action, dir],
+    ...(opts.durable ? { env: { PG_DURABLE: "1" } } : {}),
     stdout: "piped",
     stderr: "piped",
   }).output();
   if (!out.success) {
     throw new Error(
-      `Starting a test PostgreSQL failed: ${
+      `pg_cluster.sh ${action} '${dir}' failed: ${
         new TextDecoder().decode(out.stderr)
       }`,
     );
   }
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** Starts the test process's cluster in a temp dir; stops it when the process ends. */
+async function startCluster(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "aos_pg_" });
+  const url = await pgCluster("start", `${dir}/cluster`);
+  // `unload` cannot await: the stop runs synchronously.
   globalThis.addEventListener("unload", () => {
     new Deno.Command(script, {
       args: ["stop", `${dir}/cluster`],
@@ -65,5 +82,5 @@ async function startCluster(): Promise<string> {
     }).outputSync();
     Deno.removeSync(dir, { recursive: true });
   });
-  return new TextDecoder().decode(out.stdout).trim();
+  return url;
 }
