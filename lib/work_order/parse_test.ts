@@ -30,36 +30,45 @@ function issuesOf(fn: () => unknown): { field: string; message: string }[] {
   return issues;
 }
 
+/** What a work order that sets nothing but `repo` and the task holds. */
+const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
+  clone_branch: "main",
+  push_branch: null,
+  allow_push_to_clone_branch: false,
+  max_iterations: 5,
+  title: null,
+  acceptance_commands: [],
+  allowed_paths: [],
+  forbidden_paths: [],
+  context_files: [],
+  env: {},
+  max_tool_steps: 40,
+  max_total_tokens: 400_000,
+  max_wall_time_s: 1_800,
+  command_timeout_s: 300,
+  setup_commands: [],
+  setup_network: true,
+  setup_cache_key: null,
+  setup_timeout_s: 900,
+  se_commands: true,
+  max_se_commands: 30,
+  se_command_seconds: 900,
+  pull_request: null,
+};
+
 Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defaults", async () => {
   const source = await Deno.readTextFile(
     new URL("../../examples/calculator.md", import.meta.url),
   );
   const expected: WorkOrder = {
+    ...DEFAULTS,
     repo: "https://github.com/user/repo",
-    clone_branch: "main",
     push_branch: "aos/calculator-feature",
-    allow_push_to_clone_branch: false,
-    max_iterations: 5,
     title: "Add calculator module",
     acceptance_commands: [
       'python -c "from calculator import add; assert add(2,3) == 5"',
     ],
     allowed_paths: ["*.py"],
-    forbidden_paths: [],
-    context_files: [],
-    env: {},
-    max_tool_steps: 40,
-    max_total_tokens: 400_000,
-    max_wall_time_s: 1_800,
-    command_timeout_s: 300,
-    setup_commands: [],
-    setup_network: true,
-    setup_cache_key: null,
-    setup_timeout_s: 900,
-    se_commands: true,
-    max_se_commands: 30,
-    se_command_seconds: 900,
-    pull_request: null,
     task: "Create a calculator.py module with an `add(a, b)` function.",
   };
   assertEquals(parseWorkOrder(source), expected);
@@ -69,29 +78,8 @@ Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defa
 Deno.test("parseWorkOrder() applies defaults to a minimal work order", () => {
   const wo = parseWorkOrder(md("repo: /srv/examples/demo/repo", "  Task.  "));
   assertEquals(wo, {
+    ...DEFAULTS,
     repo: "/srv/examples/demo/repo",
-    clone_branch: "main",
-    push_branch: null,
-    allow_push_to_clone_branch: false,
-    max_iterations: 5,
-    title: null,
-    acceptance_commands: [],
-    allowed_paths: [],
-    forbidden_paths: [],
-    context_files: [],
-    env: {},
-    max_tool_steps: 40,
-    max_total_tokens: 400_000,
-    max_wall_time_s: 1_800,
-    command_timeout_s: 300,
-    setup_commands: [],
-    setup_network: true,
-    setup_cache_key: null,
-    setup_timeout_s: 900,
-    se_commands: true,
-    max_se_commands: 30,
-    se_command_seconds: 900,
-    pull_request: null,
     task: "Task.",
   });
 });
