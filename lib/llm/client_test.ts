@@ -2,94 +2,26 @@ import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
-  rejects,
 } from "node:assert/strict";
 import {
   type ChatCompletionTool,
   estimateCostUsd,
   ModelClient,
-  ModelError,
 } from "./client.ts";
 import {
-  type ModelScript,
   poVerdict,
   startScriptedModel,
 } from "../../tests/support/scripted_model.ts";
-
-const KEY = "sk-llm-test-SECRET-9a8b7c";
-
-const FINISH_TOOL: ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "finish",
-    description: "Ends the turn",
-    parameters: {
-      type: "object",
-      properties: { summary: { type: "string" } },
-      required: ["summary"],
-    },
-  },
-};
-
-const request = (signal?: AbortSignal) => ({
-  messages: [{ role: "user" as const, content: "Say hi" }],
-  tools: [FINISH_TOOL],
-  ...(signal ? { signal } : {}),
-});
-
-const finishReply = {
-  tool_calls: [{ name: "finish", arguments: { summary: "hi" } }],
-};
-
-/** Runs `fn` with a scripted model requiring KEY and a client pointed at it. */
-async function withModel(
-  script: ModelScript,
-  fn: (
-    client: ModelClient,
-    model: Awaited<ReturnType<typeof startScriptedModel>>,
-  ) => Promise<void>,
-  clientOpts: {
-    apiKey?: string | null;
-    maxRetries?: number;
-    timeoutMs?: number;
-  } = {},
-): Promise<void> {
-  const model = await startScriptedModel(script, { apiKey: KEY });
-  try {
-    const client = new ModelClient({
-      apiKey: clientOpts.apiKey === undefined ? KEY : clientOpts.apiKey,
-      baseUrl: model.url,
-      model: "gpt-4.1-mini",
-      retryBaseMs: 1,
-      maxRetries: clientOpts.maxRetries ?? 3,
-      ...(clientOpts.timeoutMs ? { timeoutMs: clientOpts.timeoutMs } : {}),
-    });
-    await fn(client, model);
-  } finally {
-    await model.close();
-  }
-}
-
-/** Asserts `promise` rejects with a ModelError of `kind`, and returns it. */
-async function modelError(
-  promise: Promise<unknown>,
-  kind: ModelError["kind"],
-): Promise<ModelError> {
-  let caught: unknown = null;
-  await rejects(promise, (error) => {
-    caught = error;
-    return true;
-  });
-  assert(caught instanceof ModelError, `expected a ModelError, got ${caught}`);
-  assertEquals(caught.name, "ModelError");
-  assertEquals(caught.kind, kind, caught.message);
-  assert(!caught.message.includes(KEY), "API key in error message");
-  assert(!String(caught.stack).includes(KEY), "API key in error stack");
-  return caught;
-}
+import {
+  chatRequest as request,
+  finishReply,
+  KEY,
+  modelError,
+  withModel,
+} from "./testing.ts";
 
 Deno.test("ModelClient.chat() returns the tool call, usage and finish reason", async () => {
-  await withModel({ se: [finishReply], po: [] }, async (client, model) => {
+  await withModel([finishReply], {}, async (client, model) => {
     const reply = await client.chat(request());
     assertEquals(reply.finishReason, "tool_calls");
     const call = reply.message.tool_calls?.[0];
@@ -112,14 +44,18 @@ Deno.test("ModelClient.chat() returns the tool call, usage and finish reason", a
 });
 
 Deno.test("ModelClient.chat() retries a 429 and then succeeds", async () => {
-  await withModel({
-    se: [{ status: 429, headers: { "retry-after": "0" } }, finishReply],
-    po: [],
-  }, async (client, model) => {
-    const reply = await client.chat(request());
-    assertEquals(reply.message.tool_calls?.length, 1);
-    assertEquals(model.requests.length, 2);
-  });
+  await withModel(
+    {
+      se: [{ status: 429, headers: { "retry-after": "0" } }, finishReply],
+      po: [],
+    },
+    {},
+    async (client, model) => {
+      const reply = await client.chat(request());
+      assertEquals(reply.message.tool_calls?.length, 1);
+      assertEquals(model.requests.length, 2);
+    },
+  );
 });
 
 Deno.test("ModelClient.chat() gives up on repeated 500s with a server error", async () => {
@@ -127,7 +63,7 @@ Deno.test("ModelClient.chat() gives up on repeated 500s with a server error", as
     se: [{ status: 500 }, { status: 502 }, { status: 500 }, finishReply],
     po: [],
   };
-  await withModel(script, async (client, model) => {
+  await withModel(script, { maxRetries: 2 }, async (client, model) => {
     const error = await modelError(client.chat(request()), "server");
     assertEquals(
       error.message,
@@ -136,12 +72,13 @@ Deno.test("ModelClient.chat() gives up on repeated 500s with a server error", as
     assertEquals(error.retryable, true);
     assertEquals(model.requests.length, 3);
     assertEquals(model.remaining().se, 1);
-  }, { maxRetries: 2 });
+  });
 });
 
 Deno.test("ModelClient.chat() reports a garbage body as bad_response without retrying", async () => {
   await withModel(
-    { se: [{ garbage: "<html>not json" }, finishReply], po: [] },
+    [{ garbage: "<html>not json" }, finishReply],
+    {},
     async (client, model) => {
       const error = await modelError(client.chat(request()), "bad_response");
       assertMatch(error.message, /^Model reply is not valid/);
@@ -152,7 +89,8 @@ Deno.test("ModelClient.chat() reports a garbage body as bad_response without ret
 
 Deno.test("ModelClient.chat() reports a completion without choices as bad_response", async () => {
   await withModel(
-    { se: [{ garbage: '{"id":"x","choices":[]}' }], po: [] },
+    [{ garbage: '{"id":"x","choices":[]}' }],
+    {},
     async (client) => {
       const error = await modelError(client.chat(request()), "bad_response");
       assertEquals(
@@ -164,11 +102,18 @@ Deno.test("ModelClient.chat() reports a completion without choices as bad_respon
 });
 
 Deno.test("ModelClient.chat() without an API key fails with config before any request", async () => {
-  await withModel({ se: [finishReply], po: [] }, async (client, model) => {
-    const error = await modelError(client.chat(request()), "config");
-    assertEquals(error.message, "Model API key is missing: set OPENAI_API_KEY");
-    assertEquals(model.requests.length, 0);
-  }, { apiKey: null });
+  await withModel(
+    [finishReply],
+    { apiKey: null },
+    async (client, model) => {
+      const error = await modelError(client.chat(request()), "config");
+      assertEquals(
+        error.message,
+        "Model API key is missing: set OPENAI_API_KEY",
+      );
+      assertEquals(model.requests.length, 0);
+    },
+  );
 });
 
 Deno.test("ModelClient.chat() with a wrong API key fails with auth, naming neither key", async () => {
@@ -196,7 +141,8 @@ Deno.test("ModelClient.chat() with a wrong API key fails with auth, naming neith
 
 Deno.test("ModelClient.chat() aborted while the model is slow fails as cancelled", async () => {
   await withModel(
-    { se: [{ delayMs: 60_000, then: finishReply }], po: [] },
+    [{ delayMs: 60_000, then: finishReply }],
+    {},
     async (client, model) => {
       const controller = new AbortController();
       const pending = client.chat(request(controller.signal));
@@ -213,14 +159,17 @@ Deno.test("ModelClient.chat() aborted while the model is slow fails as cancelled
 
 Deno.test("ModelClient.chat() turns a per-request timeout into a timeout error after retries", async () => {
   const slow = { delayMs: 60_000, then: finishReply };
-  await withModel({ se: [slow, slow], po: [] }, async (client, model) => {
+  await withModel([slow, slow], {
+    maxRetries: 1,
+    timeoutMs: 50,
+  }, async (client, model) => {
     const error = await modelError(client.chat(request()), "timeout");
     assertMatch(
       error.message,
       /did not answer within 50 ms \(after 2 attempts\)/,
     );
     assertEquals(model.requests.length, 2);
-  }, { maxRetries: 1, timeoutMs: 50 });
+  });
 });
 
 Deno.test("ModelClient.chat() reports an unreachable endpoint as a server error", async () => {
@@ -247,6 +196,7 @@ Deno.test("ModelClient.chat() reports an unreachable endpoint as a server error"
 Deno.test("ModelClient.chat() sends tool_choice required when asked", async () => {
   await withModel(
     { se: [], po: [poVerdict("PASS", "ok")] },
+    {},
     async (client, model) => {
       const tools: ChatCompletionTool[] = [{
         type: "function",

@@ -2,36 +2,18 @@ import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
-  rejects,
 } from "node:assert/strict";
+import { type Clock, ModelClient } from "./client.ts";
+import { errorReply } from "../../tests/support/scripted_model.ts";
 import {
-  type ChatCompletionTool,
-  type Clock,
-  ModelClient,
-  type ModelClientOptions,
-  ModelError,
-} from "./client.ts";
-import {
-  errorReply,
-  type ScriptedModel,
-  type ScriptedReply,
-  startScriptedModel,
-} from "../../tests/support/scripted_model.ts";
+  chatRequest,
+  finishReply,
+  KEY,
+  modelError,
+  withModel,
+} from "./testing.ts";
 
-const FINISH: ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "finish",
-    parameters: { type: "object", properties: { summary: { type: "string" } } },
-  },
-};
-const finishReply: ScriptedReply = {
-  tool_calls: [{ name: "finish", arguments: { summary: "hi" } }],
-};
-const request = {
-  messages: [{ role: "user" as const, content: "Say hi" }],
-  tools: [FINISH],
-};
+const request = chatRequest();
 
 /** A clock whose sleeps return at once and move time forward; `sleeps` records each wait. */
 function fakeClock(start = Date.parse("2026-12-01T10:00:00Z")) {
@@ -46,42 +28,6 @@ function fakeClock(start = Date.parse("2026-12-01T10:00:00Z")) {
     },
   };
   return { clock, sleeps };
-}
-
-async function withModel(
-  se: ScriptedReply[],
-  opts: Partial<ModelClientOptions>,
-  fn: (client: ModelClient, model: ScriptedModel) => Promise<void>,
-): Promise<void> {
-  const model = await startScriptedModel({ se, po: [] });
-  try {
-    await fn(
-      new ModelClient({
-        apiKey: "sk-retry-test",
-        baseUrl: model.url,
-        model: "gpt-4.1-mini",
-        retryBaseMs: 1,
-        ...opts,
-      }),
-      model,
-    );
-  } finally {
-    await model.close();
-  }
-}
-
-async function modelError(
-  promise: Promise<unknown>,
-  kind: ModelError["kind"],
-): Promise<ModelError> {
-  let caught: unknown = null;
-  await rejects(promise, (error) => {
-    caught = error;
-    return true;
-  });
-  assert(caught instanceof ModelError, `expected a ModelError, got ${caught}`);
-  assertEquals(caught.kind, kind, caught.message);
-  return caught;
 }
 
 Deno.test("ModelClient.chat() waits the Retry-After seconds of a 429 before asking again", async () => {
@@ -253,7 +199,7 @@ Deno.test("ModelClient.chat() sends the output cap and reasoning effort", async 
     {},
     async (_client, model) => {
       const url = model.url;
-      const base = { apiKey: "sk-retry-test", baseUrl: url };
+      const base = { apiKey: KEY, baseUrl: url };
       await new ModelClient({
         ...base,
         model: "gpt-4.1-mini",
