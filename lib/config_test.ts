@@ -3,116 +3,111 @@ import {
   ok as assert,
   throws,
 } from "node:assert/strict";
-import { loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
 import { ValidationError } from "./errors.ts";
 import { GitCredentials } from "./git/credentials.ts";
 
+/**
+ * Each setting: the variable, a value to set it to, the config field, the
+ * documented default and what the value reads as. A field another variable
+ * derives (seModel from AOS_MODEL) has no variable of its own.
+ */
+const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
+  ["OPENAI_API_KEY", "sk-test", "openaiApiKey", null, "sk-test"],
+  [
+    "OPENAI_BASE_URL",
+    "http://127.0.0.1:9999/v1",
+    "openaiBaseUrl",
+    null,
+    "http://127.0.0.1:9999/v1",
+  ],
+  ["AOS_MODEL", "m1", "model", "gpt-4.1", "m1"],
+  [null, "", "seModel", "gpt-4.1", "m1"],
+  ["AOS_PO_MODEL", "m2", "poModel", "gpt-4.1", "m2"],
+  ["GITHUB_TOKEN", "ghp_x", "githubToken", null, "ghp_x"],
+  [null, "", "webhook", null, null],
+  [null, "", "publicUrl", null, null],
+  ["AOS_KV", ":memory:", "kvPath", "./.aos/aos.kv", ":memory:"],
+  [
+    "WORKSPACE_ROOT",
+    "/tmp/ws",
+    "workspaceRoot",
+    "/tmp/aos/workspaces",
+    "/tmp/ws",
+  ],
+  ["PORT", "0", "port", 8000, 0],
+  ["AOS_HOST", "127.0.0.1", "hostname", "0.0.0.0", "127.0.0.1"],
+  ["AOS_API_TOKEN", "secret", "apiToken", null, "secret"],
+  ["AOS_SANDBOX", "none", "sandbox", "auto", "none"],
+  ["AOS_MAX_RUNS", "8", "maxRuns", 4, 8],
+  [
+    "AOS_REPO_ALLOWLIST",
+    " https://github.com/acme/ , ,file:///srv/*",
+    "repoAllowlist",
+    [],
+    ["https://github.com/acme/", "file:///srv/*"],
+  ],
+  ["AOS_MAX_BODY_BYTES", "4096", "maxBodyBytes", 2 * 1024 * 1024, 4096],
+  ["AOS_ALLOW_LOCAL_REPOS", "yes", "allowLocalRepos", false, true],
+  ["AOS_WORKERS", "false", "workers", true, false],
+  ["AOS_RUN_CACHE_MS", "0", "runCacheMs", 25, 0],
+  ["AOS_MODEL_RETRY_WINDOW_S", "120", "modelRetryWindowMs", 600_000, 120_000],
+  ["AOS_MAX_OUTPUT_TOKENS", "0", "maxOutputTokens", 16_384, null],
+  [
+    "AOS_OUTPUT_TOKEN_PARAM",
+    "max_tokens",
+    "outputTokenParam",
+    "auto",
+    "max_tokens",
+  ],
+  ["AOS_REASONING_EFFORT", "medium", "poReasoningEffort", null, "medium"],
+  ["AOS_SE_REASONING_EFFORT", "high", "seReasoningEffort", null, "high"],
+  ["AOS_CONTEXT_TOKENS", "32000", "contextTokens", 128_000, 32_000],
+  [
+    "AOS_ENV_CACHE_MB",
+    "64",
+    "envCacheBytes",
+    10_240 * 1024 * 1024,
+    64 * 1024 * 1024,
+  ],
+  ["AOS_WORKSPACE_RETENTION_S", "60", "workspaceRetentionMs", 0, 60_000],
+  [
+    "AOS_FAILED_WORKSPACE_RETENTION_S",
+    "3600",
+    "failedWorkspaceRetentionMs",
+    86_400_000,
+    3_600_000,
+  ],
+  [
+    "AOS_MIRROR_CACHE_MB",
+    "512",
+    "mirrorCacheBytes",
+    10_240 * 1024 * 1024,
+    512 * 1024 * 1024,
+  ],
+  ["AOS_WORKSPACE_SWEEP_MS", "250", "workspaceSweepMs", 60_000, 250],
+  ["AOS_SHUTDOWN_GRACE_MS", "1500", "shutdownGraceMs", 30_000, 1500],
+];
+
 Deno.test("loadConfig() applies the documented defaults", () => {
   assertEquals(loadConfig({}), {
-    allowLocalRepos: false,
-    openaiApiKey: null,
-    openaiBaseUrl: null,
-    model: "gpt-4.1",
-    seModel: "gpt-4.1",
-    poModel: "gpt-4.1",
-    githubToken: null,
+    ...Object.fromEntries(
+      SETTINGS.map(([, , field, byDefault]) => [field, byDefault]),
+    ),
     gitCredentials: GitCredentials.none,
-    webhook: null,
-    publicUrl: null,
-    kvPath: "./.aos/aos.kv",
-    workspaceRoot: "/tmp/aos/workspaces",
-    port: 8000,
-    hostname: "0.0.0.0",
-    apiToken: null,
-    sandbox: "auto",
-    maxRuns: 4,
-    repoAllowlist: [],
-    maxBodyBytes: 2 * 1024 * 1024,
-    workers: true,
-    runCacheMs: 25,
-    modelRetryWindowMs: 600_000,
-    maxOutputTokens: 16_384,
-    outputTokenParam: "auto",
-    seReasoningEffort: null,
-    poReasoningEffort: null,
-    contextTokens: 128_000,
-    envCacheBytes: 10_240 * 1024 * 1024,
-    workspaceRetentionMs: 0,
-    failedWorkspaceRetentionMs: 86_400_000,
-    mirrorCacheBytes: 10_240 * 1024 * 1024,
-    workspaceSweepMs: 60_000,
-    shutdownGraceMs: 30_000,
   });
 });
 
 Deno.test("loadConfig() reads every variable", () => {
-  const config = loadConfig({
-    OPENAI_API_KEY: "sk-test",
-    OPENAI_BASE_URL: "http://127.0.0.1:9999/v1",
-    AOS_MODEL: "m1",
-    AOS_PO_MODEL: "m2",
-    GITHUB_TOKEN: "ghp_x",
-    AOS_KV: ":memory:",
-    WORKSPACE_ROOT: "/tmp/ws",
-    PORT: "0",
-    AOS_HOST: "127.0.0.1",
-    AOS_API_TOKEN: "secret",
-    AOS_SANDBOX: "none",
-    AOS_MAX_RUNS: "8",
-    AOS_REPO_ALLOWLIST: " https://github.com/acme/ , ,file:///srv/*",
-    AOS_MAX_BODY_BYTES: "4096",
-    AOS_ALLOW_LOCAL_REPOS: "yes",
-    AOS_WORKERS: "false",
-    AOS_RUN_CACHE_MS: "0",
-    AOS_MODEL_RETRY_WINDOW_S: "120",
-    AOS_MAX_OUTPUT_TOKENS: "0",
-    AOS_OUTPUT_TOKEN_PARAM: "max_tokens",
-    AOS_REASONING_EFFORT: "medium",
-    AOS_SE_REASONING_EFFORT: "high",
-    AOS_CONTEXT_TOKENS: "32000",
-    AOS_ENV_CACHE_MB: "64",
-    AOS_WORKSPACE_RETENTION_S: "60",
-    AOS_FAILED_WORKSPACE_RETENTION_S: "3600",
-    AOS_MIRROR_CACHE_MB: "512",
-    AOS_WORKSPACE_SWEEP_MS: "250",
-    AOS_SHUTDOWN_GRACE_MS: "1500",
-  });
+  const config = loadConfig(Object.fromEntries(
+    SETTINGS.flatMap(([name, value]) => name === null ? [] : [[name, value]]),
+  ));
   const { gitCredentials, ...rest } = config;
   assertEquals(gitCredentials.forHost("github.com")?.token, "ghp_x");
-  assertEquals(rest, {
-    allowLocalRepos: true,
-    webhook: null,
-    publicUrl: null,
-    openaiApiKey: "sk-test",
-    openaiBaseUrl: "http://127.0.0.1:9999/v1",
-    model: "m1",
-    seModel: "m1",
-    poModel: "m2",
-    githubToken: "ghp_x",
-    kvPath: ":memory:",
-    workspaceRoot: "/tmp/ws",
-    port: 0,
-    hostname: "127.0.0.1",
-    apiToken: "secret",
-    sandbox: "none",
-    maxRuns: 8,
-    repoAllowlist: ["https://github.com/acme/", "file:///srv/*"],
-    maxBodyBytes: 4096,
-    workers: false,
-    runCacheMs: 0,
-    modelRetryWindowMs: 120_000,
-    maxOutputTokens: null,
-    outputTokenParam: "max_tokens",
-    seReasoningEffort: "high",
-    poReasoningEffort: "medium",
-    contextTokens: 32_000,
-    envCacheBytes: 64 * 1024 * 1024,
-    workspaceRetentionMs: 60_000,
-    failedWorkspaceRetentionMs: 3_600_000,
-    mirrorCacheBytes: 512 * 1024 * 1024,
-    workspaceSweepMs: 250,
-    shutdownGraceMs: 1500,
-  });
+  assertEquals(
+    rest,
+    Object.fromEntries(SETTINGS.map(([, , field, , read]) => [field, read])),
+  );
 });
 
 Deno.test("loadConfig() treats empty variables as unset", () => {
@@ -151,6 +146,11 @@ const bad: [Record<string, string>, string, RegExp][] = [
   ],
   [{ AOS_CONTEXT_TOKENS: "100" }, "AOS_CONTEXT_TOKENS", /from 4000 to/],
   [{ AOS_MODEL_RETRY_WINDOW_S: "1m" }, "AOS_MODEL_RETRY_WINDOW_S", /got '1m'/],
+  [
+    { AOS_SHUTDOWN_GRACE_MS: "50" },
+    "AOS_SHUTDOWN_GRACE_MS",
+    /from 100 to 3600000, got '50'/,
+  ],
 ];
 for (const [env, field, message] of bad) {
   Deno.test(`loadConfig() rejects ${JSON.stringify(env)} naming ${field}`, () => {
