@@ -6,29 +6,11 @@
  * during an outage, the process exits after its shutdown grace.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { pgCluster } from "../lib/store/postgres/test_cluster.ts";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
 import { git, seedRepo } from "./support/harness.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
 import { startServer, waitForPort } from "./support/server_process.ts";
-
-const cluster = new URL("../scripts/pg_cluster.sh", import.meta.url).pathname;
-
-async function pgCluster(
-  action: "start" | "stop",
-  dir: string,
-): Promise<string> {
-  const out = await new Deno.Command(cluster, {
-    args: [action, dir],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `pg_cluster.sh ${action} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return new TextDecoder().decode(out.stdout).trim();
-}
 
 Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run finishes exactly once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aos_outage_" });
