@@ -1,86 +1,46 @@
 /**
  * Gitea and Forgejo pull requests (API v1). Documented contract: list with
- * `GET /repos/{owner}/{repo}/pulls?state=open` (paged; matched on `head.ref`
- * here), create with `POST /repos/{owner}/{repo}/pulls` (409 when one exists
- * for the same head and base), update with
- * `PATCH /repos/{owner}/{repo}/pulls/{index}`; auth `Authorization: token …`.
- * A draft is a `WIP: ` title.
+ * `GET /repos/{owner}/{repo}/pulls?state=open` (paged; it cannot filter by
+ * head, so entries are matched on `head.ref`), create with
+ * `POST /repos/{owner}/{repo}/pulls` (409 when one exists for the same head
+ * and base), update with `PATCH /repos/{owner}/{repo}/pulls/{index}`; auth
+ * `Authorization: token …`. A draft is a `WIP: ` title. Answers carry
+ * GitHub's pull-request fields.
  */
-import { forgeRequest, splitRepoPath } from "./http.ts";
-import type { ForgeClient, ForgeContext, FoundPullRequest } from "./types.ts";
-
-interface GiteaPull {
-  number: number;
-  html_url: string;
-  body: string | null;
-  head?: { ref?: string };
-}
+import { gitHubPullPatch, readGitHubPull } from "./github.ts";
+import { draftTitle, jsonArray, ownerAndName } from "./http.ts";
+import type { ForgeAdapter, ForgeContext } from "./types.ts";
 
 const PAGE = 50;
 const MAX_PAGES = 10;
 
-/** The Gitea/Forgejo client for `ctx`. */
-export function gitea(ctx: ForgeContext): ForgeClient {
-  const { owner, name } = splitRepoPath(ctx.repoPath);
-  const base = `${ctx.api}/repos/${encodeURIComponent(owner)}/${
-    encodeURIComponent(name)
-  }/pulls`;
-  const common = {
-    headers: { authorization: `token ${ctx.token}` },
-    source: ctx.source,
-    signal: ctx.signal,
-  };
-  const found = (p: GiteaPull): FoundPullRequest => ({
-    number: p.number,
-    url: p.html_url,
-    body: p.body ?? "",
-  });
+/** The Gitea/Forgejo adapter for `ctx`. */
+export function gitea(ctx: ForgeContext): ForgeAdapter {
   return {
-    async find(spec) {
-      for (let page = 1; page <= MAX_PAGES; page++) {
-        const query = new URLSearchParams({
-          state: "open",
-          limit: String(PAGE),
-          page: String(page),
-        });
-        const { json } = await forgeRequest({
-          ...common,
-          method: "GET",
-          url: `${base}?${query}`,
-          action: `list pull requests of '${ctx.repoPath}'`,
-        });
-        const pulls = Array.isArray(json) ? json as GiteaPull[] : [];
-        const match = pulls.find((p) => p.head?.ref === spec.head);
-        if (match) return found(match);
-        if (pulls.length < PAGE) break;
-      }
-      return null;
+    forge: "Gitea",
+    noun: "pull request",
+    ref: (n) => `#${n}`,
+    collection: `${ctx.api}/repos/${ownerAndName(ctx.repoPath)}/pulls`,
+    headers: { authorization: `token ${ctx.token}` },
+    list: {
+      query: (_spec, page) => ({
+        state: "open",
+        limit: String(PAGE),
+        page: String(page),
+      }),
+      entries: jsonArray,
+      paging: { size: PAGE, max: MAX_PAGES },
     },
-    async create(spec) {
-      const { status, json } = await forgeRequest({
-        ...common,
-        method: "POST",
-        url: base,
-        body: {
-          head: spec.head,
-          base: spec.base,
-          title: spec.draft ? `WIP: ${spec.title}` : spec.title,
-          body: spec.body,
-        },
-        action: `open a pull request from '${spec.head}' into '${spec.base}'`,
-      }, [409]);
-      if (status === 409) return "exists";
-      return found(json as GiteaPull);
+    read: readGitHubPull,
+    create: {
+      body: (spec) => ({
+        head: spec.head,
+        base: spec.base,
+        title: draftTitle(spec, "WIP: "),
+        body: spec.body,
+      }),
+      duplicate: { status: 409 },
     },
-    async update(number, spec) {
-      const { json } = await forgeRequest({
-        ...common,
-        method: "PATCH",
-        url: `${base}/${number}`,
-        body: { title: spec.title, body: spec.body, base: spec.base },
-        action: `update pull request #${number}`,
-      });
-      return found(json as GiteaPull);
-    },
+    update: { method: "PATCH", body: gitHubPullPatch },
   };
 }

@@ -5,81 +5,55 @@
  * (409 "Another open merge request already exists"), update with
  * `PUT /projects/:id/merge_requests/:iid`. A draft is a `Draft: ` title.
  */
-import { forgeRequest, serverMessage } from "./http.ts";
-import type { ForgeClient, ForgeContext, FoundPullRequest } from "./types.ts";
+import { draftTitle, jsonArray } from "./http.ts";
+import type { ForgeAdapter, ForgeContext } from "./types.ts";
 
 interface GitLabMergeRequest {
   iid: number;
   web_url: string;
   description: string | null;
+  source_branch?: string;
 }
 
-/** The GitLab client for `ctx`. */
-export function gitlab(ctx: ForgeContext): ForgeClient {
-  const base = `${ctx.api}/projects/${
-    encodeURIComponent(ctx.repoPath)
-  }/merge_requests`;
-  const common = {
-    headers: { authorization: `Bearer ${ctx.token}` },
-    source: ctx.source,
-    signal: ctx.signal,
-  };
-  const found = (mr: GitLabMergeRequest): FoundPullRequest => ({
-    number: mr.iid,
-    url: mr.web_url,
-    body: mr.description ?? "",
-  });
+/** The GitLab adapter for `ctx`. */
+export function gitlab(ctx: ForgeContext): ForgeAdapter {
   return {
-    async find(spec) {
-      const query = new URLSearchParams({
+    forge: "GitLab",
+    noun: "merge request",
+    ref: (n) => `!${n}`,
+    collection: `${ctx.api}/projects/${
+      encodeURIComponent(ctx.repoPath)
+    }/merge_requests`,
+    headers: { authorization: `Bearer ${ctx.token}` },
+    list: {
+      query: (spec) => ({ source_branch: spec.head, state: "opened" }),
+      entries: jsonArray,
+    },
+    read: (json) => {
+      const mr = json as GitLabMergeRequest;
+      return {
+        number: mr.iid,
+        url: mr.web_url,
+        body: mr.description ?? "",
+        head: mr.source_branch ?? "",
+      };
+    },
+    create: {
+      body: (spec) => ({
         source_branch: spec.head,
-        state: "opened",
-      });
-      const { json } = await forgeRequest({
-        ...common,
-        method: "GET",
-        url: `${base}?${query}`,
-        action: `list merge requests of '${ctx.repoPath}'`,
-      });
-      const first = Array.isArray(json)
-        ? json[0] as GitLabMergeRequest
-        : undefined;
-      return first ? found(first) : null;
+        target_branch: spec.base,
+        title: draftTitle(spec, "Draft: "),
+        description: spec.body,
+      }),
+      duplicate: { status: 409, message: /already exists/i },
     },
-    async create(spec) {
-      const { status, json } = await forgeRequest({
-        ...common,
-        method: "POST",
-        url: base,
-        body: {
-          source_branch: spec.head,
-          target_branch: spec.base,
-          title: spec.draft ? `Draft: ${spec.title}` : spec.title,
-          description: spec.body,
-        },
-        action: `open a merge request from '${spec.head}' into '${spec.base}'`,
-      }, [409]);
-      if (status === 409) {
-        if (/already exists/i.test(serverMessage(json))) return "exists";
-        throw new Error(
-          `GitLab refused the merge request (HTTP 409): ${serverMessage(json)}`,
-        );
-      }
-      return found(json as GitLabMergeRequest);
-    },
-    async update(number, spec) {
-      const { json } = await forgeRequest({
-        ...common,
-        method: "PUT",
-        url: `${base}/${number}`,
-        body: {
-          title: spec.title,
-          description: spec.body,
-          target_branch: spec.base,
-        },
-        action: `update merge request !${number}`,
-      });
-      return found(json as GitLabMergeRequest);
+    update: {
+      method: "PUT",
+      body: (spec) => ({
+        title: spec.title,
+        description: spec.body,
+        target_branch: spec.base,
+      }),
     },
   };
 }

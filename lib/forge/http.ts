@@ -119,3 +119,22 @@ export function splitRepoPath(path: string): { owner: string; name: string } {
   const i = path.lastIndexOf("/");
   return { owner: path.slice(0, i), name: path.slice(i + 1) };
 }
+
+/** `OWNER/NAME` with each part URL-encoded, for `/repos/{owner}/{repo}`-style paths. */
+export function ownerAndName(path: string): string {
+  const { owner, name } = splitRepoPath(path);
+  return `${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
+}
+
+/** The entries of a JSON array answer ([] for anything else). */
+export function jsonArray(json: unknown): unknown[] {
+  return Array.isArray(json) ? json : [];
+}
+
+/** The title of `spec`, marked with `prefix` when a draft (forges without a draft flag read it from the title). */
+export function draftTitle(
+  spec: { title: string; draft: boolean },
+  prefix: string,
+): string {
+  return spec.draft ? `${prefix}${spec.title}` : spec.title;
+}

@@ -7,27 +7,22 @@
  */
 import type { GitCredentials, HostCredential } from "../git/credentials.ts";
 import { bitbucket } from "./bitbucket.ts";
+import { openOrUpdate, type PullRequestOutcome } from "./flow.ts";
 import { github } from "./github.ts";
 import { gitea } from "./gitea.ts";
 import { gitlab } from "./gitlab.ts";
 import { ForgeError } from "./http.ts";
-import type { ForgeClient, ForgeContext, PullRequestSpec } from "./types.ts";
+import type { ForgeAdapter, ForgeContext, PullRequestSpec } from "./types.ts";
 
 export * from "./body.ts";
+export type { PullRequestOutcome } from "./flow.ts";
 export { ForgeError } from "./http.ts";
 export type * from "./types.ts";
 
-/** What opening or updating did. */
-export interface PullRequestOutcome {
-  url: string;
-  number: number;
-  /** `opened` by this run (also when a redelivered step finds its own), or `updated`. */
-  action: "opened" | "updated";
-}
-
-const CLIENTS: Record<
+/** Each forge kind's adapter: what of the shared flow is that forge's own. */
+const ADAPTERS: Record<
   HostCredential["kind"],
-  (ctx: ForgeContext) => ForgeClient
+  (ctx: ForgeContext) => ForgeAdapter
 > = {
   github,
   gitlab,
@@ -96,40 +91,18 @@ export async function openOrUpdatePullRequest(opts: {
       null,
     );
   }
-  const client = CLIENTS[credential.kind]({
+  const ctx: ForgeContext = {
     api: credential.api,
     token: credential.token,
     username: credential.username,
     source: credential.source,
     repoPath: where.path,
     signal: opts.signal,
-  });
-  const { spec, marker } = opts;
-  const existing = await client.find(spec);
-  if (existing) {
-    const updated = await client.update(existing.number, spec);
-    return {
-      url: updated.url,
-      number: updated.number,
-      action: existing.body.includes(marker) ? "opened" : "updated",
-    };
-  }
-  const created = await client.create(spec);
-  if (created !== "exists") {
-    return { url: created.url, number: created.number, action: "opened" };
-  }
-  // Opened meanwhile (another worker, or a list that lagged): update that one.
-  const raced = await client.find(spec);
-  if (!raced) {
-    throw new ForgeError(
-      `The forge at '${api.host}' says a pull request from '${spec.head}' already exists, but it is not listed as open`,
-      409,
-    );
-  }
-  const updated = await client.update(raced.number, spec);
-  return {
-    url: updated.url,
-    number: updated.number,
-    action: raced.body.includes(marker) ? "opened" : "updated",
   };
+  return await openOrUpdate(
+    ADAPTERS[credential.kind](ctx),
+    ctx,
+    opts.spec,
+    opts.marker,
+  );
 }

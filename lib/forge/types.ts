@@ -1,4 +1,4 @@
-/** What every forge client implements: find by head branch, create, update. */
+/** What the shared pull-request flow needs to know about one forge's API. */
 
 /** The pull request to open or update. */
 export interface PullRequestSpec {
@@ -16,6 +16,8 @@ export interface FoundPullRequest {
   number: number;
   url: string;
   body: string;
+  /** Its head branch ("" when the answer leaves it out). */
+  head: string;
 }
 
 /** Where and as whom a forge client talks. */
@@ -31,12 +33,49 @@ export interface ForgeContext {
   signal?: AbortSignal | undefined;
 }
 
-/** One forge's pull-request API. */
-export interface ForgeClient {
-  /** The open pull request whose head is `spec.head`, or null. */
-  find(spec: PullRequestSpec): Promise<FoundPullRequest | null>;
-  /** Opens it; "exists" when the forge answers that one already exists. */
-  create(spec: PullRequestSpec): Promise<FoundPullRequest | "exists">;
-  /** Sets title, body and base of pull request `number`. */
-  update(number: number, spec: PullRequestSpec): Promise<FoundPullRequest>;
+/** A JSON request body. */
+export type RequestBody = Record<string, unknown>;
+
+/**
+ * One forge's pull-request API as data: URLs, auth header, field names and
+ * wording. The look-up-then-create-or-update flow (flow.ts) is the same for all.
+ */
+export interface ForgeAdapter {
+  /** The forge's name for messages: `GitHub`. */
+  forge: string;
+  /** What the forge calls a pull request: `pull request`, `merge request`. */
+  noun: string;
+  /** How the forge writes a pull request's number: `#3`, `!3`. */
+  ref(number: number): string;
+  /** The pull-request collection URL; one pull request is `${collection}/${number}`. */
+  collection: string;
+  /** The auth header (and any API-version header) every call carries. */
+  headers: Record<string, string>;
+  /** How the open pull requests of `spec.head` are listed. */
+  list: {
+    /** Query of page `page` (from 1). */
+    query(spec: PullRequestSpec, page: number): Record<string, string>;
+    /** The entries of a list answer. */
+    entries(json: unknown): unknown[];
+    /**
+     * Where the forge cannot filter by head: entries per page (a shorter page
+     * is the last) and pages read at most. Absent: one request.
+     */
+    paging?: { size: number; max: number };
+  };
+  /** Reads a pull request (a list entry, or a create or update answer). */
+  read(json: unknown): FoundPullRequest;
+  create: {
+    body(spec: PullRequestSpec): RequestBody;
+    /**
+     * How the forge refuses a second open pull request of the same head: the
+     * status, and (when that status has other causes too) the server message
+     * that tells. Absent where the forge does not refuse one.
+     */
+    duplicate?: { status: number; message?: RegExp };
+  };
+  update: {
+    method: "PATCH" | "PUT";
+    body(spec: PullRequestSpec): RequestBody;
+  };
 }

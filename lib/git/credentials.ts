@@ -37,7 +37,9 @@ const USERNAME: Record<ForgeKind, string> = {
   github: "x-access-token",
   gitlab: "oauth2",
   bitbucket: "x-token-auth",
-  // Gitea and Forgejo take the token as the password and ignore the name.
+  // Gitea and Forgejo take the token as the password and do not check the name
+  // (services/auth/basic.go: a password other than "" or "x-oauth-basic" is
+  // looked up as the token, and the user is the token's owner).
   gitea: "aos",
 };
 

@@ -9,9 +9,16 @@
  *   `Authorization: Bearer` or `PRIVATE-TOKEN`; 409 "Another open merge request already exists for this source branch: !N"
  * - Gitea/Forgejo v1: `GET/POST /repos/{o}/{r}/pulls` (paged `limit`/`page`),
  *   `PATCH …/{n}` (answers 201); `Authorization: token`; 409 "pull request already exists for these targets"
- * - Bitbucket 2.0: `GET/POST /repositories/{ws}/{slug}/pullrequests` (`q=` filter), `PUT …/{id}`; Bearer
+ * - Bitbucket 2.0: `GET/POST /repositories/{ws}/{slug}/pullrequests` (`q=` filter), `PUT …/{id}`;
+ *   `Authorization: Bearer`, or Basic `username:app-password`; no "already exists" refusal: a
+ *   create for a source and destination with an open pull request updates that one and answers
+ *   it (201, the only success the spec lists; the status of this case is not documented)
  */
-import type { ForgeKind } from "../../lib/git/credentials.ts";
+import {
+  type ForgeKind,
+  GitCredentials,
+  readGitCredentials,
+} from "../../lib/git/credentials.ts";
 
 /** One request the fake received. */
 export interface ForgeCall {
@@ -39,8 +46,8 @@ export interface FakeForge {
   api: string;
   calls: ForgeCall[];
   pulls: Pull[];
-  /** When set, the next list answers empty although a pull request exists (a lagging index). */
-  hideNextList: boolean;
+  /** How many of the next list answers are empty although pull requests exist (a lagging index). */
+  hiddenLists: number;
   close(): Promise<void>;
 }
 
@@ -55,7 +62,7 @@ const BASES: Record<ForgeKind, string> = {
 export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
   const calls: ForgeCall[] = [];
   const pulls: Pull[] = [];
-  const state = { hideNextList: false };
+  const state = { hiddenLists: 0 };
   const json = (status: number, value: unknown) =>
     new Response(JSON.stringify(value), {
       status,
@@ -69,6 +76,10 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
       const header = req.headers.get("authorization");
       const privateToken = req.headers.get("private-token");
       const [scheme = null, value = null] = header?.split(" ") ?? [];
+      // Basic carries `user:secret`; only Bitbucket (app passwords) takes it here.
+      const basicSecret = scheme === "Basic" && value
+        ? atob(value).split(":").slice(1).join(":")
+        : null;
       calls.push({
         method: req.method,
         path: url.pathname,
@@ -76,11 +87,15 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
         auth: privateToken !== null ? "PRIVATE-TOKEN" : scheme,
         body: text ? JSON.parse(text) : null,
       });
-      const given = privateToken ?? value;
-      const expectedScheme = kind === "gitea" ? "token" : "Bearer";
+      const given = privateToken ?? basicSecret ?? value;
+      const schemes = kind === "gitea"
+        ? ["token"]
+        : kind === "bitbucket"
+        ? ["Bearer", "Basic"]
+        : ["Bearer"];
       if (
         given !== token ||
-        (privateToken === null && scheme !== expectedScheme)
+        (privateToken === null && !schemes.includes(scheme ?? ""))
       ) {
         return json(401, {
           message: kind === "github" ? "Bad credentials" : "401 Unauthorized",
@@ -91,9 +106,9 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
       const base = BASES[kind];
       const path = url.pathname.slice(base.length);
       const listHidden = () => {
-        const hide = state.hideNextList;
-        state.hideNextList = false;
-        return hide;
+        if (state.hiddenLists === 0) return false;
+        state.hiddenLists--;
+        return true;
       };
       if (kind === "github" || kind === "gitea") {
         const m = /^\/repos\/([^/]+)\/([^/]+)\/pulls(?:\/(\d+))?$/.exec(path);
@@ -284,6 +299,16 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
             error: { message: "Bad request" },
           });
         }
+        const open = pulls.find((p) =>
+          p.open && p.head === head && p.base === into
+        );
+        if (open) {
+          open.title = body.title;
+          if (typeof body.description === "string") {
+            open.body = body.description;
+          }
+          return json(201, view(open));
+        }
         const pull: Pull = {
           number: pulls.length + 1,
           head,
@@ -303,6 +328,9 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
         }
         if (typeof body.title === "string") pull.title = body.title;
         if (typeof body.description === "string") pull.body = body.description;
+        const into = (body.destination as { branch?: { name?: string } })
+          ?.branch?.name;
+        if (into) pull.base = into;
         return json(200, view(pull));
       }
       return json(405, {
@@ -315,13 +343,70 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
     api: `http://127.0.0.1:${server.addr.port}${BASES[kind]}`,
     calls,
     pulls,
-    get hideNextList() {
-      return state.hideNextList;
+    get hiddenLists() {
+      return state.hiddenLists;
     },
-    set hideNextList(value: boolean) {
-      state.hideNextList = value;
+    set hiddenLists(value: number) {
+      state.hiddenLists = value;
     },
     close: () => server.shutdown(),
   };
   return forge;
+}
+
+/** Hosts the fake of each kind stands in for (the API itself is on loopback). */
+export const FORGE_HOSTS: Record<ForgeKind, string> = {
+  github: "github.mycorp.com",
+  gitlab: "gitlab.example.com",
+  gitea: "git.example.com",
+  bitbucket: "bitbucket.org",
+};
+
+/** Repository path on each kind's host (GitLab: a subgroup). */
+export const FORGE_REPO_PATHS: Record<ForgeKind, string> = {
+  github: "acme/widgets",
+  gitlab: "acme/tools/widgets",
+  gitea: "acme/widgets",
+  bitbucket: "acme/widgets",
+};
+
+/** A repository URL on `kind`'s host and credentials pointing its API at `forge`. */
+export function forgeCredentials(
+  kind: ForgeKind,
+  forge: FakeForge,
+  entry: { token: string; username?: string },
+): { repo: string; credentials: GitCredentials } {
+  const { credentials, issues } = readGitCredentials(
+    JSON.stringify({
+      [FORGE_HOSTS[kind]]: {
+        ...entry,
+        kind,
+        api: forge.api,
+        insecure_http: true,
+      },
+    }),
+    null,
+  );
+  if (issues.length > 0) throw new Error(issues.join("; "));
+  return {
+    repo: `https://${FORGE_HOSTS[kind]}/${FORGE_REPO_PATHS[kind]}.git`,
+    credentials,
+  };
+}
+
+/** Runs `fn` with a fresh fake `kind` API accepting `token`, and credentials that point at it. */
+export async function withFakeForge<T>(
+  opts: { kind: ForgeKind; token: string; username?: string },
+  fn: (
+    forge: FakeForge,
+    target: { repo: string; credentials: GitCredentials },
+  ) => Promise<T>,
+): Promise<T> {
+  const { kind, ...entry } = opts;
+  const forge = startFakeForge(kind, entry.token);
+  try {
+    return await fn(forge, forgeCredentials(kind, forge, entry));
+  } finally {
+    await forge.close();
+  }
 }
