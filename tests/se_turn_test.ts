@@ -8,8 +8,10 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import { withHarness } from "./support/harness.ts";
+import { artifactJson, withHarness } from "./support/harness.ts";
 import { errorReply } from "./support/scripted_model.ts";
+import type { TurnEntry } from "../lib/agents/engineer/journal.ts";
+import { emptyUsage } from "../lib/llm/client.ts";
 
 const CHECK = `python3 -c "from calculator import add; assert add(2,3) == 5"`;
 const call = (name: string, args: unknown) => ({
@@ -17,15 +19,6 @@ const call = (name: string, args: unknown) => ({
 });
 const verdict = (decision: "PASS" | "FAIL", feedback: string) =>
   call("submit_verdict", { decision, feedback });
-
-async function artifactJson(
-  h: Parameters<Parameters<typeof withHarness>[1]>[0],
-  runId: string,
-  name: string,
-): Promise<Record<string, unknown>> {
-  const { body } = await h.svc.store.getArtifact(runId, name);
-  return JSON.parse(new TextDecoder().decode(body));
-}
 
 Deno.test("a turn stopped at max_tool_steps applies its changes and the run goes on to pass", async () => {
   await withHarness({
@@ -119,6 +112,63 @@ Deno.test("a turn the model API fails midway ends the run FAILED with its transc
     assertEquals(
       (llm.usage as { total_tokens: number }).total_tokens,
       done.usage.total_tokens,
+    );
+  });
+});
+
+Deno.test("a turn whose journal another worker wrote to meanwhile is redelivered and resumes from that entry", async () => {
+  let runId = "";
+  await withHarness({
+    script: {
+      se: [
+        call("read_file", { path: "calculator.py" }),
+        call("finish", { summary: "Finished by this worker" }),
+      ],
+      po: [verdict("PASS", "ok")],
+    },
+    // While this worker waits for its second reply, another one (a
+    // takeover) journals the reply to the same request first.
+    beforeModelReply: async (h, agent, n) => {
+      if (agent !== "se" || n !== 2) return;
+      await h.svc.store.journal<TurnEntry>(runId, "se_iter_1").append({
+        type: "reply",
+        message: {
+          role: "assistant",
+          content: null,
+          tool_calls: [{
+            id: "call_other_1",
+            type: "function",
+            function: {
+              name: "finish",
+              arguments: JSON.stringify({
+                summary: "Finished by the other worker",
+              }),
+            },
+          }],
+        },
+        usage: { ...emptyUsage(), prompt_tokens: 50, total_tokens: 50 },
+        finish_reason: "tool_calls",
+        request_tokens: 50,
+        stubbed: 0,
+        condensed: 0,
+      });
+    },
+  }, async (h) => {
+    const run = await h.submit(h.workOrder({}));
+    runId = run.id;
+    const done = await h.waitForEnd(run.id);
+    assertEquals(done.status, "SUCCEEDED", done.error ?? "");
+    // The redelivered turn replayed the journal: no third request.
+    assertEquals(h.model.requests.filter((r) => r.agent === "se").length, 2);
+    const packet = await artifactJson(h, run.id, "se_packet_iter_1.json");
+    assertEquals(packet.summary, "Finished by the other worker");
+    const kinds = (await h.svc.store.listEvents(run.id)).map((e) => e.kind);
+    assert(!kinds.includes("ERROR"), kinds.join(", "));
+    assertEquals(await h.svc.system.deadLetters(), []);
+    // The journal is dropped once the turn has its packet.
+    assertEquals(
+      await h.svc.store.journal<TurnEntry>(run.id, "se_iter_1").load(),
+      [],
     );
   });
 });

@@ -167,6 +167,46 @@ export function runActor(deps: FactoryDeps) {
     ctx.stop();
   }
 
+  /**
+   * Ends the run FAILED: an ERROR event naming the stage, then the record
+   * finished with the message as its error.
+   */
+  async function fail(
+    ctx: Ctx,
+    record: RunRecord,
+    failure: {
+      stage: string;
+      iteration: number | null;
+      /** Already redacted. */
+      message: string;
+      summary: string;
+    },
+    /** The record to finish from, when this step also changed it (usage). */
+    base: RunRecord = record,
+  ): Promise<void> {
+    event(ctx, "ERROR", failure.iteration, {
+      stage: failure.stage,
+      message: failure.message,
+    }, "ERROR");
+    await finish(ctx, record, "FAILED", {
+      result_summary: failure.summary,
+      error: failure.message,
+    }, base);
+  }
+
+  /**
+   * The live record of a run that is ended from outside its loop (deadline,
+   * cancel, a dead letter), with every child already cancelled so none of
+   * them acts after the end; null when the run has ended already.
+   */
+  async function halting(ctx: Ctx): Promise<RunRecord | null> {
+    if (ctx.state.phase === "done") return null;
+    const record = await live(ctx);
+    if (!record) return null;
+    for (const child of Object.values(children(record.id))) ctx.cancel(child);
+    return record;
+  }
+
   function chargeUsage(record: RunRecord, usage: Usage): RunRecord {
     const sum = sumUsage(record.usage, usage);
     // Rounded to micro-dollars so float noise never accumulates in the record.
@@ -345,52 +385,29 @@ export function runActor(deps: FactoryDeps) {
         if (ctx.state.phase === "done" || ctx.state.phase === "new") return;
         const record = await live(ctx);
         if (!record) return;
-        const message = deps.redactor.redact(msg.message);
-        event(
-          ctx,
-          "ERROR",
-          msg.iteration,
-          { stage: msg.stage, message },
-          "ERROR",
-        );
-        await finish(
-          ctx,
-          record,
-          "FAILED",
-          { result_summary: `Failed during ${msg.stage}`, error: message },
-          msg.usage ? chargeUsage(record, msg.usage) : record,
-        );
+        await fail(ctx, record, {
+          stage: msg.stage,
+          iteration: msg.iteration,
+          message: deps.redactor.redact(msg.message),
+          summary: `Failed during ${msg.stage}`,
+        }, msg.usage ? chargeUsage(record, msg.usage) : record);
       },
 
       async deadline(ctx) {
-        if (ctx.state.phase === "done") return;
-        const record = await live(ctx);
+        const record = await halting(ctx);
         if (!record) return;
-        const c = children(record.id);
-        ctx.cancel(c.se);
-        ctx.cancel(c.tr);
-        ctx.cancel(c.po);
-        ctx.cancel(c.pr);
         const limit = (await workOrderOf(deps.store, record)).max_wall_time_s;
-        const message = `Run exceeded its wall time limit of ${limit} s`;
-        event(ctx, "ERROR", ctx.state.iteration || null, {
+        await fail(ctx, record, {
           stage: "deadline",
-          message,
-        }, "ERROR");
-        await finish(ctx, record, "FAILED", {
-          result_summary: "Failed: wall time exceeded",
-          error: message,
+          iteration: ctx.state.iteration || null,
+          message: `Run exceeded its wall time limit of ${limit} s`,
+          summary: "Failed: wall time exceeded",
         });
       },
 
       async cancel(ctx) {
-        const record = await live(ctx);
+        const record = await halting(ctx);
         if (!record) return;
-        const c = children(record.id);
-        ctx.cancel(c.se);
-        ctx.cancel(c.tr);
-        ctx.cancel(c.po);
-        ctx.cancel(c.pr);
         event(ctx, "RUN_CANCELLED", ctx.state.iteration || null, {
           phase: ctx.state.phase,
         }, "WARN");
@@ -404,22 +421,13 @@ export function runActor(deps: FactoryDeps) {
     // attempt, or a child's `failed` that could not be handled): nothing
     // else would end the run, so it ends here, FAILED with the reason.
     async onDeadLetter(ctx, dl) {
-      if (ctx.state.phase === "done") return;
-      const record = await live(ctx);
+      const record = await halting(ctx);
       if (!record) return;
-      const c = children(record.id);
-      ctx.cancel(c.se);
-      ctx.cancel(c.tr);
-      ctx.cancel(c.po);
-      ctx.cancel(c.pr);
-      const message = deps.redactor.redact(deadLetterReason(dl));
-      event(ctx, "ERROR", ctx.state.iteration || null, {
+      await fail(ctx, record, {
         stage: "run",
-        message,
-      }, "ERROR");
-      await finish(ctx, record, "FAILED", {
-        result_summary: "Failed: a message of the run could not be handled",
-        error: message,
+        iteration: ctx.state.iteration || null,
+        message: deps.redactor.redact(deadLetterReason(dl)),
+        summary: "Failed: a message of the run could not be handled",
       });
     },
   });

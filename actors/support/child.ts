@@ -9,11 +9,17 @@ import type { FactoryDeps } from "./deps.ts";
 import type { Usage } from "../../lib/factory/shapes.ts";
 import { runRef } from "../run/messages.ts";
 
+/** The run a child works for: its record and work order. */
+export interface ActiveRun {
+  record: RunRecord;
+  workOrder: WorkOrder;
+}
+
 /** The run a child works for, or null once that run has ended. */
 export async function activeRun(
   deps: FactoryDeps,
   runId: string,
-): Promise<{ record: RunRecord; workOrder: WorkOrder } | null> {
+): Promise<ActiveRun | null> {
   const record = await retryTransient(() => deps.store.findRun(runId));
   if (!record || TERMINAL_STATUSES.has(record.status)) return null;
   return { record, workOrder: await workOrderOf(deps.store, record) };
@@ -42,6 +48,14 @@ export function taskOf(workOrder: WorkOrder) {
     allowedPaths: workOrder.allowed_paths,
     forbiddenPaths: workOrder.forbidden_paths,
   };
+}
+
+/** Tokens the run may still spend (`max_total_tokens` less what it used). */
+export function tokensLeft(run: ActiveRun): number {
+  return Math.max(
+    0,
+    run.workOrder.max_total_tokens - run.record.usage.total_tokens,
+  );
 }
 
 /** Token usage with its cost for the given model. */
@@ -96,12 +110,18 @@ export function failRunOnDeadLetter(
 /**
  * Runs a child's step; an error becomes a `failed` message to the run (so the
  * run ends FAILED with the reason) instead of a retry loop. A step aborted by a
- * cancel rethrows, and the runtime discards it.
+ * cancel rethrows, and the runtime discards it; so does an error `redeliver`
+ * picks out, and the runtime retries the message.
  */
 export async function reportingFailure<S, M extends Message>(
   ctx: ActorContext<S, M>,
   deps: FactoryDeps,
-  where: { stage: string; iteration: number | null },
+  where: {
+    stage: string;
+    iteration: number | null;
+    /** Errors that say nothing about the message (a stale view): retried, not reported. */
+    redeliver?: ((error: unknown) => boolean) | undefined;
+  },
   step: () => Promise<void>,
 ): Promise<void> {
   try {
@@ -110,7 +130,9 @@ export async function reportingFailure<S, M extends Message>(
     // A cancel discards the step; a transient storage error (another process
     // holding SQLite's write lock) is no reason to fail the run: the runtime
     // redelivers the message, and the step reuses what it already stored.
-    if (ctx.signal.aborted || isTransient(error)) throw error;
+    if (ctx.signal.aborted || isTransient(error) || where.redeliver?.(error)) {
+      throw error;
+    }
     const message = error instanceof Error ? error.message : String(error);
     ctx.send(runRef(ctx.self.id), {
       type: "failed",

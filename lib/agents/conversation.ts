@@ -1,8 +1,9 @@
 /** Shapes shared by the SE and PO agent loops. */
-import type {
-  ChatCompletionMessage,
-  ChatCompletionMessageParam,
-  TokenUsage,
+import {
+  type ChatCompletionMessage,
+  type ChatCompletionMessageParam,
+  ModelError,
+  type TokenUsage,
 } from "../llm/client.ts";
 import type { CommandResult } from "../factory/shapes.ts";
 
@@ -40,6 +41,23 @@ export interface AgentEvent {
 }
 
 export { commandFailed } from "../factory/shapes.ts";
+
+/**
+ * Runs an agent's loop; a `ModelError` it throws leaves carrying what the
+ * loop had used and said by then (`partial`, read at the failure), so a
+ * failed turn is still paid for and kept. A `partial` set deeper is kept.
+ */
+export async function keepingPartial<T>(
+  loop: () => Promise<T>,
+  sofar: () => { usage: TokenUsage; transcript: AgentTranscript },
+): Promise<T> {
+  try {
+    return await loop();
+  } catch (error) {
+    if (error instanceof ModelError) error.partial ??= sofar();
+    throw error;
+  }
+}
 
 /** The last `maxChars` of `text`, with a marker when something was cut. */
 export function tail(text: string, maxChars: number): string {

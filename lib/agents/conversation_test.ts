@@ -1,10 +1,19 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { ChatCompletionMessage } from "../llm/client.ts";
 import {
+  deepStrictEqual as assertEquals,
+  rejects as assertRejects,
+} from "node:assert/strict";
+import {
+  type ChatCompletionMessage,
+  emptyUsage,
+  ModelError,
+} from "../llm/client.ts";
+import {
+  type AgentTranscript,
   assistantMessage,
   capText,
   commandFailed,
   describeCommands,
+  keepingPartial,
   readToolCalls,
   tail,
 } from "./conversation.ts";
@@ -86,4 +95,39 @@ Deno.test("describeCommands() shows each command, its status and the output head
   );
   assertEquals(tail("short", 10), "short");
   assertEquals(capText("abcdef", 3), "abc\n[… 3 more characters omitted …]");
+});
+
+Deno.test("keepingPartial() gives a ModelError what the loop had used when it failed, and leaves other errors alone", async () => {
+  const transcript: AgentTranscript = { messages: [], exchanges: [] };
+  let usage = emptyUsage();
+  const sofar = () => ({ usage, transcript });
+  assertEquals(await keepingPartial(() => Promise.resolve(7), sofar), 7);
+
+  const quota = new ModelError("quota", "You exceeded your current quota");
+  await assertRejects(
+    keepingPartial(() => {
+      // Read at the failure, not when the loop started.
+      usage = { ...usage, prompt_tokens: 10, completion_tokens: 2 };
+      transcript.messages.push({ role: "user", content: "go" });
+      return Promise.reject(quota);
+    }, sofar),
+    quota,
+  );
+  assertEquals(quota.partial, {
+    usage: { ...emptyUsage(), prompt_tokens: 10, completion_tokens: 2 },
+    transcript: { messages: [{ role: "user", content: "go" }], exchanges: [] },
+  });
+
+  // A partial set by a nested loop is the more precise one: kept.
+  const deeper = new ModelError("bad_response", "no verdict");
+  deeper.partial = { usage: emptyUsage(), transcript: "inner" };
+  await assertRejects(keepingPartial(() => Promise.reject(deeper), sofar));
+  assertEquals(deeper.partial.transcript, "inner");
+
+  const plain = new TypeError("not a model failure");
+  await assertRejects(
+    keepingPartial(() => Promise.reject(plain), sofar),
+    plain,
+  );
+  assertEquals("partial" in plain, false);
 });

@@ -79,6 +79,16 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
+/** A run's JSON artifact, parsed. */
+export async function artifactJson(
+  h: Harness,
+  runId: string,
+  name: string,
+): Promise<Record<string, unknown>> {
+  const { body } = await h.svc.store.getArtifact(runId, name);
+  return JSON.parse(new TextDecoder().decode(body));
+}
+
 /** Creates a repo with `files` on `main` and a bare remote it is pushed to. */
 export async function seedRepo(
   dir: string,

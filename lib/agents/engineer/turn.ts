@@ -30,6 +30,7 @@ import {
   type AgentTranscript,
   assistantMessage,
   capText,
+  keepingPartial,
   readToolCalls,
 } from "../conversation.ts";
 import { buildContext } from "../context.ts";
@@ -147,17 +148,10 @@ export async function runEngineerTurn(
     shrinks: 0,
     warned: false,
   };
-  try {
-    return await engineerLoop(opts, state);
-  } catch (error) {
-    if (error instanceof ModelError) {
-      error.partial ??= {
-        usage: state.usage,
-        transcript: { messages: state.messages, exchanges: state.exchanges },
-      };
-    }
-    throw error;
-  }
+  return await keepingPartial(() => engineerLoop(opts, state), () => ({
+    usage: state.usage,
+    transcript: { messages: state.messages, exchanges: state.exchanges },
+  }));
 }
 
 async function engineerLoop(

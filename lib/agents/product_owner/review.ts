@@ -18,6 +18,7 @@ import {
   assistantMessage,
   commandFailed,
   describeCommands,
+  keepingPartial,
   readToolCalls,
 } from "../conversation.ts";
 import { digestDiff } from "../diff_digest.ts";
@@ -113,7 +114,7 @@ export async function runProductOwner(
   const transcript: AgentTranscript = { messages, exchanges: [] };
   let usage = emptyUsage();
   let problem = "";
-  try {
+  return await keepingPartial(async () => {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       if (usage.total_tokens >= opts.tokenBudget) {
         throw new ModelError(
@@ -177,10 +178,7 @@ export async function runProductOwner(
       "bad_response",
       `Model did not submit a valid verdict in ${MAX_ATTEMPTS} attempts: ${problem}`,
     );
-  } catch (error) {
-    if (error instanceof ModelError) error.partial ??= { usage, transcript };
-    throw error;
-  }
+  }, () => ({ usage, transcript }));
 }
 
 /** A verdict from a tool call, or what is wrong with it. */

@@ -1,0 +1,123 @@
+/**
+ * One iteration of a model-driven child (SE or PO), the part both share:
+ * reuse a stored result, or ask the model, keep what the exchange cost and
+ * said (also when the model API failed), store the result and report it to
+ * the run.
+ */
+import type { ActorContext, Message } from "../../runtime/types.ts";
+import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
+import type { Usage } from "../../lib/factory/shapes.ts";
+import { type RunMessage, runRef } from "../run/messages.ts";
+import { artifactName, getJson, putJson } from "./artifacts.ts";
+import {
+  type ActiveRun,
+  activeRun,
+  priced,
+  reportingFailure,
+} from "./child.ts";
+import type { FactoryDeps } from "./deps.ts";
+
+/** The model-driven agents, as their artifacts and model settings name them. */
+export type Agent = "se" | "po";
+
+/** The stage a failure of each agent is reported under. */
+const STAGE = { se: "engineer", po: "product_owner" } as const;
+
+/** What one agent does for one iteration. */
+export interface AgentStep<R extends { usage: Usage }> {
+  agent: Agent;
+  iteration: number;
+  /** Where the result is stored: a redelivered message reuses it instead of asking the model again. */
+  artifact: string;
+  /**
+   * Asks the model and returns the result to store. A `ModelError` (the
+   * model API failed, its `partial` saying what was used) fails the run
+   * with that message and the cost; any other error fails it plainly.
+   */
+  produce(run: ActiveRun): Promise<R>;
+  /** The run's message for a result. */
+  done(result: R): RunMessage;
+  /** Runs once the iteration has its outcome, before the run is told (the SE drops its turn journal). */
+  settle?(): Promise<void>;
+  /** Errors that mean this worker's view is stale: the message is redelivered instead. */
+  redeliver?(error: unknown): boolean;
+}
+
+/** The model an agent talks to. */
+export function agentModel(deps: FactoryDeps, agent: Agent): string {
+  return agent === "se" ? deps.config.seModel : deps.config.poModel;
+}
+
+/** Keeps an agent's exchange with the model (`llm_iter_N_{se,po}.json`), redacted. */
+export async function putExchange(
+  deps: FactoryDeps,
+  where: { runId: string; agent: Agent; iteration: number },
+  exchange: Record<string, unknown>,
+): Promise<void> {
+  await putJson(
+    deps.store,
+    where.runId,
+    artifactName.llm(where.iteration, where.agent),
+    deps.redactor.redactDeep({
+      agent: where.agent,
+      model: agentModel(deps, where.agent),
+      iteration: where.iteration,
+      ...exchange,
+    }),
+  );
+}
+
+/**
+ * Runs `step` for the run this child works for (nothing once that run has
+ * ended) and reports its result — or why it failed — to the run.
+ */
+export async function runAgentStep<
+  S,
+  M extends Message,
+  R extends { usage: Usage },
+>(
+  ctx: ActorContext<S, M>,
+  deps: FactoryDeps,
+  step: AgentStep<R>,
+): Promise<void> {
+  const runId = ctx.self.id;
+  const { agent, iteration } = step;
+  await reportingFailure(ctx, deps, {
+    stage: STAGE[agent],
+    iteration,
+    redeliver: step.redeliver,
+  }, async () => {
+    const run = await activeRun(deps, runId);
+    if (!run) return;
+    let result = await getJson<R>(deps.store, runId, step.artifact);
+    if (!result) {
+      try {
+        result = await step.produce(run);
+      } catch (error) {
+        if (ctx.signal.aborted || !(error instanceof ModelError)) throw error;
+        // A failed exchange still leaves its transcript and what it cost.
+        const usage = priced(
+          agentModel(deps, agent),
+          error.partial?.usage ?? emptyUsage(),
+        );
+        await putExchange(deps, { runId, agent, iteration }, {
+          usage,
+          error: { kind: error.kind, message: error.message },
+          transcript: error.partial?.transcript ?? null,
+        });
+        await step.settle?.();
+        ctx.send(runRef(runId), {
+          type: "failed",
+          stage: STAGE[agent],
+          iteration,
+          message: deps.redactor.redact(error.message),
+          usage,
+        });
+        return;
+      }
+      await putJson(deps.store, runId, step.artifact, result);
+    }
+    await step.settle?.();
+    ctx.send(runRef(runId), step.done(result));
+  });
+}
