@@ -10,15 +10,14 @@ import {
 } from "node:assert/strict";
 import {
   type ChatCompletionMessageParam,
-  ModelClient,
   type ModelClientOptions,
   ModelError,
 } from "../../llm/client.ts";
-import {
-  type ScriptedModel,
-  type ScriptedReply,
-  startScriptedModel,
+import type {
+  ScriptedModel,
+  ScriptedReply,
 } from "../../../tests/support/scripted_model.ts";
+import { againstScript, type ScriptedRun } from "../testing.ts";
 import {
   type EngineerTurnOptions,
   type EngineerWorkspace,
@@ -118,29 +117,16 @@ export const TASK = {
 };
 
 /** Runs one SE turn against a scripted model; returns the result (or the error) and the model. */
-export async function turn(
+export function turn(
   se: ScriptedReply[],
   overrides: Partial<EngineerTurnOptions> = {},
   files: Record<string, string> = { "README.md": "# Demo\n" },
   clientOptions: Partial<ModelClientOptions> = {},
-): Promise<
-  {
-    result: Awaited<ReturnType<typeof runEngineerTurn>> | null;
-    error: unknown;
-    model: ScriptedModel;
-  }
-> {
-  const model = await startScriptedModel({ se, po: [] });
-  try {
-    const client = new ModelClient({
-      apiKey: "sk-test",
-      baseUrl: model.url,
-      model: "gpt-4.1-mini",
-      retryBaseMs: 1,
-      ...clientOptions,
-    });
-    try {
-      const result = await runEngineerTurn({
+): Promise<ScriptedRun<Awaited<ReturnType<typeof runEngineerTurn>>>> {
+  return againstScript(
+    { se, po: [] },
+    (client) =>
+      runEngineerTurn({
         client,
         workspace: new MemoryWorkspace(files),
         task: TASK,
@@ -149,14 +135,9 @@ export async function turn(
         maxToolSteps: 20,
         tokenBudget: 1_000_000,
         ...overrides,
-      });
-      return { result, error: null, model };
-    } catch (error) {
-      return { result: null, error, model };
-    }
-  } finally {
-    await model.close();
-  }
+      }),
+    clientOptions,
+  );
 }
 
 /** Messages of the n-th request the model received. */

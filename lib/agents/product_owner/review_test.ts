@@ -3,13 +3,12 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import { ModelClient, ModelError } from "../../llm/client.ts";
+import { ModelError } from "../../llm/client.ts";
 import {
   poVerdict,
-  type ScriptedModel,
   type ScriptedReply,
-  startScriptedModel,
 } from "../../../tests/support/scripted_model.ts";
+import { againstScript, type ScriptedRun } from "../testing.ts";
 import {
   PO_TOOLS,
   type PoToolReport,
@@ -39,42 +38,21 @@ const passing: PoToolReport = {
   rejected: [],
 };
 
-async function review(
+function review(
   po: ScriptedReply[],
   toolReport: PoToolReport,
   overrides: Partial<ProductOwnerOptions> = {},
-): Promise<
-  {
-    result: Awaited<ReturnType<typeof runProductOwner>> | null;
-    error: unknown;
-    model: ScriptedModel;
-  }
-> {
-  const model = await startScriptedModel({ se: [], po });
-  try {
-    const client = new ModelClient({
-      apiKey: "sk-test",
-      baseUrl: model.url,
-      model: "gpt-4.1-mini",
-      retryBaseMs: 1,
-    });
-    try {
-      const result = await runProductOwner({
-        client,
-        task: TASK,
-        toolReport,
-        seSummary: "Added multiply()",
-        iteration: 1,
-        tokenBudget: 1_000_000,
-        ...overrides,
-      });
-      return { result, error: null, model };
-    } catch (error) {
-      return { result: null, error, model };
-    }
-  } finally {
-    await model.close();
-  }
+): Promise<ScriptedRun<Awaited<ReturnType<typeof runProductOwner>>>> {
+  return againstScript({ se: [], po }, (client) =>
+    runProductOwner({
+      client,
+      task: TASK,
+      toolReport,
+      seSummary: "Added multiply()",
+      iteration: 1,
+      tokenBudget: 1_000_000,
+      ...overrides,
+    }));
 }
 
 Deno.test("PO_TOOLS is exactly submit_verdict {decision, feedback}", () => {
