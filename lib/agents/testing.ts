@@ -2,11 +2,11 @@
  * Test helper shared by the agents' tests: an agent run against the scripted
  * model over HTTP, with the real client (only tests import it).
  */
-import { ModelClient, type ModelClientOptions } from "../llm/client.ts";
-import {
-  type ModelScript,
-  type ScriptedModel,
-  startScriptedModel,
+import type { ModelClient, ModelClientOptions } from "../llm/client.ts";
+import { withModel } from "../llm/testing.ts";
+import type {
+  ModelScript,
+  ScriptedModel,
 } from "../../tests/support/scripted_model.ts";
 
 /** What an agent did against the scripted model: its result or the error it threw. */
@@ -17,27 +17,19 @@ export interface ScriptedRun<T> {
   model: ScriptedModel;
 }
 
-/** Runs `agent` with a client of a scripted model answering `script`. */
+/** Runs `agent` with a client of a scripted model answering `script` (`withModel` of lib/llm/testing.ts). */
 export async function againstScript<T>(
   script: ModelScript,
   agent: (client: ModelClient) => Promise<T>,
   clientOptions: Partial<ModelClientOptions> = {},
 ): Promise<ScriptedRun<T>> {
-  const model = await startScriptedModel(script);
-  try {
-    const client = new ModelClient({
-      apiKey: "sk-test",
-      baseUrl: model.url,
-      model: "gpt-4.1-mini",
-      retryBaseMs: 1,
-      ...clientOptions,
-    });
+  let run: ScriptedRun<T> | null = null;
+  await withModel(script, clientOptions, async (client, model) => {
     try {
-      return { result: await agent(client), error: null, model };
+      run = { result: await agent(client), error: null, model };
     } catch (error) {
-      return { result: null, error, model };
+      run = { result: null, error, model };
     }
-  } finally {
-    await model.close();
-  }
+  });
+  return run!;
 }
