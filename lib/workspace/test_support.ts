@@ -1,23 +1,21 @@
 /** Test support: real git repositories and working copies in temp dirs (imported by tests only). */
 import { join } from "node:path";
+import { runCommand } from "../../tests/support/command.ts";
 import { WorkingCopy, type WorkingCopyOptions } from "./working_copy.ts";
 import type { Packet } from "./pending.ts";
 import type { PathPolicy } from "./paths.ts";
 
 /** Runs git in `cwd` with a fixed identity; throws on failure. */
-export async function gitIn(cwd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("git", {
-    args: ["-c", "user.name=T", "-c", "user.email=t@t", ...args],
+export function gitIn(cwd: string, ...args: string[]): Promise<string> {
+  return runCommand("git", [
+    "-c",
+    "user.name=T",
+    "-c",
+    "user.email=t@t",
+    ...args,
+  ], {
     cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `git ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return new TextDecoder().decode(out.stdout);
+  });
 }
 
 /** A repository with one commit holding `files`; returns its directory and commit. */

@@ -11,6 +11,7 @@
  * not a GitHub one.
  */
 import { join } from "node:path";
+import { runCommand } from "./command.ts";
 
 /** The host name tests use for the server. */
 export const GIT_HOST = "git.localhost";
@@ -43,20 +44,8 @@ export interface GitUsers {
 
 const MODULES = "/usr/lib/apache2/modules";
 
-async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    ...(cwd ? { cwd } : {}),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} failed: ${
-        new TextDecoder().decode(out.stderr)
-      }`,
-    );
-  }
+function run(cmd: string, args: string[], cwd?: string): Promise<string> {
+  return runCommand(cmd, args, cwd ? { cwd } : {});
 }
 
 function freePort(): number {
@@ -138,18 +127,8 @@ export async function addRepo(
     GIT_COMMITTER_NAME: "Seed",
     GIT_COMMITTER_EMAIL: "seed@example.com",
   };
-  const git = async (cwd: string, ...args: string[]) => {
-    const out = await new Deno.Command("git", {
-      args,
-      cwd,
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(new TextDecoder().decode(out.stderr));
-    }
-  };
+  const git = (cwd: string, ...args: string[]) =>
+    runCommand("git", args, { cwd, env });
   const bare = join(server.reposDir, `${name}.git`);
   const seed = await Deno.makeTempDir({ prefix: "aos_git_seed_" });
   try {

@@ -9,6 +9,7 @@ import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { type Service, startService } from "../../main.ts";
 import { testKvPath } from "../../lib/store/test_kv.ts";
 import { type ModelScript, startScriptedModel } from "./scripted_model.ts";
+import { runCommand } from "./command.ts";
 
 /** The fake API key the service is given; tests assert it never leaks. */
 export const TEST_API_KEY = "sk-test-SECRET-4f9a2c7e1b";
@@ -56,9 +57,8 @@ export interface HarnessOptions {
 }
 
 /** Runs a git command and returns its stdout; throws with stderr on failure. */
-export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("git", {
-    args: ["-c", "core.hooksPath=/dev/null", ...args],
+export function git(cwd: string, ...args: string[]): Promise<string> {
+  return runCommand("git", ["-c", "core.hooksPath=/dev/null", ...args], {
     cwd,
     env: {
       GIT_CONFIG_GLOBAL: "/dev/null",
@@ -68,15 +68,7 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
       GIT_COMMITTER_NAME: "Test",
       GIT_COMMITTER_EMAIL: "test@example.com",
     },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `git ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return new TextDecoder().decode(out.stdout);
+  });
 }
 
 /** A run's JSON artifact, parsed. */

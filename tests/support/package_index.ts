@@ -4,6 +4,7 @@
  * tarballs (npm ci installs them). Packages are built by the test itself.
  */
 import { join } from "node:path";
+import { runCommand } from "./command.ts";
 
 /** A Python module to ship as a wheel: files relative to site-packages. */
 export interface WheelSpec {
@@ -164,7 +165,9 @@ with zipfile.ZipFile(out, "w") as z:
     record.append(f"{info}/RECORD,,")
     z.writestr(f"{info}/RECORD", "\\n".join(record) + "\\n")
 `;
-  await run("python3", ["-c", script, JSON.stringify(wheel), out], dir);
+  await runCommand("python3", ["-c", script, JSON.stringify(wheel), out], {
+    cwd: dir,
+  });
   return await Deno.readFile(out);
 }
 
@@ -188,22 +191,8 @@ async function buildNpmTarball(
     await Deno.writeTextFile(full, content);
   }
   const out = `${root}.tgz`;
-  await run("tar", ["-czf", out, "-C", root, "package"], dir);
+  await runCommand("tar", ["-czf", out, "-C", root, "package"], { cwd: dir });
   return await Deno.readFile(out);
-}
-
-async function run(program: string, args: string[], cwd: string) {
-  const out = await new Deno.Command(program, {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(
-      `${program} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
 }
 
 async function digest(algorithm: string, body: Uint8Array) {
