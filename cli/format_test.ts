@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { noUsage } from "../lib/factory/shapes.ts";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
 import {
   formatArtifactTable,
@@ -27,14 +28,7 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
     result_summary: "Decision: PASS, pushed to feature/my-feature",
     error: null,
     pull_request_url: null,
-    usage: {
-      prompt_tokens: 0,
-      completion_tokens: 0,
-      total_tokens: 0,
-      cached_tokens: 0,
-      reasoning_tokens: 0,
-      cost_usd: 0,
-    },
+    usage: noUsage(),
     work_order_md: "---\nrepo: x\n---\ntask\n",
     ...overrides,
   };

@@ -9,9 +9,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { runRef } from "../actors/mod.ts";
-import { noUsage } from "../lib/factory/shapes.ts";
-import { newRunId } from "../lib/ids.ts";
-import type { RunRecord } from "../lib/store/types.ts";
+import { sampleRun } from "../lib/store/test_support.ts";
 import { actorRef, type Message } from "../runtime/mod.ts";
 import { withHarness } from "./support/harness.ts";
 
@@ -20,24 +18,11 @@ Deno.test("a run whose start can never be handled ends FAILED with the reason, n
     // A run stored without its validated work order and with markdown the
     // run actor's parse refuses (as a 1.2 MB task once got past submit).
     const md = `---\nrepo: ${h.remote}\n---\n\n${"x".repeat(1_200_000)}\n`;
-    const record: RunRecord = {
-      id: newRunId(),
-      status: "PENDING",
+    const record = sampleRun({
       title: null,
       repo: h.remote,
-      clone_branch: "main",
-      push_branch: null,
-      iteration: 0,
-      max_iterations: 5,
-      created_at: new Date().toISOString(),
-      started_at: null,
-      finished_at: null,
-      result_summary: null,
-      error: null,
-      pull_request_url: null,
-      usage: noUsage(),
       work_order_md: md,
-    };
+    });
     await h.svc.system.send(
       runRef(record.id),
       { type: "start" },

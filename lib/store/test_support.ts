@@ -2,6 +2,7 @@
  * Test helpers (tests and bench only): a real KV file in a temp dir, sample
  * records, and writes that production makes through the actor runtime.
  */
+import { noUsage } from "../factory/shapes.ts";
 import { newRunId } from "../ids.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import { type NewEvent, toRunEvent } from "./events.ts";
@@ -52,14 +53,7 @@ export function sampleRun(overrides: Partial<RunRecord> = {}): RunRecord {
     result_summary: null,
     pull_request_url: null,
     error: null,
-    usage: {
-      prompt_tokens: 0,
-      completion_tokens: 0,
-      total_tokens: 0,
-      cached_tokens: 0,
-      reasoning_tokens: 0,
-      cost_usd: 0,
-    },
+    usage: noUsage(),
     work_order_md: "---\nrepo: https://github.com/user/repo\n---\n\nDo it.\n",
     ...overrides,
   };
