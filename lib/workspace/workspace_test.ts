@@ -28,6 +28,8 @@ interface Fixture {
   /** Working clone of the remote used to make upstream commits. */
   seed: string;
   root: string;
+  /** Prepares run `runId`'s workspace of the remote at `ref` under `root`. */
+  prepare(runId: string, ref?: string): ReturnType<typeof prepareWorkspace>;
 }
 
 async function commitFile(
@@ -58,7 +60,15 @@ async function withFixture(fn: (f: Fixture) => Promise<void>) {
     await commitFile(seed, "README.md", "# demo\n", "initial");
     await git(["tag", "v1"], { cwd: seed });
     await git(["push", "-q", "origin", "v1"], { cwd: seed });
-    await fn({ base, remote, seed, root: join(base, "workspaces") });
+    const root = join(base, "workspaces");
+    await fn({
+      base,
+      remote,
+      seed,
+      root,
+      prepare: (runId, ref = "main") =>
+        prepareWorkspace({ root, runId, repo: remote, ref }),
+    });
   } finally {
     await Deno.remove(base, { recursive: true });
   }
@@ -105,13 +115,8 @@ Deno.test("ensureMirror() resolves a relative local path against the cwd", async
 });
 
 Deno.test("prepareWorkspace() checks out a branch detached, with origin at the original repo", async () => {
-  await withFixture(async ({ remote, seed, root }) => {
-    const { dir, baseCommit } = await prepareWorkspace({
-      root,
-      runId: "run-1",
-      repo: remote,
-      ref: "main",
-    });
+  await withFixture(async ({ remote, seed, root, prepare }) => {
+    const { dir, baseCommit } = await prepare("run-1");
     assert.equal(dir, join(root, "run-1"));
     assert.equal(baseCommit, await head(seed));
     assert.equal(await head(dir), baseCommit);
@@ -148,29 +153,14 @@ Deno.test("prepareWorkspace() works with a workspace root relative to the cwd", 
 });
 
 Deno.test("prepareWorkspace() accepts a tag, a full SHA and a short SHA", async () => {
-  await withFixture(async ({ remote, seed, root }) => {
+  await withFixture(async ({ seed, prepare }) => {
     const first = await head(seed);
     await commitFile(seed, "b.txt", "b\n", "second");
-    const byTag = await prepareWorkspace({
-      root,
-      runId: "tag",
-      repo: remote,
-      ref: "v1",
-    });
+    const byTag = await prepare("tag", "v1");
     assert.equal(byTag.baseCommit, first);
-    const byFull = await prepareWorkspace({
-      root,
-      runId: "full",
-      repo: remote,
-      ref: first,
-    });
+    const byFull = await prepare("full", first);
     assert.equal(byFull.baseCommit, first);
-    const byShort = await prepareWorkspace({
-      root,
-      runId: "short",
-      repo: remote,
-      ref: first.slice(0, 8),
-    });
+    const byShort = await prepare("short", first.slice(0, 8));
     assert.equal(byShort.baseCommit, first);
     await assert.rejects(
       Deno.stat(join(byShort.dir, "b.txt")),
@@ -180,14 +170,9 @@ Deno.test("prepareWorkspace() accepts a tag, a full SHA and a short SHA", async 
 });
 
 Deno.test("prepareWorkspace() names the unknown ref and the repository", async () => {
-  await withFixture(async ({ remote, root }) => {
+  await withFixture(async ({ prepare }) => {
     await assert.rejects(
-      prepareWorkspace({
-        root,
-        runId: "r",
-        repo: remote,
-        ref: "no-such-branch",
-      }),
+      prepare("r", "no-such-branch"),
       (error: unknown) => {
         assert.ok(error instanceof GitError);
         assert.equal(error.name, "GitError");
@@ -230,21 +215,11 @@ Deno.test("prepareWorkspace() keeps credentials out of errors", async () => {
 });
 
 Deno.test("prepareWorkspace() reuses the run's workspace and its base commit", async () => {
-  await withFixture(async ({ remote, seed, root }) => {
-    const first = await prepareWorkspace({
-      root,
-      runId: "run",
-      repo: remote,
-      ref: "main",
-    });
+  await withFixture(async ({ seed, root, prepare }) => {
+    const first = await prepare("run");
     await Deno.writeTextFile(join(first.dir, "junk.txt"), "x");
     const upstream = await commitFile(seed, "b.txt", "b\n", "moved upstream");
-    const again = await prepareWorkspace({
-      root,
-      runId: "run",
-      repo: remote,
-      ref: "main",
-    });
+    const again = await prepare("run");
     assert.deepEqual(again, first);
     await assert.rejects(
       Deno.stat(join(first.dir, "junk.txt")),
@@ -253,12 +228,7 @@ Deno.test("prepareWorkspace() reuses the run's workspace and its base commit", a
     // Naming the base by its SHA reuses the workspace too (a marker in .git survives).
     await Deno.writeTextFile(join(first.dir, ".git/aos-marker"), "x");
     assert.deepEqual(
-      await prepareWorkspace({
-        root,
-        runId: "run",
-        repo: remote,
-        ref: first.baseCommit,
-      }),
+      await prepare("run", first.baseCommit),
       first,
     );
     assert.equal(
@@ -267,44 +237,29 @@ Deno.test("prepareWorkspace() reuses the run's workspace and its base commit", a
     );
     // A workspace lost with its worker is rebuilt from the mirror.
     await removeWorkspace(root, "run");
-    const rebuilt = await prepareWorkspace({
-      root,
-      runId: "run",
-      repo: remote,
-      ref: first.baseCommit,
-    });
+    const rebuilt = await prepare("run", first.baseCommit);
     assert.deepEqual(rebuilt, first);
-    const other = await prepareWorkspace({
-      root,
-      runId: "other",
-      repo: remote,
-      ref: "main",
-    });
+    const other = await prepare("other");
     assert.equal(other.baseCommit, upstream);
   });
 });
 
 Deno.test("prepareWorkspace() rejects run ids that would leave the root", async () => {
-  await withFixture(async ({ remote, root }) => {
+  await withFixture(async ({ prepare }) => {
     await assert.rejects(
-      prepareWorkspace({ root, runId: "../x", repo: remote, ref: "main" }),
+      prepare("../x", "main"),
       TypeError,
     );
     await assert.rejects(
-      prepareWorkspace({ root, runId: ".cache", repo: remote, ref: "main" }),
+      prepare(".cache", "main"),
       TypeError,
     );
   });
 });
 
 Deno.test("applyPacket() applies writes and deletes and reports rejected paths", async () => {
-  await withFixture(async ({ remote, root, base }) => {
-    const { dir } = await prepareWorkspace({
-      root,
-      runId: "r",
-      repo: remote,
-      ref: "main",
-    });
+  await withFixture(async ({ base, prepare }) => {
+    const { dir } = await prepare("r");
     await Deno.symlink(base, join(dir, "escape"));
     const result = await applyPacket(dir, {
       writes: [
@@ -348,13 +303,8 @@ Deno.test("applyPacket() applies writes and deletes and reports rejected paths",
 });
 
 Deno.test("diffWorkspace() shows modified, new, deleted and binary files without touching the index", async () => {
-  await withFixture(async ({ remote, root }) => {
-    const { dir, baseCommit } = await prepareWorkspace({
-      root,
-      runId: "r",
-      repo: remote,
-      ref: "main",
-    });
+  await withFixture(async ({ prepare }) => {
+    const { dir, baseCommit } = await prepare("r");
     await applyPacket(dir, {
       writes: [{ path: "README.md", content: "# changed\n" }, {
         path: "new.txt",
@@ -404,13 +354,8 @@ Deno.test("diffWorkspace() shows modified, new, deleted and binary files without
 });
 
 Deno.test("resetWorkspace() restores tracked files and removes untracked and ignored ones", async () => {
-  await withFixture(async ({ remote, root }) => {
-    const { dir, baseCommit } = await prepareWorkspace({
-      root,
-      runId: "r",
-      repo: remote,
-      ref: "main",
-    });
+  await withFixture(async ({ prepare }) => {
+    const { dir, baseCommit } = await prepare("r");
     await Deno.writeTextFile(join(dir, "README.md"), "dirty");
     await Deno.mkdir(join(dir, "build"));
     await Deno.writeTextFile(join(dir, "build/out.o"), "ignored");
