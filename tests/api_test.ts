@@ -5,25 +5,21 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { withHarness } from "./support/harness.ts";
+import {
+  finishCall,
+  poVerdict,
+  writeFileCall,
+} from "./support/scripted_model.ts";
 
-const write = (path: string, content: string) => ({
-  name: "write_file",
-  arguments: { path, content },
-});
-const finish = { name: "finish", arguments: { summary: "done" } };
-const pass = {
-  tool_calls: [{
-    name: "submit_verdict",
-    arguments: { decision: "PASS", feedback: "ok" },
-  }],
-};
+const finish = finishCall("done");
+const pass = poVerdict("PASS", "ok");
 
 Deno.test("API: submit (JSON, multipart), get, list, events, SSE, artifacts, errors", async () => {
   await withHarness({
     script: {
       se: [{
         tool_calls: [
-          write("calculator.py", "def add(a, b):\n    return a + b\n"),
+          writeFileCall("calculator.py", "def add(a, b):\n    return a + b\n"),
           finish,
         ],
       }],
@@ -218,7 +214,7 @@ Deno.test("API: submit (JSON, multipart), get, list, events, SSE, artifacts, err
 Deno.test("API: cancel during a long acceptance command ends CANCELLED quickly", async () => {
   await withHarness({
     script: {
-      se: [{ tool_calls: [write("calculator.py", "x = 1\n"), finish] }],
+      se: [{ tool_calls: [writeFileCall("calculator.py", "x = 1\n"), finish] }],
       po: [],
     },
   }, async (h) => {

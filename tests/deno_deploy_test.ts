@@ -9,25 +9,13 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { freshSchemaUrl } from "../lib/store/postgres/test_cluster.ts";
+import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
 import { startServer, waitForPort } from "./support/server_process.ts";
 
 const MODEL_SCRIPT = {
-  se: [{
-    tool_calls: [{
-      name: "write_file",
-      arguments: {
-        path: "calculator.py",
-        content: "def add(a, b):\n    return a + b\n",
-      },
-    }, { name: "finish", arguments: { summary: "done" } }],
-  }],
-  po: [{
-    tool_calls: [{
-      name: "submit_verdict",
-      arguments: { decision: "PASS", feedback: "ok" },
-    }],
-  }],
+  se: [writeCalculator("done")],
+  po: [PASS],
 };
 
 Deno.test("Deno Deploy layout: an API-only process on DENO_DEPLOYMENT_ID, a self-hosted worker, one Postgres", async () => {

@@ -7,6 +7,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
+import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
 import { startServer, waitForPort } from "./support/server_process.ts";
 
@@ -14,23 +15,10 @@ Deno.test("multi-process: runs submitted to an API-only process are run, followe
   await withHarness({
     script: {
       se: [
-        {
-          tool_calls: [{
-            name: "write_file",
-            arguments: {
-              path: "calculator.py",
-              content: "def add(a, b):\n    return a + b\n",
-            },
-          }, { name: "finish", arguments: { summary: "done" } }],
-        },
+        writeCalculator("done"),
         { delayMs: 60_000, then: { content: "late" } },
       ],
-      po: [{
-        tool_calls: [{
-          name: "submit_verdict",
-          arguments: { decision: "PASS", feedback: "ok" },
-        }],
-      }],
+      po: [PASS],
     },
   }, async (h) => {
     // The harness service is the worker; this child only serves the API.

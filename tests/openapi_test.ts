@@ -11,22 +11,18 @@ import {
 } from "node:assert/strict";
 import { withTestApp } from "../routes/test_support.ts";
 import { withHarness } from "./support/harness.ts";
+import {
+  finishCall,
+  poVerdict,
+  writeFileCall,
+} from "./support/scripted_model.ts";
 
 const REDOCLY = "npm:@redocly/cli@2.77.0";
 const OPENAPI_TYPESCRIPT = "npm:openapi-typescript@7.13.0";
 const TOKEN = "tok-openapi-test";
 
-const write = (path: string, content: string) => ({
-  name: "write_file",
-  arguments: { path, content },
-});
-const finish = { name: "finish", arguments: { summary: "done" } };
-const pass = {
-  tool_calls: [{
-    name: "submit_verdict",
-    arguments: { decision: "PASS", feedback: "ok" },
-  }],
-};
+const finish = finishCall("done");
+const pass = poVerdict("PASS", "ok");
 
 /** Runs `deno <args>`; throws with its output unless it exits 0. */
 async function deno(
@@ -89,7 +85,10 @@ Deno.test("OpenAPI: a client generated from the live document type-checks and dr
       se: [
         {
           tool_calls: [
-            write("calculator.py", "def add(a, b):\n    return a + b\n"),
+            writeFileCall(
+              "calculator.py",
+              "def add(a, b):\n    return a + b\n",
+            ),
             finish,
           ],
         },

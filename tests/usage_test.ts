@@ -1,6 +1,7 @@
 /** The run record's usage counts what the model API reported: cached and reasoning tokens too, and the cost they make. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { estimateCostUsd } from "../lib/llm/usage.ts";
+import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
 
 const USAGE = {
@@ -14,23 +15,8 @@ const USAGE = {
 Deno.test("a run's usage sums the prompt-cache and reasoning tokens of every model call and prices them", async () => {
   await withHarness({
     script: {
-      se: [{
-        tool_calls: [{
-          name: "write_file",
-          arguments: {
-            path: "calculator.py",
-            content: "def add(a, b):\n    return a + b\n",
-          },
-        }, { name: "finish", arguments: { summary: "done" } }],
-        usage: USAGE,
-      }],
-      po: [{
-        tool_calls: [{
-          name: "submit_verdict",
-          arguments: { decision: "PASS", feedback: "ok" },
-        }],
-        usage: USAGE,
-      }],
+      se: [{ ...writeCalculator("done"), usage: USAGE }],
+      po: [{ ...PASS, usage: USAGE }],
     },
   }, async (h) => {
     const run = await h.submit(h.workOrder({

@@ -3,20 +3,30 @@
  * scripted replies that solve it.
  */
 import {
+  finishCall,
   poVerdict,
-  reply,
   type ScriptedReply,
-  toolCall,
+  type ScriptedToolCall,
+  writeFileCall,
 } from "./scripted_model.ts";
 
 /** The calculator.py the scripted SE writes. */
 export const CALCULATOR_PY = "def add(a, b):\n    return a + b\n";
 
-/** The SE's one-turn answer: write calculator.py, then finish. */
-export const WRITE_CALCULATOR: ScriptedReply = reply(
-  toolCall("write_file", { path: "calculator.py", content: CALCULATOR_PY }),
-  toolCall("finish", { summary: "add()" }),
-);
+/** The SE's one-turn answer: write calculator.py, then finish with `summary`. */
+export function writeCalculator(
+  summary: string,
+): { tool_calls: ScriptedToolCall[] } {
+  return {
+    tool_calls: [
+      writeFileCall("calculator.py", CALCULATOR_PY),
+      finishCall(summary),
+    ],
+  };
+}
+
+/** The SE's one-turn answer: write calculator.py, then finish with "add()". */
+export const WRITE_CALCULATOR: ScriptedReply = writeCalculator("add()");
 
 /** The PO's answer: PASS. */
 export const PASS: ScriptedReply = poVerdict("PASS", "ok");

@@ -57,6 +57,16 @@ export function toolCall(name: string, args: unknown): ScriptedToolCall {
   return { name, arguments: args };
 }
 
+/** The SE's `write_file` call. */
+export function writeFileCall(path: string, content: string): ScriptedToolCall {
+  return toolCall("write_file", { path, content });
+}
+
+/** The SE's `finish` call. */
+export function finishCall(summary: string): ScriptedToolCall {
+  return toolCall("finish", { summary });
+}
+
 /** A reply making the given tool calls. */
 export function reply(...calls: ScriptedToolCall[]): ScriptedReply {
   return { tool_calls: calls };
@@ -92,10 +102,7 @@ export function seWrite(
   content: string,
   summary: string,
 ): ScriptedReply[] {
-  return [
-    reply(toolCall("write_file", { path, content })),
-    reply(toolCall("finish", { summary })),
-  ];
+  return [reply(writeFileCall(path, content)), reply(finishCall(summary))];
 }
 
 /** A PO reply submitting a verdict. */
