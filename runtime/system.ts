@@ -3,10 +3,11 @@ import { Claims } from "./claims.ts";
 import { Core, resolveOptions } from "./core.ts";
 import { CommitConflictError } from "./errors.ts";
 import { Executor } from "./executor.ts";
-import type { ActorRecord, MailEntry, WakeHint } from "./records.ts";
+import type { ActorRecord, MailEntry } from "./records.ts";
 import { Scanner } from "./scanner.ts";
+import { Wakeups } from "./wakeups.ts";
 import { nextSeq } from "./seq.ts";
-import { type AnyDefinition, markReload } from "./slot.ts";
+import type { AnyDefinition } from "./slot.ts";
 import {
   cancelledLease,
   deliveryMutations,
@@ -29,7 +30,7 @@ export class ActorSystem {
   readonly #claims: Claims;
   readonly #scanner: Scanner;
   #intervals: ReturnType<typeof setInterval>[] = [];
-  #watch: ReadableStreamDefaultReader<unknown> | null = null;
+  #wakeups: Wakeups | null = null;
   #started = false;
   #beating: Promise<void> | null = null;
   #checking: Promise<void> | null = null;
@@ -93,8 +94,7 @@ export class ActorSystem {
       ).finally(() => (this.#checking = null));
     }, Math.max(50, Math.min(1000, Math.floor(leaseMs / 3)))));
     this.#intervals.push(setInterval(() => void this.#scanner.tick(), pollMs));
-    if (core.opts.queue) this.#listenQueue();
-    if (core.opts.watch) this.#watchWake();
+    this.#wakeups = new Wakeups(core, this.#scanner);
     await this.#scanner.recover();
   }
 
@@ -106,8 +106,8 @@ export class ActorSystem {
     for (const id of this.#intervals) clearInterval(id);
     this.#intervals = [];
     this.#scanner.stop();
-    await this.#watch?.cancel().catch(() => {});
-    this.#watch = null;
+    await this.#wakeups?.stop();
+    this.#wakeups = null;
     for (const slot of core.owned.values()) {
       if (slot.dueTimer !== null) clearTimeout(slot.dueTimer);
       slot.dueTimer = null;
@@ -230,83 +230,5 @@ export class ActorSystem {
       out.push(item.value);
     }
     return out;
-  }
-
-  #listenQueue(): void {
-    const core = this.#core;
-    const tag = JSON.stringify(core.opts.prefix);
-    try {
-      core.kv.listenQueue((value: unknown) => {
-        if (!core.running || core.stopping) return;
-        if (
-          typeof value !== "object" || value === null ||
-          (value as { rtWake?: unknown }).rtWake !== tag
-        ) return;
-        void this.#scanner.tick();
-      }).catch((error) => core.log(`Queue listener ended: ${String(error)}`));
-    } catch (error) {
-      core.log(`KV queue unavailable, relying on polling: ${String(error)}`);
-    }
-  }
-
-  /**
-   * Drives the actors a wake hint names that this worker holds, ahead of the
-   * scan (which costs round trips and skips actors whose loop runs). Returns
-   * whether the hint's mail is all taken care of: the commit was ours (our
-   * deliveries were queued or claimed as it returned) or every recipient is
-   * held here.
-   */
-  #wakeOwned(wake: Deno.KvEntryMaybe<WakeHint>): boolean {
-    const core = this.#core;
-    const to = wake.value?.to;
-    if (!Array.isArray(to)) return false;
-    if (wake.versionstamp && core.committer.committedHere(wake.versionstamp)) {
-      return true;
-    }
-    let all = to.length > 0;
-    for (const id of to) {
-      const slot = core.owned.get(id);
-      if (!slot || slot.dropped) {
-        all = false;
-        continue;
-      }
-      if (wake.versionstamp === slot.knownPendingVs) continue;
-      // The hint's commit wrote the recipient's pending counter too.
-      markReload(slot, wake.versionstamp);
-      core.hooks.drive(slot);
-    }
-    return all;
-  }
-
-  /**
-   * Wakes on commits that deliver mail. The scan runs unless the emission is
-   * the very next bump of the counter (no commit skipped by the watch) and
-   * its hint was all taken care of: on a busy KV most commits cost no scan.
-   */
-  #watchWake(): void {
-    const core = this.#core;
-    const reader = core.kv.watch<[Deno.KvU64, WakeHint]>([
-      core.keys.wake(),
-      core.keys.wakeHint(),
-    ]).getReader();
-    this.#watch = reader;
-    let last: bigint | null = null;
-    (async () => {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done || core.stopping) return;
-        const [count, hint] = value;
-        const seen = count.value instanceof Deno.KvU64
-          ? count.value.value
-          : null;
-        const next = seen !== null && last !== null && seen === last + 1n;
-        last = seen;
-        const handled = hint.versionstamp === count.versionstamp &&
-          this.#wakeOwned(hint);
-        if (!(next && handled)) void this.#scanner.tick();
-      }
-    })().catch((error) => {
-      if (!core.stopping) core.log(`Watch ended: ${String(error)}`);
-    });
   }
 }
