@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
 import { AosClient, DEFAULT_URL } from "./client.ts";
 import { CliError, EXIT } from "./errors.ts";
-
-/** A real loopback HTTP server for the test; returns its URL and a closer. */
-function serve(handler: (req: Request) => Response | Promise<Response>) {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    handler,
-  );
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    close: () => server.shutdown(),
-  };
-}
+import { refusedUrl, serve } from "./test_support.ts";
 
 /** A server that wants `Bearer right` and answers `/runs/x` with a record. */
 function tokenServer(seen: (string | null)[]) {
@@ -111,9 +100,7 @@ Deno.test("AosClient maps 422 to exit 2 with one detail line per issue", async (
 });
 
 Deno.test("AosClient maps a refused connection to exit 5 saying how to fix it", async () => {
-  const server = serve(() => new Response("bye"));
-  const url = server.url;
-  await server.close();
+  const url = await refusedUrl();
   const err = await cliError(
     new AosClient({ baseUrl: url, token: "secret" }).listRuns(),
   );

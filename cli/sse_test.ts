@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { RunEvent } from "../lib/store/types.ts";
 import { AosClient } from "./client.ts";
 import { CliError, EXIT } from "./errors.ts";
+import { refusedUrl, serve } from "./test_support.ts";
 import { followEvents, parseSse, type SseMessage } from "./sse.ts";
 
 function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {
@@ -40,18 +41,6 @@ function sse(events: RunEvent[]): string {
     `id: ${e.seq}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`
   )
     .join("");
-}
-
-/** A real loopback HTTP server for the test; returns its URL and a closer. */
-function serve(handler: (req: Request) => Response | Promise<Response>) {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    handler,
-  );
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    close: () => server.shutdown(),
-  };
 }
 
 Deno.test("parseSse() handles CRLF, split chunks, comments and multi-line data", async () => {
@@ -135,9 +124,7 @@ Deno.test("followEvents() fetches the rest as JSON when the run ended while disc
 });
 
 Deno.test("followEvents() gives up with exit 5 when the server stays unreachable", async () => {
-  const server = serve(() => new Response("gone"));
-  const url = server.url;
-  await server.close();
+  const url = await refusedUrl();
   const client = new AosClient({ baseUrl: url });
   await assert.rejects(
     collect(followEvents(client, "r3", { retryDelayMs: 1, maxRetries: 2 })),
