@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { overlayProblem, runCommand } from "./sandbox.ts";
+import { overlayProblem } from "./sandbox.ts";
+import { run, withLoopbackProbe } from "./test_support.ts";
 
 async function withDirs(
   fn: (d: { root: string; workspace: string; layer: string }) => Promise<void>,
@@ -32,7 +33,7 @@ Deno.test("overlayProblem() finds overlay layers usable on this machine", async 
 Deno.test("runCommand() [bwrap] with layers: sees them, writes to the workspace, never changes them", async () => {
   await withDirs(async ({ root, workspace, layer }) => {
     await Deno.writeTextFile(join(workspace, "a.txt"), "tracked\n");
-    const result = await runCommand({
+    const result = await run({
       command: [
         "cat node_modules/x/index.js a.txt",
         "echo changed > node_modules/x/index.js",
@@ -42,8 +43,6 @@ Deno.test("runCommand() [bwrap] with layers: sees them, writes to the workspace,
         "echo built > out.txt",
       ].join(" && "),
       cwd: workspace,
-      env: {},
-      timeoutMs: 30_000,
       mode: "bwrap",
       layers: [layer],
       hideDirs: [root],
@@ -70,11 +69,9 @@ Deno.test("runCommand() [bwrap] with layers: sees them, writes to the workspace,
 
 Deno.test("runCommand() [bwrap] with layers: a layer dir cannot be written through its own path", async () => {
   await withDirs(async ({ root, workspace, layer }) => {
-    const result = await runCommand({
+    const result = await run({
       command: `echo x > ${layer}/node_modules/y.js; cat node_modules/y.js`,
       cwd: workspace,
-      env: {},
-      timeoutMs: 30_000,
       mode: "bwrap",
       layers: [layer],
       hideDirs: [root],
@@ -90,11 +87,9 @@ Deno.test("runCommand() [bwrap] with layers: a layer dir cannot be written throu
 Deno.test("runCommand() [bwrap] mountAt shows the workspace at a fixed path", async () => {
   await withDirs(async ({ root, workspace }) => {
     const mountAt = join(root, ".sandbox/repo");
-    const result = await runCommand({
+    const result = await run({
       command: "pwd; echo hi > f.txt",
       cwd: workspace,
-      env: {},
-      timeoutMs: 30_000,
       mode: "bwrap",
       hideDirs: [root],
       mountAt,
@@ -107,41 +102,23 @@ Deno.test("runCommand() [bwrap] mountAt shows the workspace at a fixed path", as
 
 Deno.test("runCommand() [bwrap] network: true reaches the host's loopback, the default does not", async () => {
   await withDirs(async ({ workspace }) => {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const accepting = (async () => {
-      for await (const conn of listener) conn.close();
-    })();
-    try {
-      const { port } = listener.addr as Deno.NetAddr;
-      const command =
-        `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' && echo connected`;
-      const common = {
-        command,
-        cwd: workspace,
-        env: {},
-        timeoutMs: 30_000,
-        mode: "bwrap" as const,
-      };
-      const online = await runCommand({ ...common, network: true });
+    await withLoopbackProbe(async (command) => {
+      const common = { command, cwd: workspace, mode: "bwrap" as const };
+      const online = await run({ ...common, network: true });
       assert.match(online.output, /^connected$/m, online.output);
-      const offline = await runCommand(common);
+      const offline = await run(common);
       assert.notEqual(offline.exit_code, 0);
       assert.doesNotMatch(offline.output, /connected/);
-    } finally {
-      listener.close();
-      await accepting.catch(() => {});
-    }
+    });
   });
 });
 
 Deno.test("runCommand() [none] refuses layers rather than running unisolated over them", async () => {
   await withDirs(async ({ workspace, layer }) => {
     await assert.rejects(
-      runCommand({
+      run({
         command: "true",
         cwd: workspace,
-        env: {},
-        timeoutMs: 30_000,
         mode: "none",
         layers: [layer],
       }),

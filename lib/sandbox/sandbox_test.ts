@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { prepareWorkspace } from "../workspace/workspace.ts";
 import { git } from "../git/run.ts";
-import {
-  resolveSandboxMode,
-  runCommand,
-  type RunCommandOptions,
-  type SandboxMode,
-} from "./sandbox.ts";
+import { resolveSandboxMode, type SandboxMode } from "./sandbox.ts";
+import { run, withLoopbackProbe } from "./test_support.ts";
 
 const MODES: SandboxMode[] = ["bwrap", "none"];
 
@@ -29,14 +25,6 @@ async function withDirs(
   } finally {
     await Deno.remove(root, { recursive: true });
   }
-}
-
-function run(
-  opts:
-    & Partial<RunCommandOptions>
-    & Pick<RunCommandOptions, "command" | "cwd" | "mode">,
-) {
-  return runCommand({ env: {}, timeoutMs: 30_000, ...opts });
 }
 
 /** Waits until no process on the host has `marker` in its command line; false if one survives. */
@@ -228,14 +216,7 @@ for (const mode of MODES) {
 
 Deno.test("runCommand() [bwrap] has no network, not even to the host's loopback", async () => {
   await withDirs(async ({ workspace }) => {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const accepting = (async () => {
-      for await (const conn of listener) conn.close();
-    })();
-    try {
-      const { port } = listener.addr as Deno.NetAddr;
-      const command =
-        `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' && echo connected`;
+    await withLoopbackProbe(async (command) => {
       const host = await run({ command, cwd: workspace, mode: "none" });
       assert.match(
         host.output,
@@ -255,10 +236,7 @@ Deno.test("runCommand() [bwrap] has no network, not even to the host's loopback"
         /^\s*(?!lo:)\w+:/m,
         interfaces.output,
       );
-    } finally {
-      listener.close();
-      await accepting.catch(() => {});
-    }
+    });
   });
 });
 
