@@ -5,9 +5,12 @@
  * in-process keep-alive fetch client.
  */
 import { Hono } from "hono";
-import { loadConfig } from "../lib/config.ts";
 import { transition } from "../lib/store/test_support.ts";
-import { startService } from "../main.ts";
+import {
+  calculatorWorkOrder,
+  startBenchService,
+  submitRun,
+} from "./bench_service.ts";
 import { fmt, machine } from "./runtime_stats.ts";
 
 const SECONDS = 4;
@@ -76,32 +79,13 @@ export async function runApiBench(
     port: 0,
     onListen: () => {},
   }, hello.fetch);
-  const service = await startService({
-    config: loadConfig({
-      AOS_KV: `${dir}/aos.kv`,
-      WORKSPACE_ROOT: `${dir}/ws`,
-      PORT: "0",
-      AOS_HOST: "127.0.0.1",
-      AOS_SANDBOX: "none",
-      AOS_ALLOW_LOCAL_REPOS: "true",
-      // No workers: the live run stays live for the whole measurement.
-      AOS_WORKERS: "false",
-    }),
-    log: () => {},
+  // No workers: the live run stays live for the whole measurement.
+  const service = await startBenchService(`${dir}/aos.kv`, `${dir}/ws`, {
+    AOS_ALLOW_LOCAL_REPOS: "true",
   });
   try {
-    const workOrderMd = await Deno.readTextFile(
-      new URL("../examples/calculator.md", import.meta.url),
-    );
-    const submit = async () => {
-      const res = await fetch(`${service.url}/runs`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ work_order_md: workOrderMd }),
-      });
-      if (res.status !== 201) throw new Error(`Submit: ${res.status}`);
-      return (await res.json()).id as string;
-    };
+    const workOrderMd = await calculatorWorkOrder();
+    const submit = () => submitRun(service.url, workOrderMd);
     const liveId = await submit();
     // A second run, finished: the common case of looking a run up after it ended.
     const finishedId = await submit();

@@ -5,10 +5,13 @@
  * with its Postgres checkpointer on the same cluster, (2) the message hop
  * across processes, (3) `GET /runs/{id}` served on each backend.
  */
-import { loadConfig } from "../lib/config.ts";
 import { closeKv, openKv } from "../lib/store/kv.ts";
 import { pgCluster } from "../lib/store/postgres/test_cluster.ts";
-import { startService } from "../main.ts";
+import {
+  calculatorWorkOrder,
+  startBenchService,
+  submitRun,
+} from "./bench_service.ts";
 import { hasWrk, load } from "./api_bench.ts";
 import { benchCrossProcessHop } from "./cross_process_hop.ts";
 import { benchLangGraph } from "./runtime_langgraph.ts";
@@ -159,28 +162,9 @@ async function benchRunRead(
   workspaceRoot: string,
 ): Promise<{ cached: number; strong: number; tool: string }> {
   const useWrk = await hasWrk();
-  const service = await startService({
-    config: loadConfig({
-      AOS_KV: kvPath,
-      WORKSPACE_ROOT: workspaceRoot,
-      PORT: "0",
-      AOS_HOST: "127.0.0.1",
-      AOS_SANDBOX: "none",
-      AOS_WORKERS: "false",
-    }),
-    log: () => {},
-  });
+  const service = await startBenchService(kvPath, workspaceRoot);
   try {
-    const workOrderMd = await Deno.readTextFile(
-      new URL("../examples/calculator.md", import.meta.url),
-    );
-    const res = await fetch(`${service.url}/runs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ work_order_md: workOrderMd }),
-    });
-    if (res.status !== 201) throw new Error(`Submit: ${res.status}`);
-    const id = (await res.json()).id as string;
+    const id = await submitRun(service.url, await calculatorWorkOrder());
     const url = `${service.url}/runs/${id}`;
     await load(url, useWrk, 1);
     const cached = await load(url, useWrk, 3);

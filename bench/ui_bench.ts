@@ -6,11 +6,10 @@
  * its rows and reads the per-status counters for the filter. Target: under
  * 2× the API's time.
  */
-import { loadConfig } from "../lib/config.ts";
 import { newRunId } from "../lib/ids.ts";
 import type { RunRecord, RunStatus } from "../lib/store/types.ts";
 import { createRun } from "../lib/store/test_support.ts";
-import { startService } from "../main.ts";
+import { calculatorWorkOrder, startBenchService } from "./bench_service.ts";
 import { fmt, machine } from "./runtime_stats.ts";
 
 const RUNS = 10_000;
@@ -118,21 +117,9 @@ export async function runUiBench(
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "aos_ui_bench_" });
-  const service = await startService({
-    config: loadConfig({
-      AOS_KV: `${dir}/aos.kv`,
-      WORKSPACE_ROOT: `${dir}/ws`,
-      PORT: "0",
-      AOS_HOST: "127.0.0.1",
-      AOS_SANDBOX: "none",
-      AOS_WORKERS: "false",
-    }),
-    log: () => {},
-  });
+  const service = await startBenchService(`${dir}/aos.kv`, `${dir}/ws`);
   try {
-    const workOrderMd = await Deno.readTextFile(
-      new URL("../examples/calculator.md", import.meta.url),
-    );
+    const workOrderMd = await calculatorWorkOrder();
     log(`ui bench: storing ${RUNS} runs …`);
     await seed(service.store, workOrderMd);
     const bytes = new Map<string, number>();
