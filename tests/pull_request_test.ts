@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAos } from "../cli/testing.ts";
 import { git } from "../lib/git/run.ts";
-import type { RunStore } from "../lib/store/mod.ts";
 import { withHarness } from "./support/harness.ts";
 import { startFakeForge } from "./support/fake_forge.ts";
 import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";
+import { everythingStored } from "./support/run_events.ts";
+import { poVerdict } from "./support/scripted_model.ts";
 
 const USERS = {
   reader: "reader-TOKEN-9d8c7b6a5f4e",
@@ -24,22 +25,7 @@ const write = (content: string, summary = "notes") => ({
     { name: "finish", arguments: { summary } },
   ],
 });
-const pass = (feedback: string) => ({
-  tool_calls: [{
-    name: "submit_verdict",
-    arguments: { decision: "PASS", feedback },
-  }],
-});
-
-async function everythingStored(store: RunStore, runId: string) {
-  const parts = [JSON.stringify(await store.getRun(runId))];
-  parts.push(JSON.stringify(await store.listEvents(runId)));
-  for (const meta of await store.listArtifacts(runId)) {
-    const { body } = await store.getArtifact(runId, meta.name);
-    parts.push(new TextDecoder().decode(body));
-  }
-  return parts.join("\n");
-}
+const pass = (feedback: string) => poVerdict("PASS", feedback);
 
 Deno.test("a run pushes to a private https git host and opens, then a re-run updates, its pull request", async () => {
   const server = await startGitHttpServer(USERS);

@@ -1,5 +1,6 @@
-/** Assertions on a run's event log that several end-to-end tests share. */
+/** What end-to-end tests read back from a run's stored record, events and artifacts. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunEvent } from "../../lib/store/types.ts";
 
 /** The events a run of one iteration that pushes records, in order. */
@@ -22,4 +23,18 @@ export function assertEachOnce(
     const times = events.filter((e) => e.kind === kind).length;
     assertEquals(times, 1, `${label}${kind} ${times} times`);
   }
+}
+
+/** The run record, every event and every artifact body of a run, as one string (to look for secrets in). */
+export async function everythingStored(
+  store: RunStore,
+  runId: string,
+): Promise<string> {
+  const parts = [JSON.stringify(await store.getRun(runId))];
+  parts.push(JSON.stringify(await store.listEvents(runId)));
+  for (const meta of await store.listArtifacts(runId)) {
+    const { body } = await store.getArtifact(runId, meta.name);
+    parts.push(new TextDecoder().decode(body));
+  }
+  return parts.join("\n");
 }
