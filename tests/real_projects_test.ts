@@ -51,6 +51,19 @@ async function events(h: Harness, run: RunRecord) {
   return await h.svc.store.listEvents(run.id);
 }
 
+/** Runs `workOrder` again and asserts it succeeded on the restored environment, without running setup. */
+async function rerunRestoresSetup(
+  h: Harness,
+  workOrder: string,
+): Promise<RunRecord> {
+  const run = await h.waitForEnd((await h.submit(workOrder)).id, 120_000);
+  assertEquals(run.status, "SUCCEEDED", run.error ?? "");
+  const kinds = (await events(h, run)).map((e) => e.kind);
+  assert(!kinds.includes("SETUP_RESULT"), kinds.join(","));
+  assert(kinds.includes("SETUP_RESTORED"));
+  return run;
+}
+
 Deno.test("a Python project: setup pip-installs into .venv from a loopback index, the next run restores it", async () => {
   await withIndex({
     wheels: [{
@@ -92,14 +105,7 @@ Deno.test("a Python project: setup pip-installs into .venv from a loopback index
       assert(index.requests.some((p) => p.startsWith("/files/greet-1.0")));
 
       const served = index.requests.length;
-      const second = await h.waitForEnd(
-        (await h.submit(workOrder)).id,
-        120_000,
-      );
-      assertEquals(second.status, "SUCCEEDED", second.error ?? "");
-      const kinds = (await events(h, second)).map((e) => e.kind);
-      assert(!kinds.includes("SETUP_RESULT"), kinds.join(","));
-      assert(kinds.includes("SETUP_RESTORED"));
+      await rerunRestoresSetup(h, workOrder);
       assertEquals(
         index.requests.length,
         served,
@@ -180,14 +186,7 @@ Deno.test("a Node project: npm ci from a loopback registry; deleting node_module
         leftpad.files["index.js"],
       );
 
-      const second = await h.waitForEnd(
-        (await h.submit(workOrder)).id,
-        120_000,
-      );
-      assertEquals(second.status, "SUCCEEDED", second.error ?? "");
-      const kinds = (await events(h, second)).map((e) => e.kind);
-      assert(!kinds.includes("SETUP_RESULT"), kinds.join(","));
-      assert(kinds.includes("SETUP_RESTORED"));
+      const second = await rerunRestoresSetup(h, workOrder);
       // The workspaces themselves never hold the environment on the host side.
       await assertRejects(
         Deno.stat(

@@ -14,8 +14,17 @@ export type HookAnswer = number | {
   headers?: Record<string, string>;
 };
 
+/** A running receiver: its URL, what it got, and how to stop it. */
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedHook[];
+  close(): Promise<void>;
+}
+
 /** Starts the receiver; after the script runs out it answers 200. */
-export function startWebhookReceiver(script: HookAnswer[] = []) {
+export function startWebhookReceiver(
+  script: HookAnswer[] = [],
+): WebhookReceiver {
   const received: ReceivedHook[] = [];
   const queue = [...script];
   const server = Deno.serve(
