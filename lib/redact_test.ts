@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { Redactor, redactUrl } from "./redact.ts";
 
+/** Asserts `redactor` turns each `[text, redacted]` pair's text into its redacted form. */
+function assertRedacts(redactor: Redactor, cases: [string, string][]): void {
+  for (const [text, redacted] of cases) {
+    assert.equal(redactor.redact(text), redacted, text);
+  }
+}
+
 Deno.test("Redactor.redact() replaces known secret values", () => {
   const r = new Redactor(["hunter2-secret", null, undefined, "abc"]);
   assert.equal(
@@ -43,49 +50,31 @@ Deno.test("Redactor.redact() replaces OpenAI and GitHub token shapes", () => {
 });
 
 Deno.test("Redactor.redact() replaces bearer tokens and authorization headers", () => {
-  const r = new Redactor([]);
-  assert.equal(
-    r.redact("Authorization: Bearer abc.def-123456"),
-    "Authorization: [REDACTED]",
-  );
-  assert.equal(
-    r.redact("authorization=Basic eC1hY2Nlc3M6dG9r\nnext"),
-    "authorization=[REDACTED]\nnext",
-  );
-  assert.equal(
-    r.redact('{"h":"Bearer abcdefgh12345"}'),
-    '{"h":"Bearer [REDACTED]"}',
-  );
-  assert.equal(
-    r.redact(
+  assertRedacts(new Redactor([]), [
+    ["Authorization: Bearer abc.def-123456", "Authorization: [REDACTED]"],
+    [
+      "authorization=Basic eC1hY2Nlc3M6dG9r\nnext",
+      "authorization=[REDACTED]\nnext",
+    ],
+    ['{"h":"Bearer abcdefgh12345"}', '{"h":"Bearer [REDACTED]"}'],
+    [
       "git -c http.extraHeader=AUTHORIZATION: basic Zm9vOmJhcg== fetch\nok",
-    ),
-    "git -c http.extraHeader=[REDACTED]\nok",
-  );
+      "git -c http.extraHeader=[REDACTED]\nok",
+    ],
+  ]);
 });
 
 Deno.test("Redactor.redact() removes credentials from URLs", () => {
-  const r = new Redactor([]);
-  assert.equal(
-    r.redact("fatal: could not read https://user:pa55@github.com/o/r.git"),
-    "fatal: could not read https://[REDACTED]@github.com/o/r.git",
-  );
-  assert.equal(
-    r.redact("https://tok123@example.com/x"),
-    "https://[REDACTED]@example.com/x",
-  );
-  assert.equal(
-    r.redact("ssh://git@github.com/o/r.git"),
-    "ssh://git@github.com/o/r.git",
-  );
-  assert.equal(
-    r.redact("ssh://git:pw@github.com/o/r.git"),
-    "ssh://[REDACTED]@github.com/o/r.git",
-  );
-  assert.equal(
-    r.redact("https://github.com/o/r@v1"),
-    "https://github.com/o/r@v1",
-  );
+  assertRedacts(new Redactor([]), [
+    [
+      "fatal: could not read https://user:pa55@github.com/o/r.git",
+      "fatal: could not read https://[REDACTED]@github.com/o/r.git",
+    ],
+    ["https://tok123@example.com/x", "https://[REDACTED]@example.com/x"],
+    ["ssh://git@github.com/o/r.git", "ssh://git@github.com/o/r.git"],
+    ["ssh://git:pw@github.com/o/r.git", "ssh://[REDACTED]@github.com/o/r.git"],
+    ["https://github.com/o/r@v1", "https://github.com/o/r@v1"],
+  ]);
 });
 
 Deno.test("redactUrl() strips userinfo", () => {
@@ -148,16 +137,9 @@ Deno.test("Redactor.redact() keeps placeholders in help texts, not tokens after 
       "Authorization: Bearer ${TOKEN}",
     ]
   ) assert.equal(r.redact(help), help);
-  assert.equal(
-    r.redact("Authorization: Bearer $TOKENabc<x>"),
-    "Authorization: [REDACTED]",
-  );
-  assert.equal(
-    r.redact("Authorization: Bearer <AOS_API_TOKEN>abc"),
-    "Authorization: [REDACTED]",
-  );
-  assert.equal(
-    r.redact("Authorization: Bearer s3cr3t-token"),
-    "Authorization: [REDACTED]",
-  );
+  assertRedacts(r, [
+    ["Authorization: Bearer $TOKENabc<x>", "Authorization: [REDACTED]"],
+    ["Authorization: Bearer <AOS_API_TOKEN>abc", "Authorization: [REDACTED]"],
+    ["Authorization: Bearer s3cr3t-token", "Authorization: [REDACTED]"],
+  ]);
 });
