@@ -3,8 +3,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
-import { RunStore } from "./run_store.ts";
-import { tempKv } from "./test_support.ts";
+import { withStore } from "./test_support.ts";
 
 const HOUR = 3_600_000;
 
@@ -15,9 +14,7 @@ function idAt(ms: number): string {
 }
 
 Deno.test("sweepOrphanChunks() removes only old generations no metadata points at", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store, t) => {
     const runA = newRunId();
     const runB = newRunId();
     const big = new Uint8Array(150 * 1024).fill(7); // three chunks
@@ -81,15 +78,11 @@ Deno.test("sweepOrphanChunks() removes only old generations no metadata points a
       (await store.getArtifact(runA, "kept.bin")).meta.bytes,
       big.length,
     );
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("a replaced artifact's old generation is deleted at once, not left for the sweeper", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store, t) => {
     const run = newRunId();
     await store.putArtifact(run, "a.txt", "one", "text/plain");
     await store.putArtifact(run, "a.txt", "two", "text/plain");
@@ -101,7 +94,5 @@ Deno.test("a replaced artifact's old generation is deleted at once, not left for
       await store.sweepOrphanChunks({ minAgeMs: 0, now: Date.now() + HOUR }),
       { generations: 0, chunks: 0 },
     );
-  } finally {
-    await t.close();
-  }
+  });
 });

@@ -6,7 +6,7 @@ import {
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { newRunId } from "../ids.ts";
 import { RunStore } from "./run_store.ts";
-import { tempKv } from "./test_support.ts";
+import { withStore } from "./test_support.ts";
 
 function randomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);
@@ -24,9 +24,7 @@ async function chunkCount(store: RunStore, runId: string): Promise<number> {
 }
 
 Deno.test("RunStore.putArtifact() round-trips a 5 MiB artifact byte for byte", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const runId = newRunId();
     const body = randomBytes(5 * 1024 * 1024 + 123);
     const meta = await store.putArtifact(
@@ -56,15 +54,11 @@ Deno.test("RunStore.putArtifact() round-trips a 5 MiB artifact byte for byte", a
         streamed.every((b, i) => b === body[i]),
     );
     assertEquals(await store.listArtifacts(runId), [meta]);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.putArtifact() replaces by name, drops old chunks, and skips identical rewrites", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const runId = newRunId();
     await store.putArtifact(
       runId,
@@ -108,15 +102,11 @@ Deno.test("RunStore.putArtifact() replaces by name, drops old chunks, and skips 
       "a_empty.txt",
       "summary.json",
     ]);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.putArtifact() keeps concurrent rewrites of one name whole", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const runId = newRunId();
     const bodies = Array.from(
       { length: 8 },
@@ -131,15 +121,11 @@ Deno.test("RunStore.putArtifact() keeps concurrent rewrites of one name whole", 
     const winner = bodies.find((b) => b.length === body.length)!;
     assert(body.every((v, i) => v === winner[i]));
     assertEquals(await chunkCount(store, runId), 2, "losers' chunks are gone");
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore artifact calls reject bad names and report missing artifacts", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const runId = newRunId();
     for (
       const name of [
@@ -167,7 +153,5 @@ Deno.test("RunStore artifact calls reject bad names and report missing artifacts
         e.message === `Artifact 'missing.json' of run '${runId}' not found`;
     });
     await rejects(store.streamArtifact(runId, "missing.json"), NotFoundError);
-  } finally {
-    await t.close();
-  }
+  });
 });

@@ -3,14 +3,11 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
-import { RunStore } from "./run_store.ts";
 import { nextSeq } from "./seq.ts";
-import { appendEvent, tempKv } from "./test_support.ts";
+import { appendEvent, withStore } from "./test_support.ts";
 
 Deno.test("appendEvent(RunStore, ) appends in order and listEvents() pages with after", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const runId = newRunId();
     const written = [];
     for (let i = 0; i < 30; i++) {
@@ -43,15 +40,11 @@ Deno.test("appendEvent(RunStore, ) appends in order and listEvents() pages with 
       [],
     );
     assertEquals(await store.listEvents(runId, { limit: 0 }), []);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.listEvents() fills defaults for events written by the runtime", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store, t) => {
     const runId = newRunId();
     const seq = nextSeq();
     await t.kv.set(store.eventKey(runId, seq), {
@@ -69,9 +62,7 @@ Deno.test("RunStore.listEvents() fills defaults for events written by the runtim
         payload: {},
       },
     ]);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("nextSeq() is strictly increasing even when the clock stands still or steps back", () => {

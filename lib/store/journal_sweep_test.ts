@@ -1,13 +1,10 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
-import { RunStore } from "./run_store.ts";
-import { createRun, sampleRun, tempKv, updateRun } from "./test_support.ts";
+import { createRun, sampleRun, updateRun, withStore } from "./test_support.ts";
 import type { RunStatus } from "./types.ts";
 
 Deno.test("sweepJournals deletes the journals of ended and vanished runs, keeps live runs' and other keys", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store, t) => {
     const runs: Record<string, string> = {};
     for (
       const status of [
@@ -58,7 +55,5 @@ Deno.test("sweepJournals deletes the journals of ended and vanished runs, keeps 
       before,
     );
     assertEquals(await store.sweepJournals(), { runs: 0, keys: 0 });
-  } finally {
-    await t.close();
-  }
+  });
 });

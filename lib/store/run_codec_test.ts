@@ -1,12 +1,10 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
 import { RunStore } from "./run_store.ts";
-import { createRun, sampleRun, tempKv } from "./test_support.ts";
+import { createRun, sampleRun, withStore } from "./test_support.ts";
 
 Deno.test("a run record stored before pull requests and detail token counts reads with their defaults", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store, t) => {
     const created = await createRun(store, sampleRun({ id: newRunId() }));
     // Rewrite the stored record as an older version wrote it.
     const key = store.keys.run(created.id);
@@ -29,7 +27,5 @@ Deno.test("a run record stored before pull requests and detail token counts read
       reasoning_tokens: 0,
       cost_usd: 0.01,
     });
-  } finally {
-    await t.close();
-  }
+  });
 });

@@ -14,6 +14,7 @@ import {
   tempKv,
   transition,
   updateRun,
+  withStore,
 } from "./test_support.ts";
 import { RUN_STATUSES, type RunRecord, type RunStatus } from "./types.ts";
 
@@ -50,9 +51,7 @@ async function assertConsistent(store: RunStore): Promise<void> {
 }
 
 Deno.test("createRun(RunStore, ) stores the record, indexes, counters and RUN_CREATED", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const record = sampleRun();
     assertEquals(await createRun(store, record), record);
     assertEquals(await store.getRun(record.id), record);
@@ -68,15 +67,11 @@ Deno.test("createRun(RunStore, ) stores the record, indexes, counters and RUN_CR
       ],
     );
     await assertConsistent(store);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.getRun() of an unknown id throws NotFoundError", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const id = newRunId();
     await rejects(store.getRun(id), (e: unknown) => {
       assert(e instanceof NotFoundError);
@@ -88,15 +83,11 @@ Deno.test("RunStore.getRun() of an unknown id throws NotFoundError", async () =>
     assertEquals(await store.listArtifacts(id), []);
     await rejects(store.getArtifact(id, "summary.json"), NotFoundError);
     await rejects(transition(store, id, (r) => r), NotFoundError);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("createRun(RunStore, ) rejects a taken id or idempotency key", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const first = sampleRun();
     await createRun(store, first, { idempotencyKey: "abc-1" });
     await rejects(createRun(store, first), /Run '.*' already exists/);
@@ -110,9 +101,7 @@ Deno.test("createRun(RunStore, ) rejects a taken id or idempotency key", async (
     await rejects(store.getRunIdByIdempotencyKey("has space"), ValidationError);
     assertEquals((await store.counts()).total, 1);
     await assertConsistent(store);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.createRunMutations() is pure and commits with other mutations", async () => {
@@ -147,9 +136,7 @@ Deno.test("RunStore.createRunMutations() is pure and commits with other mutation
 });
 
 Deno.test("updateRun(RunStore, ) moves indexes and counts; terminal statuses never change", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const pending = await createRun(store, sampleRun());
     const running = await updateRun(store, pending, {
       ...pending,
@@ -176,15 +163,11 @@ Deno.test("updateRun(RunStore, ) moves indexes and counts; terminal statuses nev
       ConflictError,
     );
     await assertConsistent(store);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore keeps a long work order apart from the record", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const words = Array.from({ length: 60_000 }, (_, i) => `word${i % 997}`)
       .join(" ");
     const record = sampleRun({ work_order_md: `---\nrepo: x\n---\n${words}` });
@@ -208,15 +191,11 @@ Deno.test("RunStore keeps a long work order apart from the record", async () => 
       return e instanceof ValidationError &&
         e.issues[0]?.field === "work_order_md";
     });
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.getWorkOrder() returns the validated work order stored at create, in parts when large", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const small = { repo: "/r", task: "do it", max_iterations: 3 };
     const a = sampleRun();
     await store.applyMutations(
@@ -237,15 +216,11 @@ Deno.test("RunStore.getWorkOrder() returns the validated work order stored at cr
     assertEquals(await store.getWorkOrder(b.id), large);
     const c = await createRun(store, sampleRun());
     assertEquals(await store.getWorkOrder(c.id), null);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("RunStore.listRuns() pages 10,000 runs newest first and by status from the indexes", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store, t) => {
     const base = Date.UTC(2032, 0, 1);
     const all: RunRecord[] = [];
     for (let i = 0; i < 10_000; i++) {
@@ -307,15 +282,11 @@ Deno.test("RunStore.listRuns() pages 10,000 runs newest first and by status from
       ValidationError,
     );
     await assertConsistent(store);
-  } finally {
-    await t.close();
-  }
+  });
 });
 
 Deno.test("transition(RunStore, ) keeps indexes and counts exact under 50 concurrent transitions", async () => {
-  const t = await tempKv();
-  try {
-    const store = new RunStore(t.kv);
+  await withStore(async (store) => {
     const runs = await Promise.all(
       Array.from({ length: 50 }, () => createRun(store, sampleRun())),
     );
@@ -360,7 +331,5 @@ Deno.test("transition(RunStore, ) keeps indexes and counts exact under 50 concur
     assertEquals(counts.PENDING, 0);
     assertEquals(counts.RUNNING, 49);
     await assertConsistent(store);
-  } finally {
-    await t.close();
-  }
+  });
 });

@@ -8,19 +8,25 @@ import { ConflictError, NotFoundError } from "../errors.ts";
 import { type NewEvent, toRunEvent } from "./events.ts";
 import { fromStored, type StoredRun } from "./run_codec.ts";
 import type { CreateRunOptions } from "./run_mutations.ts";
-import type { RunStore } from "./run_store.ts";
+import { RunStore } from "./run_store.ts";
 import { nextSeq } from "./seq.ts";
 import type { RunEvent, RunRecord, RunStatus } from "./types.ts";
 import { closeKv, openKv } from "./kv.ts";
 import { testKvPath } from "./test_kv.ts";
 
+/** A KV opened for one test: the handle, its temp dir and path, and how to drop it. */
+export interface TempKv {
+  kv: Deno.Kv;
+  dir: string;
+  path: string;
+  close(): Promise<void>;
+}
+
 /**
  * Opens a KV file in a fresh temp dir (a fresh Postgres schema with
  * `AOS_TEST_KV=postgres://…`); `close()` closes it and removes the dir.
  */
-export async function tempKv(): Promise<
-  { kv: Deno.Kv; dir: string; path: string; close(): Promise<void> }
-> {
+export async function tempKv(): Promise<TempKv> {
   const dir = await Deno.makeTempDir({ prefix: "aos_store_" });
   const store = await testKvPath(dir, "nested/aos.kv");
   const kv = await openKv(store.path);
@@ -34,6 +40,18 @@ export async function tempKv(): Promise<
       await Deno.remove(dir, { recursive: true });
     },
   };
+}
+
+/** Runs `fn` with a RunStore on a fresh `tempKv()` (and the KV itself), closing it after. */
+export async function withStore(
+  fn: (store: RunStore, t: TempKv) => Promise<void>,
+): Promise<void> {
+  const t = await tempKv();
+  try {
+    await fn(new RunStore(t.kv), t);
+  } finally {
+    await t.close();
+  }
 }
 
 /** A PENDING run record with test values. */
