@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { type CliResult, describe, runAos } from "../cli/testing.ts";
+import { refusedUrl } from "../cli/test_support.ts";
+import { withTempDir, writeFiles } from "./support/files.ts";
 
 const GOOD = `---
 title: Add calculator module
@@ -24,30 +26,14 @@ function workOrder(frontmatter: string, body = "Do the task."): string {
 }
 
 /** Writes `files` into a fresh temp dir, runs `fn`, removes the dir. */
-async function withFiles(
+function withFiles(
   files: Record<string, string>,
   fn: (dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "aos_cli_" });
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      await Deno.writeTextFile(`${dir}/${name}`, text);
-    }
+  return withTempDir("aos_cli_", async (dir) => {
+    await writeFiles(dir, files);
     await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** A URL where nothing listens (a port just released). */
-async function deadUrl(): Promise<string> {
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    () => new Response(),
-  );
-  const url = `http://127.0.0.1:${server.addr.port}`;
-  await server.shutdown();
-  return url;
+  });
 }
 
 function expectExit(result: CliResult, code: number): void {
@@ -112,7 +98,7 @@ Deno.test("aos exits 2 on usage errors", async () => {
     ],
   ];
   for (const [args, pattern] of cases) {
-    const result = await runAos(args, { env: { AOS_URL: await deadUrl() } });
+    const result = await runAos(args, { env: { AOS_URL: await refusedUrl() } });
     expectExit(result, 2);
     assert.match(
       result.stderr,
@@ -254,7 +240,7 @@ Deno.test("aos validate and submit exit 2 on a missing or unreadable file", asyn
       new RegExp(`Cannot read work order "${dir}/nope\\.md": no such file`),
     );
     const directory = await runAos(["submit", dir], {
-      env: { AOS_URL: await deadUrl() },
+      env: { AOS_URL: await refusedUrl() },
     });
     expectExit(directory, 2);
     assert.match(directory.stderr, /Cannot read work order/);
@@ -262,7 +248,7 @@ Deno.test("aos validate and submit exit 2 on a missing or unreadable file", asyn
 });
 
 Deno.test("aos exits 5 with a clear message when the server is down", async () => {
-  const url = await deadUrl();
+  const url = await refusedUrl();
   await withFiles(
     { "task.md": GOOD, "bad.md": workOrder("title: x") },
     async (dir) => {

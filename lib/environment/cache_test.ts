@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { git } from "../git/run.ts";
 import { EnvironmentCache, EVICTION_GRACE_MS } from "./cache.ts";
+import { withTempDir } from "../../tests/support/files.ts";
 
 const KEY_A = "a".repeat(64);
 const KEY_B = "b".repeat(64);
@@ -16,14 +17,8 @@ async function checkout(root: string, name: string): Promise<string> {
   return dir;
 }
 
-async function withRoot(fn: (root: string) => Promise<void>) {
-  const root = await Deno.makeTempDir({ prefix: "aos-envcache-" });
-  try {
-    await fn(root);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
+const withRoot = (fn: (root: string) => Promise<void>) =>
+  withTempDir("aos-envcache-", fn);
 
 Deno.test("EnvironmentCache.capture() moves every untracked path into the entry, tracked files stay", async () => {
   await withRoot(async (root) => {

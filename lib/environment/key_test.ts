@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { git } from "../git/run.ts";
 import { environmentKey, type EnvironmentKeyInput } from "./key.ts";
+import { writeFiles } from "../../tests/support/files.ts";
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: "t",
@@ -11,10 +11,7 @@ const AUTHOR = {
 };
 
 async function commit(dir: string, files: Record<string, string>) {
-  for (const [path, content] of Object.entries(files)) {
-    await Deno.mkdir(join(dir, path, ".."), { recursive: true });
-    await Deno.writeTextFile(join(dir, path), content);
-  }
+  await writeFiles(dir, files);
   await git(["add", "-A"], { cwd: dir });
   await git(["commit", "-q", "-m", "c"], { cwd: dir, env: AUTHOR });
   return (await git(["rev-parse", "HEAD"], { cwd: dir })).stdout.trim();

@@ -7,24 +7,19 @@ import {
 import { join } from "node:path";
 import { gitSearch } from "./git_search.ts";
 import { gitIn } from "./test_support.ts";
+import { withTempDir, writeFiles } from "../../tests/support/files.ts";
 
 async function withRepo(
   files: Record<string, string>,
   fn: (dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "aos_search_" });
-  try {
-    for (const [path, content] of Object.entries(files)) {
-      await Deno.mkdir(join(dir, path, ".."), { recursive: true });
-      await Deno.writeTextFile(join(dir, path), content);
-    }
+  await withTempDir("aos_search_", async (dir) => {
+    await writeFiles(dir, files);
     await gitIn(dir, "init", "-q");
     await gitIn(dir, "add", "-A");
     await gitIn(dir, "commit", "-qm", "i");
     await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 }
 
 const search = (dir: string, pattern: string, more = {}) =>

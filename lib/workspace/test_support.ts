@@ -4,6 +4,7 @@ import { runCommand } from "../../tests/support/command.ts";
 import { WorkingCopy, type WorkingCopyOptions } from "./working_copy.ts";
 import type { Packet } from "./pending.ts";
 import type { PathPolicy } from "./paths.ts";
+import { writeFiles } from "../../tests/support/files.ts";
 
 /** Runs git in `cwd` with a fixed identity; throws on failure. */
 export function gitIn(cwd: string, ...args: string[]): Promise<string> {
@@ -25,10 +26,7 @@ export async function makeRepo(
 ): Promise<{ repo: string; commit: string }> {
   const repo = join(parent, "origin");
   await Deno.mkdir(repo, { recursive: true });
-  for (const [path, content] of Object.entries(files)) {
-    await Deno.mkdir(join(repo, path, ".."), { recursive: true });
-    await Deno.writeTextFile(join(repo, path), content);
-  }
+  await writeFiles(repo, files);
   await gitIn(repo, "init", "-q", "-b", "main");
   await gitIn(repo, "add", "-A");
   await gitIn(repo, "commit", "-qm", "initial");

@@ -7,15 +7,10 @@ import {
 import { join } from "node:path";
 import { gitIn, makeRepo, openTestCopy } from "./test_support.ts";
 import { workingCopyDir } from "./working_copy_prepare.ts";
+import { withTempDir } from "../../tests/support/files.ts";
 
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "aos_wc_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withTemp = (fn: (dir: string) => Promise<void>) =>
+  withTempDir("aos_wc_", fn);
 
 Deno.test("WorkingCopy writes land on disk and in the packet; reads, listings and searches see them", async () => {
   await withTemp(async (parent) => {

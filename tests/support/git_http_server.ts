@@ -12,6 +12,7 @@
  */
 import { join } from "node:path";
 import { runCommand } from "./command.ts";
+import { writeFiles } from "./files.ts";
 
 /** The host name tests use for the server. */
 export const GIT_HOST = "git.localhost";
@@ -134,9 +135,7 @@ export async function addRepo(
   try {
     await git(server.reposDir, "init", "--bare", "-q", "-b", "main", bare);
     await git(seed, "init", "-q", "-b", "main");
-    for (const [path, content] of Object.entries(files)) {
-      await Deno.writeTextFile(join(seed, path), content);
-    }
+    await writeFiles(seed, files);
     await git(seed, "add", "-A");
     await git(seed, "commit", "-q", "-m", "seed");
     await git(seed, "push", "-q", bare, "main");

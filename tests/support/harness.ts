@@ -10,6 +10,7 @@ import { type Service, startService } from "../../main.ts";
 import { testKvPath } from "../../lib/store/test_kv.ts";
 import { type ModelScript, startScriptedModel } from "./scripted_model.ts";
 import { runCommand } from "./command.ts";
+import { writeFiles } from "./files.ts";
 
 /** The fake API key the service is given; tests assert it never leaks. */
 export const TEST_API_KEY = "sk-test-SECRET-4f9a2c7e1b";
@@ -91,11 +92,7 @@ export async function seedRepo(
   await Deno.mkdir(work, { recursive: true });
   await git(dir, "init", "--bare", "-b", "main", remote);
   await git(work, "init", "-b", "main");
-  for (const [path, content] of Object.entries(files)) {
-    const full = `${work}/${path}`;
-    await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(full, content);
-  }
+  await writeFiles(work, files);
   await git(work, "add", "-A");
   await git(work, "commit", "-m", "seed");
   await git(work, "remote", "add", "origin", remote);

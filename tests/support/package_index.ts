@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { runCommand } from "./command.ts";
+import { writeFiles } from "./files.ts";
 
 /** A Python module to ship as a wheel: files relative to site-packages. */
 export interface WheelSpec {
@@ -185,11 +186,7 @@ async function buildNpmTarball(
     }),
     ...pkg.files,
   };
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(root, "package", path);
-    await Deno.mkdir(join(full, ".."), { recursive: true });
-    await Deno.writeTextFile(full, content);
-  }
+  await writeFiles(join(root, "package"), files);
   const out = `${root}.tgz`;
   await runCommand("tar", ["-czf", out, "-C", root, "package"], { cwd: dir });
   return await Deno.readFile(out);
