@@ -62,6 +62,12 @@ const BASES: Record<ForgeKind, string> = {
 export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
   const calls: ForgeCall[] = [];
   const pulls: Pull[] = [];
+  // Every forge numbers a new pull request after the last one, open.
+  const openPull = (fields: Omit<Pull, "number" | "open">): Pull => {
+    const pull = { number: pulls.length + 1, ...fields, open: true };
+    pulls.push(pull);
+    return pull;
+  };
   const state = { hiddenLists: 0 };
   const json = (status: number, value: unknown) =>
     new Response(JSON.stringify(value), {
@@ -165,16 +171,13 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
                   `pull request already exists for these targets [id: ${dup.number}, head_branch: ${head}, base_branch: ${into}]`,
               });
           }
-          const pull: Pull = {
-            number: pulls.length + 1,
+          const pull = openPull({
             head,
             base: into,
             title,
             body: String(body.body ?? ""),
             draft: body.draft === true,
-            open: true,
-          };
-          pulls.push(pull);
+          });
           return json(201, view(pull));
         }
         if (req.method === "PATCH" && n) {
@@ -227,16 +230,13 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
               ],
             });
           }
-          const pull: Pull = {
-            number: pulls.length + 1,
+          const pull = openPull({
             head,
             base: into,
             title,
             body: String(body.description ?? ""),
             draft: title.startsWith("Draft: "),
-            open: true,
-          };
-          pulls.push(pull);
+          });
           return json(201, view(pull));
         }
         if (req.method === "PUT" && n) {
@@ -309,16 +309,13 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
           }
           return json(201, view(open));
         }
-        const pull: Pull = {
-          number: pulls.length + 1,
+        const pull = openPull({
           head,
           base: into,
           title: body.title,
           body: String(body.description ?? ""),
           draft: body.draft === true,
-          open: true,
-        };
-        pulls.push(pull);
+        });
         return json(201, view(pull));
       }
       if (req.method === "PUT" && n) {
