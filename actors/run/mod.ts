@@ -16,19 +16,9 @@ import { notifyWebhook } from "../webhook/mod.ts";
 import { pullRequestRef } from "../pull_request/messages.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import { type RunMessage, runMessages, type RunState } from "./messages.ts";
+import { runSummary, type SetupReport } from "./summary.ts";
 
 type Ctx = ActorContext<RunState, RunMessage>;
-
-/** The part of `setup_report.json` the summary repeats. */
-interface SetupReport {
-  status: string;
-  environment: string | null;
-  commands: {
-    command: string;
-    exit_code: number | null;
-    duration_ms: number;
-  }[];
-}
 
 const children = (runId: string) => ({
   se: engineerRef(runId),
@@ -127,35 +117,12 @@ export function runActor(deps: FactoryDeps) {
       artifactName.setupReport,
     );
     // Written before the commit that depends on it; rewriting it is harmless.
-    await putJson(store, prev.id, artifactName.summary, {
-      run_id: next.id,
-      status: next.status,
-      title: next.title,
-      repo: deps.redactor.redact(next.repo),
-      clone_branch: next.clone_branch,
-      push_branch: next.push_branch,
-      iterations: next.iteration,
-      max_iterations: next.max_iterations,
-      result_summary: next.result_summary,
-      error: next.error,
-      usage: next.usage,
-      ...(setup
-        ? {
-          setup: {
-            status: setup.status,
-            environment: setup.environment,
-            commands: setup.commands.map((c) => ({
-              command: c.command,
-              exit_code: c.exit_code,
-              duration_ms: c.duration_ms,
-            })),
-          },
-        }
-        : {}),
-      created_at: next.created_at,
-      started_at: next.started_at,
-      finished_at: next.finished_at,
-    });
+    await putJson(
+      store,
+      prev.id,
+      artifactName.summary,
+      runSummary(next, setup, (text) => deps.redactor.redact(text)),
+    );
     save(ctx, prev, next);
     event(ctx, "RUN_END", null, {
       status,
