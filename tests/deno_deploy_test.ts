@@ -11,7 +11,7 @@ import {
 import { freshSchemaUrl } from "../lib/store/postgres/test_cluster.ts";
 import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
-import { startServer, waitForPort } from "./support/server_process.ts";
+import { ServiceProcess } from "./support/server_process.ts";
 
 const MODEL_SCRIPT = {
   se: [writeCalculator("done")],
@@ -27,7 +27,7 @@ Deno.test("Deno Deploy layout: an API-only process on DENO_DEPLOYMENT_ID, a self
       async (h) => {
         // What Deploy gives a process: its deployment id, no workspace, no
         // sandbox, no AOS_WORKERS.
-        const child = startServer({
+        const child = await ServiceProcess.start({
           PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
           DENO_DEPLOYMENT_ID: "aos-test-deployment",
           AOS_KV: store.url,
@@ -36,7 +36,7 @@ Deno.test("Deno Deploy layout: an API-only process on DENO_DEPLOYMENT_ID, a self
           AOS_ALLOW_LOCAL_REPOS: "true",
         });
         try {
-          const api = `http://127.0.0.1:${await waitForPort(child)}`;
+          const api = child.url;
           assertEquals((await fetch(`${api}/readyz`)).status, 200);
           const res = await fetch(`${api}/runs`, {
             method: "POST",
@@ -66,8 +66,7 @@ Deno.test("Deno Deploy layout: an API-only process on DENO_DEPLOYMENT_ID, a self
             "def add(a, b):\n    return a + b\n",
           );
         } finally {
-          child.kill("SIGTERM");
-          await child.status;
+          await child.stop();
         }
       },
     );

@@ -9,7 +9,7 @@ import {
 } from "node:assert/strict";
 import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
-import { startServer, waitForPort } from "./support/server_process.ts";
+import { ServiceProcess } from "./support/server_process.ts";
 
 Deno.test("multi-process: runs submitted to an API-only process are run, followed and cancelled through it", async () => {
   await withHarness({
@@ -22,7 +22,7 @@ Deno.test("multi-process: runs submitted to an API-only process are run, followe
     },
   }, async (h) => {
     // The harness service is the worker; this child only serves the API.
-    const child = startServer({
+    const child = await ServiceProcess.start({
       AOS_KV: h.kvPath,
       WORKSPACE_ROOT: `${h.dir}/api_workspaces`,
       PORT: "0",
@@ -32,7 +32,7 @@ Deno.test("multi-process: runs submitted to an API-only process are run, followe
       AOS_ALLOW_LOCAL_REPOS: "true",
     });
     try {
-      const api = `http://127.0.0.1:${await waitForPort(child)}`;
+      const api = child.url;
       const submit = async (md: string) => {
         const res = await fetch(`${api}/runs`, {
           method: "POST",
@@ -87,8 +87,7 @@ Deno.test("multi-process: runs submitted to an API-only process are run, followe
       const events = await (await fetch(`${api}/runs/${slow}/events`)).json();
       assertEquals(events.at(-1).kind, "RUN_END");
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
+      await child.stop();
     }
   });
 });

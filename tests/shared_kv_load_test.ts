@@ -14,7 +14,7 @@ import {
   startScriptedModel,
   toolCall,
 } from "./support/scripted_model.ts";
-import { startServer, waitForPort } from "./support/server_process.ts";
+import { ServiceProcess } from "./support/server_process.ts";
 
 const RUNS = 20;
 const WORKERS = 3;
@@ -29,7 +29,7 @@ Deno.test("API + 3 worker processes on one SQLite KV: 20 concurrent runs all suc
       )),
     po: Array.from({ length: RUNS }, () => poVerdict("PASS", "fine")),
   });
-  const children: Deno.ChildProcess[] = [];
+  const services: ServiceProcess[] = [];
   try {
     const remote = await seedRepo(dir, { "README.md": "# Load\n" });
     const env = (name: string, workers: boolean) => ({
@@ -43,13 +43,18 @@ Deno.test("API + 3 worker processes on one SQLite KV: 20 concurrent runs all suc
       OPENAI_BASE_URL: model.url,
       AOS_ALLOW_LOCAL_REPOS: "true",
     });
-    const api = startServer(env("api", false));
-    children.push(api);
-    for (let w = 0; w < WORKERS; w++) {
-      children.push(startServer(env(`w${w}`, true)));
+    const envs = [
+      env("api", false),
+      ...Array.from({ length: WORKERS }, (_, w) => env(`w${w}`, true)),
+    ];
+    // Settle every start before going on, so a failed one leaves none running unseen.
+    const started = await Promise.allSettled(envs.map(ServiceProcess.start));
+    for (const result of started) {
+      if (result.status === "fulfilled") services.push(result.value);
     }
-    const ports = await Promise.all(children.map(waitForPort));
-    const url = `http://127.0.0.1:${ports[0]}`;
+    const refused = started.find((r) => r.status === "rejected");
+    if (refused) throw refused.reason;
+    const url = services[0]!.url;
     const ids = await Promise.all(
       Array.from({ length: RUNS }, async (_, i) => {
         const md = `---\nrepo: ${remote}\npush_branch: aos/load-${i}\n` +
@@ -84,12 +89,7 @@ Deno.test("API + 3 worker processes on one SQLite KV: 20 concurrent runs all suc
       model.requests.filter((r) => r.agent === agent).length;
     assertEquals([calls("se"), calls("po")], [RUNS, RUNS]);
   } finally {
-    for (const child of children) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await child.status;
-    }
+    for (const service of services) await service.stop();
     await model.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
