@@ -9,6 +9,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { pgCluster } from "../lib/store/postgres/test_cluster.ts";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
 import { git, seedRepo } from "./support/harness.ts";
+import { assertEachOnce } from "./support/run_events.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
 import { startServer, waitForPort } from "./support/server_process.ts";
 
@@ -110,22 +111,7 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
     assertEquals(run!.status, "SUCCEEDED", run!.error ?? "");
     const events: RunEvent[] = await (await fetch(`${api}/runs/${id}/events`))
       .json();
-    for (
-      const kind of [
-        "RUN_START",
-        "SE_OUTPUT",
-        "TR_APPLY",
-        "PO_RESULT",
-        "PUSH",
-        "RUN_END",
-      ]
-    ) {
-      assertEquals(
-        events.filter((e) => e.kind === kind).length,
-        1,
-        `${kind} once`,
-      );
-    }
+    assertEachOnce(events);
     assertEquals(
       model.requests.filter((r) => r.agent === "se").length,
       1,
