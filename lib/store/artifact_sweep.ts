@@ -8,6 +8,7 @@
  */
 import { isRunId, runIdTime } from "../ids.ts";
 import { deleteKeys } from "./artifacts.ts";
+import { keyGroups } from "./key_groups.ts";
 import type { StoreKeys } from "./keys.ts";
 
 /** What a sweep removed. */
@@ -27,24 +28,9 @@ export async function sweepOrphanChunksAt(
   const result: SweepResult = { generations: 0, chunks: 0 };
   let inUseRun: string | null = null;
   let inUse = new Set<string>();
-  let start: Deno.KvKey | null = null;
-  for (;;) {
-    // One entry per generation: list from `start`, then skip past its chunks.
-    const selector: Deno.KvListSelector = start
-      ? { prefix: root, start }
-      : { prefix: root };
-    const entries: Deno.KvEntry<unknown>[] = await Array.fromAsync(
-      kv.list(selector, { limit: 1 }),
-    );
-    const first: Deno.KvEntry<unknown> | undefined = entries[0];
-    if (!first) return result;
-    const runId: Deno.KvKeyPart | undefined = first.key[root.length];
-    const generation: Deno.KvKeyPart | undefined = first.key[root.length + 1];
-    // Not a key this store writes: leave the rest for a person to look at.
-    if (typeof runId !== "string" || typeof generation !== "string") {
-      return result;
-    }
-    start = [...root, runId, `${generation}\0`];
+  // One read per generation, then past its chunks.
+  for await (const [runId, generation] of keyGroups(kv, root, 2)) {
+    if (!runId || !generation) continue;
     if (!isRunId(generation) || now - runIdTime(generation) < opts.minAgeMs) {
       continue;
     }
@@ -67,4 +53,5 @@ export async function sweepOrphanChunksAt(
     result.generations++;
     result.chunks += chunkKeys.length;
   }
+  return result;
 }

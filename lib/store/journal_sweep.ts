@@ -3,10 +3,11 @@
  * when it finishes, but a run cancelled or failed mid-turn (or a turn that
  * ended with the worker killed) leaves its journal behind: large transcripts
  * nothing will read again. Journals are grouped by run, so the sweep reads
- * one key per run to find the next run id, then deletes the journals of runs
- * that are terminal or gone.
+ * one key per run (`keyGroups`), then deletes the journals of runs that are
+ * terminal or gone.
  */
 import { deleteKeys } from "./artifacts.ts";
+import { keyGroups } from "./key_groups.ts";
 import type { StoreKeys } from "./keys.ts";
 import { type RunRecord, TERMINAL_STATUSES } from "./types.ts";
 
@@ -26,21 +27,8 @@ export async function sweepJournalsAt(
 ): Promise<JournalSweepResult> {
   const root = keys.journal("", "").slice(0, -2);
   const result: JournalSweepResult = { runs: 0, keys: 0 };
-  let start: Deno.KvKey | null = null;
-  for (;;) {
-    const selector: Deno.KvListSelector = start
-      ? { prefix: root, start }
-      : { prefix: root };
-    const entries: Deno.KvEntry<unknown>[] = await Array.fromAsync(
-      kv.list(selector, { limit: 1 }),
-    );
-    const first: Deno.KvEntry<unknown> | undefined = entries[0];
-    if (!first) return result;
-    const runId: Deno.KvKeyPart | undefined = first.key[root.length];
-    // Not a key this store writes: leave the rest for a person to look at.
-    if (typeof runId !== "string") return result;
-    // Past every key of this run: [.., runId, …] < [.., runId + "\0"].
-    start = [...root, `${runId}\0`];
+  for await (const [runId] of keyGroups(kv, root, 1)) {
+    if (!runId) continue;
     const run = await runOf(runId);
     if (run && !TERMINAL_STATUSES.has(run.status)) continue;
     const doomed: Deno.KvKey[] = [];
@@ -51,4 +39,5 @@ export async function sweepJournalsAt(
     result.runs++;
     result.keys += doomed.length;
   }
+  return result;
 }
