@@ -33,6 +33,7 @@ export interface ResolvedOptions {
   queue: boolean;
   idleReleaseMs: number;
   groupCommit: boolean;
+  commitsInFlight: number;
   stopGraceMs: number;
 }
 
@@ -53,6 +54,7 @@ export function resolveOptions(o: SystemOptions): ResolvedOptions {
     queue: o.queue ?? true,
     idleReleaseMs: o.idleReleaseMs ?? 5000,
     groupCommit: o.groupCommit ?? true,
+    commitsInFlight: Math.max(1, Math.floor(o.commitsInFlight ?? 2)),
     stopGraceMs: o.stopGraceMs ?? 10_000,
   };
 }
@@ -82,7 +84,11 @@ export class Core {
 
   constructor(readonly kv: Deno.Kv, readonly opts: ResolvedOptions) {
     this.keys = new RuntimeKeys(opts.prefix);
-    this.committer = new GroupCommitter(kv, 1, opts.groupCommit ? 1000 : 1);
+    this.committer = new GroupCommitter(
+      kv,
+      opts.commitsInFlight,
+      opts.groupCommit ? 1000 : 1,
+    );
     this.general = new Semaphore(opts.maxConcurrent);
     this.heavy = new Semaphore(opts.maxHeavy);
     this.committer.onQueuesUnavailable = (error) =>

@@ -170,6 +170,14 @@ export interface SystemOptions {
   idleReleaseMs?: number;
   /** Pack the commits of concurrently ready actors into shared atomic operations (default true). */
   groupCommit?: boolean;
+  /**
+   * Atomic commits this worker keeps in flight at once (default 2): while one
+   * waits for the store (a durable flush, a network round trip), the next
+   * batch is already on its way. Specs in different commits never depend on
+   * each other (a dependent step waits for its commit), as with commits from
+   * different processes.
+   */
+  commitsInFlight?: number;
   /** How long `stop()` waits for handlers that ignore their aborted signal (default 10000 ms). */
   stopGraceMs?: number;
 }
