@@ -11,6 +11,7 @@ import type { RunEvent, RunRecord } from "../lib/store/types.ts";
 import { git, seedRepo } from "./support/harness.ts";
 import { assertEachOnce } from "./support/run_events.ts";
 import { startScriptedModel } from "./support/scripted_model.ts";
+import { until } from "./support/poll.ts";
 import { startServer, waitForPort } from "./support/server_process.ts";
 
 Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run finishes exactly once", async () => {
@@ -73,40 +74,40 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
     });
     assertEquals(res.status, 201);
     const { id } = await res.json();
-    await until(
+    await waitFor(
+      "the SE call",
       () => model.requests.some((r) => r.agent === "se"),
       60_000,
-      "the SE call",
     );
 
     await pgCluster("stop", pgDir);
-    await until(
+    await waitFor(
+      "readyz 503",
       async () => {
         const probe = await fetch(`${api}/readyz`);
         const body = await probe.json();
-        return probe.status === 503 && body.error.code === "not_ready";
+        return probe.status === 503 && body.error?.code === "not_ready";
       },
       15_000,
-      "readyz 503",
     );
     // Stay down past the model's answer: the step's commit has to wait.
     await new Promise((r) => setTimeout(r, 4000));
     await pgCluster("start", pgDir);
-    await until(
+    await waitFor(
+      "readyz 200",
       async () => (await fetch(`${api}/readyz`)).status === 200,
       30_000,
-      "readyz 200",
     );
 
     let run: RunRecord | null = null;
-    await until(
+    await waitFor(
+      "the run to finish",
       async () => {
         run = await (await fetch(`${api}/runs/${id}?consistency=strong`))
           .json();
         return ["SUCCEEDED", "FAILED", "CANCELLED"].includes(run!.status);
       },
       90_000,
-      "the run to finish",
     );
     assertEquals(run!.status, "SUCCEEDED", run!.error ?? "");
     const events: RunEvent[] = await (await fetch(`${api}/runs/${id}/events`))
@@ -125,10 +126,10 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
     // Told to stop while the database is down, the process cannot finish its
     // shutdown (releasing leases needs commits) and exits after its grace.
     await pgCluster("stop", pgDir);
-    await until(
+    await waitFor(
+      "readyz 503 again",
       async () => (await fetch(`${api}/readyz`)).status === 503,
       15_000,
-      "readyz 503 again",
     );
     const stopping = server;
     server = null;
@@ -153,39 +154,18 @@ Deno.test("Postgres outage mid-run: readyz 503 while it is down, then the run fi
   }
 });
 
+/** The shared poll, logging its phase, every 100 ms, each probe cut after 5 s. */
+function waitFor(
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<true> {
+  phase(`waiting for ${what}`);
+  return until(what, async () => (await probe()) || null, timeoutMs, 100, 5000);
+}
+
 function phase(what: string): void {
   if (Deno.env.get("AOS_TEST_SERVER_LOG") === "1") {
     console.error(`outage test ${new Date().toISOString()} ${what}`);
-  }
-}
-
-async function until(
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  phase(`waiting for ${what}`);
-  const deadline = Date.now() + timeoutMs;
-  // A probe that hangs (a fetch to a stalled service) is cut after 5 s (or
-  // at the deadline) and tried again.
-  const bounded = async () => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      return await Promise.race([
-        Promise.resolve(probe()).catch(() => false),
-        new Promise<boolean>((r) => {
-          timer = setTimeout(
-            () => r(false),
-            Math.min(5000, Math.max(0, deadline - Date.now()) + 10),
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-  while (!(await bounded())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
