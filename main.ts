@@ -117,9 +117,8 @@ export async function startService(
   if (config.workers) await system.start();
   // Artifact chunks a writer killed mid-write left behind (see
   // lib/store/artifact_sweep.ts): swept by worker processes, hourly.
-  let sweeping: Promise<void> = Promise.resolve();
-  const sweep = () => {
-    sweeping = store.sweepOrphanChunks({ minAgeMs: HOUR_MS }).then(
+  const sweepArtifacts = () =>
+    store.sweepOrphanChunks({ minAgeMs: HOUR_MS }).then(
       (swept) => {
         if (swept.generations > 0) {
           log(
@@ -129,12 +128,10 @@ export async function startService(
       },
       (error) => log(redactor.redact(`Artifact sweep failed: ${error}`)),
     );
-  };
   // Turn journals of runs that ended mid-turn (cancelled, failed, a worker
   // killed): swept on the workspaces' cadence, one read per run that has one.
-  let sweepingJournals: Promise<void> = Promise.resolve();
-  const sweepJournals = () => {
-    sweepingJournals = sweepingJournals.then(() => store.sweepJournals()).then(
+  const sweepJournals = () =>
+    store.sweepJournals().then(
       (swept) => {
         if (swept.runs > 0) {
           log(`Swept the turn journals of ${swept.runs} ended runs`);
@@ -142,15 +139,11 @@ export async function startService(
       },
       (error) => log(redactor.redact(`Journal sweep failed: ${error}`)),
     );
-  };
-  let journalTimer: ReturnType<typeof setInterval> | undefined;
-  let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  const sweeps: Repeating[] = [];
   let workspaceSweeper: WorkspaceSweeper | null = null;
   if (config.workers) {
-    sweep();
-    sweepTimer = setInterval(sweep, HOUR_MS);
-    sweepJournals();
-    journalTimer = setInterval(sweepJournals, config.workspaceSweepMs);
+    sweeps.push(repeat(HOUR_MS, sweepArtifacts));
+    sweeps.push(repeat(config.workspaceSweepMs, sweepJournals));
     // Finished runs' workspaces (after their retention) and the mirror bound.
     workspaceSweeper = startWorkspaceSweeper({
       root: config.workspaceRoot,
@@ -178,14 +171,31 @@ export async function startService(
       if (closed) return;
       closed = true;
       shutdown.abort();
-      clearInterval(sweepTimer);
-      clearInterval(journalTimer);
+      const sweepsDone = Promise.all(sweeps.map((s) => s.stop()));
       await server.shutdown();
       await system.stop();
-      await sweeping;
-      await sweepingJournals;
+      await sweepsDone;
       await workspaceSweeper?.stop();
       await closeKv(kv);
+    },
+  };
+}
+
+/** A task run now and every `ms`, one run at a time; `stop` ends it and waits for a run in progress. */
+interface Repeating {
+  stop(): Promise<void>;
+}
+
+/** Runs `task` (which must not reject) now and every `ms`, never two at once. */
+function repeat(ms: number, task: () => Promise<void>): Repeating {
+  let running = task();
+  const timer = setInterval(() => {
+    running = running.then(task);
+  }, ms);
+  return {
+    stop() {
+      clearInterval(timer);
+      return running;
     },
   };
 }
