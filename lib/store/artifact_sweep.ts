@@ -7,7 +7,7 @@
  * leaves every write still in progress alone.
  */
 import { isRunId, runIdTime } from "../ids.ts";
-import { deleteKeys } from "./artifacts.ts";
+import { deletePrefix } from "./artifacts.ts";
 import { keyGroups } from "./key_groups.ts";
 import type { StoreKeys } from "./keys.ts";
 
@@ -46,12 +46,11 @@ export async function sweepOrphanChunksAt(
     }
     if (inUse.has(generation)) continue;
     // Listed, not numbered 0 … n-1: a delete cut short leaves a tail.
-    const prefix = keys.artifactChunks(runId, generation);
-    const chunkKeys: Deno.KvKey[] = [];
-    for await (const entry of kv.list({ prefix })) chunkKeys.push(entry.key);
-    await deleteKeys(kv, chunkKeys);
+    result.chunks += await deletePrefix(
+      kv,
+      keys.artifactChunks(runId, generation),
+    );
     result.generations++;
-    result.chunks += chunkKeys.length;
   }
   return result;
 }

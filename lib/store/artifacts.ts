@@ -138,6 +138,17 @@ export async function deleteKeys(
   }
 }
 
+/** Deletes every key under `prefix` (listed first, so a delete cut short leaves no gap unseen); returns how many. */
+export async function deletePrefix(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+): Promise<number> {
+  const keys: Deno.KvKey[] = [];
+  for await (const entry of kv.list({ prefix })) keys.push(entry.key);
+  await deleteKeys(kv, keys);
+  return keys.length;
+}
+
 /** All artifacts of a run, sorted by name. */
 export async function listArtifactsAt(
   kv: Deno.Kv,

@@ -12,7 +12,7 @@
  * | `…prefix, seq, "h"` | `{ generation, chunks, bytes }` |
  */
 import { newRunId } from "../ids.ts";
-import { deleteKeys } from "./artifacts.ts";
+import { deleteKeys, deletePrefix } from "./artifacts.ts";
 
 const CHUNK_BYTES = 60 * 1024;
 /** Chunks per atomic commit: 600 KiB, under the 800 KiB commit limit. */
@@ -120,11 +120,7 @@ export class KvJournal<T> {
 
   /** Deletes the whole journal. */
   async clear(): Promise<void> {
-    const keys: Deno.KvKey[] = [];
-    for await (const item of this.#kv.list({ prefix: this.#prefix })) {
-      keys.push(item.key);
-    }
-    await deleteKeys(this.#kv, keys);
+    await deletePrefix(this.#kv, this.#prefix);
     this.#next = 0;
   }
 }

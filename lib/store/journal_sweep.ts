@@ -6,7 +6,7 @@
  * one key per run (`keyGroups`), then deletes the journals of runs that are
  * terminal or gone.
  */
-import { deleteKeys } from "./artifacts.ts";
+import { deletePrefix } from "./artifacts.ts";
 import { keyGroups } from "./key_groups.ts";
 import type { StoreKeys } from "./keys.ts";
 import { type RunRecord, TERMINAL_STATUSES } from "./types.ts";
@@ -31,13 +31,8 @@ export async function sweepJournalsAt(
     if (!runId) continue;
     const run = await runOf(runId);
     if (run && !TERMINAL_STATUSES.has(run.status)) continue;
-    const doomed: Deno.KvKey[] = [];
-    for await (
-      const item of kv.list({ prefix: [...root, runId] })
-    ) doomed.push(item.key);
-    await deleteKeys(kv, doomed);
+    result.keys += await deletePrefix(kv, [...root, runId]);
     result.runs++;
-    result.keys += doomed.length;
   }
   return result;
 }
