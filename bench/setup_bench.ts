@@ -72,6 +72,7 @@ export async function runSetupBench(
       `npm ci --registry=${index.url}/ --no-audit --no-fund --no-update-notifier --prefer-online`;
     const spec: SetupSpec = {
       repo: remote,
+      clone_branch: "main",
       setup_commands: [setup],
       setup_network: true,
       setup_cache_key: null,

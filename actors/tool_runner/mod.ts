@@ -203,6 +203,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
       deps.redactor.redactDeep({
         status: outcome.status,
         environment: outcome.key,
+        key_tree: outcome.key_tree,
         key_files: outcome.key_files,
         ...(outcome.environment ? outcome.environment : {}),
         commands: outcome.commands,

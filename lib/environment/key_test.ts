@@ -13,67 +13,104 @@ const AUTHOR = {
 async function commit(dir: string, files: Record<string, string>) {
   await writeFiles(dir, files);
   await git(["add", "-A"], { cwd: dir });
-  await git(["commit", "-q", "-m", "c"], { cwd: dir, env: AUTHOR });
+  await git(["commit", "-q", "--allow-empty", "-m", "c"], {
+    cwd: dir,
+    env: AUTHOR,
+  });
   return (await git(["rev-parse", "HEAD"], { cwd: dir })).stdout.trim();
 }
 
-Deno.test("environmentKey() follows the lockfiles' content, the commands and the env, not other files", async () => {
+async function withRepo(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "aos-envkey-" });
   try {
     await git(["init", "-q", dir]);
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const input = (dir: string, baseCommit: string): EnvironmentKeyInput => ({
+  repo: "https://example.com/r.git",
+  cloneBranch: "main",
+  setupCommands: ["npm ci"],
+  cacheKey: null,
+  env: {},
+  mountAt: "/ws/.sandbox/repo",
+  dir,
+  baseCommit,
+});
+
+Deno.test("environmentKey() follows the base commit's whole tree: any file setup could run changes it", async () => {
+  await withRepo(async (dir) => {
     const c1 = await commit(dir, {
       "package-lock.json": "{}",
-      "web/yarn.lock": "a",
-      "requirements-dev.txt": "pytest",
+      "package.json": '{"scripts":{}}',
       "src/app.js": "1",
     });
-    const base: EnvironmentKeyInput = {
-      repo: "https://example.com/r.git",
-      setupCommands: ["npm ci"],
-      cacheKey: null,
-      env: {},
-      mountAt: "/ws/.sandbox/repo",
-      dir,
-      baseCommit: c1,
-    };
-    const k1 = await environmentKey(base);
-    assert.deepEqual(k1.files.map((f) => f.path), [
-      "package-lock.json",
-      "requirements-dev.txt",
-      "web/yarn.lock",
-    ]);
-    const c2 = await commit(dir, { "src/app.js": "2" });
-    assert.equal(
-      (await environmentKey({ ...base, baseCommit: c2 })).key,
-      k1.key,
-    );
-    const c3 = await commit(dir, { "web/yarn.lock": "b" });
-    const k3 = await environmentKey({ ...base, baseCommit: c3 });
-    assert.notEqual(k3.key, k1.key);
+    const k1 = await environmentKey(input(dir, c1));
+    const tree = (await git(["rev-parse", `${c1}^{tree}`], { cwd: dir }))
+      .stdout.trim();
+    assert.equal(k1.tree, tree);
+    assert.deepEqual(k1.files, []);
+    // Another commit with the same tree (an empty commit, a revert): same key.
+    const same = await commit(dir, {});
+    assert.equal((await environmentKey(input(dir, same))).key, k1.key);
+    // An install script changed, lockfile untouched: a different environment.
+    const poisoned = await commit(dir, {
+      "package.json": '{"scripts":{"postinstall":"./evil.sh"}}',
+    });
+    assert.notEqual((await environmentKey(input(dir, poisoned))).key, k1.key);
+    const source = await commit(dir, { "src/app.js": "2" });
+    assert.notEqual((await environmentKey(input(dir, source))).key, k1.key);
     for (
       const changed of [
         { setupCommands: ["npm install"] },
         { env: { NODE_ENV: "production" } },
         { repo: "https://example.com/other.git" },
-        { cacheKey: ["src/**"] },
+        { cacheKey: ["package-lock.json"] },
+        { mountAt: "/elsewhere" },
       ]
     ) {
       assert.notEqual(
-        (await environmentKey({ ...base, ...changed })).key,
+        (await environmentKey({ ...input(dir, c1), ...changed })).key,
         k1.key,
       );
     }
-    // A named key file: only it counts.
-    const named = { ...base, cacheKey: ["src/app.js"] };
-    assert.deepEqual(
-      (await environmentKey(named)).files.map((f) => f.path),
-      ["src/app.js"],
-    );
-    assert.notEqual(
+  });
+});
+
+Deno.test("environmentKey() with setup_cache_key: only the named files count, within one clone_branch", async () => {
+  await withRepo(async (dir) => {
+    const c1 = await commit(dir, {
+      "package-lock.json": "{}",
+      "web/yarn.lock": "a",
+      "src/app.js": "1",
+    });
+    const named = {
+      ...input(dir, c1),
+      cacheKey: ["package-lock.json", "**/yarn.lock"],
+    };
+    const k1 = await environmentKey(named);
+    assert.equal(k1.tree, null);
+    assert.deepEqual(k1.files.map((f) => f.path), [
+      "package-lock.json",
+      "web/yarn.lock",
+    ]);
+    const c2 = await commit(dir, { "src/app.js": "2" });
+    assert.equal(
       (await environmentKey({ ...named, baseCommit: c2 })).key,
-      (await environmentKey(named)).key,
+      k1.key,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+    const c3 = await commit(dir, { "web/yarn.lock": "b" });
+    assert.notEqual(
+      (await environmentKey({ ...named, baseCommit: c3 })).key,
+      k1.key,
+    );
+    // Another branch with the very same named files never shares it.
+    assert.notEqual(
+      (await environmentKey({ ...named, cloneBranch: "evil" })).key,
+      k1.key,
+    );
+  });
 });

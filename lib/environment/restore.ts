@@ -92,9 +92,22 @@ async function excludeRoots(dir: string, roots: string[]): Promise<void> {
     else if (!inside) kept.push(line);
   }
   while (kept.length > 0 && kept.at(-1) === "") kept.pop();
-  const escaped = roots.map((r) => "/" + r.replace(/([\\*?[\]!# ])/g, "\\$1"));
+  const escaped = roots.map(excludePattern);
   const next = [...kept, BEGIN, ...escaped, END, ""].join("\n");
   if (next === current) return;
   await Deno.mkdir(join(dir, ".git", "info"), { recursive: true });
   await Deno.writeTextFile(file, next);
+}
+
+/**
+ * The `.git/info/exclude` line matching exactly the path `root` (from the repo
+ * root). Setup names these files, so a name is hostile: a newline in it would
+ * start a line of its own (`*`, `!x`, `feature.py`) and change what git commits.
+ * Glob characters and spaces are escaped; each control character becomes
+ * `[[:cntrl:]]`, so no control character ever reaches the file.
+ */
+export function excludePattern(root: string): string {
+  return "/" + root.replace(/[\\*?[\]!# ]/g, "\\$&")
+    // deno-lint-ignore no-control-regex
+    .replace(/[\x00-\x1f\x7f]/g, "[[:cntrl:]]");
 }

@@ -16,6 +16,7 @@ import {
 /** The work order fields the setup phase reads. */
 export interface SetupSpec {
   repo: string;
+  clone_branch: string;
   setup_commands: string[];
   setup_network: boolean;
   setup_cache_key: string[] | null;
@@ -29,7 +30,9 @@ export interface SetupOutcome {
   status: "none" | "restored" | "built" | "failed";
   /** The environment's key (hex), null without setup commands. */
   key: string | null;
-  /** Files the key was computed from, with their git blob ids. */
+  /** The base commit's tree id when the whole tree keys the environment (the default). */
+  key_tree: string | null;
+  /** Files `setup_cache_key` named, with their git blob ids (empty when the tree keys it). */
   key_files: { path: string; blob: string }[];
   /** Results of the setup commands that ran now (none when restored). */
   commands: CommandResult[];
@@ -62,6 +65,7 @@ export async function prepareEnvironment(
     return {
       status: "none",
       key: null,
+      key_tree: null,
       key_files: [],
       commands: [],
       environment: null,
@@ -69,8 +73,9 @@ export async function prepareEnvironment(
     };
   }
   const mountAt = sandboxMountPath(opts.workspaceRoot);
-  const { key, files } = await environmentKey({
+  const { key, tree, files } = await environmentKey({
     repo: spec.repo,
+    cloneBranch: spec.clone_branch,
     setupCommands: spec.setup_commands,
     cacheKey: spec.setup_cache_key,
     env: spec.env,
@@ -95,6 +100,7 @@ export async function prepareEnvironment(
     return {
       status,
       key,
+      key_tree: tree,
       key_files: files,
       commands,
       environment: {
@@ -137,6 +143,7 @@ export async function prepareEnvironment(
       return {
         status: "failed",
         key,
+        key_tree: tree,
         key_files: files,
         commands,
         environment: null,
@@ -158,6 +165,7 @@ export async function restoreCachedEnvironment(
   if (opts.spec.setup_commands.length === 0) return { layers: [] };
   const { key } = await environmentKey({
     repo: opts.spec.repo,
+    cloneBranch: opts.spec.clone_branch,
     setupCommands: opts.spec.setup_commands,
     cacheKey: opts.spec.setup_cache_key,
     env: opts.spec.env,

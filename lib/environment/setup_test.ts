@@ -46,6 +46,7 @@ async function withRepo(
 
 const spec = (remote: string, commands: string[]): SetupSpec => ({
   repo: remote,
+  clone_branch: "main",
   setup_commands: commands,
   setup_network: true,
   setup_cache_key: ["deps.lock"],
