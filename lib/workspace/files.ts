@@ -1,6 +1,11 @@
 /** Disk access for the workspace view: the file listing, text reading, and model-facing errors. */
 import { git } from "../git/run.ts";
 import { PathPolicyError, resolveInside } from "./paths.ts";
+import {
+  FileTooLargeError,
+  NotRegularFileError,
+  readRegularFile,
+} from "./regular_file.ts";
 
 /** A tool call the model can correct; the message is returned to it as the tool result. */
 export class ToolError extends Error {
@@ -32,20 +37,43 @@ export async function listDiskFiles(dir: string): Promise<Set<string>> {
   return files;
 }
 
-/** The text of `p` under `dir`; symlinks out of `dir`, directories and missing files are ToolErrors. */
-export async function readDiskText(dir: string, p: string): Promise<Text> {
+/** How much of a file readDiskText loads, and what stops it. */
+export interface TextReadOptions {
+  /** Largest file read; a larger one is a ToolError naming its size. */
+  maxBytes: number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The text of `p` under `dir`; symlinks out of `dir`, directories, FIFOs,
+ * sockets, devices, files past `maxBytes` and missing files are ToolErrors.
+ */
+export async function readDiskText(
+  dir: string,
+  p: string,
+  opts: TextReadOptions,
+): Promise<Text> {
   const abs = await guardAsync(() => resolveInside(dir, p));
   let bytes: Uint8Array;
   try {
-    if ((await Deno.stat(abs)).isDirectory) {
-      throw new ToolError(
-        `Path '${p}' is a directory; use list_files to see what is in it`,
-      );
-    }
-    bytes = await Deno.readFile(abs);
+    bytes = await readRegularFile(abs, { path: p, ...opts });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new ToolError(`File '${p}' does not exist`);
+    }
+    if (error instanceof NotRegularFileError) {
+      throw new ToolError(
+        error.kind === "a directory"
+          ? `Path '${p}' is a directory; use list_files to see what is in it`
+          : `${error.message}; AOS reads regular files only`,
+        { cause: error },
+      );
+    }
+    if (error instanceof FileTooLargeError) {
+      throw new ToolError(
+        `File '${p}' has ${error.bytes} bytes or more, more than read_file loads (${opts.maxBytes}); look into it with run_command (head, sed -n)`,
+        { cause: error },
+      );
     }
     throw error;
   }

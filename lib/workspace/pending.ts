@@ -10,7 +10,8 @@ import { join } from "node:path";
 import picomatch from "picomatch";
 import { git } from "../git/run.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
-import { readDiskText } from "./files.ts";
+import { readDiskText, ToolError } from "./files.ts";
+import { writeRegularFile } from "./regular_file.ts";
 
 /** An SE packet's changes: whole-file writes and deletes. */
 export interface Packet {
@@ -178,7 +179,7 @@ export class PendingChanges {
         await Deno.lstat(target).then(() => true, () => false),
       );
       await Deno.mkdir(join(target, ".."), { recursive: true });
-      await Deno.writeTextFile(target, content);
+      await writeRegularFile(target, content, { path, replaceSpecial: true });
       this.recordWrite(path, content);
     }
   }
@@ -211,8 +212,15 @@ export class PendingChanges {
     if (info.size > MAX_PACKET_FILE_BYTES) {
       return `'${path}' has ${info.size} bytes; a command's file over ${MAX_PACKET_FILE_BYTES} bytes is not taken into the changes`;
     }
-    const text = await readDiskText(dir, path).catch(() => null);
-    if (!text || text.kind === "binary") {
+    let text: Awaited<ReturnType<typeof readDiskText>>;
+    try {
+      text = await readDiskText(dir, path, { maxBytes: MAX_PACKET_FILE_BYTES });
+    } catch (error) {
+      return error instanceof ToolError
+        ? `${error.message}; only regular text files can be part of the changes`
+        : `'${path}' could not be read: ${(error as Error).message}`;
+    }
+    if (text.kind === "binary") {
       return `'${path}' is binary; only text files can be part of the changes`;
     }
     return { content: text.content, existed };

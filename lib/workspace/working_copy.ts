@@ -18,6 +18,11 @@ import {
   readDiskText,
   ToolError,
 } from "./files.ts";
+import {
+  describeKind,
+  NotRegularFileError,
+  writeRegularFile,
+} from "./regular_file.ts";
 import { type LineWindow, readWindow, splitLines } from "./file_window.ts";
 import { findFiles, listing, type ListOptions } from "./file_listing.ts";
 import { applyEdit } from "./text_edit.ts";
@@ -157,13 +162,10 @@ export class WorkingCopy {
   /** The whole text of a file (for context files); binary and missing files are ToolErrors. */
   async readText(path: string): Promise<{ path: string; content: string }> {
     const p = guard(() => normalizeRepoPath(path));
-    const info = await Deno.stat(join(this.dir, p)).catch(() => null);
-    if (info?.isFile && info.size > MAX_TEXT_BYTES) {
-      throw new ToolError(
-        `File '${p}' has ${info.size} bytes, more than read_file loads; look into it with run_command (head, sed -n)`,
-      );
-    }
-    const text = await readDiskText(this.dir, p);
+    const text = await readDiskText(this.dir, p, {
+      maxBytes: MAX_TEXT_BYTES,
+      signal: this.#options.signal,
+    });
     if (text.kind === "binary") {
       throw new ToolError(
         `File '${p}' is binary (${text.bytes} bytes) and cannot be read as text`,
@@ -305,6 +307,13 @@ export class WorkingCopy {
     const target = join(this.dir, p);
     const info = await Deno.lstat(target).catch(() => null);
     if (info?.isDirectory) throw new ToolError(`Path '${p}' is a directory`);
+    if (info && !info.isFile) {
+      throw new ToolError(
+        `'${p}' is ${
+          describeKind(info)
+        }, not a regular file, so it cannot be written; delete_file it first to put a file there`,
+      );
+    }
     const parentFile = await this.#fileParent(p);
     if (parentFile) {
       throw new ToolError(
@@ -315,7 +324,16 @@ export class WorkingCopy {
     await Deno.mkdir(join(target, ".."), { recursive: true });
     // mkdir may have created directories; a racing symlink would show up here.
     await this.#writable(p, "write");
-    await Deno.writeTextFile(target, content);
+    try {
+      await writeRegularFile(target, content, { path: p });
+    } catch (error) {
+      if (error instanceof NotRegularFileError) {
+        throw new ToolError(
+          `${error.message}; it was not written (delete_file it first)`,
+        );
+      }
+      throw error;
+    }
     this.#changes.recordWrite(p, content);
     return { path: p, existed: info !== null };
   }

@@ -125,3 +125,54 @@ Deno.test("WorkingCopy refuses policy breaches and bad paths as ToolErrors, writ
     assertEquals(wc.packet(), { writes: [], deletes: [] });
   });
 });
+
+Deno.test("WorkingCopy answers a FIFO, a socket and links to devices with ToolErrors naming the kind, never blocking", async () => {
+  await withTemp(async (parent) => {
+    const { repo, commit } = await makeRepo(parent, { "a.py": "x = 1\n" });
+    const wc = await openTestCopy({ parent, repo, commit });
+    // What an SE run_command or a setup script could leave behind.
+    await gitIn(wc.dir, "rm", "-q", "--cached", "a.py");
+    await Deno.remove(join(wc.dir, "a.py"));
+    for (const name of ["a.py", "pipe"]) {
+      await new Deno.Command("mkfifo", { args: [join(wc.dir, name)] })
+        .output();
+    }
+    await Deno.symlink("pipe", join(wc.dir, "to_pipe"));
+    await Deno.symlink("/dev/zero", join(wc.dir, "zero"));
+    await Deno.symlink("/dev/stdin", join(wc.dir, "stdin"));
+    const listener = Deno.listen({
+      transport: "unix",
+      path: join(wc.dir, "sock"),
+    });
+    try {
+      for (const path of ["a.py", "pipe", "to_pipe"]) {
+        await rejects(
+          wc.readFile(path),
+          (e: Error) =>
+            e.name === "ToolError" &&
+            e.message ===
+              `'${path}' is a named pipe (FIFO), not a regular file; AOS reads regular files only`,
+        );
+        await rejects(
+          wc.editFile(path, "x", "y"),
+          path === "to_pipe" ? /through the symlink/ : /named pipe \(FIFO\)/,
+        );
+      }
+      await rejects(wc.readFile("sock"), /'sock' is a socket/);
+      for (const path of ["zero", "stdin"]) {
+        await rejects(wc.readFile(path), /points outside the repository/);
+      }
+      await rejects(
+        wc.writeFile("pipe", "data"),
+        /'pipe' is a named pipe \(FIFO\), not a regular file, so it cannot be written; delete_file it first/,
+      );
+      assertMatch(await wc.searchFiles("x"), /^No matches/);
+      assertMatch(await wc.listFiles(), /^the repository root/);
+      await wc.deleteFile("pipe");
+      await wc.writeFile("pipe", "now a file\n");
+      assertMatch(await wc.readFile("pipe"), /1\tnow a file/);
+    } finally {
+      listener.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { mirrorCommit, withLock } from "../git/mirror.ts";
 import type { GitCredentials } from "../git/credentials.ts";
 import { git, GitError, remoteAccess } from "../git/run.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
+import { writeRegularFile } from "./regular_file.ts";
 
 export { GitError } from "../git/run.ts";
 export { ensureMirror } from "../git/mirror.ts";
@@ -114,6 +115,52 @@ export async function resetWorkspace(
 ): Promise<void> {
   await git(["reset", "--hard", "--quiet", baseCommit], { cwd: dir });
   await git(["clean", "-ffdxq"], { cwd: dir });
+  await removeSpecialFiles(dir);
+}
+
+/**
+ * Deletes FIFOs, sockets and device nodes under `dir` (outside `.git`): git
+ * neither tracks nor cleans them, and one a command left behind would block
+ * the next write to its path or make `git add` fail.
+ */
+async function removeSpecialFiles(dir: string): Promise<void> {
+  const found = await new Deno.Command("find", {
+    args: [
+      ".",
+      "-path",
+      "./.git",
+      "-prune",
+      "-o",
+      "(",
+      "-type",
+      "p",
+      "-o",
+      "-type",
+      "s",
+      "-o",
+      "-type",
+      "c",
+      "-o",
+      "-type",
+      "b",
+      ")",
+      "-print0",
+    ],
+    cwd: dir,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!found.success) {
+    throw new Error(
+      `Could not list special files in '${dir}': ${
+        new TextDecoder().decode(found.stderr).trim()
+      }`,
+    );
+  }
+  for (const rel of new TextDecoder().decode(found.stdout).split("\0")) {
+    if (rel) await Deno.remove(join(dir, rel));
+  }
 }
 
 /** Applies an SE packet (deletes, then writes) to the workspace; paths breaking the policy are skipped. */
@@ -152,7 +199,11 @@ export async function applyPacket(
       await Deno.mkdir(dirname(target), { recursive: true });
       // mkdir may have created directories; a racing symlink would show up here.
       await resolveInside(dir, rel, { forWrite: true });
-      await Deno.writeTextFile(target, write.content);
+      // A FIFO or socket a command left at the path would block or fail the write.
+      await writeRegularFile(target, write.content, {
+        path: rel,
+        replaceSpecial: true,
+      });
       applied++;
     } catch (error) {
       reject(write.path, error);

@@ -490,3 +490,30 @@ Deno.test("prepareWorkspace() never writes the token into git config", async () 
     }
   });
 });
+
+Deno.test("a FIFO a command left in the workspace neither blocks applyPacket() nor survives resetWorkspace()", async () => {
+  await withFixture(async ({ prepare }) => {
+    const { dir, baseCommit } = await prepare("r");
+    // An acceptance or setup command's leftovers: git neither tracks nor cleans these.
+    await git(["rm", "-q", "README.md"], { cwd: dir });
+    for (const name of ["out.txt", "README.md"]) {
+      const made = await new Deno.Command("mkfifo", {
+        args: [join(dir, name)],
+      }).output();
+      assert.ok(made.success);
+    }
+    const result = await applyPacket(dir, {
+      writes: [{ path: "out.txt", content: "written\n" }],
+      deletes: [],
+    }, { allowed: [], forbidden: [] });
+    assert.deepEqual(result, { applied: 1, rejected: [] });
+    assert.equal(await Deno.readTextFile(join(dir, "out.txt")), "written\n");
+    await resetWorkspace(dir, baseCommit);
+    assert.equal(await Deno.readTextFile(join(dir, "README.md")), "# demo\n");
+    await assert.rejects(
+      Deno.lstat(join(dir, "out.txt")),
+      Deno.errors.NotFound,
+    );
+    assert.equal(await diffWorkspace(dir, baseCommit), "");
+  });
+});
