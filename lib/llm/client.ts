@@ -12,6 +12,11 @@ import {
   type RequestTarget,
 } from "./errors.ts";
 import { readUsage, type TokenUsage } from "./usage.ts";
+import {
+  boundedFetch,
+  DEFAULT_MAX_REPLY_BYTES,
+  ReplyTooLargeError,
+} from "./bounded_fetch.ts";
 
 export { ModelError, type ModelErrorKind, retryAfter } from "./errors.ts";
 export {
@@ -65,6 +70,8 @@ export interface ModelClientOptions {
   outputTokenParam?: OutputTokenParam;
   /** Sent as `reasoning_effort` when set (reasoning models only accept it). */
   reasoningEffort?: string | null;
+  /** Most bytes of one reply read; a larger one fails the request (default 4 MiB). */
+  maxReplyBytes?: number;
   clock?: Clock;
 }
 
@@ -122,6 +129,7 @@ export class ModelClient {
   readonly #outputTokenParam: "max_completion_tokens" | "max_tokens";
   readonly #reasoningEffort: string | null;
   readonly #clock: Clock;
+  readonly #maxReplyBytes: number;
   #openai: OpenAI | null = null;
 
   constructor(opts: ModelClientOptions) {
@@ -145,6 +153,7 @@ export class ModelClient {
       : "max_tokens";
     this.#reasoningEffort = opts.reasoningEffort || null;
     this.#clock = opts.clock ?? systemClock;
+    this.#maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
   }
 
   /** Sends one chat completion request; throws `ModelError` on failure. */
@@ -169,6 +178,13 @@ export class ModelClient {
         return parseCompletion(completion);
       } catch (error) {
         if (error instanceof ModelError) throw error;
+        if (error instanceof ReplyTooLargeError) {
+          throw new ModelError(
+            "bad_response",
+            `Model reply from '${target.origin}' refused: ${error.message}`,
+            { cause: error },
+          );
+        }
         failure = classifyError(error, target, {
           aborted: req.signal?.aborted ?? false,
           attempt,
@@ -233,6 +249,7 @@ export class ModelClient {
       webhookSecret: null,
       maxRetries: 0,
       timeout: this.#timeoutMs,
+      fetch: boundedFetch(this.#maxReplyBytes),
     });
     return this.#openai;
   }

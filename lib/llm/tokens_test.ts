@@ -1,0 +1,94 @@
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import {
+  countMessageTokens,
+  countTextTokens,
+  EXACT_COUNT_CHARS,
+} from "./tokens.ts";
+import { withLagProbe } from "../../tests/support/loop_lag.ts";
+
+/** Correctness bound for the event loop (the stalls this guards against were seconds to minutes). */
+const MAX_LAG_MS = 500;
+const MIB = 1024 * 1024;
+
+/** Letters the tokenizer's cache has not seen: the most expensive text per character. */
+function randomLetters(length: number, seed = 1): string {
+  let state = seed;
+  const out = new Array<string>(length);
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    out[i] = String.fromCharCode(97 + (state % 26));
+  }
+  return out.join("");
+}
+
+Deno.test("countTextTokens() is exact for ordinary text up to EXACT_COUNT_CHARS", async () => {
+  const source = await Deno.readTextFile(
+    new URL("./client.ts", import.meta.url),
+  );
+  for (
+    const text of [
+      "hello world",
+      "a  b   c\n\n  d",
+      source.slice(0, EXACT_COUNT_CHARS),
+      "def add(a, b):\n    return a + b\n".repeat(100),
+    ]
+  ) {
+    assertEquals(countTextTokens(text), countTokens(text));
+  }
+  assertEquals(countTextTokens(""), 0);
+});
+
+Deno.test("countTextTokens() estimates a long ordinary text within 15%", async () => {
+  const readme = await Deno.readTextFile(
+    new URL("../../README.md", import.meta.url),
+  );
+  assert(readme.length > EXACT_COUNT_CHARS * 4);
+  const exact = countTokens(readme);
+  const estimate = countTextTokens(readme);
+  assert(
+    Math.abs(estimate - exact) / exact < 0.15,
+    `estimate ${estimate}, exact ${exact}`,
+  );
+});
+
+Deno.test("countTextTokens() keeps the event loop free on hostile text: long runs, 1 MiB tasks, 24 MiB replies", async () => {
+  const hostile: [string, string][] = [
+    ["150 KB of one letter", "a".repeat(150_000)],
+    ["100 KB of spaces", " ".repeat(100_000)],
+    ["60 KB of unseen letters", randomLetters(60_000)],
+    ["1 MiB of unseen letters", randomLetters(MIB, 7)],
+    ["24 MiB of one letter", "b".repeat(24 * MIB)],
+    ["24 MiB of punctuation", "!?".repeat(12 * MIB)],
+  ];
+  for (const [name, text] of hostile) {
+    // Flattened before the probe: building the string is not what is measured.
+    text.charCodeAt(text.length >> 1);
+    const { value, lagMs } = await withLagProbe(() => countTextTokens(text));
+    assert(value > 0 && value <= text.length, `${name}: ${value} tokens`);
+    assert(lagMs < MAX_LAG_MS, `${name}: event loop blocked ${lagMs} ms`);
+  }
+});
+
+Deno.test("countMessageTokens() bounds a tool call with a huge argument too", async () => {
+  const content = randomLetters(150_000, 3);
+  const { value, lagMs } = await withLagProbe(() =>
+    countMessageTokens({
+      role: "assistant",
+      content: null,
+      tool_calls: [{
+        id: "c1",
+        type: "function",
+        function: {
+          name: "write_file",
+          arguments: JSON.stringify({ path: "big.txt", content }),
+        },
+      }],
+    })
+  );
+  assert(value > 10_000, String(value));
+  assert(lagMs < MAX_LAG_MS, `event loop blocked ${lagMs} ms`);
+});
