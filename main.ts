@@ -78,11 +78,11 @@ export async function startService(
     store,
     redactor,
     sandboxMode,
-    modelFor: (agent) =>
+    modelFor: (agent, model) =>
       new ModelClient({
         apiKey: config.openaiApiKey,
         baseUrl: config.openaiBaseUrl,
-        model: agent === "se" ? config.seModel : config.poModel,
+        model,
         retryWindowMs: config.modelRetryWindowMs,
         maxOutputTokens: config.maxOutputTokens,
         outputTokenParam: config.outputTokenParam,

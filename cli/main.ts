@@ -17,9 +17,11 @@ import {
   statusCommand,
   validateCommand,
 } from "./commands.ts";
-import { CliError, EXIT, type ExitCode } from "./errors.ts";
+import { CliError, EXIT, type ExitCode, inputError } from "./errors.ts";
 import { printJson, printNote } from "./output.ts";
 import { submitCommand } from "./submit.ts";
+import { compareCommand } from "./eval_compare.ts";
+import { evalCommand } from "./eval.ts";
 
 /** `--timeout` value: a positive number of seconds. */
 function parseSeconds(value: string): number {
@@ -85,6 +87,7 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
           "status <run-id>",
           "logs <run-id> --follow",
           "list --status FAILED --limit 10",
+          "eval eval/tasks --quick --json result.json",
         ),
     );
 
@@ -184,6 +187,58 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     .option("--json", JSON_HELP)
     .addHelpText("after", examples("validate task.md"))
     .action(async (file, opts) => setExit(await validateCommand(file, opts)));
+
+  program.command("eval")
+    .description(
+      "Run an eval suite: submit each task, wait, run its hidden check here; " +
+        "print per-task results and the solve rate (README: Evals)",
+    )
+    .argument("[suite]", "suite folder (e.g. eval/tasks)")
+    .option("-r, --repeat <n>", "attempts per task", intIn(1, 100), 1)
+    .option(
+      "-c, --concurrency <k>",
+      "attempts in flight at once",
+      intIn(1, 64),
+      1,
+    )
+    .option("--model <name>", "model for both agents (work order `model`)")
+    .option("--se-model <name>", "model for the SE (work order `se_model`)")
+    .option("--po-model <name>", "model for the PO (work order `po_model`)")
+    .option("-q, --quick", "only the quick subset named in suite.yml")
+    .option("--json <file>", "write the result (JSON) to this file")
+    .option("--markdown <file>", "write the result as markdown to this file")
+    .option(
+      "-t, --timeout <seconds>",
+      "cancel a run still going after this long (status TIMED_OUT)",
+      parseSeconds,
+    )
+    .option("--keep", "keep the task repositories and checkouts (path printed)")
+    .option(
+      "--compare <files...>",
+      "show two JSON results side by side instead of running (A.json B.json)",
+    )
+    .addHelpText(
+      "after",
+      examples(
+        "eval eval/tasks",
+        "eval eval/tasks --quick --repeat 3 --concurrency 2 --json a.json",
+        "eval eval/tasks --model qwen2.5-coder-1.5b --timeout 1800 --markdown a.md",
+        "eval --compare a.json b.json",
+      ),
+    )
+    .action(async (suite, opts) => {
+      if (opts.compare) {
+        if (suite !== undefined) {
+          throw inputError("Give either a suite or --compare A.json B.json");
+        }
+        setExit(await compareCommand(opts.compare));
+        return;
+      }
+      if (suite === undefined) {
+        throw inputError("Missing the suite folder (e.g. eval/tasks)");
+      }
+      setExit(await evalCommand(suite, opts));
+    });
 
   return program;
 }

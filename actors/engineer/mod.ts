@@ -129,8 +129,9 @@ export function engineerActor(deps: FactoryDeps) {
           payload: { ...command },
         })),
     });
+    const model = agentModel(deps, "se", workOrder);
     const result = await runEngineerTurn({
-      client: deps.modelFor("se"),
+      client: deps.modelFor("se", model),
       workspace: view,
       task: taskOf(workOrder),
       contextFiles: await contextFiles(
@@ -153,8 +154,8 @@ export function engineerActor(deps: FactoryDeps) {
       redact: (s: string) => deps.redactor.redact(s),
     });
     for (const event of result.events) emit(deps.redactor.redactDeep(event));
-    const usage = priced(agentModel(deps, "se"), result.usage);
-    await putExchange(deps, { runId, agent: "se", iteration: n }, {
+    const usage = priced(model, result.usage);
+    await putExchange(deps, { runId, agent: "se", iteration: n, model }, {
       ended: result.ended,
       steps: result.steps,
       usage,

@@ -62,8 +62,9 @@ export function productOwnerActor(deps: FactoryDeps) {
                   `Iteration ${n} has no tool report or SE packet to review`,
                 );
               }
+              const model = agentModel(deps, "po", run.workOrder);
               const result = await runProductOwner({
-                client: deps.modelFor("po"),
+                client: deps.modelFor("po", model),
                 task: taskOf(run.workOrder),
                 toolReport: {
                   commands: toolReport.commands,
@@ -75,9 +76,14 @@ export function productOwnerActor(deps: FactoryDeps) {
                 signal: ctx.signal,
                 tokenBudget: tokensLeft(run),
               });
-              const usage = priced(agentModel(deps, "po"), result.usage);
+              const usage = priced(model, result.usage);
               if (result.byModel) {
-                await putExchange(deps, { runId, agent: "po", iteration: n }, {
+                await putExchange(deps, {
+                  runId,
+                  agent: "po",
+                  iteration: n,
+                  model,
+                }, {
                   usage,
                   transcript: result.transcript,
                 });

@@ -16,6 +16,7 @@ import {
   reportingFailure,
 } from "./child.ts";
 import type { FactoryDeps } from "./deps.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
 
 /** The model-driven agents, as their artifacts and model settings name them. */
 export type Agent = "se" | "po";
@@ -43,15 +44,21 @@ export interface AgentStep<R extends { usage: Usage }> {
   redeliver?(error: unknown): boolean;
 }
 
-/** The model an agent talks to. */
-export function agentModel(deps: FactoryDeps, agent: Agent): string {
-  return agent === "se" ? deps.config.seModel : deps.config.poModel;
+/** The model an agent talks to: the work order's `se_model`/`po_model`, its `model`, else the config's. */
+export function agentModel(
+  deps: FactoryDeps,
+  agent: Agent,
+  workOrder: Pick<WorkOrder, "model" | "se_model" | "po_model">,
+): string {
+  const own = agent === "se" ? workOrder.se_model : workOrder.po_model;
+  return own ?? workOrder.model ??
+    (agent === "se" ? deps.config.seModel : deps.config.poModel);
 }
 
 /** Keeps an agent's exchange with the model (`llm_iter_N_{se,po}.json`), redacted. */
 export async function putExchange(
   deps: FactoryDeps,
-  where: { runId: string; agent: Agent; iteration: number },
+  where: { runId: string; agent: Agent; iteration: number; model: string },
   exchange: Record<string, unknown>,
 ): Promise<void> {
   await putJson(
@@ -60,7 +67,7 @@ export async function putExchange(
     artifactName.llm(where.iteration, where.agent),
     deps.redactor.redactDeep({
       agent: where.agent,
-      model: agentModel(deps, where.agent),
+      model: where.model,
       iteration: where.iteration,
       ...exchange,
     }),
@@ -96,11 +103,9 @@ export async function runAgentStep<
       } catch (error) {
         if (ctx.signal.aborted || !(error instanceof ModelError)) throw error;
         // A failed exchange still leaves its transcript and what it cost.
-        const usage = priced(
-          agentModel(deps, agent),
-          error.partial?.usage ?? emptyUsage(),
-        );
-        await putExchange(deps, { runId, agent, iteration }, {
+        const model = agentModel(deps, agent, run.workOrder);
+        const usage = priced(model, error.partial?.usage ?? emptyUsage());
+        await putExchange(deps, { runId, agent, iteration, model }, {
           usage,
           error: { kind: error.kind, message: error.message },
           transcript: error.partial?.transcript ?? null,

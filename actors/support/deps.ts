@@ -10,8 +10,8 @@ export interface FactoryDeps {
   store: RunStore;
   redactor: Redactor;
   sandboxMode: "bwrap" | "none";
-  /** Model client for an agent; built per call so config changes need no restart. */
-  modelFor(agent: "se" | "po"): ModelClient;
+  /** Model client for an agent talking to `model`; built per call so config changes need no restart. */
+  modelFor(agent: "se" | "po", model: string): ModelClient;
 }
 
 /** Actor type names of the factory. */

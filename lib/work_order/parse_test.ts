@@ -53,6 +53,9 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   se_commands: true,
   max_se_commands: 30,
   se_command_seconds: 900,
+  model: null,
+  se_model: null,
+  po_model: null,
   pull_request: null,
 };
 
@@ -752,6 +755,9 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       se_commands: false,
       max_se_commands: 3,
       se_command_seconds: 60,
+      model: "qwen2.5-coder:1.5b",
+      se_model: "org/coder-7b@q4",
+      po_model: null,
       pull_request: { title: "Add it", draft: false },
       task: "# Heading\n\n---\n\nBody with --- and `code`.\n\n    indented",
     },
@@ -835,6 +841,33 @@ Deno.test("parseWorkOrder() reads the setup fields and rejects bad ones by name"
     issues.find((i) => i.field === "setup_network")?.message,
     "Must be true or false, got string 'yes'",
   );
+});
+
+Deno.test("parseWorkOrder() reads per-run models and rejects names that are not model names", () => {
+  const wo = parseWorkOrder(
+    md(`${REPO}\nmodel: gpt-4.1-mini\nse_model: "qwen2.5-coder:1.5b"`),
+  );
+  assertEquals(
+    [wo.model, wo.se_model, wo.po_model],
+    ["gpt-4.1-mini", "qwen2.5-coder:1.5b", null],
+  );
+  const issues = issuesOf(() =>
+    parseWorkOrder(
+      md(`${REPO}\nmodel: ""\nse_model: "a b; rm -rf /"\npo_model: 4`),
+    )
+  );
+  assertEquals(issues, [
+    { field: "model", message: "Must not be empty" },
+    {
+      field: "se_model",
+      message:
+        "Must be a model name (letters, digits and . _ : / @ + -), got 'a b; rm -rf /'",
+    },
+    {
+      field: "po_model",
+      message: "Must be a string, got number 4 (quote it in YAML)",
+    },
+  ]);
 });
 
 Deno.test("parseWorkOrder() reads pull_request as true, false or a mapping and requires push_branch", () => {

@@ -97,6 +97,18 @@ const ALLOWED_SCHEMES = new Set(["https:", "http:", "ssh:", "file:"]);
 const SCP_LIKE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/;
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 
+/** The rule a model name breaks, or null: 1–200 printable characters without spaces or quotes. */
+export function modelNameProblem(name: string): string | null {
+  if (name === "") return "Must not be empty";
+  if (name.length > 200) return "Must be at most 200 characters";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/.test(name)) {
+    return `Must be a model name (letters, digits and . _ : / @ + -), got ${
+      quote(name)
+    }`;
+  }
+  return null;
+}
+
 /** The rule a repository location breaks, or null. */
 export function repoProblem(repo: string): string | null {
   if (repo === "") return "Must not be empty";

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
 import {
   globProblem,
+  modelNameProblem,
   pushBranchProblem,
   quote,
   refNameProblem,
@@ -47,6 +48,10 @@ const ref = z.string().superRefine(rule(refNameProblem));
 const glob = z.string().superRefine(rule(globProblem));
 const noNul = (value: string) =>
   value.includes("\0") ? "Must not contain NUL characters" : null;
+
+/** A model name as OpenAI-compatible servers spell them (`gpt-4.1`, `qwen2.5-coder:1.5b`, `org/model`). */
+const modelName = z.string().superRefine(rule(modelNameProblem)).nullable()
+  .default(null);
 
 /** `pull_request` as a mapping; `true` means `{}`, `false` means none. */
 const pullRequest = z.strictObject({
@@ -96,6 +101,11 @@ export const workOrderFieldsSchema = z.strictObject({
   se_commands: z.boolean().default(true),
   max_se_commands: integer("max_se_commands"),
   se_command_seconds: integer("se_command_seconds"),
+  // Per-run models (AOS_MODEL / AOS_SE_MODEL / AOS_PO_MODEL otherwise), so
+  // `aos eval --model` compares models on one service.
+  model: modelName,
+  se_model: modelName,
+  po_model: modelName,
   pull_request: z.preprocess(
     (value) => (value === true ? {} : value === false ? null : value),
     pullRequest.nullable(),
