@@ -97,6 +97,7 @@ export async function startService(
     repoAllowlist: config.repoAllowlist,
     gitCredentials: config.gitCredentials,
     allowLocalRepos: config.allowLocalRepos,
+    repoAddresses: config.repoAddresses,
   });
   const shutdown = new AbortController();
   const app = createApp({

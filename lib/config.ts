@@ -1,6 +1,7 @@
 /** Service configuration read from the environment (DESIGN §10). */
 import { type FieldIssue, ValidationError } from "./errors.ts";
 import { GitCredentials, readGitCredentials } from "./git/credentials.ts";
+import type { RepoAddressPolicy } from "./git/address_guard.ts";
 import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
 
@@ -46,6 +47,11 @@ export interface Config {
    * into any repository the service can write.
    */
   allowLocalRepos: boolean;
+  /**
+   * AOS_REPO_ALLOW_PRIVATE (default false) with AOS_REPO_ALLOWLIST: which
+   * repository hosts may resolve to loopback, private or link-local addresses.
+   */
+  repoAddresses: RepoAddressPolicy;
   /** AOS_MAX_BODY_BYTES: request body limit of the API. */
   maxBodyBytes: number;
   /** AOS_WORKERS: run the actor workers in this process. */
@@ -212,6 +218,8 @@ export function loadConfig(
     });
   }
 
+  const repoAllowlist = (env["AOS_REPO_ALLOWLIST"] ?? "").split(",")
+    .map((s) => s.trim()).filter((s) => s !== "");
   const config: Config = {
     openaiApiKey: read("OPENAI_API_KEY"),
     openaiBaseUrl,
@@ -231,11 +239,12 @@ export function loadConfig(
     apiToken: read("AOS_API_TOKEN"),
     sandbox: sandbox as SandboxMode,
     maxRuns: integer("AOS_MAX_RUNS", 4, 1, 1000),
-    repoAllowlist: (env["AOS_REPO_ALLOWLIST"] ?? "").split(",").map((s) =>
-      s.trim()
-    )
-      .filter((s) => s !== ""),
+    repoAllowlist,
     allowLocalRepos: flag("AOS_ALLOW_LOCAL_REPOS", false),
+    repoAddresses: {
+      allowPrivate: flag("AOS_REPO_ALLOW_PRIVATE", false),
+      allowlist: repoAllowlist,
+    },
     maxBodyBytes: integer(
       "AOS_MAX_BODY_BYTES",
       2 * 1024 * 1024,

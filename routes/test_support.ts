@@ -35,6 +35,7 @@ export async function withTestApp(
       system,
       repoAllowlist: config.repoAllowlist,
       allowLocalRepos: config.allowLocalRepos,
+      repoAddresses: config.repoAddresses,
     });
     const app = createApp({
       config,

@@ -15,6 +15,7 @@ import {
   GIT_HOST,
   type GitHttpServer,
   startGitHttpServer,
+  TRUST_GIT_HOST,
 } from "./support/git_http_server.ts";
 
 const USERS = {
@@ -99,6 +100,7 @@ Deno.test("a private repository on a non-GitHub host clones and pushes over http
       root,
       runId: "r1",
       repo,
+      addressPolicy: TRUST_GIT_HOST,
       ref: "main",
       credentials,
     });
@@ -113,6 +115,7 @@ Deno.test("a private repository on a non-GitHub host clones and pushes over http
       branch: "aos/feature",
       message: "AOS: test",
       repo,
+      addressPolicy: TRUST_GIT_HOST,
       credentials,
     });
     assert.ok(pushed);
@@ -146,6 +149,7 @@ Deno.test("no credential, a wrong token and a read-only token each get their own
         root,
         runId: "none",
         repo,
+        addressPolicy: TRUST_GIT_HOST,
         ref: "main",
         credentials:
           readGitCredentials(null, "ghp_TESTSECRET0123456789abcdefABCDEF0123")
@@ -162,6 +166,7 @@ Deno.test("no credential, a wrong token and a read-only token each get their own
         root,
         runId: "wrong",
         repo,
+        addressPolicy: TRUST_GIT_HOST,
         ref: "main",
         credentials: creds(server, {
           username: "writer",
@@ -179,6 +184,7 @@ Deno.test("no credential, a wrong token and a read-only token each get their own
       root,
       runId: "reader",
       repo,
+      addressPolicy: TRUST_GIT_HOST,
       ref: "main",
       credentials: reader,
     });
@@ -190,6 +196,7 @@ Deno.test("no credential, a wrong token and a read-only token each get their own
         branch: "aos/ro",
         message: "AOS: ro",
         repo,
+        addressPolicy: TRUST_GIT_HOST,
         credentials: reader,
       }),
       "write_denied",
@@ -210,6 +217,7 @@ Deno.test("a token is never sent over http unless the host opts in with insecure
         root,
         runId: "http",
         repo,
+        addressPolicy: TRUST_GIT_HOST,
         ref: "main",
         credentials: creds(server, { username: "writer", token: USERS.writer }),
       }),
@@ -231,6 +239,7 @@ Deno.test("a token is never sent over http unless the host opts in with insecure
       root,
       runId: "http-ok",
       repo,
+      addressPolicy: TRUST_GIT_HOST,
       ref: "main",
       credentials: optedIn,
     });
@@ -253,6 +262,7 @@ Deno.test("unreachable host, missing repository and missing branch name the host
         root,
         runId: "branch",
         repo: `${server.httpsOrigin}${server.path("private")}`,
+        addressPolicy: TRUST_GIT_HOST,
         ref: "no-such-branch",
         credentials,
       }),
@@ -266,6 +276,7 @@ Deno.test("unreachable host, missing repository and missing branch name the host
         root,
         runId: "missing",
         repo: `${server.httpsOrigin}${server.path("missing")}`,
+        addressPolicy: TRUST_GIT_HOST,
         ref: "main",
         credentials,
       }),
@@ -283,6 +294,7 @@ Deno.test("unreachable host, missing repository and missing branch name the host
         root,
         runId: "down",
         repo: `https://${GIT_HOST}:${closedPort}/git/private.git`,
+        addressPolicy: TRUST_GIT_HOST,
         ref: "main",
         credentials,
       }),

@@ -42,6 +42,8 @@ Deno.test("a run pushes to a private https git host and opens, then a re-run upd
         po: [pass("Notes are there"), pass("Still good")],
       },
       env: {
+        // The git server is on loopback: its host is allow-listed explicitly.
+        AOS_REPO_ALLOWLIST: `${server.httpsOrigin}/`,
         AOS_GIT_CREDENTIALS: JSON.stringify({
           [server.httpsHost]: {
             token: USERS.writer,
@@ -161,6 +163,8 @@ Deno.test("a pull request the forge refuses ends the run FAILED saying the branc
     await withHarness({
       script: { se: [write("x\n")], po: [pass("ok")] },
       env: {
+        // The git server is on loopback: its host is allow-listed explicitly.
+        AOS_REPO_ALLOWLIST: `${server.httpsOrigin}/`,
         AOS_GIT_CREDENTIALS: JSON.stringify({
           [server.httpsHost]: {
             token: USERS.writer,

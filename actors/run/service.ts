@@ -4,6 +4,11 @@ import { CommitConflictError, nextSeq } from "../../runtime/mod.ts";
 import { ConflictError, ValidationError } from "../../lib/errors.ts";
 import { pullRequestProblem } from "../../lib/forge/mod.ts";
 import type { GitCredentials } from "../../lib/git/credentials.ts";
+import {
+  checkRepoAddress,
+  GUARD_ALL,
+  type RepoAddressPolicy,
+} from "../../lib/git/address_guard.ts";
 import { noUsage } from "../../lib/factory/shapes.ts";
 import { newRunId } from "../../lib/ids.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
@@ -81,6 +86,7 @@ export class RunService {
   readonly #allowlist: string[];
   readonly #credentials: GitCredentials | null;
   readonly #allowLocalRepos: boolean;
+  readonly #addresses: RepoAddressPolicy;
 
   constructor(
     opts: {
@@ -91,6 +97,8 @@ export class RunService {
       gitCredentials?: GitCredentials;
       /** AOS_ALLOW_LOCAL_REPOS (default false). */
       allowLocalRepos?: boolean;
+      /** AOS_REPO_ALLOW_PRIVATE / AOS_REPO_ALLOWLIST (default: every host guarded). */
+      repoAddresses?: RepoAddressPolicy;
     },
   ) {
     this.#store = opts.store;
@@ -98,6 +106,7 @@ export class RunService {
     this.#allowlist = opts.repoAllowlist;
     this.#credentials = opts.gitCredentials ?? null;
     this.#allowLocalRepos = opts.allowLocalRepos ?? false;
+    this.#addresses = opts.repoAddresses ?? GUARD_ALL;
   }
 
   /** Validates and stores a run, and starts it; a repeated Idempotency-Key returns the first run. */
@@ -124,6 +133,12 @@ export class RunService {
       workOrder = workOrderFromFields(input.fields, options);
       md = renderWorkOrderMd(workOrder);
       checkSize(new TextEncoder().encode(md).length, "", input.fields);
+    }
+    // Refused now when the host is known to be private; a name that does not
+    // resolve yet is left to the fetch, which checks again and pins.
+    const address = await checkRepoAddress(workOrder.repo, this.#addresses);
+    if (!address.ok && !address.retry) {
+      throw new ValidationError([{ field: "repo", message: address.message }]);
     }
     if (workOrder.pull_request && this.#credentials) {
       // Refused now rather than after the whole loop has spent its tokens.

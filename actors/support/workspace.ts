@@ -72,6 +72,7 @@ export async function materialize(
     repo: workOrder.repo,
     ref: opts.baseCommit,
     credentials: deps.config.gitCredentials,
+    addressPolicy: deps.config.repoAddresses,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   await resetWorkspace(dir, baseCommit);
@@ -198,6 +199,7 @@ export async function openWorkingCopy(
     repo: workOrder.repo,
     baseCommit: opts.baseCommit,
     credentials: deps.config.gitCredentials,
+    addressPolicy: deps.config.repoAddresses,
     earlier,
     pending: opts.pending,
     policy: {

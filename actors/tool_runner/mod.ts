@@ -49,6 +49,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               repo: run.workOrder.repo,
               ref: run.workOrder.clone_branch,
               credentials: deps.config.gitCredentials,
+              addressPolicy: deps.config.repoAddresses,
               signal: ctx.signal,
             });
             let setup: SetupOutcome | null = null;
@@ -175,6 +176,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               }\n\nRun ${runId}, iteration ${n}.`,
               repo: workOrder.repo,
               credentials: deps.config.gitCredentials,
+              addressPolicy: deps.config.repoAddresses,
               signal: ctx.signal,
             });
             ctx.send(runRef(runId), {

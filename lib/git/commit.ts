@@ -1,4 +1,9 @@
 /** The deterministic commit of a run's result and its push (never forced). */
+import {
+  GUARD_ALL,
+  guardedRemoteEnv,
+  type RepoAddressPolicy,
+} from "./address_guard.ts";
 import type { GitCredentials } from "./credentials.ts";
 import { remoteFailure } from "./errors.ts";
 import { Redactor } from "../redact.ts";
@@ -21,6 +26,8 @@ export async function commitAndPush(opts: {
   message: string;
   repo: string;
   credentials?: GitCredentials | null;
+  /** Which hosts may resolve to private addresses (default: none). */
+  addressPolicy?: RepoAddressPolicy;
   signal?: AbortSignal;
 }): Promise<{ commit: string; pushed: boolean }> {
   const { dir, baseCommit } = opts;
@@ -75,7 +82,11 @@ export async function commitAndPush(opts: {
   ];
   const result = await git(args, {
     cwd: dir,
-    env: access.env,
+    env: await guardedRemoteEnv(
+      opts.repo,
+      opts.addressPolicy ?? GUARD_ALL,
+      access.env,
+    ),
     signal,
     allowFailure: true,
   });

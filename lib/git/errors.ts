@@ -15,6 +15,7 @@ export type GitFailure =
   | "ref_not_found"
   | "insecure_http"
   | "push_rejected"
+  | "address_refused"
   | "failed";
 
 /** A git command failed; the message names host, repository and branch, never a secret. */

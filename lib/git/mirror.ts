@@ -2,6 +2,11 @@
 import { join, resolve } from "node:path";
 import { Redactor } from "../redact.ts";
 import type { GitCredentials } from "./credentials.ts";
+import {
+  GUARD_ALL,
+  guardedRemoteEnv,
+  type RepoAddressPolicy,
+} from "./address_guard.ts";
 import { remoteFailure } from "./errors.ts";
 import {
   git,
@@ -43,6 +48,8 @@ export async function ensureMirror(opts: {
   cacheDir: string;
   repo: string;
   credentials?: GitCredentials | null;
+  /** Which hosts may resolve to private addresses (default: none). */
+  addressPolicy?: RepoAddressPolicy;
   signal?: AbortSignal;
 }): Promise<string> {
   const requestedAt = Date.now();
@@ -97,11 +104,16 @@ async function update(dir: string, opts: {
   cacheDir: string;
   repo: string;
   credentials?: GitCredentials | null;
+  addressPolicy?: RepoAddressPolicy;
   signal?: AbortSignal;
 }): Promise<void> {
   const access = remoteAccess(opts.repo, opts.credentials);
   const common = {
-    env: access.env,
+    env: await guardedRemoteEnv(
+      opts.repo,
+      opts.addressPolicy ?? GUARD_ALL,
+      access.env,
+    ),
     signal: opts.signal,
     secrets: opts.credentials?.secrets() ?? [],
     allowFailure: true,
@@ -191,6 +203,7 @@ export async function mirrorCommit(opts: {
   repo: string;
   ref: string;
   credentials: GitCredentials | null;
+  addressPolicy?: RepoAddressPolicy;
   signal?: AbortSignal;
 }): Promise<{ mirror: string; sha: string }> {
   let mirror = await mirrorDir(opts.cacheDir, opts.repo);
@@ -203,6 +216,7 @@ export async function mirrorCommit(opts: {
       cacheDir: opts.cacheDir,
       repo: opts.repo,
       credentials: opts.credentials,
+      ...(opts.addressPolicy ? { addressPolicy: opts.addressPolicy } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     sha = await resolveRef(mirror, opts.ref);

@@ -1,4 +1,5 @@
 /** git: public entry point of this folder. */
+export * from "./address_guard.ts";
 export * from "./commit.ts";
 export * from "./mirror.ts";
 export * from "./run.ts";

@@ -9,6 +9,7 @@
 import { join, resolve } from "node:path";
 import { git } from "../git/run.ts";
 import type { GitCredentials } from "../git/credentials.ts";
+import type { RepoAddressPolicy } from "../git/address_guard.ts";
 import type { PathPolicy } from "./paths.ts";
 import { applyPacket, prepareWorkspace } from "./workspace.ts";
 import { type Packet, PendingChanges } from "./pending.ts";
@@ -31,6 +32,8 @@ export interface WorkingCopySource {
   baseCommit: string;
   /** Per-host git credentials (AOS_GIT_CREDENTIALS, GITHUB_TOKEN), for a fetch the mirror may need. */
   credentials?: GitCredentials | null;
+  /** Hosts that may resolve to private addresses, for that fetch (default: none). */
+  addressPolicy?: RepoAddressPolicy | undefined;
   /** SE packets of iterations 1..N-1, in order. */
   earlier: Packet[];
   /** This turn's pending packet from a journal, to go on where an interrupted turn stopped. */
@@ -77,6 +80,7 @@ export async function prepareWorkingCopy(
     repo: source.repo,
     ref: source.baseCommit,
     credentials: source.credentials ?? null,
+    ...(source.addressPolicy ? { addressPolicy: source.addressPolicy } : {}),
     ...(source.signal ? { signal: source.signal } : {}),
   });
   const mounts = source.environment

@@ -2,6 +2,7 @@
 import { dirname, join, resolve } from "node:path";
 import { mirrorCommit, withLock } from "../git/mirror.ts";
 import type { GitCredentials } from "../git/credentials.ts";
+import type { RepoAddressPolicy } from "../git/address_guard.ts";
 import { git, GitError, remoteAccess } from "../git/run.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
 import { writeRegularFile } from "./regular_file.ts";
@@ -33,6 +34,8 @@ export async function prepareWorkspace(opts: {
   ref: string;
   /** Per-host credentials (AOS_GIT_CREDENTIALS, GITHUB_TOKEN). */
   credentials?: GitCredentials | null;
+  /** AOS_REPO_ALLOW_PRIVATE / AOS_REPO_ALLOWLIST: hosts that may resolve to private addresses (default: none). */
+  addressPolicy?: RepoAddressPolicy;
   signal?: AbortSignal;
 }): Promise<{ dir: string; baseCommit: string }> {
   const dir = workspaceDir(opts.root, opts.runId);
@@ -54,6 +57,7 @@ export async function prepareWorkspace(opts: {
       repo: opts.repo,
       ref: opts.ref,
       credentials: opts.credentials ?? null,
+      ...(opts.addressPolicy ? { addressPolicy: opts.addressPolicy } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -11,11 +11,22 @@
  * not a GitHub one.
  */
 import { join } from "node:path";
+import type { RepoAddressPolicy } from "../../lib/git/address_guard.ts";
 import { runCommand } from "./command.ts";
 import { writeFiles } from "./files.ts";
 
 /** The host name tests use for the server. */
 export const GIT_HOST = "git.localhost";
+
+/**
+ * The server is on loopback, which the repository address guard refuses:
+ * tests opt in the documented way, naming the host in the allow-list
+ * (AOS_REPO_ALLOWLIST for a service).
+ */
+export const TRUST_GIT_HOST: RepoAddressPolicy = {
+  allowPrivate: false,
+  allowlist: [`https://${GIT_HOST}/`],
+};
 
 /** A running server. */
 export interface GitHttpServer {
