@@ -47,6 +47,16 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
     [],
     ["https://github.com/acme/", "file:///srv/*"],
   ],
+  [
+    "AOS_REPO_ALLOW_PRIVATE",
+    "true",
+    "repoAddresses",
+    { allowPrivate: false, allowlist: [] },
+    {
+      allowPrivate: true,
+      allowlist: ["https://github.com/acme/", "file:///srv/*"],
+    },
+  ],
   ["AOS_MAX_BODY_BYTES", "4096", "maxBodyBytes", 2 * 1024 * 1024, 4096],
   ["AOS_ALLOW_LOCAL_REPOS", "yes", "allowLocalRepos", false, true],
   ["AOS_WORKERS", "false", "workers", true, false],

@@ -194,6 +194,8 @@ Deno.test("prepareWorkspace() keeps credentials out of errors", async () => {
         runId: "r",
         repo: "https://user:hunter2secret@127.0.0.1:9/x.git",
         ref: "main",
+        // Past the address guard, to reach git's own error.
+        addressPolicy: { allowPrivate: true, allowlist: [] },
         credentials: new GitCredentials([{
           host: "127.0.0.1",
           token: "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
