@@ -14,6 +14,7 @@ import { closeKv, kvReachable, watchCrossesProcesses } from "./lib/store/kv.ts";
 import { redactUrl } from "./lib/store/postgres/mod.ts";
 import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
+import { requestPolicy } from "./routes/middleware/request_guard.ts";
 import { ActorSystem } from "./runtime/mod.ts";
 import {
   startWorkspaceSweeper,
@@ -110,11 +111,18 @@ export async function startService(
     isReady: () => (system.started || !config.workers) && kvReachable(kv),
     shutdownSignal: shutdown.signal,
   });
-  const server = Deno.serve({
-    hostname: opts.hostname ?? config.hostname,
-    port: config.port,
-    onListen: () => {},
-  }, withFastRunReads(app.fetch, store, config.apiToken));
+  const server = Deno.serve(
+    {
+      hostname: opts.hostname ?? config.hostname,
+      port: config.port,
+      onListen: () => {},
+    },
+    withFastRunReads(app.fetch, {
+      store,
+      apiToken: config.apiToken,
+      policy: requestPolicy(config),
+    }),
+  );
   if (config.workers) await system.start();
   // Artifact chunks a writer killed mid-write left behind (see
   // lib/store/artifact_sweep.ts): swept by worker processes, hourly.

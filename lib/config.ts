@@ -25,6 +25,12 @@ export interface Config {
   webhook: WebhookConfig | null;
   /** AOS_PUBLIC_URL: the service's address as users reach it (links in pull requests), no trailing slash. */
   publicUrl: string | null;
+  /**
+   * AOS_ALLOWED_HOSTS: Host header names the API answers besides loopback
+   * names, IP addresses and AOS_PUBLIC_URL's host (`name`, `*.suffix`, `*`),
+   * lower case. Setting it also turns the Host rule on with a token.
+   */
+  allowedHosts: string[];
   /** AOS_KV: SQLite file path, `:memory:`, a KV Connect URL or `postgres://…`. */
   kvPath: string;
   /** WORKSPACE_ROOT: workspaces and the repository cache. */
@@ -217,6 +223,19 @@ export function loadConfig(
       message: `Must be an http(s) URL, got '${redactUrl(publicUrl)}'`,
     });
   }
+  const allowedHosts = (env["AOS_ALLOWED_HOSTS"] ?? "").split(",")
+    .map((s) => s.trim().toLowerCase().replace(/\.$/, "")).filter((s) =>
+      s !== ""
+    );
+  for (const host of allowedHosts) {
+    if (!ALLOWED_HOST.test(host)) {
+      issues.push({
+        field: "AOS_ALLOWED_HOSTS",
+        message:
+          `Each entry must be a host name ('aos.example.com'), '*.suffix' or '*' — no scheme, port or path — got '${host}'`,
+      });
+    }
+  }
 
   const repoAllowlist = (env["AOS_REPO_ALLOWLIST"] ?? "").split(",")
     .map((s) => s.trim()).filter((s) => s !== "");
@@ -232,6 +251,7 @@ export function loadConfig(
       : git.credentials,
     webhook: hooks.webhook,
     publicUrl,
+    allowedHosts,
     kvPath,
     workspaceRoot: read("WORKSPACE_ROOT") ?? "/tmp/aos/workspaces",
     port: integer("PORT", 8000, 0, 65535),
@@ -275,6 +295,10 @@ export function loadConfig(
   if (issues.length > 0) throw new ValidationError(issues);
   return config;
 }
+
+/** A host name, `*.suffix` or `*`. */
+const ALLOWED_HOST =
+  /^(?:\*|(?:\*\.)?[a-z0-9_](?:[a-z0-9_-]*)(?:\.[a-z0-9_][a-z0-9_-]*)*)$/;
 
 function isHttpUrl(value: string): boolean {
   try {

@@ -27,6 +27,13 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
   ["GITHUB_TOKEN", "ghp_x", "githubToken", null, "ghp_x"],
   [null, "", "webhook", null, null],
   [null, "", "publicUrl", null, null],
+  [
+    "AOS_ALLOWED_HOSTS",
+    " AOS.example.com. , *.internal,",
+    "allowedHosts",
+    [],
+    ["aos.example.com", "*.internal"],
+  ],
   ["AOS_KV", ":memory:", "kvPath", "./.aos/aos.kv", ":memory:"],
   [
     "WORKSPACE_ROOT",
@@ -143,6 +150,12 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ AOS_MAX_BODY_BYTES: "1e6" }, "AOS_MAX_BODY_BYTES", /got '1e6'/],
   [{ AOS_ALLOW_LOCAL_REPOS: "sure" }, "AOS_ALLOW_LOCAL_REPOS", /got 'sure'/],
   [{ AOS_WORKERS: "maybe" }, "AOS_WORKERS", /'true' or 'false'/],
+  [
+    { AOS_ALLOWED_HOSTS: "ok.example, https://aos.example.com" },
+    "AOS_ALLOWED_HOSTS",
+    /no scheme, port or path — got 'https:\/\/aos.example.com'/,
+  ],
+  [{ AOS_ALLOWED_HOSTS: "aos.example:8000" }, "AOS_ALLOWED_HOSTS", /port/],
   [{ OPENAI_BASE_URL: "ftp://x" }, "OPENAI_BASE_URL", /http\(s\) URL/],
   [
     { AOS_OUTPUT_TOKEN_PARAM: "max" },

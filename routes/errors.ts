@@ -12,10 +12,12 @@ import {
 export type ErrorStatus =
   | 400
   | 401
+  | 403
   | 404
   | 409
   | 413
   | 415
+  | 421
   | 422
   | 503;
 
@@ -94,6 +96,7 @@ function codeOf(status: number): string {
   return {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     413: "payload_too_large",
     415: "unsupported_media_type",

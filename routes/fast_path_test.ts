@@ -5,6 +5,13 @@ import {
 import { RunStore } from "../lib/store/mod.ts";
 import { createRun, sampleRun, tempKv } from "../lib/store/test_support.ts";
 import { plainRunId, withFastRunReads } from "./fast_path.ts";
+import { requestPolicy } from "./middleware/request_guard.ts";
+
+const NO_TOKEN = requestPolicy({
+  apiToken: null,
+  publicUrl: null,
+  allowedHosts: [],
+});
 
 Deno.test("plainRunId() takes only a bare /runs/{id}", () => {
   assertEquals(plainRunId("http://h:1/runs/abc-1"), "abc-1");
@@ -36,8 +43,12 @@ Deno.test("withFastRunReads answers only cache hits and passes everything else t
       passed.push(`${req.method} ${new URL(req.url).pathname}`);
       return new Response("from app", { status: 299 });
     };
-    const open = withFastRunReads(app, store, null);
-    const url = `http://h/runs/${run.id}`;
+    const open = withFastRunReads(app, {
+      store,
+      apiToken: null,
+      policy: NO_TOKEN,
+    });
+    const url = `http://localhost:8000/runs/${run.id}`;
     // Not in memory yet: the app answers (and its route would fill the cache).
     strictEqual((await open(new Request(url))).status, 299);
     await store.viewRun(run.id);
@@ -50,15 +61,33 @@ Deno.test("withFastRunReads answers only cache hits and passes everything else t
         new Request(`${url}?consistency=strong`),
         new Request(url, { method: "POST" }),
         new Request(`${url}/events`),
+        // Attacks the app refuses: a rebound name, a page on another site.
+        new Request(url, { headers: { host: "evil.example:8000" } }),
+        new Request(url, {
+          headers: {
+            origin: "https://evil.example",
+            "sec-fetch-site": "cross-site",
+            "sec-fetch-mode": "cors",
+          },
+        }),
+        new Request(url, { headers: { "sec-fetch-site": "cross-site" } }),
       ]
     ) {
       strictEqual((await open(req)).status, 299);
     }
-    strictEqual(passed.length, 4);
+    strictEqual(passed.length, 7);
 
     // With a token, only a request bearing it is answered here; the app
     // answers (rejects) the rest.
-    const guarded = withFastRunReads(app, store, "s3cret");
+    const guarded = withFastRunReads(app, {
+      store,
+      apiToken: "s3cret",
+      policy: requestPolicy({
+        apiToken: "s3cret",
+        publicUrl: null,
+        allowedHosts: [],
+      }),
+    });
     strictEqual((await guarded(new Request(url))).status, 299);
     strictEqual(
       (await guarded(

@@ -10,6 +10,7 @@ import { docsRoutes } from "./docs.ts";
 import { errorBody, handleError, validationHook } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { healthRoutes } from "./health.ts";
+import { requestGuard, requestPolicy } from "./middleware/request_guard.ts";
 import { ReadWriteRouter } from "./router.ts";
 import { runRoutes } from "./runs.ts";
 import { uiApp } from "./ui/mod.ts";
@@ -34,6 +35,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
       404,
     )
   );
+  // Before every route: Host and cross-site rules (hostile web pages).
+  app.use("*", requestGuard(requestPolicy(deps.config)));
   app.route("/", healthRoutes(deps));
   // The dashboard: HTML pages with their own session auth (routes/ui/).
   app.route("/", uiApp(deps));

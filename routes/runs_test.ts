@@ -13,7 +13,11 @@ import {
 const JSON_TYPE = { "content-type": "application/json" };
 
 function postJson(body: string, headers: Record<string, string> = JSON_TYPE) {
-  return new Request("http://aos/runs", { method: "POST", headers, body });
+  return new Request("http://localhost/runs", {
+    method: "POST",
+    headers,
+    body,
+  });
 }
 
 Deno.test("POST /runs: malformed, empty or non-object JSON is a 4xx naming the problem", async () => {
@@ -48,7 +52,7 @@ Deno.test("POST /runs: Content-Type is parsed strictly (415 naming what is wrong
         ? {}
         : { "content-type": type };
       const res = await app.request(
-        new Request("http://aos/runs", {
+        new Request("http://localhost/runs", {
           method: "POST",
           headers,
           body: type === null ? new Blob([body]) : body,
@@ -137,7 +141,7 @@ Deno.test("POST /runs: local repositories only with AOS_ALLOW_LOCAL_REPOS", asyn
 });
 
 function postForm(body: Uint8Array, contentType: string): Request {
-  return new Request("http://aos/runs/submit", {
+  return new Request("http://localhost/runs/submit", {
     method: "POST",
     headers: { "content-type": contentType },
     body: body as Uint8Array<ArrayBuffer>,
@@ -149,7 +153,10 @@ Deno.test("POST /runs/submit: a file upload and a text field are both accepted",
     const form = new FormData();
     form.append("work_order_md", new File([workOrderMd()], "task.md"));
     const file = await app.request(
-      new Request("http://aos/runs/submit", { method: "POST", body: form }),
+      new Request("http://localhost/runs/submit", {
+        method: "POST",
+        body: form,
+      }),
     );
     assertEquals(file.status, 201, await file.clone().text());
     assertEquals((await file.json()).repo, "https://github.com/user/repo");
@@ -160,7 +167,7 @@ Deno.test("POST /runs/submit: a file upload and a text field are both accepted",
     );
     const urlencoded = new URLSearchParams({ work_order_md: workOrderMd() });
     const res = await app.request(
-      new Request("http://aos/runs/submit", {
+      new Request("http://localhost/runs/submit", {
         method: "POST",
         body: urlencoded,
       }),

@@ -18,6 +18,7 @@ import { ErrorPage } from "./error_page.tsx";
 import { pageRoutes } from "./pages.tsx";
 import { runRoutes } from "./run_routes.tsx";
 import { type UiEnv, uiGate } from "./session.ts";
+import { requestPolicy } from "../middleware/request_guard.ts";
 
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy": [
@@ -68,6 +69,7 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
   );
   const gate = uiGate({
     apiToken: deps.config.apiToken,
+    origins: requestPolicy(deps.config).origins,
     sessions: ctx.sessions,
   });
   ui.use("/ui", gate);

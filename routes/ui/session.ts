@@ -15,6 +15,7 @@ import {
   sha256Hex,
 } from "../../lib/store/mod.ts";
 import { tokensEqual } from "../middleware/auth.ts";
+import { crossSiteRefusal } from "../middleware/request_guard.ts";
 
 /** The session cookie. */
 export const SESSION_COOKIE = "aos_session";
@@ -40,7 +41,12 @@ const OPEN = /^\/ui\/(?:login|assets\/.*)$/;
 
 /** The access and CSRF gate in front of every /ui route. */
 export function uiGate(
-  opts: { apiToken: string | null; sessions: SessionStore },
+  opts: {
+    apiToken: string | null;
+    sessions: SessionStore;
+    /** Origins besides the request's own that may post (AOS_PUBLIC_URL's). */
+    origins: readonly string[];
+  },
 ): MiddlewareHandler<UiEnv> {
   const tokenDigest = opts.apiToken ? sha256Hex(opts.apiToken) : null;
   return async (c, next) => {
@@ -63,7 +69,7 @@ export function uiGate(
     c.set("auth", auth);
     const method = c.req.method;
     if (method !== "GET" && method !== "HEAD") {
-      const problem = await csrfProblem(c, auth.csrf);
+      const problem = await csrfProblem(c, auth.csrf, opts.origins);
       if (problem) return c.text(problem, 403);
     }
     if (!auth.signedIn && !OPEN.test(c.req.path)) {
@@ -137,20 +143,12 @@ function wantsHtml(c: Context): boolean {
 async function csrfProblem(
   c: Context,
   expected: string,
+  origins: readonly string[],
 ): Promise<string | null> {
-  if (c.req.header("sec-fetch-site") === "cross-site") {
-    return "Cross-site request refused";
-  }
-  const origin = c.req.header("origin");
-  if (origin && origin !== "null") {
-    let host: string | null = null;
-    try {
-      host = new URL(origin).host;
-    } catch { /* not a URL: refused below */ }
-    if (host !== (c.req.header("host") ?? new URL(c.req.url).host)) {
-      return `Request from origin '${origin}' refused`;
-    }
-  }
+  // The API's rule (routes/middleware/request_guard.ts), so the dashboard
+  // holds on its own too.
+  const crossSite = crossSiteRefusal(c.req.raw, origins);
+  if (crossSite !== null) return crossSite.message;
   let given = c.req.header("x-csrf-token");
   if (!given) {
     const type = c.req.header("content-type") ?? "";
