@@ -13,6 +13,7 @@ import { ValidationError } from "../lib/errors.ts";
 import { decodeWorkOrder } from "../lib/work_order/mod.ts";
 import type { SubmitInput } from "../actors/run/service.ts";
 import { HttpError } from "./errors.ts";
+import { parseJsonBody } from "./json_body.ts";
 import { acceptedMediaType } from "./middleware/content_type.ts";
 
 /** The form field (or file) that carries a work order. */
@@ -28,26 +29,11 @@ function malformedBody(what: string, why: string): HttpError {
   return new HttpError(400, "bad_request", `${what}: ${why}`);
 }
 
-/** The JSON body, which must be an object; 400 when empty or not JSON. */
+/** The JSON body, which must be an object; 400 when empty, not UTF-8, too deep or not JSON. */
 export async function readJsonObject(
   c: Context,
 ): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.trim() === "") {
-    throw malformedBody(
-      "Request body is empty",
-      "send a JSON object (work order fields plus 'task', or 'work_order_md')",
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw malformedBody(
-      "Request body is not valid JSON",
-      error instanceof Error ? error.message : String(error),
-    );
-  }
+  const value = parseJsonBody(new Uint8Array(await c.req.arrayBuffer()));
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new HttpError(
       422,
@@ -94,11 +80,7 @@ const PARSE_LIMITS = { maxParts: 20, maxHeaderSize: 8 * 1024 };
 
 /** The work order of a form submission (file or text field), checked as raw bytes. */
 export async function readWorkOrderForm(c: Context): Promise<SubmitInput> {
-  const media = acceptedMediaType(c.req.header("content-type"), FORM_TYPES);
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  const fields = media.type === "multipart/form-data"
-    ? multipartFields(body, media.params.boundary!)
-    : urlencodedFields(body);
+  const fields = await readFormFields(c);
   const values = fields.get(WORK_ORDER_FIELD) ?? [];
   const others = [...fields.keys()].filter((k) => k !== WORK_ORDER_FIELD);
   const issues = others.map((field) => ({
@@ -120,6 +102,22 @@ export async function readWorkOrderForm(c: Context): Promise<SubmitInput> {
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return { workOrderMd: decodeWorkOrder(values[0]!) };
+}
+
+/**
+ * A form body's fields as raw bytes (multipart or urlencoded), each name
+ * with its values in order; 415 for another type, 400 when malformed. Text
+ * fields stay bytes: a decoder would drop a byte order mark or replace bad
+ * UTF-8, so what is checked would not be what was sent.
+ */
+export async function readFormFields(
+  c: Context,
+): Promise<Map<string, Uint8Array[]>> {
+  const media = acceptedMediaType(c.req.header("content-type"), FORM_TYPES);
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  return media.type === "multipart/form-data"
+    ? multipartFields(body, media.params.boundary!)
+    : urlencodedFields(body);
 }
 
 function multipartFields(

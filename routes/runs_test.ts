@@ -36,6 +36,44 @@ Deno.test("POST /runs: malformed, empty or non-object JSON is a 4xx naming the p
   });
 });
 
+Deno.test("POST /runs: JSON nested 100,000 deep or not UTF-8 is a 400, never a 500 or a lossy accept", async () => {
+  await withTestApp({}, async ({ app, store }) => {
+    const deepObject = '{"a":'.repeat(100_000) + "1" + "}".repeat(100_000);
+    for (
+      const body of [
+        `{"repo":"https://github.com/u/r","task":"t","env":${deepObject}}`,
+        `{"repo":"https://github.com/u/r","task":"t","zzz":${deepObject}}`,
+        deepObject,
+      ]
+    ) {
+      const res = await errorOf(await app.request(postJson(body)));
+      assertEquals([res.status, res.code], [400, "bad_request"]);
+      assertMatch(res.message, /nested more than 64 deep/);
+    }
+    // Raw 0xFF inside work_order_md: refused, not read as U+FFFD.
+    const enc = new TextEncoder();
+    const md = enc.encode(JSON.stringify({ work_order_md: workOrderMd() }));
+    const at = md.indexOf(0x44); // the 'D' of "Do the task."
+    const invalid = new Uint8Array([
+      ...md.subarray(0, at),
+      0xff,
+      ...md.subarray(at),
+    ]);
+    const res = await errorOf(
+      await app.request(
+        new Request("http://localhost/runs", {
+          method: "POST",
+          headers: JSON_TYPE,
+          body: invalid,
+        }),
+      ),
+    );
+    assertEquals([res.status, res.code], [400, "bad_request"]);
+    assertMatch(res.message, /not UTF-8/);
+    assertEquals((await store.listRuns({ limit: 1, offset: 0 })).total, 0);
+  });
+});
+
 Deno.test("POST /runs: Content-Type is parsed strictly (415 naming what is wrong)", async () => {
   await withTestApp({}, async ({ app }) => {
     const body = JSON.stringify({ work_order_md: workOrderMd() });

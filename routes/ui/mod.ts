@@ -12,6 +12,8 @@ import {
   ValidationError,
 } from "../../lib/errors.ts";
 import { SessionStore } from "../../lib/store/mod.ts";
+import { HttpError } from "../errors.ts";
+import { checkKeyParams } from "../middleware/params.ts";
 import { assetRoutes } from "./assets.ts";
 import type { UiContext, UiDeps } from "./context.ts";
 import { ErrorPage } from "./error_page.tsx";
@@ -74,6 +76,9 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
   });
   ui.use("/ui", gate);
   ui.use("/ui/*", gate);
+  // Run ids become KV keys: one too long for a key is a 400, as on the API.
+  ui.use("/ui/runs/:id", checkKeyParams);
+  ui.use("/ui/runs/:id/*", checkKeyParams);
   assetRoutes(ui);
   pageRoutes(ui, ctx);
   runRoutes(ui, ctx);
@@ -88,7 +93,9 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
     ));
   ui.onError((error, c) => {
     const json = (c.req.header("accept") ?? "").includes("application/json");
-    const [status, title] = error instanceof NotFoundError
+    const [status, title] = error instanceof HttpError
+      ? [error.status, "Bad request"] as const
+      : error instanceof NotFoundError
       ? [404, "Not found"] as const
       : error instanceof ValidationError
       ? [400, "Bad request"] as const
@@ -106,7 +113,10 @@ export function uiApp(deps: UiDeps): Hono<UiEnv> {
       );
     }
     if (json) {
-      return c.json({ error: { code: title.toLowerCase(), message } }, status);
+      const code = error instanceof HttpError
+        ? error.code
+        : title.toLowerCase();
+      return c.json({ error: { code, message } }, status);
     }
     const auth = c.get("auth") ??
       { required: false, signedIn: false, csrf: "" };

@@ -1,7 +1,10 @@
 /** Routes of the runs list, submit, validate and sign-in pages. */
 import type { Hono } from "hono";
 import { ValidationError } from "../../lib/errors.ts";
-import { parseWorkOrder } from "../../lib/work_order/parse.ts";
+import { decodeWorkOrder, parseWorkOrder } from "../../lib/work_order/mod.ts";
+import { readFormFields } from "../bodies.ts";
+import { HttpError } from "../errors.ts";
+import { parseJsonBody } from "../json_body.ts";
 import { ErrorPage } from "./error_page.tsx";
 import { runListStream } from "./live.ts";
 import { LoginPage } from "./login_page.tsx";
@@ -70,33 +73,24 @@ export function pageRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
   ui.get("/ui/submit", (c) => c.html(<SubmitPage auth={c.get("auth")} />));
 
   ui.post("/ui/submit", async (c) => {
-    const form = await c.req.parseBody();
-    const file = form["work_order_file"];
-    const text = form["work_order_md"];
-    let md = typeof text === "string" ? text : "";
-    if (file instanceof File && file.size > 0) {
-      try {
-        md = new TextDecoder("utf-8", { fatal: true }).decode(
-          await file.arrayBuffer(),
-        );
-      } catch {
-        return c.html(
-          <SubmitPage
-            auth={c.get("auth")}
-            issues={[{
-              field: "work_order_md",
-              message: `File '${file.name}' is not valid UTF-8`,
-            }]}
-          />,
-          422,
-        );
-      }
-    }
+    // Bytes, as the API reads forms: the browser's text box and file both
+    // reach decodeWorkOrder unchanged (a FormData decoder would drop a BOM).
+    const fields = await readFormFields(c);
+    const file = fields.get("work_order_file")?.[0];
+    const text = fields.get("work_order_md")?.[0];
+    let md = "";
     try {
+      // The one rule of every path (aos validate, JSON, multipart): UTF-8,
+      // one byte order mark dropped, a second refused.
+      md = decodeWorkOrder(
+        file !== undefined && file.length > 0 ? file : text ?? new Uint8Array(),
+      );
       const { run } = await ctx.runs.submit({ workOrderMd: md });
       return c.redirect(`/ui/runs/${run.id}`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
+      // Refused before decoding: the text box is shown back as best it reads.
+      if (md === "" && text !== undefined) md = new TextDecoder().decode(text);
       return c.html(
         <SubmitPage
           auth={c.get("auth")}
@@ -113,9 +107,14 @@ export function pageRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
 
   // The same validator the submit uses, as the user types.
   ui.post("/ui/validate", async (c) => {
-    const body = await c.req.json().catch(() => null) as
-      | { work_order_md?: unknown }
-      | null;
+    let body: { work_order_md?: unknown } | null = null;
+    try {
+      // The API's strict reader: not UTF-8 or nested too deep is refused.
+      const value = parseJsonBody(new Uint8Array(await c.req.arrayBuffer()));
+      if (value !== null && typeof value === "object") body = value;
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+    }
     if (!body || typeof body.work_order_md !== "string") {
       return c.json({
         error: {

@@ -14,6 +14,7 @@ import {
   type SessionStore,
   sha256Hex,
 } from "../../lib/store/mod.ts";
+import { readFormFields } from "../bodies.ts";
 import { tokensEqual } from "../middleware/auth.ts";
 import { crossSiteRefusal } from "../middleware/request_guard.ts";
 
@@ -155,9 +156,10 @@ async function csrfProblem(
     if (
       /^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(type)
     ) {
-      const form = await c.req.parseBody();
-      const field = form["_csrf"];
-      if (typeof field === "string") given = field;
+      // Read as bytes first: Hono keeps them, so a handler's parseBody() and
+      // the submit's byte-exact read (readFormFields) both see the original.
+      const field = (await readFormFields(c)).get("_csrf")?.[0];
+      if (field !== undefined) given = new TextDecoder().decode(field);
     }
   }
   if (!given || !(await tokensEqual(given, expected))) {

@@ -183,6 +183,33 @@ Deno.test("state-changing requests need the page's CSRF token and the same origi
       i.field === "max_iterations"
     );
     assertEquals(iterations.line, 2);
+    // The API's strict JSON reader: too deep or not UTF-8 is a 400, not a 500.
+    for (
+      const hostile of [
+        new TextEncoder().encode(
+          `{"work_order_md":"x","a":${"[".repeat(100_000)}${
+            "]".repeat(100_000)
+          }}`,
+        ),
+        new Uint8Array([
+          ...new TextEncoder().encode('{"work_order_md":"'),
+          0xff,
+          0x22,
+          0x7d,
+        ]),
+      ]
+    ) {
+      const res = await ui.request("/ui/validate", {
+        method: "POST",
+        headers: {
+          cookie: cookieHeader(jar),
+          "x-csrf-token": csrf,
+          "content-type": "application/json",
+        },
+        body: hostile,
+      });
+      assertEquals(res.status, 400);
+    }
     const notJson = await ui.request("/ui/validate", {
       method: "POST",
       headers: { cookie: cookieHeader(jar), "x-csrf-token": csrf },
@@ -239,7 +266,7 @@ Deno.test("submit form: a valid work order lands on its run page, an invalid one
       body: notUtf8,
     });
     assertEquals(res.status, 422);
-    assertMatch(await res.text(), /File &#39;x.md&#39; is not valid UTF-8/);
+    assertMatch(await res.text(), /Work order is not valid UTF-8 text/);
   });
 });
 
@@ -313,6 +340,41 @@ Deno.test("run routes: 404 page, events JSON, artifact download as attachment, b
     } as RunRecord);
     const badPage = await (await ui.request(`/ui/runs/${badPr.id}`)).text();
     assert(!badPage.includes("javascript:"), "a javascript: URL is not linked");
+  });
+});
+
+Deno.test("over-long run ids on every run route are a 400, never a 500 from the store", async () => {
+  await withUi({}, async (ui) => {
+    const id = "a".repeat(5000);
+    for (
+      const [path, headers] of [
+        [`/ui/runs/${id}`, {}],
+        [`/ui/runs/${id}/body`, {}],
+        [`/ui/runs/${id}/events`, {}],
+        [`/ui/runs/${id}/events`, { accept: "text/event-stream" }],
+        [`/ui/runs/${id}/events`, { accept: "application/json" }],
+        [`/ui/runs/${id}/artifacts/diff.patch`, {}],
+      ] as [string, Record<string, string>][]
+    ) {
+      const res = await ui.request(path, { headers });
+      assertEquals(res.status, 400, `${path.slice(0, 20)}… ${headers.accept}`);
+      assertMatch(await res.text(), /id: Must be at most 100 characters/);
+    }
+    const json = await ui.request(`/ui/runs/${id}/events`, {
+      headers: { accept: "application/json" },
+    });
+    assertEquals((await json.json()).error.code, "bad_request");
+    // The cancel form too (it carries the page's CSRF token).
+    const page = await ui.request("/ui/submit");
+    const csrf = csrfOf(await page.text());
+    const cancel = await ui.request(`/ui/runs/${id}/cancel`, {
+      method: "POST",
+      headers: {
+        cookie: cookieHeader(cookiesOf(page)),
+        "x-csrf-token": csrf,
+      },
+    });
+    assertEquals(cancel.status, 400);
   });
 });
 
