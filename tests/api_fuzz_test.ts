@@ -29,8 +29,13 @@ Deno.test("API fuzz: 3000 malformed requests over every route, no 5xx, every acc
       [],
       `seed ${seed}: ${outcome.serverErrors.length} answers >= 500`,
     );
+    assertEquals(
+      outcome.hostileAccepted,
+      [],
+      `seed ${seed}: requests from another site's page were accepted`,
+    );
     // The generator reaches the interesting answers, not only 404s.
-    for (const status of [201, 400, 404, 413, 415, 422]) {
+    for (const status of [201, 400, 403, 404, 413, 415, 422]) {
       assert(
         (outcome.statuses[status] ?? 0) > 0,
         `seed ${seed}: no ${status} in ${JSON.stringify(outcome.statuses)}`,

@@ -10,6 +10,8 @@ export interface FuzzRequest {
   path: string;
   headers: Record<string, string>;
   body?: Uint8Array;
+  /** Sent as a page on another site would: must never be answered 2xx. */
+  hostile?: boolean;
   /** What it is, for a failure message. */
   label: string;
 }
@@ -136,6 +138,24 @@ export function fuzzRequests(
       () =>
         enc.encode(JSON.stringify({ work_order_md: "x".repeat(2_200_000) })),
       () => bytes(int(200)),
+      // Nested far past any work order's depth.
+      () =>
+        enc.encode(
+          `{"repo":"${opts.repo}","task":"t","env":${
+            '{"a":'.repeat(20_000 + int(100_000))
+          }1${"}".repeat(20)}`,
+        ),
+      () => enc.encode("[".repeat(int(200_000))),
+      // A byte that is not UTF-8 inside the work order's text.
+      () => {
+        const json = enc.encode(JSON.stringify({ work_order_md: goodMd }));
+        const at = 20 + int(json.length - 22);
+        return new Uint8Array([
+          ...json.subarray(0, at),
+          pick([0xff, 0xc3, 0xed, 0x80]),
+          ...json.subarray(at),
+        ]);
+      },
     ])();
   const multipartBody = (boundary: string): Uint8Array =>
     pick([
@@ -192,6 +212,20 @@ export function fuzzRequests(
     }
     if (random() < 0.1) {
       headers["authorization"] = pick(["Bearer x", "Basic y", "Bearer"]);
+    }
+    // What a browser adds when a page on another site sends the request.
+    const hostile = random() < 0.08;
+    if (hostile) {
+      Object.assign(
+        headers,
+        pick([
+          { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+          { origin: "https://evil.example" },
+          { origin: "null" },
+          { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" },
+          { origin: "http://localhost:1", "sec-fetch-site": "same-site" },
+        ]),
+      );
     }
     const route = int(10);
     let method = "GET";
@@ -273,6 +307,7 @@ export function fuzzRequests(
       path,
       headers,
       ...(body ? { body } : {}),
+      ...(hostile ? { hostile } : {}),
       label: `${method} ${path.slice(0, 120)} ${
         JSON.stringify(headers).slice(0, 200)
       } body=${body?.length ?? 0}B`,

@@ -20,17 +20,23 @@ export interface WatchedPage {
   foreign(origin: string): string[];
 }
 
-/** Launches Chromium headless; `fn` gets a factory of watched pages. */
+/** Launches Chromium headless; `fn` gets a factory of watched pages. `args` adds command-line switches. */
 export async function withBrowser(
   fn: (open: (opts?: { width?: number }) => Promise<WatchedPage>) => Promise<
     void
   >,
+  opts: { args?: string[] } = {},
 ): Promise<void> {
   const browser: Browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     // Root in CI: Chromium's own sandbox needs an unprivileged user.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      ...(opts.args ?? []),
+    ],
   });
   try {
     await fn(async (opts = {}) => {

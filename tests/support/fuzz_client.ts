@@ -9,6 +9,8 @@ export interface FuzzOutcome {
   accepted: string[];
   /** Count of each status. */
   statuses: Record<number, number>;
+  /** Requests sent as another site's page that were answered 2xx (must be none). */
+  hostileAccepted: string[];
   /** Requests the client could not even build (invalid URL), skipped. */
   unsendable: number;
 }
@@ -23,6 +25,7 @@ export async function sendAll(
     serverErrors: [],
     accepted: [],
     statuses: {},
+    hostileAccepted: [],
     unsendable: 0,
   };
   let next = 0;
@@ -45,6 +48,9 @@ export async function sendAll(
       }
       const res = await fetch(request);
       outcome.statuses[res.status] = (outcome.statuses[res.status] ?? 0) + 1;
+      if (req.hostile && res.status < 300) {
+        outcome.hostileAccepted.push(`${res.status} ${req.label}`);
+      }
       const sse = (res.headers.get("content-type") ?? "").startsWith(
         "text/event-stream",
       );
