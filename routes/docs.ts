@@ -9,6 +9,10 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import getSwaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import type { AppDeps } from "./deps.ts";
 import { BEARER_SCHEME } from "./middleware/auth.ts";
+import {
+  type RequestPolicy,
+  requestPolicy,
+} from "./middleware/request_guard.ts";
 import { workOrderFieldsJsonSchema } from "./schemas.ts";
 
 /** Files of swagger-ui-dist the page loads, with their content types. */
@@ -107,7 +111,7 @@ export function openApiDocument(
       description: "The service's AOS_API_TOKEN",
     });
   }
-  return documented.getOpenAPI31Document({
+  const document = documented.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: "AOS — Agent Orchestration Service",
@@ -122,5 +126,40 @@ export function openApiDocument(
       { name: "artifacts", description: "Reports and the diff a run leaves" },
       { name: "health", description: "Probes (never behind the token)" },
     ],
-  }) as unknown as Record<string, unknown>;
+  });
+  addGuardResponses(document.paths ?? {}, requestPolicy(deps.config));
+  return document as unknown as Record<string, unknown>;
+}
+
+const ERROR_REF = { $ref: "#/components/schemas/Error" };
+
+/**
+ * The request guard (middleware/request_guard.ts) answers before any route,
+ * so every operation can give its 403 and, while the Host rule is on, its
+ * 421: added here once rather than in each route.
+ */
+function addGuardResponses(
+  paths: Record<string, unknown>,
+  policy: RequestPolicy,
+): void {
+  const guard: Record<string, unknown> = {
+    403: {
+      description:
+        "A browser request from another site (Origin or Sec-Fetch-Site); clients that are not browsers send neither",
+      content: { "application/json": { schema: ERROR_REF } },
+    },
+    ...(policy.hosts === null ? {} : {
+      421: {
+        description:
+          "Host is not a name of this service (loopback, an IP address, AOS_PUBLIC_URL's host, AOS_ALLOWED_HOSTS)",
+        content: { "application/json": { schema: ERROR_REF } },
+      },
+    }),
+  };
+  for (const item of Object.values(paths)) {
+    for (const operation of Object.values(item as Record<string, unknown>)) {
+      const op = operation as { responses?: Record<string, unknown> };
+      if (op.responses) op.responses = { ...op.responses, ...guard };
+    }
+  }
 }

@@ -71,6 +71,20 @@ Deno.test("openapi.json: operationIds, servers, integer offset, its own stream o
   assertEquals(doc.components.securitySchemes, undefined);
 });
 
+Deno.test("openapi.json: every operation documents the guard's 403, and its 421 while the Host rule is on", async () => {
+  const open = await documentOf({});
+  for (const [path, method, op] of operations(open)) {
+    assert(op.responses["403"], `${method} ${path}: no 403`);
+    assert(op.responses["421"], `${method} ${path}: no 421`);
+  }
+  // With a token the Host rule is off (unless AOS_ALLOWED_HOSTS): no 421.
+  const token = await documentOf({ AOS_API_TOKEN: "t" });
+  for (const [path, method, op] of operations(token)) {
+    assert(op.responses["403"], `${method} ${path}: no 403`);
+    assertEquals(op.responses["421"], undefined, `${method} ${path}`);
+  }
+});
+
 Deno.test("openapi.json: WorkOrderFields is the validator's schema (every field, nothing else)", async () => {
   const doc = await documentOf({});
   const fields = doc.components.schemas.WorkOrderFields!;
