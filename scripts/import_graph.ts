@@ -121,7 +121,7 @@ function rankOf(path: string): number | null {
   return LAYERS[path.split("/")[0]!] ?? null;
 }
 
-/** Every TypeScript file of the project outside dependency folders. */
+/** Every TypeScript file of the project outside dependency folders and the eval tasks' repositories. */
 export async function projectModules(root: string): Promise<string[]> {
   const out = await new Deno.Command("git", {
     args: ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts"],
@@ -129,7 +129,7 @@ export async function projectModules(root: string): Promise<string[]> {
     stdout: "piped",
   }).output();
   return new TextDecoder().decode(out.stdout).split("\n").filter((p) =>
-    p !== "" && !p.includes("node_modules/")
+    p !== "" && !p.includes("node_modules/") && !p.startsWith("eval/tasks/")
   );
 }
 

@@ -1,0 +1,2 @@
+export { parseTodo, parseTodos } from "./todo.js";
+export { filterTodos } from "./filter.js";
