@@ -79,13 +79,18 @@ export async function startService(
     store,
     redactor,
     sandboxMode,
+    log: (line) => log(redactor.redact(line)),
     modelFor: (agent, model) =>
       new ModelClient({
         apiKey: config.openaiApiKey,
         baseUrl: config.openaiBaseUrl,
         model,
         retryWindowMs: config.modelRetryWindowMs,
+        timeoutMs: config.modelTimeoutMs,
+        stream: config.modelStream,
+        heartbeatMs: config.modelHeartbeatMs,
         maxOutputTokens: config.maxOutputTokens,
+        contextTokens: config.contextTokens,
         outputTokenParam: config.outputTokenParam,
         reasoningEffort: agent === "se"
           ? config.seReasoningEffort

@@ -23,6 +23,22 @@ export function stepOf(event: RunEvent): string {
         : "failed review, engineer retrying";
     case "PUSH":
       return `pushed ${String(payload.branch ?? "")}`.trim();
+    case "MODEL_PROGRESS": {
+      const who = payload.agent === "po" ? "product owner" : "engineer";
+      return payload.phase === "replying"
+        ? `${who} model replying (${
+          String(payload.tokens_so_far ?? 0)
+        } tokens, ${String(payload.elapsed_s ?? 0)} s)`
+        : `${who} model reading the prompt (${
+          String(payload.elapsed_s ?? 0)
+        } s)`;
+    }
+    case "MODEL_RETRY":
+      return `model request failed (${
+        String(payload.reason ?? "error")
+      }), attempt ${String(payload.attempt ?? "?")} in ${
+        String(payload.wait_s ?? "?")
+      } s`;
     case "RUN_CANCELLED":
       return "cancelling";
     case "ERROR":

@@ -65,6 +65,34 @@ Deno.test("Progress.line() fits the terminal width", () => {
   assert.match(progress.line(), /…$/);
 });
 
+Deno.test("stepOf() shows a model call in flight and its retries", () => {
+  assert.equal(
+    stepOf(ev("MODEL_PROGRESS", 1, {
+      agent: "se",
+      phase: "replying",
+      tokens_so_far: 120,
+      elapsed_s: 40,
+    })),
+    "engineer model replying (120 tokens, 40 s)",
+  );
+  assert.equal(
+    stepOf(ev("MODEL_PROGRESS", 1, {
+      agent: "po",
+      phase: "reading the prompt",
+      elapsed_s: 90,
+    })),
+    "product owner model reading the prompt (90 s)",
+  );
+  assert.equal(
+    stepOf(ev("MODEL_RETRY", 1, {
+      reason: "connection refused",
+      attempt: 3,
+      wait_s: 2.1,
+    })),
+    "model request failed (connection refused), attempt 3 in 2.1 s",
+  );
+});
+
 Deno.test("stepOf() names the step that follows each event", () => {
   assert.equal(stepOf(ev("TR_APPLY", 1)), "product owner reviewing");
   assert.equal(

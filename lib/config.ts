@@ -69,6 +69,12 @@ export interface Config {
   runCacheMs: number;
   /** AOS_MODEL_RETRY_WINDOW_S, in ms: how long model retries may wait in all (Retry-After included). */
   modelRetryWindowMs: number;
+  /** AOS_MODEL_TIMEOUT_S, in ms: how long one model request may take (a CPU model needs minutes). */
+  modelTimeoutMs: number;
+  /** AOS_MODEL_STREAM: stream model replies (a server that refuses is asked without). */
+  modelStream: boolean;
+  /** AOS_MODEL_HEARTBEAT_MS: how often a MODEL_PROGRESS event shows a model call in flight. */
+  modelHeartbeatMs: number;
   /** AOS_MAX_OUTPUT_TOKENS: output-token cap sent with every model request; null (0) sends none. */
   maxOutputTokens: number | null;
   /** AOS_OUTPUT_TOKEN_PARAM: which field carries that cap. */
@@ -77,7 +83,7 @@ export interface Config {
   seReasoningEffort: string | null;
   /** AOS_PO_REASONING_EFFORT, else AOS_REASONING_EFFORT. */
   poReasoningEffort: string | null;
-  /** AOS_CONTEXT_TOKENS: the SE model's context window; no request is built larger. */
+  /** AOS_CONTEXT_TOKENS: the models' context window; no request is built larger, and the output cap is held to a quarter of it. */
   contextTokens: number;
   /** AOS_ENV_CACHE_MB: bound of the cached environments under WORKSPACE_ROOT/.envs, in bytes. */
   envCacheBytes: number;
@@ -275,6 +281,14 @@ export function loadConfig(
     runCacheMs: integer("AOS_RUN_CACHE_MS", 25, 0, 60_000),
     modelRetryWindowMs: integer("AOS_MODEL_RETRY_WINDOW_S", 600, 0, 86_400) *
       1000,
+    modelTimeoutMs: integer("AOS_MODEL_TIMEOUT_S", 600, 1, 86_400) * 1000,
+    modelStream: flag("AOS_MODEL_STREAM", true),
+    modelHeartbeatMs: integer(
+      "AOS_MODEL_HEARTBEAT_MS",
+      10_000,
+      50,
+      3_600_000,
+    ),
     maxOutputTokens: maxOutputTokens > 0 ? maxOutputTokens : null,
     outputTokenParam: outputTokenParam as Config["outputTokenParam"],
     seReasoningEffort,

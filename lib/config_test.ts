@@ -69,6 +69,9 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
   ["AOS_WORKERS", "false", "workers", true, false],
   ["AOS_RUN_CACHE_MS", "0", "runCacheMs", 25, 0],
   ["AOS_MODEL_RETRY_WINDOW_S", "120", "modelRetryWindowMs", 600_000, 120_000],
+  ["AOS_MODEL_TIMEOUT_S", "1800", "modelTimeoutMs", 600_000, 1_800_000],
+  ["AOS_MODEL_STREAM", "false", "modelStream", true, false],
+  ["AOS_MODEL_HEARTBEAT_MS", "500", "modelHeartbeatMs", 10_000, 500],
   ["AOS_MAX_OUTPUT_TOKENS", "0", "maxOutputTokens", 16_384, null],
   [
     "AOS_OUTPUT_TOKEN_PARAM",

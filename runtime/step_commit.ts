@@ -1,4 +1,5 @@
 /** Builds the one atomic commit that ends each kind of step. */
+import { nextSeq } from "./seq.ts";
 import type { StepEffects } from "./context.ts";
 import { refId, type RuntimeKeys } from "./keys.ts";
 import type {
@@ -75,10 +76,14 @@ export function successSpec(
   }
   const ts = new Date().toISOString();
   for (const e of effects.events) {
+    // The seq is taken now, not at emit: a reader following the log "after
+    // seq X" must never meet an event that commits later with a smaller seq
+    // (something else may append while a long handler runs).
+    const seq = nextSeq();
     mutations.push({
       kind: "set",
-      key: env.logKey(owner, e.seq),
-      value: { seq: e.seq, ts, ...e.event },
+      key: env.logKey(owner, seq),
+      value: { seq, ts, ...e.event },
     });
   }
   const enqueues: CommitSpec["enqueues"] = [];

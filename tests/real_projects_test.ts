@@ -21,6 +21,13 @@ import {
 const finish = {
   tool_calls: [{ name: "finish", arguments: { summary: "ok" } }],
 };
+/** A change, so a run has something to pass: an unchanged tree never does. */
+const note = {
+  tool_calls: [{
+    name: "write_file",
+    arguments: { path: "NOTES.md", content: "notes\n" },
+  }],
+};
 const pass = {
   tool_calls: [{
     name: "submit_verdict",
@@ -75,7 +82,10 @@ Deno.test("a Python project: setup pip-installs into .venv from a loopback index
     }],
   }, async (index) => {
     await withHarness({
-      script: { se: [finish, finish, finish], po: [pass, pass] },
+      script: {
+        se: [note, finish, note, finish, finish],
+        po: [pass, pass],
+      },
       files: {
         "README.md": "# App\n",
         ".gitignore": ".venv/\n",
@@ -141,7 +151,7 @@ Deno.test("a Node project: npm ci from a loopback registry; deleting node_module
   };
   await withIndex({ npm: [leftpad] }, async (index) => {
     await withHarness({
-      script: { se: [finish, finish], po: [pass, pass] },
+      script: { se: [note, finish, note, finish], po: [pass, pass] },
       files: {
         "README.md": "# App\n",
         ".gitignore": "node_modules/\n",

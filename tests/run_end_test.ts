@@ -78,7 +78,10 @@ Deno.test("a run past max_wall_time_s ends FAILED at once, its SE cancelled mid-
 Deno.test("a PO whose model API fails midway ends the run FAILED with its transcript and cost kept", async () => {
   await withHarness({
     script: {
-      se: [call("finish", { summary: "Nothing to change" })],
+      se: [
+        call("write_file", { path: "NOTES.md", content: "notes\n" }),
+        call("finish", { summary: "Notes" }),
+      ],
       po: [
         // A paid reply without a verdict, then the account runs dry.
         { content: "Let me think about it." },

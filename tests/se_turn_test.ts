@@ -121,7 +121,8 @@ Deno.test("a turn whose journal another worker wrote to meanwhile is redelivered
   await withHarness({
     script: {
       se: [
-        call("read_file", { path: "calculator.py" }),
+        // A change, so the run has something to pass (an unchanged tree never does).
+        call("write_file", { path: "NOTES.md", content: "notes\n" }),
         call("finish", { summary: "Finished by this worker" }),
       ],
       po: [verdict("PASS", "ok")],

@@ -94,7 +94,8 @@ Deno.test("se_commands: false takes run_command away from the SE", async () => {
   const script = {
     se: [
       reply(toolCall("run_command", { command: "echo hi" })),
-      reply(toolCall("finish", { summary: "nothing" })),
+      reply(toolCall("write_file", { path: "NOTES.md", content: "hi\n" })),
+      reply(toolCall("finish", { summary: "notes" })),
     ],
     po: [poVerdict("PASS", "ok")],
   };

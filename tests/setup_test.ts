@@ -17,6 +17,9 @@ import {
 const finish = (summary: string) => ({
   tool_calls: [{ name: "finish", arguments: { summary } }],
 });
+const write = (path: string, content: string) => ({
+  tool_calls: [{ name: "write_file", arguments: { path, content } }],
+});
 const verdict = (decision: "PASS" | "FAIL", feedback: string) => ({
   tool_calls: [{ name: "submit_verdict", arguments: { decision, feedback } }],
 });
@@ -122,8 +125,11 @@ Deno.test("setup output is kept as an environment and the next run restores it w
             },
           }],
         },
-        finish("nothing to change"),
-        finish("nothing to change"),
+        // Each run changes something: an unchanged tree never passes.
+        write("NOTES.md", "first\n"),
+        finish("notes"),
+        write("NOTES.md", "second\n"),
+        finish("notes"),
       ],
       po: [verdict("PASS", "ok"), verdict("PASS", "ok")],
     },

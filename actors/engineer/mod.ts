@@ -24,6 +24,7 @@ import {
 } from "../support/agent_step.ts";
 import { type EngineerMessage, engineerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { modelObserver } from "../support/model_watch.ts";
 import { setupEvents } from "../support/setup_events.ts";
 import type { SePacket, Usage } from "../../lib/factory/shapes.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
@@ -152,6 +153,12 @@ export function engineerActor(deps: FactoryDeps) {
       journal,
       signal,
       redact: (s: string) => deps.redactor.redact(s),
+      observer: modelObserver(deps, {
+        runId,
+        agent: "se",
+        iteration: n,
+        model,
+      }),
     });
     for (const event of result.events) emit(deps.redactor.redactDeep(event));
     const usage = priced(model, result.usage);

@@ -14,6 +14,7 @@ import {
 } from "../support/agent_step.ts";
 import { type ProductOwnerMessage, productOwnerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { modelObserver } from "../support/model_watch.ts";
 import type {
   PoReport,
   SePacket,
@@ -75,7 +76,17 @@ export function productOwnerActor(deps: FactoryDeps) {
                 iteration: n,
                 signal: ctx.signal,
                 tokenBudget: tokensLeft(run),
+                contextTokens: deps.config.contextTokens,
+                observer: modelObserver(deps, {
+                  runId,
+                  agent: "po",
+                  iteration: n,
+                  model,
+                }),
               });
+              for (const event of result.events) {
+                ctx.emit(deps.redactor.redactDeep({ ...event, iteration: n }));
+              }
               const usage = priced(model, result.usage);
               if (result.byModel) {
                 await putExchange(deps, {

@@ -110,6 +110,9 @@ export async function runAgentStep<
           error: { kind: error.kind, message: error.message },
           transcript: error.partial?.transcript ?? null,
         });
+        for (const event of error.partial?.events ?? []) {
+          ctx.emit(deps.redactor.redactDeep({ ...event, iteration }));
+        }
         await step.settle?.();
         ctx.send(runRef(runId), {
           type: "failed",

@@ -12,6 +12,8 @@ export interface FactoryDeps {
   sandboxMode: "bwrap" | "none";
   /** Model client for an agent talking to `model`; built per call so config changes need no restart. */
   modelFor(agent: "se" | "po", model: string): ModelClient;
+  /** The service's log (one line each; model retries are logged as they happen). */
+  log?: (line: string) => void;
 }
 
 /** Actor type names of the factory. */

@@ -6,6 +6,7 @@ import {
   type TokenUsage,
 } from "../llm/client.ts";
 import type { CommandResult } from "../factory/shapes.ts";
+import type { EventKind } from "../factory/events.ts";
 
 /** The work order's task as the agents see it. */
 export interface AgentTask {
@@ -25,6 +26,10 @@ export interface AgentExchange {
   stubbed?: number;
   /** Old steps sent condensed in this request. */
   condensed?: number;
+  /** Tool calls read from the reply's text because the server did not parse them. */
+  text_tool_calls?: number;
+  /** The reply's text as written, when tool calls were read from it. */
+  raw_content?: string;
 }
 
 /** Everything said to and by the model in one agent turn. */
@@ -35,7 +40,7 @@ export interface AgentTranscript {
 
 /** Something notable that happened during an agent turn, for the run's event log. */
 export interface AgentEvent {
-  kind: string;
+  kind: EventKind;
   level: "INFO" | "WARN" | "ERROR";
   payload: Record<string, unknown>;
 }

@@ -1,2 +1,3 @@
 /** factory: public entry point of this folder. */
 export * from "./shapes.ts";
+export * from "./events.ts";

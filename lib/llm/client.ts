@@ -17,8 +17,14 @@ import {
   DEFAULT_MAX_REPLY_BYTES,
   ReplyTooLargeError,
 } from "./bounded_fetch.ts";
+import { AttemptTimeout, type ModelObserver, sendAttempt } from "./request.ts";
 
 export { ModelError, type ModelErrorKind, retryAfter } from "./errors.ts";
+export type {
+  ModelObserver,
+  ModelProgressInfo,
+  ModelRetryInfo,
+} from "./request.ts";
 export {
   addUsage,
   emptyUsage,
@@ -53,7 +59,7 @@ export interface ModelClientOptions {
   apiKey: string | null;
   baseUrl?: string | null;
   model: string;
-  /** Per request, default 120000. */
+  /** Per request, default 600000 (AOS_MODEL_TIMEOUT_S). */
   timeoutMs?: number;
   /** Retries after the first attempt, default 10. */
   maxRetries?: number;
@@ -64,6 +70,11 @@ export interface ModelClientOptions {
   /** Output-token cap sent with every request; default 16384, null sends none. */
   maxOutputTokens?: number | null;
   /**
+   * The model's context window in tokens. The output cap is held to a quarter
+   * of it, so a small window (8192) still leaves room for the prompt.
+   */
+  contextTokens?: number | null;
+  /**
    * `auto`: `max_completion_tokens` for OpenAI's own API and reasoning models
    * (which reject `max_tokens`), `max_tokens` for other endpoints.
    */
@@ -72,6 +83,14 @@ export interface ModelClientOptions {
   reasoningEffort?: string | null;
   /** Most bytes of one reply read; a larger one fails the request (default 4 MiB). */
   maxReplyBytes?: number;
+  /**
+   * Stream replies (default true): a long reply is read as it comes, and a
+   * watcher sees its progress. A server that refuses streaming is asked
+   * again without.
+   */
+  stream?: boolean;
+  /** How often an observer hears of a request in flight, default 10000 ms. */
+  heartbeatMs?: number;
   clock?: Clock;
 }
 
@@ -81,6 +100,8 @@ export interface ChatRequest {
   tools: ChatCompletionTool[];
   toolChoice?: "auto" | "required";
   signal?: AbortSignal;
+  /** Hears of retries and of the request's progress while it is in flight. */
+  observer?: ModelObserver;
 }
 
 /** One chat reply. */
@@ -92,6 +113,11 @@ export interface ChatReply {
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 const MAX_BACKOFF_MS = 60_000;
+/**
+ * Retries after a refused connection or an unknown host: a server that is
+ * starting gets about half a minute; a wrong URL is reported without minutes of waiting.
+ */
+const MAX_CONNECT_RETRIES = 5;
 /** Models that take `max_completion_tokens` only (o-series, gpt-5). */
 const REASONING_MODEL = /^(openai\/)?(o\d|gpt-5)/i;
 
@@ -120,6 +146,8 @@ export class ModelClient {
   readonly model: string;
   /** The output-token cap sent with every request, or null. */
   readonly maxOutputTokens: number | null;
+  /** The endpoint's base URL without credentials, query or fragment (for messages). */
+  readonly endpoint: string;
   readonly #apiKey: string | null;
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
@@ -130,20 +158,26 @@ export class ModelClient {
   readonly #reasoningEffort: string | null;
   readonly #clock: Clock;
   readonly #maxReplyBytes: number;
+  readonly #heartbeatMs: number;
+  #stream: boolean;
   #openai: OpenAI | null = null;
 
   constructor(opts: ModelClientOptions) {
     this.model = opts.model;
     this.#apiKey = opts.apiKey ? opts.apiKey : null;
     this.#baseUrl = opts.baseUrl ? opts.baseUrl : DEFAULT_BASE_URL;
-    this.#timeoutMs = opts.timeoutMs ?? 120_000;
+    this.#timeoutMs = opts.timeoutMs ?? 600_000;
     this.#maxRetries = Math.max(0, opts.maxRetries ?? 10);
     this.#retryBaseMs = opts.retryBaseMs ?? 500;
     this.#retryWindowMs = opts.retryWindowMs ?? 600_000;
-    const cap = opts.maxOutputTokens === undefined
+    const configured = opts.maxOutputTokens === undefined
       ? 16_384
       : opts.maxOutputTokens;
+    const cap = configured && configured > 0 && opts.contextTokens
+      ? Math.min(configured, Math.floor(opts.contextTokens / 4))
+      : configured;
     this.maxOutputTokens = cap && cap > 0 ? cap : null;
+    this.endpoint = safeUrl(this.#baseUrl);
     const param = opts.outputTokenParam ?? "auto";
     this.#outputTokenParam = param !== "auto"
       ? param
@@ -154,6 +188,8 @@ export class ModelClient {
     this.#reasoningEffort = opts.reasoningEffort || null;
     this.#clock = opts.clock ?? systemClock;
     this.#maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    this.#stream = opts.stream ?? true;
+    this.#heartbeatMs = Math.max(10, opts.heartbeatMs ?? 10_000);
   }
 
   /** Sends one chat completion request; throws `ModelError` on failure. */
@@ -163,21 +199,27 @@ export class ModelClient {
     const target: RequestTarget = {
       model: this.model,
       origin: safeOrigin(this.#baseUrl),
+      endpoint: this.endpoint,
       timeoutMs: this.#timeoutMs,
     };
     const deadline = this.#clock.now() + this.#retryWindowMs;
+    let connectFailures = 0;
     for (let attempt = 1;; attempt++) {
       if (req.signal?.aborted) throw cancelledError();
       let failure: ModelError;
       try {
-        const completion: unknown = await openai.chat.completions.create(body, {
-          timeout: this.#timeoutMs,
-          maxRetries: 0,
-          ...(req.signal ? { signal: req.signal } : {}),
+        const completion = await sendAttempt(openai, body, {
+          stream: this.#stream,
+          timeoutMs: this.#timeoutMs,
+          attempt,
+          signal: req.signal,
+          observer: req.observer,
+          heartbeatMs: this.#heartbeatMs,
         });
         return parseCompletion(completion);
       } catch (error) {
-        if (error instanceof ModelError) throw error;
+        if (req.signal?.aborted) throw cancelledError();
+        if (error instanceof ModelError && !error.retryable) throw error;
         if (error instanceof ReplyTooLargeError) {
           throw new ModelError(
             "bad_response",
@@ -185,14 +227,43 @@ export class ModelClient {
             { cause: error },
           );
         }
-        failure = classifyError(error, target, {
-          aborted: req.signal?.aborted ?? false,
-          attempt,
-          scrub: (s) => this.#scrub(s),
-          now: this.#clock.now(),
-        });
+        failure = error instanceof ModelError
+          ? error
+          : error instanceof AttemptTimeout
+          ? new ModelError(
+            "timeout",
+            `Model '${this.model}' at ${this.endpoint} did not finish its reply within ${
+              this.#timeoutMs >= 1000
+                ? `${Math.round(this.#timeoutMs / 1000)} s`
+                : `${this.#timeoutMs} ms`
+            } (AOS_MODEL_TIMEOUT_S) after ${attempt} attempt${
+              attempt === 1 ? "" : "s"
+            }`,
+            { retryable: true, reason: "timed out" },
+          )
+          : classifyError(error, target, {
+            aborted: false,
+            attempt,
+            scrub: (s) => this.#scrub(s),
+            now: this.#clock.now(),
+          });
       }
-      if (!failure.retryable || attempt > this.#maxRetries) throw failure;
+      if (this.#stream && refusesStreaming(failure)) {
+        // Asked again at once without streaming; not a retry of a failure.
+        this.#stream = false;
+        attempt--;
+        continue;
+      }
+      if (
+        failure.reason === "connection refused" ||
+        failure.reason === "host not found"
+      ) {
+        connectFailures++;
+      }
+      if (
+        !failure.retryable || attempt > this.#maxRetries ||
+        connectFailures > MAX_CONNECT_RETRIES
+      ) throw failure;
       const backoff = Math.min(
         MAX_BACKOFF_MS,
         this.#retryBaseMs * 2 ** (attempt - 1),
@@ -208,8 +279,14 @@ export class ModelClient {
           } s more would pass the retry window of ${
             Math.round(this.#retryWindowMs / 1000)
           } s (AOS_MODEL_RETRY_WINDOW_S)`,
+          { reason: failure.reason },
         );
       }
+      req.observer?.retry?.({
+        attempt: attempt + 1,
+        waitMs: wait,
+        reason: failure.reason ?? failure.kind,
+      });
       await this.#clock.sleep(wait, req.signal);
     }
   }
@@ -260,6 +337,22 @@ export class ModelClient {
     const key = this.#apiKey && this.#apiKey.length >= 8 ? this.#apiKey : null;
     const keyless = key ? s.split(key).join("[REDACTED]") : s;
     return keyless.replace(/\/\/[^/@\s]+@/g, "//[REDACTED]@");
+  }
+}
+
+/** Whether an endpoint said it does not do `stream: true` (some OpenAI-compatible servers). */
+function refusesStreaming(failure: ModelError): boolean {
+  return (failure.kind === "bad_response" || failure.kind === "config") &&
+    /\bstream/i.test(failure.message) && !/mid-stream/.test(failure.message);
+}
+
+/** A URL without credentials, query or fragment. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "(invalid URL)";
   }
 }
 

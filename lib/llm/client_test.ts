@@ -166,7 +166,7 @@ Deno.test("ModelClient.chat() turns a per-request timeout into a timeout error a
     const error = await modelError(client.chat(request()), "timeout");
     assertMatch(
       error.message,
-      /did not answer within 50 ms \(after 2 attempts\)/,
+      /did not finish its reply within 50 ms \(AOS_MODEL_TIMEOUT_S\) after 2 attempts/,
     );
     assertEquals(model.requests.length, 2);
   });
@@ -188,7 +188,7 @@ Deno.test("ModelClient.chat() reports an unreachable endpoint as a server error"
   assertMatch(
     error.message,
     new RegExp(
-      `^Could not reach the model API at 'http://127.0.0.1:${port}' after 2 attempts`,
+      `^Could not reach the model API at http://127.0.0.1:${port}/v1 \\(OPENAI_BASE_URL\\) after 2 attempts: connection refused$`,
     ),
   );
 });

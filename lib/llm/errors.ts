@@ -18,7 +18,9 @@ export type ModelErrorKind =
   | "context_length"
   | "cancelled"
   | "config"
-  | "budget";
+  | "budget"
+  /** The model answered, but never with a usable tool call (it may not support tool calling). */
+  | "no_tool_call";
 
 /** A failure of the model API or of the model's behaviour; never carries the API key. */
 export class ModelError extends Error {
@@ -29,8 +31,19 @@ export class ModelError extends Error {
   readonly retryable: boolean;
   /** How long the server asked us to wait before asking again (Retry-After), if it said. */
   readonly retryAfterMs: number | null;
+  /** Why, in a few words, for a retry's log line ("connection refused", "HTTP 503"). */
+  readonly reason: string | null;
   /** Set by an agent loop that failed midway: what it had used and said so far. */
-  partial?: { usage: TokenUsage; transcript: unknown };
+  partial?: {
+    usage: TokenUsage;
+    transcript: unknown;
+    /** Events of the loop up to the failure, for the run's log. */
+    events?: {
+      kind: string;
+      level: string;
+      payload: Record<string, unknown>;
+    }[];
+  };
 
   constructor(
     kind: ModelErrorKind,
@@ -39,6 +52,7 @@ export class ModelError extends Error {
       retryable?: boolean;
       retryAfterMs?: number | null;
       cause?: unknown;
+      reason?: string | null;
     } = {},
   ) {
     super(
@@ -48,6 +62,7 @@ export class ModelError extends Error {
     this.kind = kind;
     this.retryable = opts.retryable ?? false;
     this.retryAfterMs = opts.retryAfterMs ?? null;
+    this.reason = opts.reason ?? null;
   }
 }
 
@@ -73,6 +88,8 @@ export interface RequestTarget {
   model: string;
   /** Origin of the endpoint, without credentials or path. */
   origin: string;
+  /** The base URL without credentials (what OPENAI_BASE_URL says). */
+  endpoint: string;
   timeoutMs: number;
 }
 
@@ -101,19 +118,17 @@ export function classifyError(
     return new ModelError(
       "timeout",
       `Model API did not answer within ${target.timeoutMs} ms (${after})`,
-      { retryable: true },
+      { retryable: true, reason: "timed out" },
     );
   }
   if (error instanceof APIConnectionError) {
-    const reason = error.cause instanceof Error
-      ? error.cause.message
-      : error.message;
+    const reason = connectionReason(error);
     return new ModelError(
       "server",
       scrub(
-        `Could not reach the model API at '${target.origin}' ${after}: ${reason}`,
+        `Could not reach the model API at ${target.endpoint} (OPENAI_BASE_URL) ${after}: ${reason}`,
       ),
-      { retryable: true },
+      { retryable: true, reason: shortReason(reason) },
     );
   }
   if (error instanceof APIError && typeof error.status === "number") {
@@ -128,6 +143,31 @@ export function classifyError(
     "bad_response",
     scrub(`Model reply is not valid: ${reason}`),
   );
+}
+
+/** The innermost message of a connection failure (fetch wraps the socket's error). */
+function connectionReason(error: Error): string {
+  let reason = error.message;
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
+    reason = cause.message || reason;
+    cause = cause.cause;
+  }
+  return shortReason(reason);
+}
+
+/** A connection failure in two or three words, where it is a common one. */
+function shortReason(reason: string): string {
+  if (/connection refused|ECONNREFUSED/i.test(reason)) {
+    return "connection refused";
+  }
+  if (
+    /dns|name resolution|failed to lookup|ENOTFOUND|Name or service not known/i
+      .test(reason)
+  ) return "host not found";
+  if (/connection reset|ECONNRESET/i.test(reason)) return "connection reset";
+  if (/timed out|ETIMEDOUT/i.test(reason)) return "connect timed out";
+  return reason.slice(0, 120);
 }
 
 function classifyStatus(
@@ -159,7 +199,7 @@ function classifyStatus(
     return new ModelError(
       "rate_limited",
       scrub(`Model API returned HTTP 429 ${after}${detail}`),
-      { retryable: true, retryAfterMs },
+      { retryable: true, retryAfterMs, reason: "HTTP 429" },
     );
   }
   if (
@@ -177,7 +217,7 @@ function classifyStatus(
     return new ModelError(
       "server",
       scrub(`Model API returned HTTP ${status} ${after}${detail}`),
-      { retryable: true, retryAfterMs },
+      { retryable: true, retryAfterMs, reason: `HTTP ${status}` },
     );
   }
   if (status === 404) {

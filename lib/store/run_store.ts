@@ -9,7 +9,8 @@ import {
 } from "./artifacts.ts";
 import { sweepOrphanChunksAt, type SweepResult } from "./artifact_sweep.ts";
 import { applyMutations } from "./commit.ts";
-import { listEventsAt, type ListEventsQuery } from "./events.ts";
+import { listEventsAt, type ListEventsQuery, type NewEvent } from "./events.ts";
+import { nextSeq } from "./seq.ts";
 import { KvJournal } from "./journal.ts";
 import { type JournalSweepResult, sweepJournalsAt } from "./journal_sweep.ts";
 import { StoreKeys } from "./keys.ts";
@@ -83,6 +84,24 @@ export class RunStore {
   /** Key of one event: the runtime writes `{ seq, ts, ...event }` here. */
   eventKey(runId: string, seq: string): Deno.KvKey {
     return [...this.keys.events(runId), seq];
+  }
+
+  /**
+   * Appends one event outside an actor step: what a watcher should see while
+   * a long step is still in flight (a model call's retries and progress).
+   * Steps' own events get their seq when they commit, so they still sort
+   * after these.
+   */
+  async appendEvent(runId: string, event: NewEvent): Promise<void> {
+    const seq = nextSeq();
+    await this.kv.set(this.eventKey(runId, seq), {
+      seq,
+      ts: new Date().toISOString(),
+      level: event.level ?? "INFO",
+      kind: event.kind,
+      iteration: event.iteration ?? null,
+      payload: event.payload ?? {},
+    });
   }
 
   /** Mutations creating a run (pure; commit them yourself, e.g. with the first actor message). */

@@ -28,6 +28,8 @@ export interface Harness {
   svc: Service;
   /** Environment that points the CLI at this service. */
   cliEnv: Record<string, string>;
+  /** The service's log lines so far. */
+  logs: string[];
   /** POSTs a work order (markdown) and returns the created run. */
   submit(
     workOrderMd: string,
@@ -154,6 +156,7 @@ export async function withHarness(
       remote,
       model,
       svc: service,
+      logs,
       cliEnv: {
         AOS_URL: service.url,
         NO_COLOR: "1",

@@ -25,6 +25,8 @@ export interface ReplyExtras {
   usage?: Record<string, unknown>;
   /** Default: `tool_calls` when there are tool calls, else `stop`. */
   finish_reason?: string;
+  /** To a streamed request: the pause before each chunk (a slow model). */
+  chunkDelayMs?: number;
 }
 
 /** The replies per agent, consumed in order. */
@@ -246,11 +248,21 @@ export function startScriptedModel(
       next = next.then;
     }
     opts.log?.(`${agent} request ${requests.length}: ${describe(next)}`);
-    return answer(
+    const response = answer(
       next,
       text.length,
       (body as { model?: unknown }).model,
       ++counter,
+    );
+    const streamed = (body as { stream?: unknown }).stream === true;
+    if (!streamed || response.status !== 200 || "garbage" in next) {
+      return response;
+    }
+    const delayMs = "chunkDelayMs" in next ? next.chunkDelayMs ?? 0 : 0;
+    return streamOf(
+      await response.json(),
+      delayMs,
+      AbortSignal.any([req.signal, closing.signal]),
     );
   }
 
@@ -312,6 +324,101 @@ function delay(ms: number, signal: AbortSignal): Promise<boolean> {
     }, ms);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * A completion as the Server-Sent Events a streaming server sends: the role,
+ * the content in pieces, each tool call's name and then its arguments in
+ * pieces, the finish reason, the usage (include_usage), `[DONE]`.
+ */
+function streamOf(
+  completion: {
+    id: string;
+    created: number;
+    model: string;
+    choices: {
+      message: {
+        content: string | null;
+        tool_calls?: {
+          id: string;
+          function: { name: string; arguments: string };
+        }[];
+      };
+      finish_reason: string;
+    }[];
+    usage: unknown;
+  },
+  delayMs: number,
+  signal: AbortSignal,
+): Response {
+  const base = {
+    id: completion.id,
+    object: "chat.completion.chunk",
+    created: completion.created,
+    model: completion.model,
+  };
+  const choice = completion.choices[0]!;
+  const deltas: Record<string, unknown>[] = [{ role: "assistant" }];
+  for (const piece of pieces(choice.message.content ?? "")) {
+    deltas.push({ content: piece });
+  }
+  for (const [index, call] of (choice.message.tool_calls ?? []).entries()) {
+    deltas.push({
+      tool_calls: [{
+        index,
+        id: call.id,
+        type: "function",
+        function: { name: call.function.name, arguments: "" },
+      }],
+    });
+    for (const piece of pieces(call.function.arguments)) {
+      deltas.push({ tool_calls: [{ index, function: { arguments: piece } }] });
+    }
+  }
+  const events = [
+    ...deltas.map((delta) => ({
+      ...base,
+      choices: [{ index: 0, delta, finish_reason: null }],
+    })),
+    {
+      ...base,
+      choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason }],
+    },
+    { ...base, choices: [], usage: completion.usage },
+  ];
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        for (const event of events) {
+          if (delayMs > 0 && !(await delay(delayMs, signal))) {
+            controller.close(); // the client went away
+            return;
+          }
+          controller.enqueue(
+            encoder.encode(`data: ${JSON.stringify(event)}\n\n`),
+          );
+        }
+        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+        controller.close();
+      } catch { /* the client went away mid-stream */ }
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+    },
+  });
+}
+
+/** `text` in pieces of about 40 characters (at most 50 pieces). */
+function pieces(text: string): string[] {
+  if (text === "") return [];
+  const size = Math.max(40, Math.ceil(text.length / 50));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
 }
 
 type ImmediateReply = Exclude<ScriptedReply, { delayMs: number }>;

@@ -35,6 +35,10 @@ export type TurnEntry =
     request_tokens: number;
     stubbed: number;
     condensed: number;
+    /** How many of the calls were read from the message text (the server did not parse them). */
+    text_tool_calls?: number;
+    /** The reply's text as the model wrote it, when calls were read from it. */
+    raw_content?: string;
   }
   /** One tool call's result; `packet` holds the changes it made. */
   | {

@@ -176,6 +176,8 @@ function previousIteration(n: number, previous: PreviousIteration): string {
     `## Product Owner feedback\n\n${
       previous.poByModel
         ? previous.poFeedback.trim() || "(none)"
+        : previous.diff.trim() === ""
+        ? "FAIL: Nothing changed: the diff against the base is empty. Make the change with write_file or edit_file, then call finish."
         : "FAIL: the acceptance commands above failed."
     }`,
   );

@@ -12,6 +12,7 @@ import {
   emptyUsage,
   type ModelClient,
   ModelError,
+  type ModelObserver,
   type TokenUsage,
 } from "../../llm/client.ts";
 import { countToolsTokens } from "../../llm/tokens.ts";
@@ -34,6 +35,7 @@ import {
   readToolCalls,
 } from "../conversation.ts";
 import { buildContext } from "../context.ts";
+import { parseTextToolCalls, textWithoutCalls } from "../text_tool_calls.ts";
 import {
   applyDelta,
   MemoryJournal,
@@ -72,6 +74,8 @@ export interface EngineerTurnOptions {
   signal?: AbortSignal;
   /** Applied to everything sent to the model and to the summary and events. */
   redact?: (s: string) => string;
+  /** Hears of model retries and of each call's progress while it is in flight. */
+  observer?: ModelObserver;
 }
 
 /** Why a turn ended. */
@@ -123,6 +127,10 @@ interface TurnState {
   shrinkBudget: number | null;
   shrinks: number;
   warned: boolean;
+  /** Tool calls that ran (a tool's own error counts; unknown tools and bad arguments do not). */
+  validCalls: number;
+  /** The last reason a call was refused, for the failure message. */
+  lastInvalid: string | null;
 }
 
 /**
@@ -147,6 +155,8 @@ export async function runEngineerTurn(
     shrinkBudget: null,
     shrinks: 0,
     warned: false,
+    validCalls: 0,
+    lastInvalid: null,
   };
   return await keepingPartial(() => engineerLoop(opts, state), () => ({
     usage: state.usage,
@@ -200,6 +210,9 @@ async function engineerLoop(
     (window - (client.maxOutputTokens ?? 0)) * CONTEXT_MARGIN,
   );
   const toolsTokens = countToolsTokens(tools);
+  const toolNames = new Set(
+    tools.flatMap((t) => t.type === "function" ? [t.function.name] : []),
+  );
 
   while (true) {
     for (const call of [...state.pending]) {
@@ -210,9 +223,11 @@ async function engineerLoop(
     }
     if (state.summary !== null) return result(opts, state, "finish");
     if (state.silentReplies >= MAX_SILENT_REPLIES) {
+      if (state.validCalls === 0) throw noToolCallError(opts, state, "silent");
       return result(opts, state, "no_tool_calls");
     }
     if (state.steps >= opts.maxToolSteps) {
+      if (state.validCalls === 0) throw noToolCallError(opts, state, "invalid");
       return result(opts, state, "max_tool_steps");
     }
     const view = buildContext(state.messages, {
@@ -229,6 +244,7 @@ async function engineerLoop(
         tools,
         toolChoice: "auto",
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.observer ? { observer: opts.observer } : {}),
       });
     } catch (error) {
       if (
@@ -244,15 +260,35 @@ async function engineerLoop(
       }
       throw error;
     }
-    const calls = readToolCalls(reply.message, `call_se_${state.steps + 1}`);
+    const idPrefix = `call_se_${state.steps + 1}`;
+    let calls = readToolCalls(reply.message, idPrefix);
+    let message = reply.message;
+    let fromText: string | null = null;
+    const content = reply.message.content;
+    if (calls.length === 0 && typeof content === "string" && content) {
+      // A server without a tool-call parser leaves the calls in the text.
+      const found = parseTextToolCalls(content, toolNames);
+      if (found.length > 0) {
+        calls = found.map((c, i) => ({
+          id: `${idPrefix}_text_${i}`,
+          name: c.name,
+          arguments: c.arguments,
+        }));
+        message = { ...message, content: textWithoutCalls(content, found) };
+        fromText = content;
+      }
+    }
     await record({
       type: "reply",
-      message: assistantMessage(reply.message, calls),
+      message: assistantMessage(message, calls),
       usage: reply.usage,
       finish_reason: reply.finishReason,
       request_tokens: view.tokens,
       stubbed: view.stubbed,
       condensed: view.condensed,
+      ...(fromText !== null
+        ? { text_tool_calls: calls.length, raw_content: fromText }
+        : {}),
     });
   }
 }
@@ -340,6 +376,12 @@ function applyEntry(
         finish_reason: entry.finish_reason,
         stubbed: entry.stubbed,
         condensed: entry.condensed,
+        ...(entry.text_tool_calls
+          ? {
+            text_tool_calls: entry.text_tool_calls,
+            raw_content: entry.raw_content ?? "",
+          }
+          : {}),
       });
       state.messages.push(entry.message);
       state.lastFinishReason = entry.finish_reason;
@@ -358,6 +400,17 @@ function applyEntry(
         }))
         : [];
       state.pending = calls;
+      if (entry.text_tool_calls) {
+        state.events.push({
+          kind: "TOOL_CALLS_IN_TEXT",
+          level: "WARN",
+          payload: {
+            agent: "se",
+            step: state.steps,
+            tools: calls.map((c) => c.name),
+          },
+        });
+      }
       const truncated = entry.finish_reason === "length";
       if (truncated) {
         state.events.push({
@@ -402,6 +455,8 @@ function applyEntry(
       state.pending = state.pending.filter((c) => c.id !== entry.call_id);
       if (entry.packet) applyDelta(state.packet, entry.packet);
       if (entry.finish !== undefined) state.summary = entry.finish;
+      if (!entry.error || entry.error === "tool_error") state.validCalls++;
+      else state.lastInvalid = capText(entry.content, 300);
       if (entry.error) {
         state.events.push({
           kind: "SE_TOOL_ERROR",
@@ -441,6 +496,40 @@ function applyEntry(
       });
       return;
   }
+}
+
+/**
+ * The turn made no usable tool call at all: the model may not support tool
+ * calling, or its server does not parse the calls. Nothing could have
+ * changed, so the run fails now with that said, instead of going on.
+ */
+function noToolCallError(
+  opts: EngineerTurnOptions,
+  state: TurnState,
+  why: "silent" | "invalid",
+): ModelError {
+  const who = `The SE model '${opts.client.model}' at ${opts.client.endpoint}`;
+  const message = why === "silent"
+    ? `${who} answered ${state.silentReplies} times without a tool call; does it support tool calling? ` +
+      "(Serve it with tool-call parsing, e.g. llama.cpp's --jinja or vLLM's --enable-auto-tool-choice, or use a model that calls tools)"
+    : `${who} made no valid tool call in ${state.steps} replies (max_tool_steps); the last one was refused with: ${
+      state.lastInvalid ?? "(no reason)"
+    }`;
+  const error = new ModelError("no_tool_call", message);
+  error.partial = {
+    usage: state.usage,
+    transcript: { messages: state.messages, exchanges: state.exchanges },
+    events: [...state.events, {
+      kind: "SE_TURN_LIMIT",
+      level: "ERROR",
+      payload: {
+        reason: why === "silent" ? "no_tool_calls" : "no_valid_tool_call",
+        steps: state.steps,
+        message,
+      },
+    }],
+  };
+  return error;
 }
 
 /** The turn's result; a turn ended by a limit says so in its summary and an event. */

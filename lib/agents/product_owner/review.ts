@@ -10,9 +10,11 @@ import {
   emptyUsage,
   type ModelClient,
   ModelError,
+  type ModelObserver,
   type TokenUsage,
 } from "../../llm/client.ts";
 import {
+  type AgentEvent,
   type AgentTask,
   type AgentTranscript,
   assistantMessage,
@@ -22,6 +24,8 @@ import {
   readToolCalls,
 } from "../conversation.ts";
 import { digestDiff } from "../diff_digest.ts";
+import { parseTextToolCalls } from "../text_tool_calls.ts";
+import { readProseVerdict } from "./prose_verdict.ts";
 
 /** The PO's only tool, exactly as in the agent tool protocol. */
 export const PO_TOOLS: ChatCompletionTool[] = [{
@@ -66,6 +70,10 @@ export interface ProductOwnerOptions {
   iteration: number;
   signal?: AbortSignal;
   tokenBudget: number;
+  /** The model's context window in tokens (default 128000): the diff shown is cut to fit it. */
+  contextTokens?: number;
+  /** Hears of model retries and of each call's progress while it is in flight. */
+  observer?: ModelObserver;
 }
 
 /** The PO's verdict. */
@@ -74,14 +82,20 @@ export interface ProductOwnerResult {
   feedback: string;
   usage: TokenUsage;
   transcript: AgentTranscript;
-  /** False when the verdict followed from failing commands without asking the model. */
+  /** False when the verdict followed from failing commands or an empty diff without asking the model. */
   byModel: boolean;
+  /** Notable things that happened (a verdict read from text), for the run's log. */
+  events: AgentEvent[];
 }
 
 type Verdict = { decision: "PASS" | "FAIL"; feedback: string };
 
-const MAX_ATTEMPTS = 3;
+/** Requests per review: the first, and one retry after a reply without a readable verdict. */
+const MAX_ATTEMPTS = 2;
 const MAX_DIFF_CHARS = 60_000;
+/** Tokens the review prompt needs besides the diff (system prompt, task, commands), roughly. */
+const PROMPT_OVERHEAD_TOKENS = 1_500;
+const VERDICT_TOOL = new Set(["submit_verdict"]);
 const OUTPUT_TAIL_CHARS = 3_000;
 
 /** The PO's system prompt. */
@@ -97,13 +111,24 @@ export async function runProductOwner(
   opts: ProductOwnerOptions,
 ): Promise<ProductOwnerResult> {
   const failing = opts.toolReport.commands.filter(commandFailed);
-  if (failing.length > 0) {
+  const unchanged = opts.toolReport.diff.trim() === "";
+  if (failing.length > 0 || unchanged) {
+    // Decided without the model: a failing command, or nothing changed at
+    // all (an unchanged tree is never a PASS, whatever a model would say).
+    const parts = [];
+    if (unchanged) parts.push(UNCHANGED_FEEDBACK);
+    if (failing.length > 0) {
+      parts.push(failureFeedback(failing, opts.toolReport.rejected));
+    } else if (opts.toolReport.rejected.length > 0) {
+      parts.push(refusedText(opts.toolReport.rejected));
+    }
     return {
       decision: "FAIL",
-      feedback: failureFeedback(failing, opts.toolReport.rejected),
+      feedback: parts.join("\n\n"),
       usage: emptyUsage(),
       transcript: { messages: [], exchanges: [] },
       byModel: false,
+      events: [],
     };
   }
 
@@ -112,6 +137,7 @@ export async function runProductOwner(
     { role: "user", content: reviewPrompt(opts) },
   ];
   const transcript: AgentTranscript = { messages, exchanges: [] };
+  const events: AgentEvent[] = [];
   let usage = emptyUsage();
   let problem = "";
   return await keepingPartial(async () => {
@@ -127,21 +153,61 @@ export async function runProductOwner(
         tools: PO_TOOLS,
         toolChoice: "required",
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.observer ? { observer: opts.observer } : {}),
       });
       usage = addUsage(usage, reply.usage);
-      transcript.exchanges.push({
+      const exchange: AgentTranscript["exchanges"][number] = {
         request_tokens: reply.usage.prompt_tokens,
         usage: reply.usage,
         finish_reason: reply.finishReason,
-      });
-      const calls = readToolCalls(reply.message, `call_po_${attempt}`);
+      };
+      transcript.exchanges.push(exchange);
+      let calls = readToolCalls(reply.message, `call_po_${attempt}`);
+      const text = typeof reply.message.content === "string"
+        ? reply.message.content
+        : "";
+      if (calls.length === 0 && text) {
+        // A server without a tool-call parser leaves the call in the text.
+        calls = parseTextToolCalls(text, VERDICT_TOOL).map((c, i) => ({
+          id: `call_po_${attempt}_text_${i}`,
+          name: c.name,
+          arguments: c.arguments,
+        }));
+        if (calls.length > 0) {
+          exchange.text_tool_calls = calls.length;
+          exchange.raw_content = text;
+          events.push({
+            kind: "TOOL_CALLS_IN_TEXT",
+            level: "WARN",
+            payload: { agent: "po", step: attempt, tools: ["submit_verdict"] },
+          });
+        }
+      }
       messages.push(assistantMessage(reply.message, calls));
       if (calls.length === 0) {
-        problem = "it replied without calling submit_verdict";
+        const prose = readProseVerdict(text);
+        if (prose) {
+          events.push({
+            kind: "PO_VERDICT_FROM_TEXT",
+            level: "WARN",
+            payload: { step: attempt, decision: prose.decision },
+          });
+          return {
+            ...prose,
+            usage,
+            transcript,
+            byModel: true,
+            events,
+          };
+        }
+        problem = text.trim()
+          ? "it answered in text that names no clear PASS or FAIL, without calling submit_verdict"
+          : "it replied without calling submit_verdict";
         messages.push({
           role: "user",
           content:
-            "Call submit_verdict with decision PASS or FAIL and your feedback.",
+            'Call submit_verdict with decision "PASS" or "FAIL" and your feedback. ' +
+            "If you cannot call tools, answer with one line: Decision: PASS or Decision: FAIL, then your feedback.",
         });
         continue;
       }
@@ -172,14 +238,23 @@ export async function runProductOwner(
           });
         }
       }
-      if (verdict) return { ...verdict, usage, transcript, byModel: true };
+      if (verdict) {
+        return { ...verdict, usage, transcript, byModel: true, events };
+      }
     }
-    throw new ModelError(
-      "bad_response",
-      `Model did not submit a valid verdict in ${MAX_ATTEMPTS} attempts: ${problem}`,
+    const error = new ModelError(
+      "no_tool_call",
+      `The PO model '${opts.client.model}' at ${opts.client.endpoint} gave no valid verdict in ${MAX_ATTEMPTS} replies: ${problem}; does it support tool calling?`,
     );
+    error.partial = { usage, transcript, events };
+    throw error;
   }, () => ({ usage, transcript }));
 }
+
+/** The feedback when the tree is unchanged. */
+const UNCHANGED_FEEDBACK =
+  "Nothing changed: the diff against the base is empty, so the task cannot be done. " +
+  "Make the change with write_file or edit_file, then call finish.";
 
 /** A verdict from a tool call, or what is wrong with it. */
 function readVerdict(name: string, raw: string): Verdict | string {
@@ -199,16 +274,19 @@ function readVerdict(name: string, raw: string): Verdict | string {
       string,
       unknown
     >;
-  if (decision !== "PASS" && decision !== "FAIL") {
+  const upper = typeof decision === "string"
+    ? decision.trim().toUpperCase()
+    : decision;
+  if (upper !== "PASS" && upper !== "FAIL") {
     return `decision must be "PASS" or "FAIL", got ${
       JSON.stringify(decision) ?? "nothing"
     }`;
   }
   if (typeof feedback !== "string") return `feedback must be a string`;
   return {
-    decision,
+    decision: upper,
     feedback: feedback.trim() ||
-      (decision === "PASS" ? "Accepted" : "Rejected"),
+      (upper === "PASS" ? "Accepted" : "Rejected"),
   };
 }
 
@@ -221,12 +299,26 @@ function failureFeedback(
   let text = `${failing.length} acceptance ${noun} failed:\n\n${
     describeCommands(failing, OUTPUT_TAIL_CHARS)
   }`;
-  if (rejected.length > 0) {
-    text += `\n\nRefused changes:\n${
-      rejected.map((r) => `- ${r.path}: ${r.reason}`).join("\n")
-    }`;
-  }
+  if (rejected.length > 0) text += `\n\n${refusedText(rejected)}`;
   return text;
+}
+
+function refusedText(rejected: { path: string; reason: string }[]): string {
+  return `Refused changes:\n${
+    rejected.map((r) => `- ${r.path}: ${r.reason}`).join("\n")
+  }`;
+}
+
+/**
+ * Characters of diff the review may show: 60,000, or less where the model's
+ * window is small (about 3 characters a token, after the output cap and the
+ * rest of the prompt).
+ */
+function diffChars(opts: ProductOwnerOptions): number {
+  const window = opts.contextTokens ?? 128_000;
+  const room = window * 0.9 - (opts.client.maxOutputTokens ?? 0) -
+    PROMPT_OVERHEAD_TOKENS - Math.ceil(opts.task.body.length / 3);
+  return Math.max(1_000, Math.min(MAX_DIFF_CHARS, Math.floor(room * 3)));
 }
 
 /** The PO's user message: task, acceptance results, refused changes, SE summary and the diff. */
@@ -253,7 +345,8 @@ function reviewPrompt(opts: ProductOwnerOptions): string {
   parts.push(
     `# Diff (a --stat summary, then each file; long files are cut so every file is shown)\n\n${
       toolReport.diff.trim()
-        ? "```diff\n" + digestDiff(toolReport.diff, MAX_DIFF_CHARS) + "\n```"
+        ? "```diff\n" + digestDiff(toolReport.diff, diffChars(opts)) +
+          "\n```"
         : "(no changes)"
     }`,
   );

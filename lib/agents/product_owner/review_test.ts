@@ -154,7 +154,6 @@ Deno.test("runProductOwner() asks again after an invalid verdict", async () => {
         arguments: { decision: "MAYBE", feedback: "hmm" },
       }],
     },
-    { content: "Looks fine to me." },
     poVerdict("FAIL", "No test for multiply"),
   ], passing);
   assert(result);
@@ -163,7 +162,7 @@ Deno.test("runProductOwner() asks again after an invalid verdict", async () => {
     "No test for multiply",
     true,
   ]);
-  assertEquals(model.requests.length, 3);
+  assertEquals(model.requests.length, 2);
   const second = JSON.stringify(model.requests[1]?.body);
   assert(
     second.includes(
@@ -173,24 +172,66 @@ Deno.test("runProductOwner() asks again after an invalid verdict", async () => {
   );
 });
 
-Deno.test("runProductOwner() gives up after 3 attempts without a valid verdict", async () => {
+Deno.test("runProductOwner() gives up after 2 replies without a valid verdict, naming model and endpoint", async () => {
   const bad: ScriptedReply = {
     tool_calls: [{ name: "submit_verdict", arguments: "{decision: PASS" }],
   };
   const { error, model } = await review([
     bad,
     bad,
-    bad,
     poVerdict("PASS", "too late"),
   ], passing);
   assert(error instanceof ModelError);
-  assertEquals(error.kind, "bad_response");
+  assertEquals(error.kind, "no_tool_call");
   assertMatch(
     error.message,
-    /^Model did not submit a valid verdict in 3 attempts: arguments for submit_verdict/,
+    /^The PO model 'gpt-4\.1-mini' at http:\/\/127\.0\.0\.1:\d+\/v1 gave no valid verdict in 2 replies: arguments for submit_verdict/,
   );
-  assertEquals(model.requests.length, 3);
+  assertEquals(model.requests.length, 2);
   assertEquals(error.partial?.usage.total_tokens !== 0, true);
+});
+
+Deno.test("runProductOwner() reads an unambiguous verdict from prose, and a call written in the text", async () => {
+  const prose = await review([{
+    content: "Decision: PASS\nmultiply() is right.",
+  }], passing);
+  assertEquals(
+    [prose.result?.decision, prose.result?.feedback],
+    ["PASS", "Decision: PASS\nmultiply() is right."],
+  );
+  assertEquals(prose.model.requests.length, 1);
+  assertEquals(prose.result?.events.map((e) => e.kind), [
+    "PO_VERDICT_FROM_TEXT",
+  ]);
+  const text = await review([{
+    content:
+      '<tool_call>\n{"name": "submit_verdict", "arguments": {"decision": "FAIL", "feedback": "no tests"}}\n</tool_call>',
+  }], passing);
+  assertEquals(
+    [text.result?.decision, text.result?.feedback],
+    ["FAIL", "no tests"],
+  );
+  assertEquals(text.result?.events.map((e) => e.kind), ["TOOL_CALLS_IN_TEXT"]);
+  assertEquals(text.result?.transcript.exchanges[0]?.text_tool_calls, 1);
+});
+
+Deno.test("runProductOwner() asks once more after an ambiguous reply, then fails saying so", async () => {
+  const { result, model } = await review([
+    { content: "Looks fine to me." },
+    poVerdict("PASS", "ok"),
+  ], passing);
+  assertEquals(result?.decision, "PASS");
+  assertEquals(model.requests.length, 2);
+  const { error } = await review([
+    { content: "It is not a PASS yet, or maybe it is a FAIL." },
+    { content: "Hard to say." },
+    poVerdict("PASS", "too late"),
+  ], passing);
+  assert(error instanceof ModelError);
+  assertMatch(
+    error.message,
+    /no clear PASS or FAIL.*does it support tool calling\?/,
+  );
 });
 
 Deno.test("runProductOwner() sees a --stat summary and every file of a huge diff", async () => {
@@ -227,14 +268,43 @@ Deno.test("runProductOwner() shows refused changes and judges with no commands",
     poVerdict("FAIL", "Wrote outside allowed paths"),
   ], {
     commands: [],
-    diff: "",
+    diff: passing.diff,
     rejected: [{ path: "evil.sh", reason: "not in allowed_paths" }],
   });
   assert(result);
   assertEquals(result.decision, "FAIL");
   const prompt = JSON.stringify(model.requests[0]?.body);
   assertMatch(prompt, /evil\.sh: not in allowed_paths/);
-  assertMatch(prompt, /\(no changes\)/);
+  assertMatch(prompt, /\(none given: judge from the diff alone\)/);
+});
+
+Deno.test("runProductOwner() fails an unchanged tree without asking the model", async () => {
+  const { result, model } = await review([poVerdict("PASS", "ok")], {
+    ...passing,
+    diff: "  \n",
+    rejected: [{ path: "evil.sh", reason: "not in allowed_paths" }],
+  });
+  assert(result);
+  assertEquals([result.decision, result.byModel], ["FAIL", false]);
+  assertMatch(
+    result.feedback,
+    /^Nothing changed: the diff against the base is empty/,
+  );
+  assertMatch(result.feedback, /evil\.sh: not in allowed_paths/);
+  assertEquals(model.requests.length, 0);
+});
+
+Deno.test("runProductOwner() cuts the diff to a small window", async () => {
+  const big = "--- a/x\n+++ b/x\n" + "+line of the diff\n".repeat(5_000);
+  const { model } = await review([poVerdict("PASS", "ok")], {
+    ...passing,
+    diff: big,
+  }, { contextTokens: 8_192 });
+  const prompt = String(
+    (model.requests[0]?.body as { messages: { content: string }[] })
+      .messages[1]?.content,
+  );
+  assert(prompt.length < 8_192 * 3, `prompt is ${prompt.length} characters`);
 });
 
 Deno.test("runProductOwner() refuses to call the model with no token budget left", async () => {

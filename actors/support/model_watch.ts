@@ -1,0 +1,63 @@
+/**
+ * What a watcher sees while an agent's model call is in flight: each retry
+ * (an event and a log line as it happens) and a heartbeat with the reply's
+ * progress. These are written to the run's log at once, outside the step's
+ * commit, because the step may take minutes (a CPU model) and a refused
+ * connection must not look like silence.
+ */
+import type { ModelObserver } from "../../lib/llm/client.ts";
+import type { NewEvent } from "../../lib/store/events.ts";
+import type { EventKind } from "../../lib/factory/events.ts";
+import type { Agent } from "./agent_step.ts";
+import type { FactoryDeps } from "./deps.ts";
+
+/** The observer of one agent's model calls in one iteration of a run. */
+export function modelObserver(
+  deps: FactoryDeps,
+  where: { runId: string; agent: Agent; iteration: number; model: string },
+): ModelObserver {
+  const { runId, agent, iteration, model } = where;
+  const append = (event: NewEvent & { kind: EventKind }) => {
+    // Best effort: a heartbeat that cannot be written must not fail the call.
+    deps.store.appendEvent(runId, deps.redactor.redactDeep(event)).catch(
+      (error) => deps.log?.(`Could not append ${event.kind}: ${error}`),
+    );
+  };
+  return {
+    retry(info) {
+      const waitS = Math.round(info.waitMs / 100) / 10;
+      append({
+        kind: "MODEL_RETRY",
+        level: "WARN",
+        iteration,
+        payload: {
+          agent,
+          model,
+          attempt: info.attempt,
+          wait_s: waitS,
+          reason: info.reason,
+        },
+      });
+      deps.log?.(deps.redactor.redact(
+        `MODEL_RETRY run=${runId} agent=${agent} iter=${iteration} attempt=${info.attempt} wait=${waitS}s reason=${
+          JSON.stringify(info.reason)
+        }`,
+      ));
+    },
+    progress(info) {
+      append({
+        kind: "MODEL_PROGRESS",
+        level: "INFO",
+        iteration,
+        payload: {
+          agent,
+          model,
+          attempt: info.attempt,
+          elapsed_s: Math.round(info.elapsedMs / 1000),
+          phase: info.streaming ? "replying" : "reading the prompt",
+          tokens_so_far: info.tokens,
+        },
+      });
+    },
+  };
+}
