@@ -62,6 +62,8 @@ interface EvalContext {
   models: ModelOverrides;
   mode: SandboxMode;
   timeoutMs: number | undefined;
+  /** Ids of the runs submitted and not yet ended. */
+  inFlight: Set<string>;
 }
 
 /** Runs `aos eval`; returns the exit code (0 once the eval has run, whatever it measured). */
@@ -117,11 +119,23 @@ export async function evalCommand(
     models,
     mode,
     timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+    inFlight: new Set(),
   };
   const jobs: Job[] = tasks.flatMap((task) =>
     Array.from({ length: opts.repeat }, (_, i) => ({ task, attempt: i + 1 }))
   );
   const startedAt = new Date().toISOString();
+  // Ctrl+C stops the eval: the runs it started are cancelled, not left running.
+  const onInterrupt = () => {
+    printNote(
+      `\nStopped; cancelling ${ctx.inFlight.size} run(s) in flight: ${
+        [...ctx.inFlight].join(", ") || "none"
+      }`,
+    );
+    Promise.allSettled([...ctx.inFlight].map((id) => client.cancel(id)))
+      .finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
   let attempts: AttemptResult[];
   try {
     let done = 0;
@@ -132,6 +146,7 @@ export async function evalCommand(
       return result;
     });
   } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
     if (opts.keep) printNote(`Task repositories kept in ${workDir}`);
     else await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
@@ -235,9 +250,11 @@ async function runAttempt(ctx: EvalContext, job: Job): Promise<AttemptResult> {
     throw submitFailure(error, ctx.client);
   }
   base.run_id = run.id;
+  ctx.inFlight.add(run.id);
   const waited = await waitForRun(ctx.client, run, {
     timeoutMs: ctx.timeoutMs,
     quiet: true,
+    callerHandlesInterrupt: true,
   });
   run = waited.run;
   let status: string = run.status;
@@ -247,6 +264,7 @@ async function runAttempt(ctx: EvalContext, job: Job): Promise<AttemptResult> {
     status = "TIMED_OUT";
     error = `Did not finish within ${ctx.timeoutMs! / 1000} s; cancelled`;
   }
+  ctx.inFlight.delete(run.id);
   const detail = await runDetail(ctx.client, run.id);
   const measured = {
     ...base,

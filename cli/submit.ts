@@ -53,6 +53,8 @@ export interface WaitOptions {
   quiet?: boolean;
   /** Draw a progress line instead of event lines. */
   tty?: boolean;
+  /** Leave Ctrl+C to the caller (which follows several runs) instead of stopping the wait. */
+  callerHandlesInterrupt?: boolean;
 }
 
 /** Follows `run` until it ends or the timeout passes; returns its latest record. */
@@ -83,7 +85,9 @@ export async function waitForRun(
     );
     Deno.exit(130);
   };
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  if (!opts.callerHandlesInterrupt) {
+    Deno.addSignalListener("SIGINT", onInterrupt);
+  }
   try {
     for await (
       const event of followEvents(client, run.id, { signal: controller.signal })
@@ -109,7 +113,9 @@ export async function waitForRun(
     return { run: await client.getRun(run.id), timedOut: true };
   } finally {
     clearTimeout(timer);
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    if (!opts.callerHandlesInterrupt) {
+      Deno.removeSignalListener("SIGINT", onInterrupt);
+    }
     progress?.stop();
   }
 }

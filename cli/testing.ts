@@ -66,8 +66,8 @@ export interface AosProcess {
   firstLine: Promise<string>;
   /** Resolves when the process has exited and its output is drained. */
   result: Promise<CliResult>;
-  /** Sends SIGTERM (no-op once exited). */
-  kill(): void;
+  /** Sends `signal`, SIGTERM by default (no-op once exited). */
+  kill(signal?: Deno.Signal): void;
 }
 
 /** Starts `aos ...args` in the background. */
@@ -105,10 +105,10 @@ export function spawnAos(args: string[], opts: AosRunOptions = {}): AosProcess {
   return {
     firstLine,
     result,
-    kill() {
+    kill(signal: Deno.Signal = "SIGTERM") {
       if (!exited) {
         try {
-          child.kill("SIGTERM");
+          child.kill(signal);
         } catch { /* already gone */ }
       }
     },

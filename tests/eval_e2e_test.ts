@@ -4,11 +4,12 @@
  * one passes the PO but fails its hidden check, and one fails.
  */
 import assert from "node:assert/strict";
-import { describe, runAos } from "../cli/testing.ts";
+import { describe, runAos, spawnAos } from "../cli/testing.ts";
 import { evalResultSchema } from "../lib/eval/mod.ts";
 import type { RunRecord } from "../lib/store/types.ts";
 import { writeFiles } from "./support/files.ts";
 import { withHarness } from "./support/harness.ts";
+import { until } from "./support/poll.ts";
 import type { ScriptedReply } from "./support/scripted_model.ts";
 
 const BUGGY = "def clamp(x, low, high):\n    return max(low, x)\n";
@@ -291,6 +292,77 @@ Deno.test("aos eval says to set AOS_ALLOW_LOCAL_REPOS when the server refuses lo
       /^Error: The AOS server at http:\/\/127\.0\.0\.1:\d+ refuses local repositories: .*start the service with AOS_ALLOW_LOCAL_REPOS=true/,
     );
     assert.deepEqual(h.model.requests, []);
+  });
+});
+
+/** A gate the scripted model waits on before answering the SE, opened by the test. */
+function gate() {
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => open = resolve);
+  return { opened, open };
+}
+
+Deno.test("aos eval --timeout cancels a run that takes too long and records it TIMED_OUT", async () => {
+  const held = gate();
+  await withHarness({
+    script: { se: [seTurn(FIXED)], po: [pass] },
+    beforeModelReply: (_h, agent) => agent === "se" ? held.opened : undefined,
+  }, async (h) => {
+    await writeFiles(`${h.dir}/suite`, prefix("slow/", clampTask(1)));
+    const json = `${h.dir}/r.json`;
+    const result = await runAos(
+      ["eval", `${h.dir}/suite`, "--timeout", "1", "--json", json],
+      { env: h.cliEnv },
+    );
+    held.open();
+    assert.equal(result.code, 0, describe(result));
+    const saved = evalResultSchema.parse(
+      JSON.parse(await Deno.readTextFile(json)),
+    );
+    const [attempt] = saved.attempts;
+    assert.equal(attempt?.status, "TIMED_OUT");
+    assert.equal(attempt?.hidden_check, "not_run");
+    assert.equal(attempt?.error, "Did not finish within 1 s; cancelled");
+    assert.equal(saved.totals.solved, 0);
+    const run = await h.waitForEnd(attempt!.run_id!);
+    assert.equal(run.status, "CANCELLED");
+  });
+});
+
+Deno.test("aos eval stopped with Ctrl+C cancels the runs it has in flight", async () => {
+  const held = gate();
+  await withHarness({
+    script: { se: [seTurn(FIXED), seTurn(FIXED)], po: [pass, pass] },
+    beforeModelReply: (_h, agent) => agent === "se" ? held.opened : undefined,
+  }, async (h) => {
+    await writeFiles(`${h.dir}/suite`, {
+      ...prefix("t1/", clampTask(1)),
+      ...prefix("t2/", clampTask(1)),
+    });
+    const eval_ = spawnAos(
+      ["eval", `${h.dir}/suite`, "--concurrency", "2"],
+      { env: h.cliEnv },
+    );
+    try {
+      await until(
+        "both SE requests",
+        () => h.model.requests.filter((r) => r.agent === "se").length === 2,
+      );
+      eval_.kill("SIGINT");
+      const result = await eval_.result;
+      assert.equal(result.code, 130, describe(result));
+      assert.match(result.stderr, /Stopped; cancelling 2 run\(s\) in flight: /);
+      const runs: { runs: RunRecord[] } = await (await fetch(
+        `${h.svc.url}/runs`,
+      )).json();
+      assert.equal(runs.runs.length, 2);
+      for (const run of runs.runs) {
+        assert.equal((await h.waitForEnd(run.id)).status, "CANCELLED");
+      }
+    } finally {
+      held.open();
+      eval_.kill();
+    }
   });
 });
 
