@@ -1,10 +1,11 @@
 /**
  * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
- * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`) runs one and replaces only its section.
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`) runs one and replaces only its section.
  */
 import { runApiBench } from "./api_bench.ts";
 import { runApiMemoryBench } from "./api_memory_bench.ts";
 import { runPostgresBenches } from "./postgres_bench.ts";
+import { runRedactBench } from "./redact_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
 import { runSeToolsBench } from "./se_tools_bench.ts";
 import { runSetupBench } from "./setup_bench.ts";
@@ -25,6 +26,7 @@ const benches: Record<string, { heading: string; run: () => Promise<string> }> =
     },
     postgres: { heading: "## PostgreSQL KV", run: () => runPostgresBenches() },
     ui: { heading: "## Dashboard runs page", run: () => runUiBench() },
+    redact: { heading: "## Redaction", run: () => runRedactBench() },
   };
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
 for (const name of chosen) {

@@ -1,4 +1,5 @@
-/** Removes secrets (known values and well-known token shapes) from text and data. */
+/** Removes secrets (known values, their encodings, and well-known token shapes) from text and data. */
+import { encodedForms } from "./redact_encodings.ts";
 
 /** What a secret is replaced with. */
 export const REDACTED = "[REDACTED]";
@@ -49,9 +50,17 @@ export function redactUrl(url: string): string {
   return redactUrlCredentials(url);
 }
 
-/** Redacts a fixed set of secret values plus generic token patterns. */
+/**
+ * Whole lines of base64/hex/percent-encoded text (`base64` wraps at 76
+ * characters, `xxd -p` at 60): joined before searching, so a secret split by
+ * a line break is still found.
+ */
+const WRAPPED = /^[A-Za-z0-9+/=_%-]{16,}\r?$(?:\n[A-Za-z0-9+/=_%-]+\r?$)+/gm;
+
+/** Redacts a fixed set of secret values, their encoded forms, and generic token patterns. */
 export class Redactor {
-  readonly #secrets: string[];
+  /** Every known value in one alternation, longest first: one pass over the text. */
+  readonly #known: RegExp | null;
 
   constructor(secrets: (string | null | undefined)[]) {
     const values = new Set<string>();
@@ -59,15 +68,20 @@ export class Redactor {
       if (
         typeof secret !== "string" || secret.trim().length < MIN_SECRET_LENGTH
       ) continue;
-      values.add(secret);
-      values.add(secret.trim());
-      // The forms a token takes inside HTTP basic auth headers and URLs.
-      values.add(btoa(`x-access-token:${secret}`));
-      values.add(encodeURIComponent(secret));
+      for (const form of new Set([secret, secret.trim()])) {
+        values.add(form);
+        for (const encoded of encodedForms(form)) values.add(encoded);
+      }
+      // The form a token takes inside an HTTP basic auth header.
+      values.add(base64(`x-access-token:${secret}`));
     }
     // Longest first, so a secret containing another is replaced whole.
-    this.#secrets = [...values].filter((v) => v.length >= MIN_SECRET_LENGTH)
+    const known = [...values].filter((v) => v.length >= MIN_SECRET_LENGTH)
       .sort((a, b) => b.length - a.length);
+    const alternation = known.map((v) =>
+      v.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
+    ).join("|");
+    this.#known = known.length === 0 ? null : new RegExp(alternation, "g");
   }
 
   /** `text` with every known secret and token-shaped string replaced by `[REDACTED]`. */
@@ -85,11 +99,16 @@ export class Redactor {
    * example URLs with credentials are legitimate.
    */
   redactKnown(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    }
-    return out;
+    const known = this.#known;
+    if (known === null) return text;
+    const out = text.replace(known, REDACTED);
+    // A second, cheap pass only over whole lines of encoded text.
+    if (!out.includes("\n")) return out;
+    return out.replace(WRAPPED, (wrapped) => {
+      const joined = wrapped.replace(/\r?\n/g, "");
+      const redacted = joined.replace(known, REDACTED);
+      return redacted === joined ? wrapped : redacted;
+    });
   }
 
   /** A copy of `value` with every string in it (nested arrays and plain objects) redacted. */
@@ -128,4 +147,9 @@ export class Redactor {
     if (error.stack) copy.stack = this.redact(error.stack);
     return copy;
   }
+}
+
+/** Standard base64 of `text`'s UTF-8 bytes (btoa alone refuses characters past U+00FF). */
+function base64(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 }

@@ -143,3 +143,54 @@ Deno.test("Redactor.redact() keeps placeholders in help texts, not tokens after 
     ["Authorization: Bearer s3cr3t-token", "Authorization: [REDACTED]"],
   ]);
 });
+
+Deno.test("Redactor.redact() catches a known secret in base64, hex and URL-encoded form", () => {
+  const secret = "tok/en+VALUE_0123456789abcdef";
+  const r = new Redactor([secret]);
+  const utf8Base64 = (text: string) =>
+    btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+  const hex = Array.from(
+    new TextEncoder().encode(secret),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const leaks = [
+    utf8Base64(secret),
+    utf8Base64(`{"token": "${secret}"}`),
+    utf8Base64(`ab${secret}`).replaceAll("+", "-").replaceAll("/", "_"),
+    hex,
+    hex.toUpperCase(),
+    encodeURIComponent(secret),
+    encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+    hex.replace(/../g, "%$&"),
+  ];
+  for (const leak of leaks) {
+    const out = r.redact(`printed: ${leak} done`);
+    assert.ok(out.includes("[REDACTED]"), leak);
+    // What is left of the encoding cannot be decoded back into the secret.
+    assert.ok(!out.includes(leak), out);
+    assert.ok(!out.includes(secret.slice(0, 8)), out);
+  }
+});
+
+Deno.test("Redactor.redact() catches an encoded secret split over lines (base64, xxd -p)", () => {
+  const secret = "ghp_TESTSECRET0123456789abcdefABCDEF0123";
+  const r = new Redactor([secret]);
+  const file = `{"git.example.com": {"token": "${secret}", "kind": "gitea"}}\n`;
+  const wrapped = btoa(file).replace(/(.{76})/g, "$1\n");
+  const xxd = Array.from(
+    new TextEncoder().encode(file),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("").replace(/(.{60})/g, "$1\n");
+  for (const dump of [wrapped, xxd, xxd.replaceAll("\n", "\r\n")]) {
+    const out = r.redact(`$ dump creds\n${dump}\nexit 0\n`);
+    assert.ok(out.includes("[REDACTED]"), out);
+    const joined = out.replace(/\r?\n/g, "");
+    for (const form of [btoa(file).slice(8, 60), xxd.slice(70, 120)]) {
+      assert.ok(!joined.includes(form.replace(/\r?\n/g, "")), out);
+    }
+    assert.ok(out.startsWith("$ dump creds\n") && out.endsWith("\nexit 0\n"));
+  }
+  // Ordinary multi-line text is left as it was.
+  const text = "line one\nabcdefghijklmnopqrstuvwxyz\n0123456789\n";
+  assert.equal(r.redact(text), text);
+});
