@@ -13,6 +13,9 @@ import { writeFiles } from "./support/files.ts";
 const finish = (summary: string) => ({
   tool_calls: [{ name: "finish", arguments: { summary } }],
 });
+const write = (path: string, content: string) => ({
+  tool_calls: [{ name: "write_file", arguments: { path, content } }],
+});
 const verdict = (decision: "PASS" | "FAIL", feedback: string) => ({
   tool_calls: [{ name: "submit_verdict", arguments: { decision, feedback } }],
 });
@@ -79,7 +82,12 @@ const EVIL_SETUP =
 Deno.test("another branch's setup cannot poison the environment a run on main restores", async () => {
   await withHarness({
     script: {
-      se: Array.from({ length: 4 }, () => finish("nothing to do")),
+      // Each of the four runs writes a note (an unchanged tree never passes).
+      se: Array.from(
+        { length: 4 },
+        () => [write("NOTES.md", "checked\n"), finish("noted")],
+      )
+        .flat(),
       po: Array.from({ length: 4 }, () => verdict("PASS", "ok")),
     },
     files: {

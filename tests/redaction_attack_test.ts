@@ -47,10 +47,17 @@ Deno.test("base64, hex and URL-encoded forms of a credential printed by run_comm
     script: {
       se: [
         {
-          tool_calls: COMMANDS.map((command) => ({
-            name: "run_command",
-            arguments: { command },
-          })),
+          tool_calls: [
+            ...COMMANDS.map((command) => ({
+              name: "run_command",
+              arguments: { command },
+            })),
+            // A change, so the run can pass (an unchanged tree never does).
+            {
+              name: "write_file",
+              arguments: { path: "NOTES.md", content: "looked\n" },
+            },
+          ],
         },
         { tool_calls: [{ name: "finish", arguments: { summary: "looked" } }] },
       ],

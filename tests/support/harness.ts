@@ -26,8 +26,6 @@ export interface Harness {
   remote: string;
   model: Awaited<ReturnType<typeof startScriptedModel>>;
   svc: Service;
-  /** The service's log lines so far. */
-  logs: string[];
   /** Environment that points the CLI at this service. */
   cliEnv: Record<string, string>;
   /** The service's log lines so far. */
