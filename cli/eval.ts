@@ -40,6 +40,8 @@ export interface EvalOptions {
   seModel?: string;
   poModel?: string;
   quick?: boolean;
+  /** Only these task names. */
+  tasks?: string[];
   json?: string;
   markdown?: string;
   /** Seconds one run may take before it is cancelled. */
@@ -86,6 +88,18 @@ export async function evalCommand(
       );
     }
     tasks = tasks.filter((t) => suite.quick.includes(t.name));
+  }
+  if (opts.tasks) {
+    const unknown = opts.tasks.filter((n) => !tasks.some((t) => t.name === n));
+    if (unknown.length > 0 || opts.tasks.length === 0) {
+      throw inputError(
+        `--tasks: no task ${
+          unknown.map((n) => `"${n}"`).join(", ") || "named"
+        } in suite "${suiteDir}"${opts.quick ? " (quick subset)" : ""}`,
+        [`Tasks: ${tasks.map((t) => t.name).join(", ")}`],
+      );
+    }
+    tasks = tasks.filter((t) => opts.tasks!.includes(t.name));
   }
   const models: ModelOverrides = {
     model: opts.model ?? null,

@@ -205,6 +205,11 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     .option("--se-model <name>", "model for the SE (work order `se_model`)")
     .option("--po-model <name>", "model for the PO (work order `po_model`)")
     .option("-q, --quick", "only the quick subset named in suite.yml")
+    .option(
+      "--tasks <names>",
+      "only these tasks (comma-separated folder names)",
+      (value: string) => value.split(",").map((n) => n.trim()).filter(Boolean),
+    )
     .option("--json <file>", "write the result (JSON) to this file")
     .option("--markdown <file>", "write the result as markdown to this file")
     .option(

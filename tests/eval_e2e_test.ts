@@ -267,6 +267,17 @@ Deno.test("aos eval refuses a malformed suite or result file with exit 2, naming
       /^Error: Invalid work order ".*\/bad\/t1\/task\.md"\n {2}- max_iterations: Must be an integer from 1 to 20, got number 99\n/,
     );
 
+    await writeFiles(`${dir}/good`, prefix("t1/", clampTask(1)));
+    const unknownTask = await runAos(
+      ["eval", `${dir}/good`, "--tasks", "t1,nope"],
+      { env },
+    );
+    assert.equal(unknownTask.code, 2, describe(unknownTask));
+    assert.match(
+      unknownTask.stderr,
+      /^Error: --tasks: no task "nope" in suite ".*\/good"\n {2}- Tasks: t1\n/,
+    );
+
     await Deno.writeTextFile(`${dir}/not-result.json`, `{"format": "x"}`);
     const notResult = await runAos(
       ["eval", "--compare", `${dir}/not-result.json`, `${dir}/nope.json`],
@@ -308,10 +319,22 @@ Deno.test("aos eval --timeout cancels a run that takes too long and records it T
     script: { se: [seTurn(FIXED)], po: [pass] },
     beforeModelReply: (_h, agent) => agent === "se" ? held.opened : undefined,
   }, async (h) => {
-    await writeFiles(`${h.dir}/suite`, prefix("slow/", clampTask(1)));
+    await writeFiles(`${h.dir}/suite`, {
+      ...prefix("slow/", clampTask(1)),
+      ...prefix("skipped/", clampTask(1)),
+    });
     const json = `${h.dir}/r.json`;
     const result = await runAos(
-      ["eval", `${h.dir}/suite`, "--timeout", "1", "--json", json],
+      [
+        "eval",
+        `${h.dir}/suite`,
+        "--tasks",
+        "slow",
+        "--timeout",
+        "1",
+        "--json",
+        json,
+      ],
       { env: h.cliEnv },
     );
     held.open();
@@ -319,6 +342,8 @@ Deno.test("aos eval --timeout cancels a run that takes too long and records it T
     const saved = evalResultSchema.parse(
       JSON.parse(await Deno.readTextFile(json)),
     );
+    assert.deepEqual(saved.tasks, ["slow"]);
+    assert.equal(saved.attempts.length, 1);
     const [attempt] = saved.attempts;
     assert.equal(attempt?.status, "TIMED_OUT");
     assert.equal(attempt?.hidden_check, "not_run");
