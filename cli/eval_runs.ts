@@ -36,9 +36,13 @@ export async function runDetail(
   let model: string | null = null;
   for (const name of names) {
     const bytes = await client.downloadArtifact(runId, name);
-    const parsed = exchangeSchema.safeParse(
-      JSON.parse(new TextDecoder().decode(bytes)),
-    );
+    let data: unknown;
+    try {
+      data = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      continue; // Not an exchange this reader understands: not counted.
+    }
+    const parsed = exchangeSchema.safeParse(data);
     if (!parsed.success) continue;
     const transcript = parsed.data.transcript;
     calls += transcript?.exchanges?.length ??
