@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Redactor, redactUrl } from "./redact.ts";
+import { withLagProbe } from "../tests/support/loop_lag.ts";
 
 /** Asserts `redactor` turns each `[text, redacted]` pair's text into its redacted form. */
 function assertRedacts(redactor: Redactor, cases: [string, string][]): void {
@@ -193,4 +194,20 @@ Deno.test("Redactor.redact() catches an encoded secret split over lines (base64,
   // Ordinary multi-line text is left as it was.
   const text = "line one\nabcdefghijklmnopqrstuvwxyz\n0123456789\n";
   assert.equal(r.redact(text), text);
+});
+
+Deno.test("Redactor.redact() stays linear on text built to make its URL pattern backtrack", async () => {
+  const r = new Redactor(["sk-secret-value-123456"]);
+  // Each was quadratic before (200 KB of "a." took over a minute).
+  for (const hostile of ["a.", "a+", "1-", "a://"]) {
+    const text = hostile.repeat(512 * 1024 / hostile.length);
+    text.charCodeAt(text.length >> 1);
+    const { value, lagMs } = await withLagProbe(() => r.redact(text));
+    assert.equal(value, text);
+    assert.ok(lagMs < 500, `${hostile}: event loop blocked ${lagMs} ms`);
+  }
+  assert.equal(
+    r.redact("x foo.bar.https://tok@h and HTTPS://a:b@c, git@github.com:x"),
+    "x foo.bar.https://[REDACTED]@h and HTTPS://[REDACTED]@c, git@github.com:x",
+  );
 });

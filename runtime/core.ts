@@ -35,6 +35,7 @@ export interface ResolvedOptions {
   groupCommit: boolean;
   commitsInFlight: number;
   stopGraceMs: number;
+  abortGraceMs: number;
 }
 
 /** Fills in defaults. */
@@ -56,6 +57,7 @@ export function resolveOptions(o: SystemOptions): ResolvedOptions {
     groupCommit: o.groupCommit ?? true,
     commitsInFlight: Math.max(1, Math.floor(o.commitsInFlight ?? 2)),
     stopGraceMs: o.stopGraceMs ?? 10_000,
+    abortGraceMs: o.abortGraceMs ?? 5_000,
   };
 }
 

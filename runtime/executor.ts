@@ -143,7 +143,15 @@ export class Executor {
       });
       try {
         if (controller.signal.aborted) throw controller.signal.reason;
-        await handler(run.ctx, msg);
+        await untilAbandoned(
+          handler(run.ctx, msg),
+          controller.signal,
+          this.core.opts.abortGraceMs,
+          () =>
+            this.core.log(
+              `Actor ${slot.ref.type}/${slot.ref.id}: the handler of "${msg.type}" ignored its abort for ${this.core.opts.abortGraceMs} ms; its slot is freed and its step discarded`,
+            ),
+        );
         outcome = { ok: true, run };
       } finally {
         run.seal();
@@ -231,5 +239,41 @@ export class Executor {
       );
     }
     return null;
+  }
+}
+
+/**
+ * Waits for a handler; once `signal` aborts, waits at most `graceMs` more and
+ * then gives up on it (an await that never returns — a hung read, a lost
+ * socket — must not hold a worker slot for ever). A handler given up on is
+ * left to settle on its own; its context is sealed, so nothing it does later
+ * lands.
+ */
+async function untilAbandoned(
+  handled: Promise<void> | void,
+  signal: AbortSignal,
+  graceMs: number,
+  onAbandon: () => void,
+): Promise<void> {
+  if (!(handled instanceof Promise)) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      timer = setTimeout(() => {
+        onAbandon();
+        // Whatever it ends with later is of no interest; it must not go unhandled.
+        handled.catch(() => {});
+        reject(signal.reason);
+      }, graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([handled, abandoned]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }

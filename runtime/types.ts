@@ -180,4 +180,9 @@ export interface SystemOptions {
   commitsInFlight?: number;
   /** How long `stop()` waits for handlers that ignore their aborted signal (default 10000 ms). */
   stopGraceMs?: number;
+  /**
+   * How long a handler whose signal was aborted (cancel, lost lease, stop) may
+   * go on before its slot is freed anyway and its step discarded (default 5000 ms).
+   */
+  abortGraceMs?: number;
 }

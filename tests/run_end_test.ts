@@ -17,6 +17,9 @@ import { RuntimeKeys } from "../runtime/keys.ts";
 import { artifactJson, withHarness } from "./support/harness.ts";
 import { errorReply, poVerdict } from "./support/scripted_model.ts";
 
+const DEADLINE_MESSAGE =
+  "Run exceeded its wall time limit of 1 s while the SE was working (iteration 1)";
+
 const call = (name: string, args: unknown) => ({
   tool_calls: [{ name, arguments: args }],
 });
@@ -30,7 +33,7 @@ Deno.test("a run past max_wall_time_s ends FAILED at once, its SE cancelled mid-
     const done = await h.waitForEnd(run.id, 30_000);
     assertEquals(done.status, "FAILED");
     assertEquals(done.result_summary, "Failed: wall time exceeded");
-    assertEquals(done.error, "Run exceeded its wall time limit of 1 s");
+    assertEquals(done.error, DEADLINE_MESSAGE);
     assertEquals(done.iteration, 1);
     assert(done.finished_at, "no finished_at");
 
@@ -41,13 +44,13 @@ Deno.test("a run past max_wall_time_s ends FAILED at once, its SE cancelled mid-
     assertEquals(error.iteration, 1);
     assertEquals(error.payload, {
       stage: "deadline",
-      message: "Run exceeded its wall time limit of 1 s",
+      message: DEADLINE_MESSAGE,
     });
     assertEquals(events.at(-1)?.kind, "RUN_END");
     assertEquals(events.at(-1)?.payload, {
       status: "FAILED",
       result_summary: "Failed: wall time exceeded",
-      error: "Run exceeded its wall time limit of 1 s",
+      error: DEADLINE_MESSAGE,
     });
     assertEquals(events.filter((e) => e.kind === "RUN_END").length, 1);
 
@@ -68,7 +71,7 @@ Deno.test("a run past max_wall_time_s ends FAILED at once, its SE cancelled mid-
     }
     const summary = await artifactJson(h, run.id, "summary.json");
     assertEquals(summary.status, "FAILED");
-    assertEquals(summary.error, "Run exceeded its wall time limit of 1 s");
+    assertEquals(summary.error, DEADLINE_MESSAGE);
     // The cancelled turn leaves no packet behind.
     const names = (await h.svc.store.listArtifacts(run.id)).map((a) => a.name);
     assert(!names.includes("se_packet_iter_1.json"), names.join(", "));

@@ -17,6 +17,10 @@ import { pullRequestRef } from "../pull_request/messages.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import { type RunMessage, runMessages, type RunState } from "./messages.ts";
 import { runSummary, type SetupReport } from "./summary.ts";
+import {
+  callsInFlight,
+  type TurnEntry,
+} from "../../lib/agents/engineer/journal.ts";
 
 type Ctx = ActorContext<RunState, RunMessage>;
 
@@ -172,6 +176,42 @@ export function runActor(deps: FactoryDeps) {
     if (!record) return null;
     for (const child of Object.values(children(record.id))) ctx.cancel(child);
     return record;
+  }
+
+  /** What the run was waiting for when its deadline came, in words (the SE's unfinished tool calls named). */
+  async function whatWasRunning(ctx: Ctx): Promise<string> {
+    const n = ctx.state.iteration;
+    switch (ctx.state.phase) {
+      case "preparing":
+        return "while preparing the workspace (clone and setup commands)";
+      case "engineering": {
+        const entries = await retryTransient(() =>
+          store.journal<TurnEntry>(ctx.self.id, `se_iter_${n}`).load()
+        ).catch(() => []);
+        const calls = callsInFlight(entries).map((c) =>
+          `${c.name} ${
+            c.arguments.length > 120
+              ? `${c.arguments.slice(0, 120)}…`
+              : c.arguments
+          }`
+        );
+        return calls.length > 0
+          ? `while the SE's tool call ${
+            calls.join(", ")
+          } (iteration ${n}) had not returned`
+          : `while the SE was working (iteration ${n})`;
+      }
+      case "applying":
+        return `while the Tool Runner applied the changes and ran the acceptance commands (iteration ${n})`;
+      case "reviewing":
+        return `while the PO reviewed iteration ${n}`;
+      case "finalizing":
+        return "while committing and pushing";
+      case "pull_request":
+        return "while opening the pull request";
+      default:
+        return `in phase ${ctx.state.phase}`;
+    }
   }
 
   function chargeUsage(record: RunRecord, usage: Usage): RunRecord {
@@ -367,7 +407,10 @@ export function runActor(deps: FactoryDeps) {
         await fail(ctx, record, {
           stage: "deadline",
           iteration: ctx.state.iteration || null,
-          message: `Run exceeded its wall time limit of ${limit} s`,
+          message:
+            `Run exceeded its wall time limit of ${limit} s ${await whatWasRunning(
+              ctx,
+            )}`,
           summary: "Failed: wall time exceeded",
         });
       },

@@ -7,7 +7,7 @@
  */
 import type { ChatCompletionMessageParam } from "../llm/client.ts";
 import { ModelError } from "../llm/errors.ts";
-import { countMessagesTokens } from "../llm/tokens.ts";
+import { countMessagesTokens, countMessageTokens } from "../llm/tokens.ts";
 
 /** How a request's context is kept small. */
 export interface ContextPolicy {
@@ -151,7 +151,8 @@ export function buildContext(
   tokens = measure(messages);
   for (let round = 0; round < 6 && tokens > budget; round++) {
     const excess = tokens - budget;
-    // Cut the longest text by what is over, in characters (≥ 3 per token) plus slack.
+    // Cut the longest text by what is over, in characters at its own rate
+    // (at least 4 per token: one long run packs many more), plus slack.
     const all = [...headMessages, ...kept.flatMap((s) => s.messages)];
     const longest = all.reduce<Message | null>(
       (best, m) =>
@@ -162,7 +163,14 @@ export function buildContext(
       null,
     );
     if (!longest) break;
-    const cutTo = Math.max(200, textLength(longest) - excess * 4 - 200);
+    const perToken = Math.max(
+      4,
+      textLength(longest) / Math.max(1, countMessageTokens(longest)),
+    );
+    const cutTo = Math.max(
+      200,
+      Math.floor(textLength(longest) - excess * perToken * 1.1 - 200),
+    );
     const replacement = cutText(longest, cutTo);
     headMessages = headMessages.map((m) => (m === longest ? replacement : m));
     kept = kept.map((s) => ({

@@ -159,3 +159,28 @@ export function journaledWorkspaceState(
   }
   return undefined;
 }
+
+/** The tool calls of the last reply that have no result yet: what a stopped turn was doing. */
+export function callsInFlight(
+  entries: readonly TurnEntry[],
+): { name: string; arguments: string }[] {
+  let calls: { id: string; name: string; arguments: string }[] = [];
+  for (const entry of entries) {
+    if (entry.type === "reply") {
+      const toolCalls = (entry.message as { tool_calls?: unknown }).tool_calls;
+      calls = Array.isArray(toolCalls)
+        ? (toolCalls as {
+          id: string;
+          function: { name: string; arguments: string };
+        }[]).map((c) => ({
+          id: c.id,
+          name: c.function.name,
+          arguments: c.function.arguments,
+        }))
+        : [];
+    } else if (entry.type === "tool") {
+      calls = calls.filter((c) => c.id !== entry.call_id);
+    }
+  }
+  return calls.map(({ name, arguments: args }) => ({ name, arguments: args }));
+}

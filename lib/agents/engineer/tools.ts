@@ -50,14 +50,23 @@ export type ToolOutcome =
   | {
     kind: "error";
     text: string;
-    reason: "invalid_arguments" | "unknown_tool" | "tool_error";
+    reason: "invalid_arguments" | "unknown_tool" | "tool_error" | "timeout";
   }
   | { kind: "finish"; summary: string };
 
 /** What a handler gets besides its arguments. */
 interface ToolContext {
   signal?: AbortSignal | undefined;
+  /**
+   * How long a file tool (everything but run_command, which has its own
+   * timeouts) may take before it is abandoned with an error to the model
+   * (default FILE_TOOL_TIMEOUT_MS).
+   */
+  timeoutMs?: number | undefined;
 }
+
+/** How long one file tool call may take: they are bounded reads and writes, so only a hang takes this long. */
+export const FILE_TOOL_TIMEOUT_MS = 60_000;
 
 interface ToolDefinition<S extends z.ZodObject> {
   name: string;
@@ -326,7 +335,14 @@ export async function executeTool(
     };
   }
   try {
-    return await tool.run(workspace, args, context);
+    return await bounded(
+      tool.run(workspace, args, context),
+      tool.name === "run_command"
+        ? null
+        : context.timeoutMs ?? FILE_TOOL_TIMEOUT_MS,
+      context.signal,
+      () => `${name} ${brief(rawArguments)}`,
+    );
   } catch (error) {
     if (error instanceof ToolError) {
       return {
@@ -337,4 +353,49 @@ export async function executeTool(
     }
     throw error;
   }
+}
+
+/**
+ * `running` unless it outlasts `timeoutMs` (a timeout outcome naming the
+ * call) or `signal` aborts (its reason is thrown): either way the turn goes
+ * on without waiting for an await that may never return.
+ */
+async function bounded(
+  running: Promise<ToolOutcome>,
+  timeoutMs: number | null,
+  signal: AbortSignal | undefined,
+  call: () => string,
+): Promise<ToolOutcome> {
+  signal?.throwIfAborted();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<ToolOutcome>((resolve, reject) => {
+    if (timeoutMs !== null) {
+      timer = setTimeout(() =>
+        resolve({
+          kind: "error",
+          reason: "timeout",
+          text: `Error: ${call()} did not finish within ${
+            timeoutMs / 1000
+          } s and was abandoned; try another way (a narrower path, or run_command)`,
+        }), timeoutMs);
+    }
+    onAbort = () => reject(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([running, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    // A call given up on may still fail later; that is no longer anyone's concern.
+    running.catch(() => {});
+  }
+}
+
+/** A call's arguments in a few characters, for a message. */
+function brief(rawArguments: string): string {
+  return rawArguments.length > 120
+    ? `${rawArguments.slice(0, 120)}…`
+    : rawArguments;
 }

@@ -2,11 +2,20 @@ import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
   ok as assert,
+  rejects,
 } from "node:assert/strict";
 import { executeTool, SE_TOOLS, type ToolOutcome, toolsFor } from "./tools.ts";
 import { makeRepo, openTestCopy } from "../../workspace/test_support.ts";
 import type { WorkingCopy } from "../../workspace/working_copy.ts";
 import { resolveSandboxMode } from "../../sandbox/sandbox.ts";
+import { MemoryWorkspace } from "./testing.ts";
+
+/** A workspace whose read_file never returns (what a FIFO did before reads were bounded). */
+class HangingWorkspace extends MemoryWorkspace {
+  override readFile(): Promise<string> {
+    return new Promise(() => {});
+  }
+}
 
 function shape(tools: typeof SE_TOOLS) {
   return tools.map((t) => {
@@ -290,4 +299,33 @@ Deno.test("edit_file answers with a numbered snippet, and names the closest text
       /carries read_file's line numbers/,
     );
   });
+});
+
+Deno.test("executeTool() abandons a file tool that hangs, with an error naming the call", async () => {
+  const ws = new HangingWorkspace({ "a.py": "x = 1\n" });
+  const outcome = await executeTool(
+    ws,
+    "read_file",
+    JSON.stringify({ path: "pipe" }),
+    { timeoutMs: 50 },
+  );
+  assertEquals(outcome.kind, "error");
+  assert(outcome.kind === "error");
+  assertEquals(outcome.reason, "timeout");
+  assertMatch(
+    outcome.text,
+    /^Error: read_file \{"path":"pipe"\} did not finish within 0\.05 s and was abandoned/,
+  );
+});
+
+Deno.test("executeTool() gives up on a hanging tool as soon as the turn is cancelled", async () => {
+  const ws = new HangingWorkspace({});
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error("run cancelled")), 50);
+  await rejects(
+    executeTool(ws, "read_file", JSON.stringify({ path: "pipe" }), {
+      signal: controller.signal,
+    }),
+    /run cancelled/,
+  );
 });
