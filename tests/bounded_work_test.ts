@@ -99,6 +99,8 @@ Deno.test("a tool call in flight at max_wall_time_s is named in the error, and i
   const script = {
     se: [
       reply(toolCall("run_command", { command: "sleep 60", timeout_s: 120 })),
+      // The next run's turn (an unchanged tree would never pass).
+      reply(toolCall("write_file", { path: "next.txt", content: "next\n" })),
       reply(toolCall("finish", { summary: "next run" })),
     ],
     po: [poVerdict("PASS", "ok")],
@@ -125,6 +127,8 @@ Deno.test("a run cancelled while its tool call runs ends CANCELLED and frees its
   const script = {
     se: [
       reply(toolCall("run_command", { command: "sleep 60", timeout_s: 120 })),
+      // The next run's turn (an unchanged tree would never pass).
+      reply(toolCall("write_file", { path: "next.txt", content: "next\n" })),
       reply(toolCall("finish", { summary: "next run" })),
     ],
     po: [poVerdict("PASS", "ok")],

@@ -84,6 +84,62 @@ for (const chunked of [false, true]) {
   });
 }
 
+Deno.test("ModelClient refuses a streamed reply past the cap the same way", async () => {
+  const encoder = new TextEncoder();
+  const delta = encoder.encode(
+    `data: ${
+      JSON.stringify({
+        id: "x",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "m",
+        choices: [{
+          index: 0,
+          delta: { content: "z".repeat(60 * 1024) },
+          finish_reason: null,
+        }],
+      })
+    }\n\n`,
+  );
+  let requests = 0;
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    async (req) => {
+      requests++;
+      await req.body?.cancel();
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent++ > 400) return controller.close();
+          controller.enqueue(delta);
+        },
+      });
+      return new Response(stream, {
+        headers: { "content-type": "text/event-stream" },
+      });
+    },
+  );
+  try {
+    const client = new ModelClient({
+      apiKey: "sk-test-key-123456",
+      baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
+      model: "m",
+      retryBaseMs: 1,
+    });
+    const { lagMs } = await withLagProbe(() =>
+      rejects(client.chat(chatRequest()), (error) => {
+        assert(error instanceof ModelError, String(error));
+        assertMatch(error.message, /larger than the 4194304 bytes AOS accepts/);
+        return true;
+      })
+    );
+    assert(requests === 1, `${requests} requests`);
+    assert(lagMs < MAX_LAG_MS, `event loop blocked for ${lagMs} ms`);
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("boundedFetch() passes a reply under the cap through whole", async () => {
   const body = hugeCompletion(1000);
   await withHostileModel(body, { chunked: true }, async (url) => {
