@@ -2,8 +2,9 @@
  * A work-order fuzz: mutated work order files must get the same verdict —
  * the same problems, field by field — from `aos validate` (the CLI's reader,
  * and the CLI as a process, whose exit code is only ever 0 or 2), from a
- * multipart upload and from JSON `{work_order_md}`. One validator, so no way
- * of sending a file may accept what another refuses.
+ * multipart upload and from JSON `{work_order_md}` (and the same verdict from
+ * the dashboard's upload). One validator, so no way of sending a file may
+ * accept what another refuses.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -97,6 +98,13 @@ Deno.test("work-order fuzz: aos validate, multipart and JSON agree on every muta
     ),
   ];
   await withHarness({ env: { AOS_WORKERS: "false" } }, async (h) => {
+    // The dashboard's upload, as its own page posts it (CSRF cookie + field).
+    const submitPage = await fetch(`${h.svc.url}/ui/submit`);
+    const csrf = (await submitPage.text()).match(
+      /<meta name="csrf-token" content="([^"]+)"/,
+    )![1]!;
+    const cookie = submitPage.headers.getSetCookie().map((c) => c.split(";")[0])
+      .join("; ");
     const cliVerdicts: Verdict[] = [];
     let accepted = 0;
     for (let n = 0; n < MUTATIONS; n++) {
@@ -132,6 +140,26 @@ Deno.test("work-order fuzz: aos validate, multipart and JSON agree on every muta
         : { ok: false, issues: issuesOf(uploaded.error.details ?? []) };
       assertEquals(viaForm, cli, `${where}: multipart vs aos validate`);
       if (cli.ok) accepted++;
+
+      const dashboardForm = new FormData();
+      dashboardForm.set("_csrf", csrf);
+      dashboardForm.set(
+        "work_order_file",
+        new File([bytes as Uint8Array<ArrayBuffer>], "task.md"),
+      );
+      const dashboard = await fetch(`${h.svc.url}/ui/submit`, {
+        method: "POST",
+        headers: { cookie },
+        body: dashboardForm,
+        redirect: "manual",
+      });
+      await dashboard.body?.cancel();
+      // The page shows the issues as HTML: the verdict is compared.
+      assertEquals(
+        dashboard.status,
+        cli.ok ? 303 : 422,
+        `${where}: dashboard upload vs aos validate`,
+      );
 
       let text: string | null = null;
       try {

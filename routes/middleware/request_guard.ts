@@ -37,7 +37,12 @@ interface HostRule {
   /** `.suffix` of each `*.suffix` entry. */
   suffixes: readonly string[];
   any: boolean;
+  /** Verdicts of Host values seen (parsing one costs microseconds; clients repeat theirs). */
+  seen: Map<string, boolean>;
 }
+
+/** Host verdicts kept; past this the memo starts over, so made-up Hosts cannot grow it. */
+const SEEN_HOSTS = 256;
 
 /** The policy `config` asks for. */
 export function requestPolicy(
@@ -56,6 +61,7 @@ export function requestPolicy(
       suffixes: config.allowedHosts.filter((h) => h.startsWith("*."))
         .map((h) => h.slice(1)),
       any: config.allowedHosts.includes("*"),
+      seen: new Map(),
     }
     : null;
   return { hosts, origins: publicUrl ? [publicUrl.origin] : [] };
@@ -93,6 +99,16 @@ const HOST_HEADER = /^(?:\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::[0-9]{1,5})?$/i;
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 function hostAllowed(host: string, rule: HostRule): boolean {
+  let allowed = rule.seen.get(host);
+  if (allowed === undefined) {
+    if (rule.seen.size >= SEEN_HOSTS) rule.seen.clear();
+    allowed = judgeHost(host, rule);
+    rule.seen.set(host, allowed);
+  }
+  return allowed;
+}
+
+function judgeHost(host: string, rule: HostRule): boolean {
   if (!HOST_HEADER.test(host)) return false;
   let name: string;
   try {
@@ -148,6 +164,11 @@ function originAllowed(
   origins: readonly string[],
 ): boolean {
   if (origins.includes(origin)) return true;
+  // What browsers send: both canonical, so a string match settles it.
+  const lower = host.toLowerCase();
+  if (origin === `http://${lower}` || origin === `https://${lower}`) {
+    return true;
+  }
   let url: URL;
   try {
     url = new URL(origin);
@@ -155,7 +176,7 @@ function originAllowed(
     return false; // "null" (sandboxed frames, file:) and garbage
   }
   return (url.protocol === "http:" || url.protocol === "https:") &&
-    url.host === host.toLowerCase();
+    url.host === lower;
 }
 
 function refused(what: string): HttpError {

@@ -13,6 +13,7 @@ import {
   withTestApp,
   workOrderMd,
 } from "../test_support.ts";
+import { requestPolicy, requestRefusal } from "./request_guard.ts";
 
 const EVIL = "https://evil.example";
 /** What a browser adds to a form POST that a page on evil.example makes. */
@@ -347,4 +348,23 @@ Deno.test("with AOS_API_TOKEN the Host rule is off unless AOS_ALLOWED_HOSTS is s
     });
     assertEquals(res.status, 421);
   });
+});
+
+Deno.test("requestRefusal() keeps its verdicts while a client makes up thousands of Hosts", () => {
+  const policy = requestPolicy({
+    apiToken: null,
+    publicUrl: null,
+    allowedHosts: [],
+  });
+  const at = (host: string) =>
+    requestRefusal(
+      new Request("http://localhost/runs", { headers: { host } }),
+      policy,
+    )?.status ?? 200;
+  for (let i = 0; i < 2000; i++) {
+    assertEquals(at(`h${i}.evil.example`), 421);
+    if (i % 300 === 0) assertEquals(at("localhost:8000"), 200);
+  }
+  assertEquals(at("localhost:8000"), 200);
+  assertEquals(at("h1.evil.example"), 421);
 });
