@@ -1,9 +1,10 @@
 /**
  * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
- * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`) runs one and replaces only its section.
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`, `bounded`) runs one and replaces only its section.
  */
 import { runApiBench } from "./api_bench.ts";
 import { runApiMemoryBench } from "./api_memory_bench.ts";
+import { runBoundedBench } from "./bounded_bench.ts";
 import { runPostgresBenches } from "./postgres_bench.ts";
 import { runRedactBench } from "./redact_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
@@ -27,6 +28,10 @@ const benches: Record<string, { heading: string; run: () => Promise<string> }> =
     postgres: { heading: "## PostgreSQL KV", run: () => runPostgresBenches() },
     ui: { heading: "## Dashboard runs page", run: () => runUiBench() },
     redact: { heading: "## Redaction", run: () => runRedactBench() },
+    bounded: {
+      heading: "## Bounded work on the event loop",
+      run: () => runBoundedBench(),
+    },
   };
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
 for (const name of chosen) {
