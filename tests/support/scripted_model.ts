@@ -259,11 +259,9 @@ export function startScriptedModel(
       return response;
     }
     const delayMs = "chunkDelayMs" in next ? next.chunkDelayMs ?? 0 : 0;
-    return streamOf(
-      await response.json(),
-      delayMs,
-      AbortSignal.any([req.signal, closing.signal]),
-    );
+    // Not req.signal: Deno aborts it once a response is delivered, and a
+    // client that goes away mid-stream just ends the stream.
+    return streamOf(await response.json(), delayMs, closing.signal);
   }
 
   const server = Deno.serve(

@@ -109,7 +109,8 @@ const MAX_TOOL_RESULT_CHARS = 60_000;
 const CONTEXT_MARGIN = 0.9;
 
 const NUDGE =
-  "Use the tools to work on the task (read, edit or run); call finish with a summary when done.";
+  "You replied without calling a tool. Use the tools to work on the task (read, edit or run); call finish with a summary when done. " +
+  'If your tool calls do not arrive, write each one as <tool_call>{"name": "write_file", "arguments": {"path": "…", "content": "…"}}</tool_call>.';
 
 /** The turn as its entries left it. */
 interface TurnState {

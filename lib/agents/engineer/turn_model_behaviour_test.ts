@@ -66,6 +66,13 @@ Deno.test("runEngineerTurn() fails at once when the model never calls a tool, na
     /^The SE model 'gpt-4\.1-mini' at http:\/\/127\.0\.0\.1:\d+\/v1 answered 3 times without a tool call; does it support tool calling\?/,
   );
   assertEquals(model.requests.length, 3);
+  // Each reply without a call is answered with a nudge naming the text form of a call.
+  const nudge = sent(model, 1).at(-1);
+  assertEquals(nudge?.role, "user");
+  assertMatch(
+    String(nudge?.content),
+    /without calling a tool.*<tool_call>\{"name"/,
+  );
   const partial = (error as ModelError).partial;
   assertEquals(partial?.transcript && true, true);
   assertEquals(
