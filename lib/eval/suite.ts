@@ -6,27 +6,13 @@
  * problem is a SuiteError naming the file.
  */
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { ValidationError } from "../errors.ts";
-import {
-  readFrontmatter,
-  type WorkOrder,
-  workOrderFromFields,
-} from "../work_order/mod.ts";
+import { SuiteError } from "./suite_error.ts";
+import { readTaskWorkOrder } from "./task_work_order.ts";
+import { readYaml } from "./yaml_file.ts";
 
-/** A suite that cannot be run as it is: `file` is where the problem is. */
-export class SuiteError extends Error {
-  override name = "SuiteError";
-  readonly file: string;
-  /** One line per problem found in `file`. */
-  readonly details: string[];
-  constructor(file: string, message: string, details: string[] = []) {
-    super(message);
-    this.file = file;
-    this.details = details;
-  }
-}
+export { SuiteError } from "./suite_error.ts";
+export { attemptWorkOrder, type ModelOverrides } from "./task_work_order.ts";
 
 /** `suite.yml`: what the suite is and its quick subset. */
 export const suiteSpecSchema = z.strictObject({
@@ -76,10 +62,7 @@ export interface EvalSuite {
   quick: string[];
 }
 
-/** What `aos eval` sets in a work order; a task.md must leave it alone. */
-const EVAL_OWNED = ["push_branch"] as const;
-/** Stands in for the repository a task gets at run time, to validate the rest. */
-const PLACEHOLDER_REPO = "/aos-eval/placeholder.git";
+/** Task folder names: safe in branch names, paths and tables. */
 const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** Loads and checks the suite in `dir`; throws SuiteError naming the file at fault. */
@@ -162,138 +145,6 @@ async function loadTask(dir: string, name: string): Promise<EvalTask> {
     hiddenDir,
     solutionPatch: (await statOf(solution))?.isFile ? solution : null,
   };
-}
-
-/** Reads task.md and validates it as the server would, with the fields aos eval fills in. */
-async function readTaskWorkOrder(
-  path: string,
-  repoDir: string | null,
-): Promise<{ fields: Record<string, unknown>; body: string }> {
-  const invalid = (details: string[]) =>
-    new SuiteError(path, `Invalid work order "${path}"`, details);
-  let data: Record<string, unknown>;
-  let body: string;
-  try {
-    ({ data, body } = readFrontmatter(await Deno.readFile(path)));
-  } catch (error) {
-    if (error instanceof ValidationError) throw invalid(issueLines(error));
-    throw error;
-  }
-  const problems: string[] = [];
-  if (repoDir !== null && "repo" in data) {
-    problems.push(
-      "repo: Must be left out: the task has a repo/ folder, which aos eval turns into the repository",
-    );
-  }
-  if (repoDir === null && !("repo" in data)) {
-    problems.push(
-      "repo: Required field is missing (or add a repo/ folder to the task)",
-    );
-  }
-  for (const field of EVAL_OWNED) {
-    if (field in data) {
-      problems.push(
-        `${field}: Must be left out: aos eval sets it for each attempt`,
-      );
-    }
-  }
-  try {
-    workOrderFromFields({
-      repo: PLACEHOLDER_REPO,
-      ...data,
-      push_branch: "aos-eval/check",
-      task: body,
-    });
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    problems.push(...issueLines(error));
-  }
-  if (problems.length > 0) throw invalid(problems);
-  return { fields: data, body };
-}
-
-/** Models asked for on the command line; null leaves the work order's (or the service's) choice. */
-export interface ModelOverrides {
-  model?: string | null | undefined;
-  se_model?: string | null | undefined;
-  po_model?: string | null | undefined;
-}
-
-/** The work order one attempt submits: the task's, with its repository, push branch and models. */
-export function attemptWorkOrder(
-  task: EvalTask,
-  opts: { repo: string | null; pushBranch: string; models?: ModelOverrides },
-): WorkOrder {
-  const fields: Record<string, unknown> = {
-    ...task.fields,
-    push_branch: opts.pushBranch,
-    task: task.body,
-  };
-  if (opts.repo !== null) fields.repo = opts.repo;
-  for (const key of ["model", "se_model", "po_model"] as const) {
-    const value = opts.models?.[key];
-    if (value) fields[key] = value;
-  }
-  try {
-    return workOrderFromFields(fields);
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      throw new SuiteError(
-        join(task.dir, "task.md"),
-        `Invalid work order for task "${task.name}"`,
-        issueLines(error),
-      );
-    }
-    throw error;
-  }
-}
-
-/** Reads a YAML file and checks it with `schema`; absent ⇒ null when optional. */
-async function readYaml<S extends z.ZodType>(
-  path: string,
-  schema: S,
-  opts: { optional: boolean },
-): Promise<z.output<S> | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound && opts.optional) return null;
-    throw new SuiteError(
-      path,
-      error instanceof Deno.errors.NotFound
-        ? `"${path}" is missing: a task needs an eval.yml with its hidden_check commands`
-        : `Cannot read "${path}": ${(error as Error).message}`,
-    );
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new SuiteError(
-      path,
-      `"${path}" is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    throw new SuiteError(
-      path,
-      `Invalid "${path}"`,
-      parsed.error.issues.flatMap((issue) =>
-        issue.code === "unrecognized_keys"
-          ? issue.keys.map((key) => `Unknown field '${key}'`)
-          : [`${issue.path.join(".") || "(top level)"}: ${issue.message}`]
-      ),
-    );
-  }
-  return parsed.data;
-}
-
-function issueLines(error: ValidationError): string[] {
-  return error.issues.map((i) =>
-    i.field ? `${i.field}: ${i.message}` : i.message
-  );
 }
 
 async function statOf(path: string): Promise<Deno.FileInfo | null> {
