@@ -26,6 +26,8 @@ export interface AgentExchange {
   stubbed?: number;
   /** Old steps sent condensed in this request. */
   condensed?: number;
+  /** The endpoint reported no usage; these counts are AOS's own. */
+  usage_estimated?: boolean;
   /** Tool calls read from the reply's text because the server did not parse them. */
   text_tool_calls?: number;
   /** The reply's text as written, when tool calls were read from it. */

@@ -35,6 +35,8 @@ export type TurnEntry =
     request_tokens: number;
     stubbed: number;
     condensed: number;
+    /** The endpoint reported no usage: it was counted here. */
+    usage_estimated?: boolean;
     /** How many of the calls were read from the message text (the server did not parse them). */
     text_tool_calls?: number;
     /** The reply's text as the model wrote it, when calls were read from it. */

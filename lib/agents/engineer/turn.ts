@@ -36,6 +36,7 @@ import {
 } from "../conversation.ts";
 import { buildContext } from "../context.ts";
 import { parseTextToolCalls, textWithoutCalls } from "../text_tool_calls.ts";
+import { replyUsage } from "../reply_usage.ts";
 import {
   applyDelta,
   MemoryJournal,
@@ -279,10 +280,12 @@ async function engineerLoop(
         fromText = content;
       }
     }
+    const spent = replyUsage(reply, view.tokens);
     await record({
       type: "reply",
       message: assistantMessage(message, calls),
-      usage: reply.usage,
+      usage: spent.usage,
+      ...(spent.estimated ? { usage_estimated: true } : {}),
       finish_reason: reply.finishReason,
       request_tokens: view.tokens,
       stubbed: view.stubbed,
@@ -377,6 +380,7 @@ function applyEntry(
         finish_reason: entry.finish_reason,
         stubbed: entry.stubbed,
         condensed: entry.condensed,
+        ...(entry.usage_estimated ? { usage_estimated: true } : {}),
         ...(entry.text_tool_calls
           ? {
             text_tool_calls: entry.text_tool_calls,

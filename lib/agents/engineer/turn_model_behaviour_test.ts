@@ -142,3 +142,22 @@ Deno.test("runEngineerTurn() works in an 8192-token window: output cap a quarter
     assert(exchange.request_tokens! <= budget, `${exchange.request_tokens}`);
   }
 });
+
+Deno.test("runEngineerTurn() counts the tokens itself when the endpoint reports no usage", async () => {
+  const none = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  const { result, error } = await turn([
+    {
+      ...reply(toolCall("write_file", { path: "hello.py", content: "x\n" })),
+      usage: none,
+    },
+    { ...reply(toolCall("finish", { summary: "done" })), usage: none },
+  ]);
+  assertEquals(error, null);
+  const exchanges = result?.transcript.exchanges ?? [];
+  assertEquals(exchanges.map((e) => e.usage_estimated), [true, true]);
+  for (const e of exchanges) {
+    assertEquals(e.usage.prompt_tokens, e.request_tokens);
+    assert(e.usage.completion_tokens > 0);
+  }
+  assert((result?.usage.total_tokens ?? 0) > 1_000, "the turn reads as free");
+});

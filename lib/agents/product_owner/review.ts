@@ -26,6 +26,8 @@ import {
 import { digestDiff } from "../diff_digest.ts";
 import { parseTextToolCalls } from "../text_tool_calls.ts";
 import { readProseVerdict } from "./prose_verdict.ts";
+import { replyUsage } from "../reply_usage.ts";
+import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
 
 /** The PO's only tool, exactly as in the agent tool protocol. */
 export const PO_TOOLS: ChatCompletionTool[] = [{
@@ -148,6 +150,8 @@ export async function runProductOwner(
           `PO stopped: the run's token budget is used up (${opts.tokenBudget} tokens were left; max_total_tokens)`,
         );
       }
+      const requestTokens = countMessagesTokens(messages) +
+        countToolsTokens(PO_TOOLS);
       const reply = await opts.client.chat({
         messages,
         tools: PO_TOOLS,
@@ -155,11 +159,13 @@ export async function runProductOwner(
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.observer ? { observer: opts.observer } : {}),
       });
-      usage = addUsage(usage, reply.usage);
+      const spent = replyUsage(reply, requestTokens);
+      usage = addUsage(usage, spent.usage);
       const exchange: AgentTranscript["exchanges"][number] = {
-        request_tokens: reply.usage.prompt_tokens,
-        usage: reply.usage,
+        request_tokens: spent.usage.prompt_tokens,
+        usage: spent.usage,
         finish_reason: reply.finishReason,
+        ...(spent.estimated ? { usage_estimated: true } : {}),
       };
       transcript.exchanges.push(exchange);
       let calls = readToolCalls(reply.message, `call_po_${attempt}`);

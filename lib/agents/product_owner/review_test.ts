@@ -315,3 +315,14 @@ Deno.test("runProductOwner() refuses to call the model with no token budget left
   assertEquals(error.kind, "budget");
   assertEquals(model.requests.length, 0);
 });
+
+Deno.test("runProductOwner() counts the tokens itself when the endpoint reports no usage", async () => {
+  const { result } = await review([{
+    ...poVerdict("PASS", "ok"),
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+  }], passing);
+  const exchange = result?.transcript.exchanges[0];
+  assertEquals(exchange?.usage_estimated, true);
+  assert((exchange?.usage.prompt_tokens ?? 0) > 100);
+  assertEquals(result?.usage.total_tokens, exchange?.usage.total_tokens);
+});
