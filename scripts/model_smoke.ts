@@ -1,0 +1,123 @@
+/**
+ * `deno task model:smoke`: proves `deno task model` starts a local model that answers a
+ * tool-calling request. It starts the server (unless one already runs on the port), sends
+ * one chat completion with a `tools` array, requires a parsed `tool_calls` reply whose
+ * arguments are JSON naming the file, prints the server's speed, and stops what it started.
+ * Not part of `deno task test`: the first run builds the server and assembles a 1.1 GB model.
+ */
+const script = new URL("./local_model.sh", import.meta.url).pathname;
+const port = Deno.env.get("AOS_MODEL_PORT") ?? "8088";
+const base = `http://127.0.0.1:${port}/v1`;
+
+async function sh(command: string): Promise<{ code: number; out: string }> {
+  const output = await new Deno.Command("bash", {
+    args: [script, command],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return { code: output.code, out: new TextDecoder().decode(output.stdout) };
+}
+
+const tools = [
+  {
+    type: "function",
+    function: {
+      name: "write_file",
+      description: "Create or overwrite a file in the repository.",
+      parameters: {
+        type: "object",
+        properties: {
+          path: {
+            type: "string",
+            description: "path relative to the repo root",
+          },
+          content: { type: "string", description: "the whole new file" },
+        },
+        required: ["path", "content"],
+      },
+    },
+  },
+  {
+    type: "function",
+    function: {
+      name: "finish",
+      description: "End the turn with a summary of what was changed.",
+      parameters: {
+        type: "object",
+        properties: { summary: { type: "string" } },
+        required: ["summary"],
+      },
+    },
+  },
+];
+
+const wasRunning = (await sh("status")).code === 0;
+if (!wasRunning) {
+  const started = await sh("start");
+  if (started.code !== 0) throw new Error("deno task model did not start");
+}
+try {
+  const model = (await sh("env")).out.match(/AOS_MODEL=(\S+)/)?.[1];
+  const t0 = performance.now();
+  const res = await fetch(`${base}/chat/completions`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: "Bearer local-no-key",
+    },
+    body: JSON.stringify({
+      model,
+      temperature: 0,
+      max_tokens: 256,
+      tools,
+      messages: [
+        {
+          role: "system",
+          content: "You are a software engineer. Act only through the tools.",
+        },
+        {
+          role: "user",
+          content:
+            "Create the file hello.py containing a Python program that prints 'hello'.",
+        },
+      ],
+    }),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (!res.ok) {
+    throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  }
+  const body = await res.json();
+  const choice = body.choices?.[0];
+  const message = choice?.message;
+  const how = choice?.tool_calls_parsed_from_text
+    ? "parsed by the server from the model's text"
+    : "native function call";
+  const call = message?.tool_calls?.[0];
+  console.log(JSON.stringify({ message, usage: body.usage }, null, 2));
+  if (!call) {
+    throw new Error(
+      "no tool_calls in the reply: the server did not parse a tool call",
+    );
+  }
+  if (call.function.name !== "write_file") {
+    throw new Error(`expected write_file, got ${call.function.name}`);
+  }
+  const args = JSON.parse(call.function.arguments);
+  if (typeof args.path !== "string" || !args.path.endsWith("hello.py")) {
+    throw new Error(`write_file path is ${JSON.stringify(args.path)}`);
+  }
+  const t = body.timings ?? {};
+  console.log(
+    `OK: tool_calls[0] = write_file(${args.path}) (${how}) in ${
+      seconds.toFixed(1)
+    } s; ` +
+      `prompt ${body.usage?.prompt_tokens} tokens at ${
+        Number(t.prompt_per_second ?? 0).toFixed(1)
+      } tok/s, completion ${body.usage?.completion_tokens} tokens at ${
+        Number(t.predicted_per_second ?? 0).toFixed(1)
+      } tok/s`,
+  );
+} finally {
+  if (!wasRunning) await sh("stop");
+}
