@@ -29,7 +29,7 @@ export function stepOf(event: RunEvent): string {
         ? `${who} model replying (${
           String(payload.tokens_so_far ?? 0)
         } tokens, ${String(payload.elapsed_s ?? 0)} s)`
-        : `${who} model reading the prompt (${
+        : `${who} model ${String(payload.phase ?? "working")} (${
           String(payload.elapsed_s ?? 0)
         } s)`;
     }

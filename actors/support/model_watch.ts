@@ -11,6 +11,13 @@ import type { EventKind } from "../../lib/factory/events.ts";
 import type { Agent } from "./agent_step.ts";
 import type { FactoryDeps } from "./deps.ts";
 
+/** A request's phase as the event says it. */
+const PHASES = {
+  waiting: "waiting for the server",
+  prompt: "reading the prompt",
+  replying: "replying",
+} as const;
+
 /** The observer of one agent's model calls in one iteration of a run. */
 export function modelObserver(
   deps: FactoryDeps,
@@ -54,7 +61,7 @@ export function modelObserver(
           model,
           attempt: info.attempt,
           elapsed_s: Math.round(info.elapsedMs / 1000),
-          phase: info.streaming ? "replying" : "reading the prompt",
+          phase: PHASES[info.phase],
           tokens_so_far: info.tokens,
         },
       });

@@ -28,8 +28,12 @@ export interface ModelRetryInfo {
 export interface ModelProgressInfo {
   attempt: number;
   elapsedMs: number;
-  /** Whether the reply has started to arrive (a CPU model first reads the whole prompt). */
-  streaming: boolean;
+  /**
+   * `waiting`: no answer from the server yet (connecting, or a request that is
+   * not streamed); `prompt`: the stream is open, the model is still reading
+   * the prompt (minutes on a CPU); `replying`: the reply is arriving.
+   */
+  phase: "waiting" | "prompt" | "replying";
   /** Characters of the reply received so far. */
   chars: number;
   /** Output tokens so far, estimated from the characters (about 4 a token). */
@@ -72,12 +76,13 @@ export async function sendAttempt(
   }, opts.timeoutMs);
   const started = Date.now();
   const seen: StreamProgress = { chars: 0, chunks: 0 };
+  let open = false;
   const beat = opts.observer?.progress
     ? setInterval(() => {
       opts.observer?.progress?.({
         attempt: opts.attempt,
         elapsedMs: Date.now() - started,
-        streaming: seen.chunks > 0,
+        phase: seen.chunks > 0 ? "replying" : open ? "prompt" : "waiting",
         chars: seen.chars,
         tokens: Math.ceil(seen.chars / 4),
       });
@@ -98,6 +103,7 @@ export async function sendAttempt(
       stream: true,
       stream_options: { include_usage: true },
     }, requestOptions).asResponse();
+    open = true;
     return await readCompletionResponse(response, (progress) => {
       seen.chars = progress.chars;
       seen.chunks = progress.chunks;

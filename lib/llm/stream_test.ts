@@ -10,7 +10,10 @@ import {
   type ModelRetryInfo,
 } from "./client.ts";
 import { readCompletionResponse } from "./stream.ts";
-import { errorReply } from "../../tests/support/scripted_model.ts";
+import {
+  errorReply,
+  type ScriptedReply,
+} from "../../tests/support/scripted_model.ts";
 import {
   chatRequest as request,
   KEY,
@@ -66,8 +69,28 @@ Deno.test("ModelClient.chat() reads a slow streamed reply whole and reports prog
   );
   assert(progress.length >= 3, `${progress.length} heartbeats`);
   const last = progress.at(-1)!;
-  assert(last.streaming && last.tokens > 0 && last.chars > 0);
+  assert(last.phase === "replying" && last.tokens > 0 && last.chars > 0);
   assert(last.elapsedMs >= progress[0]!.elapsedMs);
+});
+
+Deno.test("ModelClient.chat() heartbeats say whether the server has answered and the reply begun", async () => {
+  const phases = async (first: ScriptedReply) => {
+    const seen: string[] = [];
+    await withModel([first], { heartbeatMs: 40 }, async (client) => {
+      await client.chat({
+        ...request(),
+        observer: { progress: (info) => seen.push(info.phase) },
+      });
+    });
+    return seen;
+  };
+  const finish = {
+    tool_calls: [{ name: "finish", arguments: { summary: "s" } }],
+  };
+  // No headers for 300 ms: the server has not answered.
+  assertEquals((await phases({ delayMs: 300, then: finish }))[0], "waiting");
+  // Headers at once, the first chunk after 300 ms: the model reads the prompt.
+  assertEquals((await phases({ ...finish, chunkDelayMs: 300 }))[0], "prompt");
 });
 
 Deno.test("ModelClient.chat() cuts a reply that passes AOS_MODEL_TIMEOUT_S mid-stream", async () => {
