@@ -25,6 +25,7 @@ import {
 import { type EngineerMessage, engineerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
+import { commandStart, liveEvents } from "../support/live_event.ts";
 import { setupEvents } from "../support/setup_events.ts";
 import type { SePacket, Usage } from "../../lib/factory/shapes.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
@@ -106,6 +107,7 @@ export function engineerActor(deps: FactoryDeps) {
     const { workOrder } = run;
     const runId = run.record.id;
     const entries = await journal.load();
+    const live = liveEvents(deps, runId);
     // A resumed turn: base + earlier packets are rebuilt, then its own pending changes from the journal.
     const view = await openWorkingCopy(deps, {
       runId,
@@ -129,6 +131,8 @@ export function engineerActor(deps: FactoryDeps) {
           level: command.exit_code === 0 ? "INFO" : "WARN",
           payload: { ...command },
         })),
+      onCommandStart: (command, timeoutS, source) =>
+        live(commandStart(deps, { source, command, timeoutS, iteration: n })),
     });
     const model = agentModel(deps, "se", workOrder);
     const result = await runEngineerTurn({
@@ -159,6 +163,13 @@ export function engineerActor(deps: FactoryDeps) {
         iteration: n,
         model,
       }),
+      onStep: (step) =>
+        live({
+          kind: "SE_STEP",
+          level: step.ok ? "INFO" : "WARN",
+          iteration: n,
+          payload: { ...step },
+        }),
     });
     for (const event of result.events) emit(deps.redactor.redactDeep(event));
     const usage = priced(model, result.usage);

@@ -6,8 +6,7 @@
  * connection must not look like silence.
  */
 import type { ModelObserver } from "../../lib/llm/client.ts";
-import type { NewEvent } from "../../lib/store/events.ts";
-import type { EventKind } from "../../lib/factory/events.ts";
+import { liveEvents } from "./live_event.ts";
 import type { Agent } from "./agent_step.ts";
 import type { FactoryDeps } from "./deps.ts";
 
@@ -24,12 +23,7 @@ export function modelObserver(
   where: { runId: string; agent: Agent; iteration: number; model: string },
 ): ModelObserver {
   const { runId, agent, iteration, model } = where;
-  const append = (event: NewEvent & { kind: EventKind }) => {
-    // Best effort: a heartbeat that cannot be written must not fail the call.
-    deps.store.appendEvent(runId, deps.redactor.redactDeep(event)).catch(
-      (error) => deps.log?.(`Could not append ${event.kind}: ${error}`),
-    );
-  };
+  const append = liveEvents(deps, runId);
   return {
     retry(info) {
       const waitS = Math.round(info.waitMs / 100) / 10;

@@ -63,6 +63,8 @@ export async function materialize(
     onSetup?: (outcome: SetupOutcome) => void;
     /** False when no command will run (commit and push): the environment is not restored. */
     withEnvironment?: boolean;
+    /** Told when a setup command starts (to emit CMD_START as it happens). */
+    onCommandStart?: ((command: string, timeoutS: number) => void) | undefined;
   },
 ): Promise<Materialized> {
   const { runId, workOrder } = opts;
@@ -87,6 +89,7 @@ export async function materialize(
     mode: deps.sandboxMode,
     redact: (text) => deps.redactor.redact(text),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onCommandStart ? { onCommandStart: opts.onCommandStart } : {}),
   });
   if (setup.status !== "none") opts.onSetup?.(setup);
   if (setup.status === "failed") throw new SetupFailedError(setup);
@@ -127,6 +130,7 @@ export async function restoreRunEnvironment(
     dir: string;
     signal?: AbortSignal;
     onSetup?: (outcome: SetupOutcome) => void;
+    onCommandStart?: ((command: string, timeoutS: number) => void) | undefined;
   },
 ): Promise<CommandLayout> {
   const restore = () =>
@@ -171,6 +175,14 @@ export async function openWorkingCopy(
     onSetup?: (outcome: SetupOutcome) => void;
     /** Sees each command the SE runs (to emit SE_COMMAND events). */
     onCommand?: ((run: SeCommandRecord) => void) | undefined;
+    /** Told when a command (setup or the SE's) starts, to emit CMD_START as it happens. */
+    onCommandStart?:
+      | ((
+        command: string,
+        timeoutS: number,
+        source: "setup" | "se",
+      ) => void)
+      | undefined;
   },
 ): Promise<WorkingCopy> {
   const { runId, workOrder } = opts;
@@ -216,11 +228,15 @@ export async function openWorkingCopy(
         dir,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onSetup ? { onSetup: opts.onSetup } : {}),
+        onCommandStart: (command, timeoutS) =>
+          opts.onCommandStart?.(command, timeoutS, "setup"),
       }),
   }, {
     commands,
     commandUsage: opts.commandUsage,
     signal: opts.signal,
     onCommand: opts.onCommand,
+    onCommandStart: (command, timeoutS) =>
+      opts.onCommandStart?.(command, timeoutS, "se"),
   });
 }

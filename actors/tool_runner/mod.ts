@@ -22,6 +22,7 @@ import { runRef } from "../run/messages.ts";
 import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
 import { materialize } from "../support/workspace.ts";
 import { setupEvents } from "../support/setup_events.ts";
+import { commandStart, liveEvents } from "../support/live_event.ts";
 
 /** The Tool Runner: prepares the workspace, applies packets, runs commands, commits and pushes. */
 export function toolRunnerActor(deps: FactoryDeps) {
@@ -61,6 +62,13 @@ export function toolRunnerActor(deps: FactoryDeps) {
                 baseCommit,
                 signal: ctx.signal,
                 onSetup: (outcome) => setup = outcome,
+                onCommandStart: (command, timeoutS) =>
+                  liveEvents(deps, runId)(commandStart(deps, {
+                    source: "setup",
+                    command,
+                    timeoutS,
+                    iteration: null,
+                  })),
               });
             } catch (error) {
               if (!(error instanceof SetupFailedError)) throw error;
@@ -224,12 +232,20 @@ export function toolRunnerActor(deps: FactoryDeps) {
     baseCommit: string,
     emit: (event: ReturnType<typeof setupEvents>[number]) => void,
   ): Promise<ToolReport> {
+    const live = liveEvents(deps, runId);
     const workspace = await materialize(deps, {
       runId,
       workOrder,
       throughIteration: n,
       baseCommit,
       signal,
+      onCommandStart: (command, timeoutS) =>
+        live(commandStart(deps, {
+          source: "setup",
+          command,
+          timeoutS,
+          iteration: n,
+        })),
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
@@ -241,6 +257,12 @@ export function toolRunnerActor(deps: FactoryDeps) {
     const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);
     const commands: CommandResult[] = [];
     for (const command of workOrder.acceptance_commands) {
+      live(commandStart(deps, {
+        source: "acceptance",
+        command,
+        timeoutS: workOrder.command_timeout_s,
+        iteration: n,
+      }));
       const result = await runCommand({
         command,
         cwd: workspace.dir,

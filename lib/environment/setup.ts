@@ -54,6 +54,8 @@ export interface PrepareEnvironmentOptions {
   signal?: AbortSignal;
   /** Masks secrets in command output before it is kept. */
   redact?: (text: string) => string;
+  /** Told just before each setup command starts (for the run's CMD_START events). */
+  onCommandStart?: (command: string, timeoutS: number) => void;
 }
 
 /** Restores or builds the environment of `spec` under the checkout; never throws for a failing command. */
@@ -116,6 +118,7 @@ export async function prepareEnvironment(
   const redact = opts.redact ?? ((text: string) => text);
   const commands: CommandResult[] = [];
   for (const command of spec.setup_commands) {
+    opts.onCommandStart?.(command, spec.setup_timeout_s);
     const run = await runCommand({
       command,
       cwd: opts.dir,

@@ -22,6 +22,10 @@ export const EVENT_KINDS = {
   SE_CONTEXT_SHRUNK:
     "the endpoint said the request was too long; rebuilt smaller",
   SE_TURN_LIMIT: "the SE turn ended before finish (reason)",
+  SE_STEP:
+    "one SE tool call ended (step, tool, path, command shortened, ok, reason, duration_ms; never file contents); logged as it happens",
+  CMD_START:
+    "a command started (source setup | se | acceptance, command shortened, timeout_s); logged as it happens",
   SE_COMMAND: "one SE run_command",
   SE_OUTPUT: "the SE packet: writes, deletes, summary",
   CMD_RESULT: "one acceptance command ran",

@@ -4,6 +4,7 @@ import type { CommandResult } from "../factory/shapes.ts";
 import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES } from "./output_cap.ts";
 import { bwrapArgs, bwrapProblem, SANDBOX_HOME } from "./bwrap.ts";
 import { makeWorkDir, overlayWrapper, removeWorkDir } from "./overlay.ts";
+import { stripTerminalCodes } from "./terminal_codes.ts";
 
 export { bwrapProblem } from "./bwrap.ts";
 export { overlayProblem } from "./overlay.ts";
@@ -72,6 +73,9 @@ export function commandEnv(
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? DEFAULT_PATH,
     LANG: "C.UTF-8",
+    // Plain output: colours only clutter what the model reads (the work order's env may override).
+    NO_COLOR: "1",
+    TERM: "dumb",
   };
   for (const [name, value] of Object.entries(workOrderEnv)) {
     if (BLOCKED_ENV.has(name) || name.startsWith("AOS_") || name === "HOME") {
@@ -189,7 +193,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     await settle(readers);
     const { text, truncated } = collector.result();
     const killed = timedOut || cancelled || status.signal !== null;
-    let output = text;
+    let output = stripTerminalCodes(text);
     if (timedOut) {
       output += `${
         text && !text.endsWith("\n") ? "\n" : ""

@@ -49,7 +49,12 @@ export async function runSeCommand(
   command: string,
   settings: SeCommandSettings,
   usage: SeCommandUsage,
-  opts: { timeoutS?: number | undefined; signal?: AbortSignal | undefined },
+  opts: {
+    timeoutS?: number | undefined;
+    signal?: AbortSignal | undefined;
+    /** Told just before the command starts (after the limits let it). */
+    onStart?: ((command: string, timeoutS: number) => void) | undefined;
+  },
 ): Promise<SeCommandOutcome> {
   if (command.trim() === "") throw new ToolError("command must not be empty");
   if (usage.commands >= settings.maxCommands) {
@@ -68,6 +73,7 @@ export async function runSeCommand(
     1,
     Math.min(opts.timeoutS ?? settings.maxTimeoutS, settings.maxTimeoutS, left),
   );
+  opts.onStart?.(command, limit);
   const run = await runCommand({
     command,
     cwd: dir,

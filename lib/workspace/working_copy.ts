@@ -54,6 +54,8 @@ export interface WorkingCopyOptions {
   signal?: AbortSignal | undefined;
   /** Sees every command the SE ran (for the run's SE_COMMAND events). */
   onCommand?: ((run: SeCommandRecord) => void) | undefined;
+  /** Told when an SE command starts (for the run's CMD_START events). */
+  onCommandStart?: ((command: string, timeoutS: number) => void) | undefined;
 }
 
 /** One SE command as the run's events record it. */
@@ -262,6 +264,7 @@ export class WorkingCopy {
       {
         timeoutS: opts.timeoutS,
         signal,
+        onStart: this.#options.onCommandStart,
       },
     );
     const report = await this.#changes.rescan();

@@ -35,6 +35,7 @@ import {
   readToolCalls,
 } from "../conversation.ts";
 import { buildContext } from "../context.ts";
+import { type SeStep, stepSummary } from "./step_summary.ts";
 import { parseTextToolCalls, textWithoutCalls } from "../text_tool_calls.ts";
 import { replyUsage } from "../reply_usage.ts";
 import {
@@ -48,6 +49,7 @@ import {
 } from "./journal.ts";
 
 export { type EngineerWorkspace, SE_TOOLS } from "./tools.ts";
+export type { SeStep } from "./step_summary.ts";
 export type {
   AgentEvent,
   AgentTask,
@@ -77,6 +79,8 @@ export interface EngineerTurnOptions {
   redact?: (s: string) => string;
   /** Hears of model retries and of each call's progress while it is in flight. */
   observer?: ModelObserver;
+  /** Hears of each tool call as it ends (not of calls replayed from the journal). */
+  onStep?: (step: SeStep) => void;
 }
 
 /** Why a turn ended. */
@@ -221,7 +225,17 @@ async function engineerLoop(
       if (opts.signal?.aborted) {
         throw new ModelError("cancelled", "SE turn was cancelled");
       }
-      await record(await runCall(opts, state, call, redact));
+      const started = performance.now();
+      const entry = await runCall(opts, state, call, redact);
+      await record(entry);
+      opts.onStep?.(stepSummary({
+        step: state.steps,
+        tool: call.name,
+        rawArguments: call.arguments,
+        error: entry.type === "tool" ? entry.error : undefined,
+        durationMs: performance.now() - started,
+        redact,
+      }));
     }
     if (state.summary !== null) return result(opts, state, "finish");
     if (state.silentReplies >= MAX_SILENT_REPLIES) {
