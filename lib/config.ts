@@ -2,6 +2,7 @@
 import { type FieldIssue, ValidationError } from "./errors.ts";
 import { GitCredentials, readGitCredentials } from "./git/credentials.ts";
 import type { RepoAddressPolicy } from "./git/address_guard.ts";
+import { DEFAULT_GIT_AUTHOR, type GitAuthor } from "./git/commit.ts";
 import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
 
@@ -97,6 +98,10 @@ export interface Config {
   workspaceSweepMs: number;
   /** AOS_SHUTDOWN_GRACE_MS: how long a signalled process waits for a clean shutdown before it exits anyway. */
   shutdownGraceMs: number;
+  /** AOS_GIT_AUTHOR_NAME / AOS_GIT_AUTHOR_EMAIL: author and committer of AOS's commits. */
+  gitAuthor: GitAuthor;
+  /** AOS_LOG_FORMAT: `text` lines, or one JSON object per line. */
+  logFormat: "text" | "json";
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -243,6 +248,31 @@ export function loadConfig(
     }
   }
 
+  // git takes any bytes here, but '<', '>' and line breaks would forge another identity line.
+  const identity = (name: string, fallback: string): string => {
+    const value = read(name);
+    if (value !== null && (/[<>\p{Cc}]/u.test(value) || value.length > 200)) {
+      issues.push({
+        field: name,
+        message:
+          `Must be at most 200 characters without '<', '>' or control characters, got '${value}'`,
+      });
+      return fallback;
+    }
+    return value ?? fallback;
+  };
+  const gitAuthor = {
+    name: identity("AOS_GIT_AUTHOR_NAME", DEFAULT_GIT_AUTHOR.name),
+    email: identity("AOS_GIT_AUTHOR_EMAIL", DEFAULT_GIT_AUTHOR.email),
+  };
+  const logFormat = read("AOS_LOG_FORMAT") ?? "text";
+  if (logFormat !== "text" && logFormat !== "json") {
+    issues.push({
+      field: "AOS_LOG_FORMAT",
+      message: `Must be 'text' or 'json', got '${logFormat}'`,
+    });
+  }
+
   const repoAllowlist = (env["AOS_REPO_ALLOWLIST"] ?? "").split(",")
     .map((s) => s.trim()).filter((s) => s !== "");
   const config: Config = {
@@ -305,6 +335,8 @@ export function loadConfig(
       1024 * 1024,
     workspaceSweepMs: integer("AOS_WORKSPACE_SWEEP_MS", 60_000, 10, 86_400_000),
     shutdownGraceMs: integer("AOS_SHUTDOWN_GRACE_MS", 30_000, 100, 3_600_000),
+    gitAuthor,
+    logFormat: logFormat === "json" ? "json" : "text",
   };
   if (issues.length > 0) throw new ValidationError(issues);
   return config;

@@ -12,7 +12,12 @@ export const runMessages = z.discriminatedUnion("type", [
   z.object({ type: z.literal("start") }),
   z.object({ type: z.literal("cancel") }),
   z.object({ type: z.literal("deadline") }),
-  z.object({ type: z.literal("prepared"), baseCommit: z.string() }),
+  z.object({
+    type: z.literal("prepared"),
+    baseCommit: z.string(),
+    /** The branch the push check chose (absent in messages from before push_mode). */
+    pushBranch: z.string().nullable().optional(),
+  }),
   z.object({
     type: z.literal("se_done"),
     iteration: z.number(),

@@ -253,7 +253,11 @@ export function runActor(deps: FactoryDeps) {
         const record = await awaiting(ctx, "preparing");
         if (!record) return;
         const iteration = 1;
-        save(ctx, record, { ...record, iteration });
+        save(ctx, record, {
+          ...record,
+          iteration,
+          ...(msg.pushBranch ? { push_branch: msg.pushBranch } : {}),
+        });
         event(ctx, "WORKSPACE_READY", null, { base_commit: msg.baseCommit });
         ctx.setState({
           phase: "engineering",

@@ -9,6 +9,7 @@ import {
   type SetupOutcome,
 } from "../../lib/environment/mod.ts";
 import { runCommand } from "../../lib/sandbox/sandbox.ts";
+import { choosePushTarget, GitError } from "../../lib/git/mod.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
@@ -44,7 +45,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
             const run = await activeRun(deps, runId);
             if (!run) return;
             // The setup phase runs here, before the first model call, so a broken setup costs no tokens.
-            const { baseCommit } = await prepareWorkspace({
+            const { dir, baseCommit } = await prepareWorkspace({
               root: deps.config.workspaceRoot,
               runId,
               repo: run.workOrder.repo,
@@ -53,6 +54,48 @@ export function toolRunnerActor(deps: FactoryDeps) {
               addressPolicy: deps.config.repoAddresses,
               signal: ctx.signal,
             });
+            // The push branch is checked before setup and the first model call, so a collision costs nothing.
+            let pushBranch: string | null = null;
+            if (run.workOrder.push_branch !== null) {
+              try {
+                const target = await choosePushTarget({
+                  repo: run.workOrder.repo,
+                  branch: run.workOrder.push_branch,
+                  mode: run.workOrder.push_mode,
+                  baseCommit,
+                  dir,
+                  credentials: deps.config.gitCredentials,
+                  addressPolicy: deps.config.repoAddresses,
+                  signal: ctx.signal,
+                });
+                pushBranch = target.branch;
+                ctx.emit({
+                  kind: "PUSH_TARGET",
+                  level: "INFO",
+                  iteration: null,
+                  payload: {
+                    branch: target.branch,
+                    mode: run.workOrder.push_mode,
+                    ...(target.branch !== run.workOrder.push_branch
+                      ? { requested: run.workOrder.push_branch }
+                      : {}),
+                    existing: target.existing,
+                  },
+                });
+              } catch (error) {
+                if (
+                  !(error instanceof GitError) ||
+                  error.reason !== "push_conflict"
+                ) throw error;
+                ctx.send(runRef(runId), {
+                  type: "failed",
+                  stage: "push check",
+                  iteration: null,
+                  message: deps.redactor.redact(error.message),
+                });
+                return;
+              }
+            }
             let setup: SetupOutcome | null = null;
             try {
               await materialize(deps, {
@@ -82,7 +125,11 @@ export function toolRunnerActor(deps: FactoryDeps) {
               return;
             }
             if (setup) await recordSetup(runId, setup, (e) => ctx.emit(e));
-            ctx.send(runRef(runId), { type: "prepared", baseCommit });
+            ctx.send(runRef(runId), {
+              type: "prepared",
+              baseCommit,
+              pushBranch,
+            });
           },
         );
       },
@@ -175,23 +222,31 @@ export function toolRunnerActor(deps: FactoryDeps) {
               "text/x-diff",
             );
             // Deterministic commit + push: repeating this after a crash pushes the same SHA.
+            // The branch the push check chose (push_mode: suffix may have renamed it).
+            const branch = workOrder.push_branch === null
+              ? null
+              : record.push_branch ?? workOrder.push_branch;
+            // Deterministic commit + push: repeating this after a crash pushes the same SHA.
             const { commit, pushed } = await commitAndPush({
               dir: workspace.dir,
               baseCommit: workspace.baseCommit,
-              branch: workOrder.push_branch,
+              branch,
               message: `AOS: ${
                 record.title ?? "work order"
-              }\n\nRun ${runId}, iteration ${n}.`,
+              }\n\nRun ${runId}, iteration ${n}.\n\nAOS-Run-Id: ${runId}`,
               repo: workOrder.repo,
               credentials: deps.config.gitCredentials,
               addressPolicy: deps.config.repoAddresses,
               signal: ctx.signal,
+              author: deps.config.gitAuthor,
+              date: new Date(record.started_at ?? record.created_at),
+              mode: workOrder.push_mode,
             });
             ctx.send(runRef(runId), {
               type: "finalized",
               commit,
               pushed,
-              branch: workOrder.push_branch,
+              branch,
             });
           },
         );

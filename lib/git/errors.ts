@@ -15,6 +15,7 @@ export type GitFailure =
   | "ref_not_found"
   | "insecure_http"
   | "push_rejected"
+  | "push_conflict"
   | "address_refused"
   | "failed";
 

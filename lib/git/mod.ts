@@ -5,3 +5,5 @@ export * from "./mirror.ts";
 export * from "./run.ts";
 export * from "./credentials.ts";
 export * from "./errors.ts";
+export * from "./remote.ts";
+export * from "./push_target.ts";

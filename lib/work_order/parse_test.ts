@@ -35,6 +35,7 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   clone_branch: "main",
   push_branch: null,
   allow_push_to_clone_branch: false,
+  push_mode: "update",
   max_iterations: 5,
   title: null,
   acceptance_commands: [],
@@ -728,6 +729,7 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       clone_branch: "0123",
       push_branch: "feature/x-1",
       allow_push_to_clone_branch: false,
+      push_mode: "suffix",
       max_iterations: 20,
       title: "true",
       acceptance_commands: [

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
+import { PUSH_MODES } from "../git/push_target.ts";
 import {
   globProblem,
   modelNameProblem,
@@ -68,6 +69,8 @@ export const workOrderFieldsSchema = z.strictObject({
   push_branch: z.string().superRefine(rule(pushBranchProblem)).nullable()
     .default(null),
   allow_push_to_clone_branch: z.boolean().default(false),
+  // What an existing push_branch means; checked before the first model call (lib/git/push_target.ts).
+  push_mode: z.enum(PUSH_MODES).default("update"),
   max_iterations: integer("max_iterations"),
   title: z.string().max(200).superRefine(rule(noNul)).nullable().default(null),
   acceptance_commands: z.array(
@@ -189,6 +192,13 @@ export function toFieldIssues(
       out.push({
         field,
         message: typeMessage(issue.expected, input, path[0] === "task"),
+      });
+    } else if (issue.code === "invalid_value") {
+      out.push({
+        field,
+        message: `Must be one of ${
+          issue.values.map((v) => quote(String(v))).join(", ")
+        }, got ${describe(input)}`,
       });
     } else if (issue.code === "too_big" || issue.code === "too_small") {
       out.push({ field, message: sizeMessage(issue) });
