@@ -107,6 +107,22 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
   ],
   ["AOS_WORKSPACE_SWEEP_MS", "250", "workspaceSweepMs", 60_000, 250],
   ["AOS_SHUTDOWN_GRACE_MS", "1500", "shutdownGraceMs", 30_000, 1500],
+  // Two variables, one field: both rows name the whole value.
+  [
+    "AOS_GIT_AUTHOR_NAME",
+    "Robo Coder",
+    "gitAuthor",
+    { name: "AOS", email: "aos@localhost" },
+    { name: "Robo Coder", email: "robo@example.com" },
+  ],
+  [
+    "AOS_GIT_AUTHOR_EMAIL",
+    "robo@example.com",
+    "gitAuthor",
+    { name: "AOS", email: "aos@localhost" },
+    { name: "Robo Coder", email: "robo@example.com" },
+  ],
+  ["AOS_LOG_FORMAT", "json", "logFormat", "text", "json"],
 ];
 
 Deno.test("loadConfig() applies the documented defaults", () => {
@@ -153,6 +169,12 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ AOS_MAX_BODY_BYTES: "1e6" }, "AOS_MAX_BODY_BYTES", /got '1e6'/],
   [{ AOS_ALLOW_LOCAL_REPOS: "sure" }, "AOS_ALLOW_LOCAL_REPOS", /got 'sure'/],
   [{ AOS_WORKERS: "maybe" }, "AOS_WORKERS", /'true' or 'false'/],
+  [
+    { AOS_GIT_AUTHOR_EMAIL: "a@b>\nauthor Evil <e@x" },
+    "AOS_GIT_AUTHOR_EMAIL",
+    /without '<', '>' or control characters/,
+  ],
+  [{ AOS_LOG_FORMAT: "xml" }, "AOS_LOG_FORMAT", /'text' or 'json', got 'xml'/],
   [
     { AOS_ALLOWED_HOSTS: "ok.example, https://aos.example.com" },
     "AOS_ALLOWED_HOSTS",
