@@ -65,14 +65,10 @@ async function withServer(
 ): Promise<void> {
   const server = await startGitHttpServer(USERS);
   const root = await Deno.makeTempDir({ prefix: "aos_git_http_ws_" });
-  const previousCa = Deno.env.get("GIT_SSL_CAINFO");
-  Deno.env.set("GIT_SSL_CAINFO", server.caFile);
   try {
     await addRepo(server, "private", { "README.md": "# private\n" });
     await fn({ server, root });
   } finally {
-    if (previousCa === undefined) Deno.env.delete("GIT_SSL_CAINFO");
-    else Deno.env.set("GIT_SSL_CAINFO", previousCa);
     await server.stop();
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }

@@ -30,8 +30,6 @@ const pass = (feedback: string) => poVerdict("PASS", feedback);
 Deno.test("a run pushes to a private https git host and opens, then a re-run updates, its pull request", async () => {
   const server = await startGitHttpServer(USERS);
   const forge = startFakeForge("gitea", USERS.writer);
-  const previousCa = Deno.env.get("GIT_SSL_CAINFO");
-  Deno.env.set("GIT_SSL_CAINFO", server.caFile);
   try {
     await addRepo(server, "private", { "README.md": "# private\n" });
     const repo = `${server.httpsOrigin}${server.path("private")}`;
@@ -145,8 +143,6 @@ Deno.test("a run pushes to a private https git host and opens, then a re-run upd
       }
     });
   } finally {
-    if (previousCa === undefined) Deno.env.delete("GIT_SSL_CAINFO");
-    else Deno.env.set("GIT_SSL_CAINFO", previousCa);
     await forge.close();
     await server.stop();
   }
@@ -156,8 +152,6 @@ Deno.test("a pull request the forge refuses ends the run FAILED saying the branc
   const server = await startGitHttpServer(USERS);
   // The API accepts another token than the one configured for the host.
   const forge = startFakeForge("gitlab", "the-right-api-token-000");
-  const previousCa = Deno.env.get("GIT_SSL_CAINFO");
-  Deno.env.set("GIT_SSL_CAINFO", server.caFile);
   try {
     await addRepo(server, "private", { "README.md": "# private\n" });
     await withHarness({
@@ -201,8 +195,6 @@ Deno.test("a pull request the forge refuses ends the run FAILED saying the branc
       );
     });
   } finally {
-    if (previousCa === undefined) Deno.env.delete("GIT_SSL_CAINFO");
-    else Deno.env.set("GIT_SSL_CAINFO", previousCa);
     await forge.close();
     await server.stop();
   }

@@ -157,7 +157,27 @@ export async function addRepo(
   }
 }
 
-/** Starts Apache with git http-backend; stop() ends it and removes its files. */
+/**
+ * Makes git trust `caFile`: appended to one CA bundle per test process, which
+ * GIT_SSL_CAINFO names. Test files running in parallel share the process's
+ * environment, so the variable is set once to a file that only grows — never
+ * pointed at one server's CA and then restored under another test's feet.
+ */
+async function trustCa(caFile: string): Promise<void> {
+  const bundle = join(
+    Deno.env.get("TMPDIR") ?? "/tmp",
+    `aos_test_git_ca_${Deno.pid}.pem`,
+  );
+  await Deno.writeTextFile(bundle, await Deno.readTextFile(caFile), {
+    append: true,
+  });
+  Deno.env.set("GIT_SSL_CAINFO", bundle);
+}
+
+/**
+ * Starts Apache with git http-backend (its CA trusted by git in this process
+ * from then on); stop() ends it and removes its files.
+ */
 export async function startGitHttpServer(
   users: GitUsers,
 ): Promise<GitHttpServer> {
@@ -167,6 +187,7 @@ export async function startGitHttpServer(
   await Deno.mkdir(reposDir);
   await Deno.chmod(reposDir, 0o777);
   await makeCertificates(dir);
+  await trustCa(join(dir, "ca.pem"));
   await Deno.writeTextFile(
     join(dir, "htpasswd"),
     `reader:{SHA}${await sha1Base64(users.reader)}\n` +
