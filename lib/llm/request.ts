@@ -82,7 +82,7 @@ export async function sendAttempt(
       opts.observer?.progress?.({
         attempt: opts.attempt,
         elapsedMs: Date.now() - started,
-        phase: seen.chunks > 0 ? "replying" : open ? "prompt" : "waiting",
+        phase: seen.chars > 0 ? "replying" : open ? "prompt" : "waiting",
         chars: seen.chars,
         tokens: Math.ceil(seen.chars / 4),
       });

@@ -89,7 +89,8 @@ Deno.test("ModelClient.chat() heartbeats say whether the server has answered and
   };
   // No headers for 300 ms: the server has not answered.
   assertEquals((await phases({ delayMs: 300, then: finish }))[0], "waiting");
-  // Headers at once, the first chunk after 300 ms: the model reads the prompt.
+  // Headers at once, the first chunk after 300 ms: the model reads the prompt
+  // (an empty first chunk, as servers send the role at once, changes nothing).
   assertEquals((await phases({ ...finish, chunkDelayMs: 300 }))[0], "prompt");
 });
 

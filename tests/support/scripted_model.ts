@@ -388,8 +388,9 @@ function streamOf(
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       try {
-        for (const event of events) {
-          if (delayMs > 0 && !(await delay(delayMs, signal))) {
+        // The role comes at once, as real servers send it; then each piece waits.
+        for (const [i, event] of events.entries()) {
+          if (i > 0 && delayMs > 0 && !(await delay(delayMs, signal))) {
             controller.close(); // the client went away
             return;
           }

@@ -293,6 +293,13 @@ async function engineerLoop(
         message = { ...message, content: textWithoutCalls(content, found) };
         fromText = content;
       }
+    } else if (typeof content === "string" && content.includes("{")) {
+      // Some servers parse calls from the text but stream that text too: the
+      // history keeps each call once, as a call.
+      const echoed = parseTextToolCalls(content, toolNames);
+      if (echoed.length > 0) {
+        message = { ...message, content: textWithoutCalls(content, echoed) };
+      }
     }
     const spent = replyUsage(reply, view.tokens);
     await record({

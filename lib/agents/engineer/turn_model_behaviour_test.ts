@@ -161,3 +161,23 @@ Deno.test("runEngineerTurn() counts the tokens itself when the endpoint reports 
   }
   assert((result?.usage.total_tokens ?? 0) > 1_000, "the turn reads as free");
 });
+
+Deno.test("runEngineerTurn() keeps a call once when the server parsed it but also sent its text", async () => {
+  const args = { path: "hello.py", content: "x\n" };
+  const { result, model } = await turn([
+    {
+      content: "```json\n" +
+        JSON.stringify({ name: "write_file", arguments: args }) + "\n```",
+      tool_calls: [{ name: "write_file", arguments: args }],
+    },
+    reply(toolCall("finish", { summary: "done" })),
+  ]);
+  assertEquals(result?.packet.writes.length, 1);
+  const assistant = sent(model, 1).find((m) => m.role === "assistant") as {
+    content: string | null;
+    tool_calls: unknown[];
+  };
+  assertEquals(assistant.tool_calls.length, 1);
+  assertEquals(assistant.content, "");
+  assertEquals(result?.transcript.exchanges[0]?.text_tool_calls, undefined);
+});
