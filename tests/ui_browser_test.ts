@@ -12,13 +12,27 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import type { Page } from "puppeteer-core";
-import { loadScript } from "./support/scripted_model.ts";
+import {
+  loadScript,
+  poVerdict,
+  reply,
+  toolCall,
+} from "./support/scripted_model.ts";
 import { type WatchedPage, withBrowser } from "./support/browser.ts";
 import { withHarness } from "./support/harness.ts";
 
 // Code in page.evaluate() runs in the browser; Deno's types have no DOM.
+interface DomElement {
+  querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): Iterable<DomElement> & { length: number };
+  getBoundingClientRect(): { left: number; right: number; height: number };
+  scrollWidth: number;
+  clientWidth: number;
+}
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
 declare const document: {
   getElementById(id: string): { textContent: string | null } | null;
+  querySelector(selector: string): DomElement | null;
   activeElement: { className: string } | null;
   documentElement: { scrollWidth: number };
 };
@@ -77,7 +91,7 @@ Deno.test({
       const file = `${h.dir}/work_order.md`;
       await Deno.writeTextFile(file, workOrder);
       await withBrowser(async (open) => {
-        const watched = await open();
+        const watched = await open({ width: 1400 });
         const { page } = watched;
         await page.goto(`${h.svc.url}/`);
         assertEquals(new URL(page.url()).pathname, "/ui");
@@ -162,6 +176,13 @@ Deno.test({
           (els) => els.map((el) => el.textContent?.trim()),
         );
         assert(files.includes("calculator.py"), `diff files: ${files}`);
+        // Inline by default, whatever the width.
+        assertEquals(
+          (await page.$$("#diff-view .d2h-file-side-diff")).length,
+          0,
+        );
+        await shot(page, "ui-run.png");
+        await shot(page, "ui-diff.png", "#diff");
         await page.click('[data-diff-format="side-by-side"]');
         await page.waitForSelector("#diff-view .d2h-file-side-diff");
         assert(
@@ -169,8 +190,6 @@ Deno.test({
             .length > 0,
           "syntax highlighting",
         );
-        await shot(page, "ui-run.png");
-        await shot(page, "ui-diff.png", "#diff");
         await page.click('[data-diff-format="line-by-line"]');
         await page.waitForSelector("#diff-view .d2h-file-diff");
 
@@ -406,6 +425,110 @@ Deno.test({
         });
         await api.body?.cancel();
         assertEquals(api.status, 401);
+        assertClean(watched, h.svc.url);
+      });
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "dashboard: a run that failed at max_iterations shows a red result, no phantom iteration, SE steps, and an inline diff whose long lines wrap beside their numbers",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const long = `LONG = "${"abcdefghij ".repeat(30)}end"\n`;
+    const turn = (n: number) => [
+      reply(toolCall("read_file", { path: "README.md" })),
+      reply(toolCall("write_file", {
+        path: "long.py",
+        content: `${long}# try ${n}\n`,
+      })),
+      reply(toolCall("finish", { summary: `try ${n}` })),
+    ];
+    await withHarness({
+      script: {
+        se: [...turn(1), ...turn(2)],
+        po: [poVerdict("FAIL", "still red"), poVerdict("FAIL", "still red")],
+      },
+    }, async (h) => {
+      const run = await h.submit(h.workOrder({
+        title: "Fails twice",
+        max_iterations: 2,
+        acceptance_commands: ["echo nope; exit 1"],
+      }));
+      assertEquals((await h.waitForEnd(run.id)).status, "FAILED");
+      await withBrowser(async (open) => {
+        const watched = await open({ width: 1400 });
+        const { page } = watched;
+        await page.goto(`${h.svc.url}/ui/runs/${run.id}`);
+        await page.waitForSelector("#diff-view .d2h-file-diff", {
+          timeout: TIMEOUT,
+        });
+        // The result box is red, not green.
+        const box = await page.$eval(
+          "#result-summary",
+          (el) => getComputedStyle(el).backgroundColor,
+        );
+        assertEquals(box, "rgb(253, 236, 234)");
+        // Two iterations, not a third "Iteration 3 · SE 0 ms".
+        const tracks = await page.$$eval(
+          "#timeline .track-label",
+          (els) => els.map((el) => el.textContent ?? ""),
+        );
+        assertEquals(tracks, ["Prepare", "Iteration 1", "Iteration 2"]);
+        assertEquals((await page.$$("section.iteration")).length, 2);
+        // The SE's steps, from its transcript.
+        await page.click("#se-steps-1 summary");
+        const tools = await page.$$eval(
+          "#se-steps-1 .tool",
+          (els) => els.map((el) => el.textContent ?? ""),
+        );
+        assertEquals(tools, ["read_file", "write_file", "finish"]);
+        // Inline at 1400 px; the long line wraps, nothing scrolls sideways,
+        // and each line number sits left of its code, never over it.
+        const layout = await page.evaluate(() => {
+          const view = document.querySelector("#diff-view")!;
+          const rows = [...view.querySelectorAll("tr")].flatMap((tr) => {
+            const num = tr.querySelector(".d2h-code-linenumber");
+            const code = tr.querySelector(".d2h-code-line");
+            if (!num || !code) return [];
+            const a = num.getBoundingClientRect();
+            const b = code.getBoundingClientRect();
+            const oldNum = num.querySelector(".line-num1");
+            const newNum = num.querySelector(".line-num2");
+            if (!oldNum || !newNum) return [];
+            const old = oldNum.getBoundingClientRect();
+            const now = newNum.getBoundingClientRect();
+            return [{
+              numRight: a.right,
+              codeLeft: b.left,
+              height: b.height,
+              oldLeft: old.left,
+              newLeft: now.left,
+              numHeight: a.height,
+            }];
+          });
+          return {
+            sideBySide: view.querySelectorAll(".d2h-file-side-diff").length,
+            overflow: view.scrollWidth - view.clientWidth,
+            rows,
+          };
+        });
+        assertEquals(layout.sideBySide, 0);
+        assert(layout.overflow <= 1, `diff scrolls by ${layout.overflow} px`);
+        assert(layout.rows.length >= 2, JSON.stringify(layout.rows));
+        for (const row of layout.rows) {
+          assert(row.numRight <= row.codeLeft + 0.5, JSON.stringify(row));
+          // The old number's column left of the new one's, as drawn by git.
+          assert(row.oldLeft < row.newLeft, JSON.stringify(row));
+        }
+        const tallest = Math.max(...layout.rows.map((r) => r.height));
+        assert(
+          tallest > 1.5 * layout.rows[0]!.height || tallest > 30,
+          `the long line wrapped (${tallest} px)`,
+        );
+        await shot(page, "ui-run-failed.png");
         assertClean(watched, h.svc.url);
       });
     });

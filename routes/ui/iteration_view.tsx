@@ -2,6 +2,9 @@
 import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
 import { formatCost, formatDuration, formatTokens } from "./format.ts";
 import type { IterationTimeline } from "./timeline.ts";
+import type { SeConversation } from "./run_data.ts";
+import { SeStepsView } from "./se_steps_view.tsx";
+import { terminalHtml } from "./terminal_text.ts";
 
 /** Outputs longer than this many lines show head and tail first. */
 const PREVIEW_LINES = 40;
@@ -29,18 +32,21 @@ function CommandOutput(
           props.command.truncated ? " (capped: head and tail kept)" : ""
         }`}
       </summary>
-      <pre>{preview}</pre>
+      <pre class="terminal">{terminalHtml(preview)}</pre>
       {long && (
         <details class="output-all" data-key={`${props.detailsKey}-all`}>
           <summary>{`Show all ${count} lines`}</summary>
-          <pre>{output}</pre>
+          <pre class="terminal">{terminalHtml(output)}</pre>
         </details>
       )}
     </details>
   );
 }
 
-function CommandRow(props: { command: CommandResult; detailsKey: string }) {
+/** One command with its exit, duration and output (acceptance or setup). */
+export function CommandRow(
+  props: { command: CommandResult; detailsKey: string },
+) {
   const { command } = props;
   const failed = command.exit_code !== 0;
   const exit = command.timed_out
@@ -68,9 +74,14 @@ function CommandRow(props: { command: CommandResult; detailsKey: string }) {
 
 /** The iteration card. */
 export function IterationView(
-  props: { it: IterationTimeline; report: ToolReport | undefined },
+  props: {
+    runId: string;
+    it: IterationTimeline;
+    report: ToolReport | undefined;
+    conversation: SeConversation | undefined;
+  },
 ) {
-  const { it, report } = props;
+  const { it, report, conversation } = props;
   return (
     <section
       class="card iteration"
@@ -100,6 +111,13 @@ export function IterationView(
         <p>
           <strong>SE:</strong> {it.seSummary}
         </p>
+      )}
+      {conversation && (
+        <SeStepsView
+          runId={props.runId}
+          iteration={it.iteration}
+          conversation={conversation}
+        />
       )}
       {report && report.rejected.length > 0 && (
         <ul class="rejected">

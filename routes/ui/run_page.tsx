@@ -16,6 +16,7 @@ import type { RunDiff, RunPageData } from "./run_data.ts";
 import type { UiAuth } from "./session.ts";
 import { buildTimeline } from "./timeline.ts";
 import { TimelineView } from "./timeline_view.tsx";
+import { SetupSection } from "./setup_view.tsx";
 
 /** The record's pull request link (added by the forge feature), if it is an http(s) URL. */
 function pullRequestUrl(run: object): string | null {
@@ -85,7 +86,8 @@ function DiffView(props: { runId: string; diff: RunDiff | null }) {
 export function RunBody(
   props: { data: RunPageData; auth: UiAuth; now: number },
 ) {
-  const { run, events, artifacts, reports, diff } = props.data;
+  const { run, events, artifacts, reports, diff, conversations, setup } =
+    props.data;
   const live = !TERMINAL_STATUSES.has(run.status);
   const timeline = buildTimeline(events, props.now);
   const duration = runDurationMs(run, props.now);
@@ -159,7 +161,12 @@ export function RunBody(
         )}
       </dl>
       {run.result_summary && (
-        <p class="result" id="result-summary">{run.result_summary}</p>
+        <p
+          class={`result result-${run.status.toLowerCase()}`}
+          id="result-summary"
+        >
+          {run.result_summary}
+        </p>
       )}
       {run.error && <p class="error-box" id="run-error">{run.error}</p>}
       <section class="card" aria-labelledby="task-h">
@@ -171,8 +178,14 @@ export function RunBody(
         </details>
       </section>
       <TimelineView timeline={timeline} />
+      <SetupSection setup={setup} />
       {timeline.iterations.map((it) => (
-        <IterationView it={it} report={reports.get(it.iteration)} />
+        <IterationView
+          runId={run.id}
+          it={it}
+          report={reports.get(it.iteration)}
+          conversation={conversations.get(it.iteration)}
+        />
       ))}
       <DiffView runId={run.id} diff={diff} />
       <section class="card" aria-labelledby="artifacts-h">

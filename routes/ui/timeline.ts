@@ -73,8 +73,18 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
   };
   let open: Open | null = null;
   let ended = false;
+  // Iterations some event names: the SE phase opened after a FAIL is only a
+  // guess until one does (the run may end there, at max_iterations).
+  const named = new Set<number>();
   const close = (at: number, live: boolean) => {
     if (!open) return;
+    if (
+      !live && open.kind === "SE" && open.iteration !== null &&
+      open.iteration > 1 && !named.has(open.iteration)
+    ) {
+      open = null;
+      return;
+    }
     const phase: Phase = {
       kind: open.kind,
       start: open.start,
@@ -90,6 +100,7 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
     const at = Date.parse(event.ts);
     if (!Number.isFinite(at)) continue;
     const n = event.iteration ?? 1;
+    if (event.iteration !== null) named.add(event.iteration);
     switch (event.kind) {
       case "RUN_START":
         timeline.start = at;

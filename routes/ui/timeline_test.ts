@@ -87,3 +87,32 @@ Deno.test("buildTimeline() runs a live phase up to now and cuts an open one at R
 
   assertEquals(buildTimeline([ev("RUN_CREATED", 0)], T0).start, null);
 });
+
+Deno.test("buildTimeline() shows no phantom iteration after the last FAIL at max_iterations", () => {
+  const t = buildTimeline([
+    ev("RUN_START", 1),
+    ev("WORKSPACE_READY", 2),
+    ev("SE_OUTPUT", 5, 1),
+    ev("TR_APPLY", 7, 1),
+    ev("PO_RESULT", 8, 1, { decision: "FAIL" }),
+    ev("SE_OUTPUT", 10, 2),
+    ev("TR_APPLY", 11, 2),
+    ev("PO_RESULT", 12, 2, { decision: "FAIL" }),
+    ev("RUN_END", 12, null, { status: "FAILED" }),
+  ], T0 + 100_000);
+  assertEquals(t.iterations.map((it) => it.iteration), [1, 2]);
+});
+
+Deno.test("buildTimeline() keeps an iteration cut short once one of its events was seen", () => {
+  const t = buildTimeline([
+    ev("RUN_START", 1),
+    ev("WORKSPACE_READY", 2),
+    ev("SE_OUTPUT", 5, 1),
+    ev("TR_APPLY", 7, 1),
+    ev("PO_RESULT", 8, 1, { decision: "FAIL" }),
+    ev("SE_STEP", 9, 2, { tool: "read_file", ok: true }),
+    ev("RUN_CANCELLED", 10, null),
+    ev("RUN_END", 10, null, { status: "CANCELLED" }),
+  ], T0 + 100_000);
+  assertEquals(t.iterations.map((it) => it.iteration), [1, 2]);
+});

@@ -7,9 +7,14 @@
   const runId = log?.dataset.runId;
   const FORMAT_KEY = "aos.diffFormat";
 
+  // Side by side halves the width: offered only where both halves keep room.
+  const SIDE_BY_SIDE_MIN_WIDTH = 1200;
+  const wide = () => innerWidth >= SIDE_BY_SIDE_MIN_WIDTH;
+
   function preferredFormat() {
-    return localStorage.getItem(FORMAT_KEY) ||
-      (innerWidth >= 1000 ? "side-by-side" : "line-by-line");
+    return wide() && localStorage.getItem(FORMAT_KEY) === "side-by-side"
+      ? "side-by-side"
+      : "line-by-line";
   }
 
   function drawDiff(format = preferredFormat()) {
@@ -29,7 +34,7 @@
     ui.highlightCode();
     source.hidden = true;
     for (const button of document.querySelectorAll("[data-diff-format]")) {
-      button.hidden = false;
+      button.hidden = !wide();
       button.setAttribute(
         "aria-pressed",
         String(button.dataset.diffFormat === format),
