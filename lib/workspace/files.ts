@@ -41,6 +41,8 @@ export async function listDiskFiles(dir: string): Promise<Set<string>> {
 export interface TextReadOptions {
   /** Largest file read; a larger one is a ToolError naming its size. */
   maxBytes: number;
+  /** The tool named in that error (default read_file). */
+  tool?: string;
   signal?: AbortSignal | undefined;
 }
 
@@ -56,7 +58,11 @@ export async function readDiskText(
   const abs = await guardAsync(() => resolveInside(dir, p));
   let bytes: Uint8Array;
   try {
-    bytes = await readRegularFile(abs, { path: p, ...opts });
+    bytes = await readRegularFile(abs, {
+      path: p,
+      maxBytes: opts.maxBytes,
+      signal: opts.signal,
+    });
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new ToolError(`File '${p}' does not exist`);
@@ -71,7 +77,9 @@ export async function readDiskText(
     }
     if (error instanceof FileTooLargeError) {
       throw new ToolError(
-        `File '${p}' has ${error.bytes} bytes or more, more than read_file loads (${opts.maxBytes}); look into it with run_command (head, sed -n)`,
+        `File '${p}' has ${error.bytes} bytes or more, more than ${
+          opts.tool ?? "read_file"
+        } loads (${opts.maxBytes}); work on it with run_command (head, sed -n, sed -i)`,
         { cause: error },
       );
     }

@@ -5,6 +5,7 @@
  */
 import { ToolError } from "./files.ts";
 import { numbered, splitLines } from "./file_window.ts";
+import { findAll } from "./find_text.ts";
 
 /** Unchanged lines shown before and after an edit. */
 const CONTEXT_LINES = 3;
@@ -14,6 +15,16 @@ const MAX_SNIPPET_LINES = 30;
 const MAX_CANDIDATES = 3;
 /** Below this similarity (0–1) a region is not worth naming. */
 const MIN_SIMILARITY = 0.5;
+/** Occurrences of an ambiguous old_text counted before "more than" is said. */
+const MAX_COUNTED = 1000;
+/**
+ * Similar text is looked for only in files up to this size, each line's first
+ * MAX_COMPARED_CHARS compared: the search must stay milliseconds on the event
+ * loop whatever file the model names.
+ */
+const MAX_SIMILARITY_FILE_CHARS = 512 * 1024;
+const MAX_COMPARED_CHARS = 200;
+const MAX_SIMILARITY_LINES = 20_000;
 
 /** The file's new content and the model-facing answer. */
 export interface EditResult {
@@ -29,16 +40,15 @@ export function applyEdit(
   newText: string,
 ): EditResult {
   if (oldText === "") throw new ToolError("old_text must not be empty");
-  const at = content.indexOf(oldText);
-  if (at < 0) throw new ToolError(notFound(path, content, oldText));
-  const again = content.indexOf(oldText, at + 1);
-  if (again >= 0) {
-    const lines = occurrences(content, oldText).map((i) => lineOf(content, i));
+  const [at, again] = findAll(content, oldText, 2);
+  if (at === undefined) throw new ToolError(notFound(path, content, oldText));
+  if (again !== undefined) {
+    const { count, lines } = occurrenceLines(content, oldText);
     throw new ToolError(
-      `old_text matches ${lines.length} times in '${path}' (at lines ${
-        lines.slice(0, 10).join(", ")
-      }${
-        lines.length > 10 ? ", …" : ""
+      `old_text matches ${
+        count > MAX_COUNTED ? `more than ${MAX_COUNTED}` : count
+      } times in '${path}' (at lines ${lines.join(", ")}${
+        count > lines.length ? ", …" : ""
       }); include more surrounding lines so it matches exactly once`,
     );
   }
@@ -71,16 +81,44 @@ function snippet(content: string, first: number, count: number): string {
   }`;
 }
 
-function occurrences(content: string, text: string): number[] {
-  const out: number[] = [];
-  for (
-    let i = content.indexOf(text);
-    i >= 0;
-    i = content.indexOf(text, i + 1)
-  ) {
-    out.push(i);
+/**
+ * How often `text` occurs (counting stops past MAX_COUNTED) and the lines of
+ * the first ten, in one pass: newlines are counted once between occurrences,
+ * never from the start for each (a one-letter old_text in a large file would
+ * make that quadratic).
+ */
+function occurrenceLines(
+  content: string,
+  text: string,
+): { count: number; lines: number[] } {
+  const lines: number[] = [];
+  let count = 0;
+  let line = 1;
+  let scanned = 0;
+  for (const i of findAll(content, text, MAX_COUNTED + 1)) {
+    count++;
+    if (lines.length < 10) {
+      for (let nl = content.indexOf("\n", scanned); nl >= 0 && nl < i;) {
+        line++;
+        nl = content.indexOf("\n", nl + 1);
+      }
+      scanned = i;
+      lines.push(line);
+    }
   }
-  return out;
+  return { count, lines };
+}
+
+function lineCount(content: string): number {
+  let count = 1;
+  for (
+    let i = content.indexOf("\n");
+    i >= 0;
+    i = content.indexOf("\n", i + 1)
+  ) {
+    count++;
+  }
+  return count;
 }
 
 function lineOf(content: string, index: number): number {
@@ -103,9 +141,15 @@ function notFound(path: string, content: string, oldText: string): string {
   const withoutNumbers = wanted.map((l) => l.replace(/^\s*\d+\t/, ""));
   if (
     wanted.some((l, i) => l !== withoutNumbers[i]) &&
-    content.includes(withoutNumbers.join("\n"))
+    findAll(content, withoutNumbers.join("\n"), 1).length > 0
   ) {
     return `${head}: it carries read_file's line numbers; leave the "N<tab>" prefixes out`;
+  }
+  if (
+    content.length > MAX_SIMILARITY_FILE_CHARS ||
+    lineCount(content) > MAX_SIMILARITY_LINES
+  ) {
+    return `${head}; the file is too large to look for similar text, so read_file the part you want to change and copy it exactly`;
   }
   const lines = splitLines(content);
   const candidates = closest(lines, wanted);
@@ -132,17 +176,21 @@ function closest(
   lines: string[],
   wanted: string[],
 ): { line: number; score: number }[] {
-  const probe = wanted.map((l) => l.trim()).slice(0, 8);
-  const keys = probe.map(bigrams);
-  const trimmed = lines.map((l) => l.trim());
+  const compared = (l: string) => l.trim().slice(0, MAX_COMPARED_CHARS);
+  const probe = wanted.slice(0, 8).map(compared);
+  const keys = probe.map(grams);
+  // Each line's bigrams once, however many probe lines it is compared with.
+  const memo: (Grams | undefined)[] = [];
+  const gramsOf = (k: number) =>
+    memo[k] ??= grams(k < lines.length ? compared(lines[k] as string) : "");
   const scored: { line: number; score: number }[] = [];
   for (let i = 0; i < lines.length; i++) {
     // Cheap filter on the first line; full score only where it is promising.
-    const firstScore = dice(keys[0] as Map<string, number>, trimmed[i] ?? "");
+    const firstScore = dice(keys[0] as Grams, gramsOf(i));
     if (firstScore < MIN_SIMILARITY / 2) continue;
     let sum = firstScore;
     for (let j = 1; j < probe.length; j++) {
-      sum += dice(keys[j] as Map<string, number>, trimmed[i + j] ?? "");
+      sum += dice(keys[j] as Grams, gramsOf(i + j));
     }
     const score = sum / probe.length;
     if (score >= MIN_SIMILARITY) scored.push({ line: i + 1, score });
@@ -159,26 +207,29 @@ function closest(
   return picked;
 }
 
-function bigrams(text: string): Map<string, number> {
-  const grams = new Map<string, number>();
+/** A text's character bigrams with their counts, and whether the text was empty. */
+interface Grams {
+  counts: Map<string, number>;
+  total: number;
+  empty: boolean;
+}
+
+function grams(text: string): Grams {
+  const counts = new Map<string, number>();
   for (let i = 0; i < text.length - 1; i++) {
     const gram = text.slice(i, i + 2);
-    grams.set(gram, (grams.get(gram) ?? 0) + 1);
+    counts.set(gram, (counts.get(gram) ?? 0) + 1);
   }
-  return grams;
+  return { counts, total: Math.max(0, text.length - 1), empty: text === "" };
 }
 
 /** Sørensen–Dice similarity of character bigrams (1 = same, 0 = nothing shared). */
-function dice(want: Map<string, number>, text: string): number {
-  if (want.size === 0) return text === "" ? 1 : 0;
-  const have = bigrams(text);
+function dice(want: Grams, have: Grams): number {
+  if (want.counts.size === 0) return have.empty ? 1 : 0;
   let shared = 0;
-  let sizeA = 0;
-  let sizeB = 0;
-  for (const count of want.values()) sizeA += count;
-  for (const [gram, count] of have) {
-    sizeB += count;
-    shared += Math.min(count, want.get(gram) ?? 0);
+  for (const [gram, count] of have.counts) {
+    shared += Math.min(count, want.counts.get(gram) ?? 0);
   }
-  return sizeA + sizeB === 0 ? 0 : (2 * shared) / (sizeA + sizeB);
+  const sizes = want.total + have.total;
+  return sizes === 0 ? 0 : (2 * shared) / sizes;
 }

@@ -69,8 +69,10 @@ export interface SeCommandRecord {
   refused: number;
 }
 
-/** Largest file read_file and edit_file load. */
+/** Largest file read_file loads (it shows a window, so size costs little). */
 const MAX_TEXT_BYTES = 32 * 1024 * 1024;
+/** Largest file edit_file changes: its search is linear, but still per byte on the event loop. */
+const MAX_EDIT_BYTES = 4 * 1024 * 1024;
 
 /** The SE's working copy: file tools, search and commands over a real checkout. */
 export class WorkingCopy {
@@ -162,10 +164,19 @@ export class WorkingCopy {
   }
 
   /** The whole text of a file (for context files); binary and missing files are ToolErrors. */
-  async readText(path: string): Promise<{ path: string; content: string }> {
+  readText(path: string): Promise<{ path: string; content: string }> {
+    return this.#readText(path, MAX_TEXT_BYTES, "read_file");
+  }
+
+  async #readText(
+    path: string,
+    maxBytes: number,
+    tool: string,
+  ): Promise<{ path: string; content: string }> {
     const p = guard(() => normalizeRepoPath(path));
     const text = await readDiskText(this.dir, p, {
-      maxBytes: MAX_TEXT_BYTES,
+      maxBytes,
+      tool,
       signal: this.#options.signal,
     });
     if (text.kind === "binary") {
@@ -218,7 +229,7 @@ export class WorkingCopy {
     newText: string,
   ): Promise<string> {
     const p = await this.#writable(path, "write");
-    const { content } = await this.readText(p);
+    const { content } = await this.#readText(p, MAX_EDIT_BYTES, "edit_file");
     const edit = applyEdit(p, content, oldText, newText);
     await this.#write(p, edit.content);
     return edit.message;
