@@ -97,6 +97,11 @@ export class AosClient {
     this.#token = opts.token || undefined;
   }
 
+  /** The run's dashboard page (`AOS_URL/ui/runs/ID`), without credentials. */
+  runLink(id: string): string {
+    return `${displayUrl(this.baseUrl)}/ui/runs/${encodeURIComponent(id)}`;
+  }
+
   /** A client for `AOS_URL` and `AOS_API_TOKEN` of `env`. */
   static fromEnv(
     env: Record<string, string | undefined> = Deno.env.toObject(),

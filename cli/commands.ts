@@ -21,9 +21,10 @@ export async function statusCommand(
   id: string,
   opts: JsonOption,
 ): Promise<ExitCode> {
-  const run = await AosClient.fromEnv().getRun(id);
+  const client = AosClient.fromEnv();
+  const run = await client.getRun(id);
   if (opts.json) printJson(run);
-  else printLine(formatStatusBlock(run));
+  else printLine(formatStatusBlock(run, client.runLink(run.id)));
   return EXIT.succeeded;
 }
 
@@ -81,7 +82,7 @@ export async function cancelCommand(
   if (!stopped) {
     printNote(
       `Cancellation requested; run ${id} is still ${run.status}. ` +
-        `Check again with \`deno task aos status ${id}\``,
+        `Check again with \`aos status ${id}\``,
     );
   }
   return EXIT.succeeded;

@@ -29,8 +29,11 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " ").trim();
 }
 
-/** The `Run:`/`Status:`/`Repo:`/`Iteration:`/`Result:` block (plus `Title:` when set). */
-export function formatStatusBlock(run: RunRecord): string {
+/**
+ * The `Run:`/`Status:`/`Repo:`/`Iteration:`/`Result:` block (plus `PR:`,
+ * `Title:` when set, and `Link:` — the run's dashboard page — when given).
+ */
+export function formatStatusBlock(run: RunRecord, link?: string): string {
   const lines = [
     field("Run", run.id),
     field("Status", run.status),
@@ -42,12 +45,17 @@ export function formatStatusBlock(run: RunRecord): string {
     lines.push(field("PR", run.pull_request_url));
   }
   if (run.title) lines.push(field("Title", oneLine(run.title)));
+  if (link) lines.push(field("Link", link));
   return lines.join("\n");
 }
 
-/** The two lines printed right after a submit without `--wait`. */
-export function formatSubmitted(run: RunRecord): string {
-  return [field("Run", run.id), field("Status", run.status)].join("\n");
+/** The lines printed right after a submit without `--wait` (`Link:` when given). */
+export function formatSubmitted(run: RunRecord, link?: string): string {
+  return [
+    field("Run", run.id),
+    field("Status", run.status),
+    ...(link ? [field("Link", link)] : []),
+  ].join("\n");
 }
 
 /** One `key=value` value: quoted when it holds spaces or quotes, cut when long. */

@@ -181,3 +181,16 @@ Deno.test("formatStatusBlock() prints the pull request when the run opened one",
   assert.match(block, /^PR: {8}https:\/\/git\.example\.com\/o\/r\/pulls\/7$/m);
   assert.doesNotMatch(formatStatusBlock(run()), /^PR:/m);
 });
+
+Deno.test("formatStatusBlock() and formatSubmitted() end with the run's dashboard link when given", () => {
+  const link = "http://localhost:8000/ui/runs/r1";
+  assert.match(
+    formatStatusBlock(run(), link),
+    /\nLink: {6}http:\/\/localhost:8000\/ui\/runs\/r1$/,
+  );
+  assert.equal(
+    formatSubmitted(run({ status: "PENDING" }), link).split("\n").at(-1),
+    `Link:      ${link}`,
+  );
+  assert.doesNotMatch(formatStatusBlock(run()), /^Link:/m);
+});

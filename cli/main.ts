@@ -1,7 +1,9 @@
 /**
- * The `aos` command: `deno task aos <command>`. Talks HTTP to AOS_URL only.
- * Exit codes: 0 succeeded, 1 failed, 2 invalid input or usage, 3 wait timed out,
- * 4 cancelled, 5 server unreachable or unauthorised.
+ * The `aos` command (installed with `deno install -g -A -n aos --config deno.json
+ * cli/main.ts`, or `deno task -q aos <command>` in the checkout). Talks HTTP to
+ * AOS_URL only. Exit codes: 0 succeeded, 1 failed, 2 invalid input or usage,
+ * 3 wait timed out, 4 cancelled, 5 server unreachable or unauthorised, 130
+ * interrupted (Ctrl-C while waiting).
  */
 import {
   Command,
@@ -60,9 +62,7 @@ function parseStatus(value: string): string {
 
 /** Help text listing examples. */
 function examples(...lines: string[]): string {
-  return `\nExamples:\n${
-    lines.map((line) => `  $ deno task aos ${line}`).join("\n")
-  }\n`;
+  return `\nExamples:\n${lines.map((line) => `  $ aos ${line}`).join("\n")}\n`;
 }
 
 const JSON_HELP = "print JSON for scripts";
@@ -80,7 +80,8 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     .addHelpText(
       "after",
       "\nExit codes: 0 succeeded, 1 failed, 2 invalid input or usage, 3 wait timed out,\n" +
-        "            4 cancelled, 5 server unreachable or unauthorised\n" +
+        "            4 cancelled, 5 server unreachable or unauthorised,\n" +
+        "            130 interrupted (Ctrl-C while waiting; the run keeps going)\n" +
         examples(
           "validate task.md",
           "submit task.md --wait --timeout 600",
@@ -102,7 +103,7 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     )
     .option(
       "-t, --timeout <seconds>",
-      "with --wait: stop waiting after this long (exit 3)",
+      "with --wait (refused without it): stop waiting after this long (exit 3)",
       parseSeconds,
     )
     .option(

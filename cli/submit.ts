@@ -2,7 +2,7 @@
 import type { RunRecord, RunStatus } from "../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../lib/store/types.ts";
 import { AosClient } from "./client.ts";
-import { EXIT, type ExitCode } from "./errors.ts";
+import { EXIT, type ExitCode, inputError } from "./errors.ts";
 import {
   formatEventLine,
   formatStatusBlock,
@@ -81,9 +81,9 @@ export async function waitForRun(
     progress?.stop();
     printNote(
       `\nStopped waiting; run ${run.id} keeps going. ` +
-        `Follow it with \`deno task aos logs ${run.id} --follow\` or stop it with \`deno task aos cancel ${run.id}\``,
+        `Follow it with \`aos logs ${run.id} --follow\` or stop it with \`aos cancel ${run.id}\``,
     );
-    Deno.exit(130);
+    Deno.exit(EXIT.interrupted);
   };
   if (!opts.callerHandlesInterrupt) {
     Deno.addSignalListener("SIGINT", onInterrupt);
@@ -125,6 +125,12 @@ export async function submitCommand(
   file: string,
   opts: SubmitOptions,
 ): Promise<ExitCode> {
+  if (opts.timeout !== undefined && !opts.wait) {
+    // Without --wait nothing waits, so a timeout would silently mean nothing.
+    throw inputError(
+      "--timeout needs --wait: it limits how long to wait for the run (e.g. `aos submit task.md --wait --timeout 600`)",
+    );
+  }
   const checked = await readWorkOrderFile(file);
   const client = AosClient.fromEnv();
   const { run, created } = await client.submit(checked.source, {
@@ -132,13 +138,16 @@ export async function submitCommand(
   });
   if (!opts.wait) {
     if (opts.json) printJson(run);
-    else printLine(formatSubmitted(run));
+    else printLine(formatSubmitted(run, client.runLink(run.id)));
     if (!created && !opts.json) {
       printNote("(an earlier run with this idempotency key)");
     }
     return EXIT.succeeded;
   }
-  if (!opts.json) printLine(`Run:       ${run.id}`);
+  if (!opts.json) {
+    printLine(`Run:       ${run.id}`);
+    printLine(`Link:      ${client.runLink(run.id)}`);
+  }
   const waited = await waitForRun(client, run, {
     timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
     quiet: Boolean(opts.json),
@@ -148,12 +157,12 @@ export async function submitCommand(
     printJson(waited.run);
   } else {
     printLine();
-    printLine(formatStatusBlock(waited.run));
+    printLine(formatStatusBlock(waited.run, client.runLink(run.id)));
   }
   if (waited.timedOut && !TERMINAL_STATUSES.has(waited.run.status)) {
     printNote(
       `Timed out after ${opts.timeout} s waiting for run ${run.id} (still ${waited.run.status}); ` +
-        `it keeps running: follow it with \`deno task aos logs ${run.id} --follow\``,
+        `it keeps running: follow it with \`aos logs ${run.id} --follow\``,
     );
     return EXIT.timedOut;
   }

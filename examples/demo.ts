@@ -52,7 +52,7 @@ const workOrder = (await Deno.readTextFile(`${here}demo/work_order.md`))
 const workOrderPath = `${dir}/work_order.md`;
 await Deno.writeTextFile(workOrderPath, workOrder);
 
-console.log("$ deno task aos submit examples/demo/work_order.md --wait\n");
+console.log("$ aos submit examples/demo/work_order.md --wait\n");
 const cli = await new Deno.Command(Deno.execPath(), {
   args: [
     "run",

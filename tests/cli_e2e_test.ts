@@ -75,6 +75,9 @@ Deno.test("aos submit --wait succeeds with exit 0; status, logs, list and artifa
     expectExit(submitted, 0);
     const lines = submitted.stdout.trimEnd().split("\n");
     const id = runIdOf(lines[0] ?? "");
+    // The run's dashboard page, printed at once and in the final block.
+    const link = `Link:      ${h.svc.url}/ui/runs/${id}`;
+    assert.equal(lines[1], link);
     const block = [
       `Run:       ${id}`,
       "Status:    SUCCEEDED",
@@ -82,10 +85,11 @@ Deno.test("aos submit --wait succeeds with exit 0; status, logs, list and artifa
       "Iteration: 1",
       "Result:    Decision: PASS, pushed to aos/cli",
       "Title:     Add calculator module",
+      link,
     ].join("\n");
     assert.ok(submitted.stdout.endsWith(`\n\n${block}\n`), describe(submitted));
     // Not a terminal: plain event lines, ending with RUN_END, before the block.
-    const eventLines = lines.slice(1, lines.indexOf(""));
+    const eventLines = lines.slice(2, lines.indexOf(""));
     assert.ok(eventLines.length >= 5, describe(submitted));
     for (const line of eventLines) assert.match(line, LOG_LINE);
     assert.match(eventLines[0] ?? "", / RUN_CREATED {10}iter=- /);
@@ -220,7 +224,7 @@ Deno.test("aos submit --wait ends FAILED with exit 1 and prints the error", asyn
       result.stdout.endsWith(
         `\nStatus:    FAILED\nRepo:      ${h.remote} @ main\nIteration: 1\nResult:    ${
           run.error.replace(/\s*\n\s*/g, " ").trim()
-        }\n`,
+        }\nLink:      ${h.svc.url}/ui/runs/${id}\n`,
       ),
       describe(result),
     );
@@ -261,7 +265,23 @@ Deno.test("aos submit --timeout exits 3; cancel ends a waiting submit with exit 
       const noWait = await runAos(["submit", file], { env });
       expectExit(noWait, 0);
       const second = runIdOf(noWait.stdout.split("\n")[0] ?? "");
-      assert.equal(noWait.stdout, `Run:       ${second}\nStatus:    PENDING\n`);
+      assert.equal(
+        noWait.stdout,
+        `Run:       ${second}\nStatus:    PENDING\nLink:      ${h.svc.url}/ui/runs/${second}\n`,
+      );
+      // --timeout means nothing without --wait: refused, nothing submitted.
+      const before =
+        (await h.svc.store.listRuns({ limit: 50, offset: 0 })).runs.length;
+      const noWaitTimeout = await runAos(
+        ["submit", file, "--timeout", "5"],
+        { env },
+      );
+      expectExit(noWaitTimeout, 2);
+      assert.match(noWaitTimeout.stderr, /--timeout needs --wait/);
+      assert.equal(
+        (await h.svc.store.listRuns({ limit: 50, offset: 0 })).runs.length,
+        before,
+      );
 
       const waiting = spawnAos(["submit", file, "--wait"], { env });
       let follower: ReturnType<typeof spawnAos> | null = null;

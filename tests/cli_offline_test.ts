@@ -59,19 +59,19 @@ Deno.test("aos --help lists every command, the exit codes and examples", async (
   assert.match(result.stdout, /Exit codes: 0 succeeded, 1 failed, 2 invalid/);
   assert.match(
     result.stdout,
-    /\$ deno task aos submit task\.md --wait --timeout 600/,
+    /\$ aos submit task\.md --wait --timeout 600/,
   );
 });
 
 Deno.test("aos <command> --help shows options and examples for every command", async () => {
   const expected: Record<string, RegExp> = {
     submit: /--wait[\s\S]*--timeout <seconds>[\s\S]*--json[\s\S]*Examples:/,
-    status: /--json[\s\S]*\$ deno task aos status <run-id>/,
-    logs: /--follow[\s\S]*\$ deno task aos logs <run-id> --follow/,
+    status: /--json[\s\S]*\$ aos status <run-id>/,
+    logs: /--follow[\s\S]*\$ aos logs <run-id> --follow/,
     list: /--status <status>[\s\S]*--limit <n>[\s\S]*Examples:/,
-    cancel: /--json[\s\S]*\$ deno task aos cancel <run-id>/,
+    cancel: /--json[\s\S]*\$ aos cancel <run-id>/,
     artifacts: /--output <file>[\s\S]*artifacts <run-id> summary\.json/,
-    validate: /--json[\s\S]*\$ deno task aos validate task\.md/,
+    validate: /--json[\s\S]*\$ aos validate task\.md/,
   };
   for (const [command, pattern] of Object.entries(expected)) {
     const result = await runAos([command, "--help"]);
