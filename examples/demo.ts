@@ -2,7 +2,8 @@
  * Offline demo: a SCRIPTED model (recorded replies, not an LLM) drives the
  * whole SE → TR → PO loop against a throwaway copy of `examples/demo/repo`.
  *
- *   deno task demo
+ *   deno task demo          # runs the demo, then stops the service
+ *   deno task demo --keep   # leaves the service running: open the run's page, Ctrl-C to stop
  */
 import { loadConfig } from "../lib/config.ts";
 import { startService } from "../main.ts";
@@ -13,6 +14,16 @@ import {
 } from "../tests/support/scripted_model.ts";
 
 const here = new URL(".", import.meta.url).pathname;
+const keep = Deno.args.includes("--keep");
+const unknown = Deno.args.filter((arg) => arg !== "--keep");
+if (unknown.length > 0) {
+  console.error(
+    `Unknown argument ${
+      JSON.stringify(unknown[0])
+    }; usage: deno task demo [--keep]`,
+  );
+  Deno.exit(2);
+}
 const dir = await Deno.makeTempDir({ prefix: "aos_demo_" });
 const files: Record<string, string> = {};
 for await (const entry of Deno.readDir(`${here}demo/repo`)) {
@@ -75,7 +86,36 @@ try {
 } catch {
   console.log("  (branch not pushed)");
 }
+if (keep) await keepServing();
 await service.close();
 await model.close();
 await Deno.remove(dir, { recursive: true });
 Deno.exit(cli.code);
+
+/** `--keep`: the service stays up with the run's page linked until Ctrl-C (or SIGTERM). */
+async function keepServing(): Promise<void> {
+  const listed = await (await fetch(`${service.url}/runs?limit=1`)).json() as {
+    runs?: { id?: unknown }[];
+  };
+  const id = listed.runs?.[0]?.id;
+  console.log(`\n• The service keeps running: ${service.url}/ui`);
+  if (typeof id === "string") {
+    console.log(`• The run's dashboard page: ${service.url}/ui/runs/${id}`);
+  }
+  console.log(
+    `• In another terminal: AOS_URL=${service.url} deno task -q aos status ${
+      typeof id === "string" ? id : "<run-id>"
+    }`,
+  );
+  console.log(`• Press Ctrl-C to stop; ${dir} is removed then.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
+  console.log("\n• Stopping.");
+}
