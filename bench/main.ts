@@ -1,7 +1,9 @@
 /**
  * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
- * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`, `bounded`) runs one and replaces only its section.
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`, `bounded`) runs one and replaces only its section;
+ * `deno task bench agent` (AOS vs mini-swe-agent on a local model: an hour or more) runs only when named.
  */
+import { runAgentBench } from "./agent_bench.ts";
 import { runApiBench } from "./api_bench.ts";
 import { runApiMemoryBench } from "./api_memory_bench.ts";
 import { runBoundedBench } from "./bounded_bench.ts";
@@ -12,28 +14,38 @@ import { runSeToolsBench } from "./se_tools_bench.ts";
 import { runSetupBench } from "./setup_bench.ts";
 import { runUiBench } from "./ui_bench.ts";
 
-const benches: Record<string, { heading: string; run: () => Promise<string> }> =
-  {
-    runtime: { heading: "## Actor runtime", run: () => runRuntimeBenches() },
-    api: { heading: "## HTTP API", run: () => runApiBench() },
-    api_memory: {
-      heading: "## API memory under malformed requests",
-      run: () => runApiMemoryBench(),
-    },
-    se_tools: { heading: "## SE tools", run: () => runSeToolsBench() },
-    setup: {
-      heading: "## Setup and fast preparation",
-      run: () => runSetupBench(),
-    },
-    postgres: { heading: "## PostgreSQL KV", run: () => runPostgresBenches() },
-    ui: { heading: "## Dashboard runs page", run: () => runUiBench() },
-    redact: { heading: "## Redaction", run: () => runRedactBench() },
-    bounded: {
-      heading: "## Bounded work on the event loop",
-      run: () => runBoundedBench(),
-    },
-  };
-const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
+const benches: Record<
+  string,
+  { heading: string; run: () => Promise<string>; onlyWhenNamed?: boolean }
+> = {
+  runtime: { heading: "## Actor runtime", run: () => runRuntimeBenches() },
+  api: { heading: "## HTTP API", run: () => runApiBench() },
+  api_memory: {
+    heading: "## API memory under malformed requests",
+    run: () => runApiMemoryBench(),
+  },
+  se_tools: { heading: "## SE tools", run: () => runSeToolsBench() },
+  setup: {
+    heading: "## Setup and fast preparation",
+    run: () => runSetupBench(),
+  },
+  postgres: { heading: "## PostgreSQL KV", run: () => runPostgresBenches() },
+  ui: { heading: "## Dashboard runs page", run: () => runUiBench() },
+  redact: { heading: "## Redaction", run: () => runRedactBench() },
+  bounded: {
+    heading: "## Bounded work on the event loop",
+    run: () => runBoundedBench(),
+  },
+  // An hour or more on a CPU model: never part of the full run.
+  agent: {
+    heading: "## Agent vs mini-swe-agent on a local model",
+    run: () => runAgentBench(),
+    onlyWhenNamed: true,
+  },
+};
+const chosen = Deno.args.length > 0
+  ? Deno.args
+  : Object.keys(benches).filter((name) => !benches[name]!.onlyWhenNamed);
 for (const name of chosen) {
   if (!benches[name]) {
     console.error(

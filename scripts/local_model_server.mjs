@@ -428,7 +428,13 @@ async function chatCompletions(req, res) {
         })
       }\n\n`,
     );
-  chunk({ role: "assistant", content: "" });
+  // The role goes with the first token: a client can tell "reading the prompt" (no chunk
+  // yet; minutes on a CPU) from "replying".
+  let role = { role: "assistant" };
+  const delta = (d) => {
+    chunk({ ...role, ...d });
+    role = {};
+  };
   // A comment line every 15 s keeps proxies and idle timers from closing a slow stream.
   const keepAlive = setInterval(() => res.write(": waiting\n\n"), 15_000);
   try {
