@@ -16,6 +16,11 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import {
+  toGrammarSchema,
+  toolCallsInText,
+  withoutNulls,
+} from "./local_model_tools.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -61,66 +66,6 @@ function exclusive(task) {
 }
 
 class BadRequest extends Error {}
-
-/**
- * A tool's JSON schema in the subset node-llama-cpp's grammar accepts. Its object properties
- * are all generated, so an optional one becomes "value or null" and nulls are dropped from
- * the arguments afterwards; keywords the grammar does not know are left out.
- */
-function toGrammarSchema(schema) {
-  if (!schema || typeof schema !== "object") return { type: "string" };
-  const description = typeof schema.description === "string"
-    ? { description: schema.description }
-    : {};
-  if ("const" in schema) return { const: schema.const, ...description };
-  if (Array.isArray(schema.enum)) return { enum: schema.enum, ...description };
-  const alternatives = schema.anyOf ?? schema.oneOf;
-  if (Array.isArray(alternatives)) {
-    return { oneOf: alternatives.map(toGrammarSchema), ...description };
-  }
-  const type = schema.type;
-  if (Array.isArray(type)) {
-    return {
-      oneOf: type.map((t) => toGrammarSchema({ ...schema, type: t })),
-      ...description,
-    };
-  }
-  if (type === "object") {
-    const required = new Set(schema.required ?? []);
-    const properties = {};
-    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
-      const converted = toGrammarSchema(sub);
-      properties[key] = required.has(key)
-        ? converted
-        : { oneOf: [converted, { type: "null" }] };
-    }
-    return { type: "object", properties, ...description };
-  }
-  if (type === "array") {
-    return {
-      type: "array",
-      items: toGrammarSchema(schema.items),
-      ...description,
-    };
-  }
-  if (["string", "number", "integer", "boolean", "null"].includes(type)) {
-    return { type, ...description };
-  }
-  return { type: "string", ...description };
-}
-
-/** Drops the nulls standing for optional arguments the model left out. */
-function withoutNulls(value) {
-  if (Array.isArray(value)) return value.map(withoutNulls);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).filter(([, v]) => v !== null).map((
-        [k, v],
-      ) => [k, withoutNulls(v)]),
-    );
-  }
-  return value;
-}
 
 function textOf(content) {
   if (typeof content === "string") return content;
@@ -213,54 +158,6 @@ function toFunctions(tools, toolChoice) {
     };
   }
   return functions;
-}
-
-/**
- * Tool calls a small model wrote as text instead of its native syntax: `<tool_call>` blocks,
- * fenced JSON blocks, or the whole reply as one JSON object, each `{"name", "arguments"}`
- * naming an offered tool. Anything else is left as text.
- */
-export function toolCallsInText(text, functions) {
-  if (!functions || !text) return [];
-  const candidates = [];
-  for (
-    const m of text.matchAll(/<tool_call>\s*([\s\S]*?)\s*(?:<\/tool_call>|$)/g)
-  ) {
-    candidates.push(m[1]);
-  }
-  if (candidates.length === 0) {
-    for (
-      const m of text.matchAll(/```(?:json|tool_call)?\s*\n([\s\S]*?)```/g)
-    ) {
-      candidates.push(m[1]);
-    }
-  }
-  if (candidates.length === 0) candidates.push(text.trim());
-  const calls = [];
-  for (const candidate of candidates) {
-    let parsed;
-    try {
-      parsed = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    for (const call of Array.isArray(parsed) ? parsed : [parsed]) {
-      const name = call?.name ?? call?.function?.name;
-      let params = call?.arguments ?? call?.parameters ??
-        call?.function?.arguments ?? {};
-      if (typeof params === "string") {
-        try {
-          params = JSON.parse(params);
-        } catch {
-          /* passed on as it is: the client reports invalid arguments */
-        }
-      }
-      if (typeof name === "string" && name in functions) {
-        calls.push({ functionName: name, params });
-      }
-    }
-  }
-  return calls;
 }
 
 /** Generates one reply for an OpenAI request; `onText` sees the text as it is made. */
