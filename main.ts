@@ -6,6 +6,8 @@ import { registerFactory } from "./actors/mod.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
 import { ValidationError } from "./lib/errors.ts";
 import { ModelClient } from "./lib/llm/client.ts";
+import { ModelHealth } from "./lib/llm/preflight.ts";
+import { ConsoleLog } from "./lib/console/mod.ts";
 import { Redactor } from "./lib/redact.ts";
 import { RunService } from "./actors/run/service.ts";
 import { resolveSandboxMode } from "./lib/sandbox/sandbox.ts";
@@ -31,7 +33,15 @@ export interface Service {
   store: RunStore;
   system: ActorSystem;
   runs: RunService;
+  /** Writes one line to the service's log (AOS_LOG_FORMAT, redacted). */
+  log(line: string): void;
   close(): Promise<void>;
+}
+
+/** Whether the API listens on this machine only. */
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" ||
+    hostname === "[::1]" || /^127\./.test(hostname);
 }
 
 /** Starts API and workers for `config`; resolves once both are up. */
@@ -39,7 +49,6 @@ export async function startService(
   opts: { config: Config; hostname?: string; log?: (line: string) => void },
 ): Promise<Service> {
   const { config } = opts;
-  const log = opts.log ?? ((line: string) => console.error(line));
   const redactor = new Redactor([
     config.openaiApiKey,
     config.githubToken,
@@ -47,6 +56,21 @@ export async function startService(
     config.webhook?.secret,
     ...config.gitCredentials.secrets(),
   ]);
+  // Run records are recognised by their key once the store exists.
+  let isRunKey = (_key: Deno.KvKey) => false;
+  const consoleLog = new ConsoleLog({
+    write: opts.log ?? ((line: string) => console.error(line)),
+    format: config.logFormat,
+    redactor,
+    isRunKey: (key) => isRunKey(key),
+  });
+  const log = (line: string) => consoleLog.line(line);
+  const hostname = opts.hostname ?? config.hostname;
+  if (config.apiToken === null && !isLoopback(hostname)) {
+    log(
+      `WARNING: listening on ${hostname}:${config.port} without AOS_API_TOKEN — anyone who can reach this port can submit runs (they run code and push with this service's credentials), read them and cancel them. Set AOS_API_TOKEN, or AOS_HOST=127.0.0.1 to serve this machine only`,
+    );
+  }
   const sandboxMode = await resolveSandboxMode(config.sandbox);
   if (sandboxMode === "none") {
     log(
@@ -64,6 +88,16 @@ export async function startService(
   const store = new RunStore(kv, undefined, {
     liveCacheMs: config.runCacheMs,
   });
+  isRunKey = (key) => store.keys.runIdOf(key) !== null;
+  // The model configuration, checked now and every few minutes (30 s while
+  // wrong): a wrong URL or key shows on the console and in /readyz at once.
+  const modelHealth = new ModelHealth({
+    apiKey: config.openaiApiKey,
+    baseUrl: config.openaiBaseUrl,
+    models: [config.model, config.seModel, config.poModel],
+    log,
+  });
+  void modelHealth.check();
   const system = new ActorSystem(kv, {
     logKey: (owner, seq) => store.eventKey(owner.id, seq),
     maxHeavy: config.maxRuns,
@@ -72,7 +106,11 @@ export async function startService(
     watch: watchCrossesProcesses(config.kvPath),
     logger: (line) => log(redactor.redact(line)),
     // The run actor writes run records in its step commits.
-    afterWrites: (writes) => store.noteWrites(writes),
+    afterWrites: (writes, committed) => {
+      store.noteWrites(writes);
+      // One console line per run state change, from the commit that made it.
+      consoleLog.noteWrites(writes, committed);
+    },
   });
   registerFactory(system, {
     config,
@@ -80,6 +118,7 @@ export async function startService(
     redactor,
     sandboxMode,
     log: (line) => log(redactor.redact(line)),
+    modelCheck: () => modelHealth.current,
     modelFor: (agent, model) =>
       new ModelClient({
         apiKey: config.openaiApiKey,
@@ -114,11 +153,12 @@ export async function startService(
     // An API-only process (AOS_WORKERS=false) is ready without workers; every
     // process is unready while its database is unreachable.
     isReady: () => (system.started || !config.workers) && kvReachable(kv),
+    modelCheck: () => modelHealth.current,
     shutdownSignal: shutdown.signal,
   });
   const server = Deno.serve(
     {
-      hostname: opts.hostname ?? config.hostname,
+      hostname,
       port: config.port,
       onListen: () => {},
     },
@@ -181,12 +221,14 @@ export async function startService(
     store,
     system,
     runs,
+    log,
     async close() {
       if (closed) return;
       closed = true;
       shutdown.abort();
       const sweepsDone = Promise.all(sweeps.map((s) => s.stop()));
       await server.shutdown();
+      await modelHealth.stop();
       await system.stop();
       await sweepsDone;
       await workspaceSweeper?.stop();
@@ -238,7 +280,7 @@ async function startFromEnv(): Promise<{ config: Config; service: Service }> {
 
 if (import.meta.main) {
   const { config, service } = await startFromEnv();
-  console.error(
+  service.log(
     `AOS listening on http://${config.hostname}:${service.port} (docs at /docs, KV ${
       redactUrl(config.kvPath)
     })`,

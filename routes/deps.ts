@@ -1,5 +1,6 @@
 /** What the route sub-apps need from the composition root (main.ts). */
 import type { Config } from "../lib/config.ts";
+import type { ModelCheck } from "../lib/llm/preflight.ts";
 import type { Redactor } from "../lib/redact.ts";
 import type { RunService } from "../actors/run/service.ts";
 import type { RunStore } from "../lib/store/mod.ts";
@@ -12,6 +13,8 @@ export interface AppDeps {
   /** The one Redactor of the process (built in main.ts): error texts pass through it. */
   redactor: Redactor;
   isReady: () => boolean;
+  /** The latest check of the model configuration, or null before the first (shown by /readyz). */
+  modelCheck?: () => ModelCheck | null;
   /** Aborted when the server shuts down, so live streams end. */
   shutdownSignal?: AbortSignal;
 }

@@ -6,6 +6,32 @@ import { ErrorSchema } from "./schemas.ts";
 
 const Status = z.object({ status: z.string() });
 
+const ModelCheckSchema = z.object({
+  ok: z.boolean().nullable().openapi({
+    description:
+      "false when something is known to be wrong; null before the first check ends",
+  }),
+  endpoint: z.string(),
+  models: z.array(z.string()),
+  listed: z.boolean().openapi({
+    description: "whether the endpoint answered GET /models with a list",
+  }),
+  problems: z.array(z.string()),
+  checked_at: z.string().nullable(),
+});
+
+const Ready = z.object({
+  status: z.literal("ready"),
+  checks: z.object({
+    kv: z.literal("ok"),
+    runtime: z.enum(["started", "api-only"]),
+    model: ModelCheckSchema.openapi({
+      description:
+        "The model configuration (key, endpoint, models listed); informative only: a process is ready even when it fails, since API-only processes never call the model",
+    }),
+  }),
+});
+
 /** How long /readyz waits for its KV read before answering 503. */
 const READY_READ_TIMEOUT_MS = 2000;
 
@@ -39,8 +65,8 @@ export function healthRoutes(deps: AppDeps): OpenAPIHono {
       summary: "Readiness check: KV reachable and the runtime started",
       responses: {
         200: {
-          description: "Ready",
-          content: { "application/json": { schema: Status } },
+          description: "Ready, with the checks' details",
+          content: { "application/json": { schema: Ready } },
         },
         503: {
           description: "Not ready",
@@ -76,7 +102,24 @@ export function healthRoutes(deps: AppDeps): OpenAPIHono {
           },
         }, 503);
       }
-      return c.json({ status: "ready" }, 200);
+      const model = deps.modelCheck?.() ?? null;
+      return c.json({
+        status: "ready" as const,
+        checks: {
+          kv: "ok" as const,
+          runtime: deps.config.workers
+            ? "started" as const
+            : "api-only" as const,
+          model: model ?? {
+            ok: null,
+            endpoint: "",
+            models: [],
+            listed: false,
+            problems: [],
+            checked_at: null,
+          },
+        },
+      }, 200);
     },
   );
   return app;

@@ -8,6 +8,19 @@ Deno.test("GET /healthz and /readyz answer without the token", async () => {
     });
     assertEquals(await (await app.request("/readyz")).json(), {
       status: "ready",
+      checks: {
+        kv: "ok",
+        runtime: "started",
+        // No check has ended yet (this app has none).
+        model: {
+          ok: null,
+          endpoint: "",
+          models: [],
+          listed: false,
+          problems: [],
+          checked_at: null,
+        },
+      },
     });
   });
 });

@@ -27,7 +27,7 @@ export interface ResolvedOptions {
   pollMs: number;
   workerId: string;
   onDeadLetter: (dl: DeadLetter) => void;
-  afterWrites: (writes: readonly Mutation[]) => void;
+  afterWrites: (writes: readonly Mutation[], committed: boolean) => void;
   logger: (line: string) => void;
   watch: boolean;
   queue: boolean;

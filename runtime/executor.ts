@@ -182,11 +182,13 @@ export class Executor {
       outcome.run.effects,
     );
     const effects = outcome.run.effects;
-    let vs: string | null;
+    let vs: string | null = null;
     try {
       vs = await this.#commit(slot, entry, spec, record);
     } finally {
-      if (effects.writes.length > 0) this.#afterWrites(effects.writes);
+      if (effects.writes.length > 0) {
+        this.#afterWrites(effects.writes, vs !== null);
+      }
     }
     if (vs === null) return;
     for (const s of effects.sends) this.core.deliver(s.to, s.entry, vs);
@@ -194,9 +196,9 @@ export class Executor {
     for (const ref of effects.cancels) this.core.cancelled(ref);
   }
 
-  #afterWrites(writes: readonly Mutation[]): void {
+  #afterWrites(writes: readonly Mutation[], committed: boolean): void {
     try {
-      this.core.opts.afterWrites(writes);
+      this.core.opts.afterWrites(writes, committed);
     } catch (error) {
       this.core.log(`afterWrites threw: ${describe(error)}`);
     }

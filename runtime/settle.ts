@@ -132,7 +132,7 @@ export async function deadLetter(
     );
   }
   if (reaction && reaction.effects.writes.length > 0) {
-    afterWrites(core, reaction.effects.writes);
+    afterWrites(core, reaction.effects.writes, result.ok);
   }
   if (!result.ok && result.error) {
     // The message itself may be what broke a limit: record it without the body.
@@ -224,9 +224,13 @@ async function deadLetterReaction(
   }
 }
 
-function afterWrites(core: Core, writes: readonly Mutation[]): void {
+function afterWrites(
+  core: Core,
+  writes: readonly Mutation[],
+  committed: boolean,
+): void {
   try {
-    core.opts.afterWrites(writes);
+    core.opts.afterWrites(writes, committed);
   } catch (error) {
     core.log(`afterWrites threw: ${describe(error)}`);
   }

@@ -174,11 +174,22 @@ export class ActorSystem {
     const ref = { type: to.type, id: to.id };
     const mutations = [...deliveryMutations(core.keys, ref, entry), ...extra];
     if (core.opts.watch) mutations.push(...wakeMutations(core.keys, [ref]));
-    const result = await core.committer.submit({
-      checks: [],
-      mutations,
-      enqueues: [],
-    });
+    let result: Awaited<ReturnType<typeof core.committer.submit>> | null = null;
+    try {
+      result = await core.committer.submit({
+        checks: [],
+        mutations,
+        enqueues: [],
+      });
+    } finally {
+      if (extra.length > 0) {
+        try {
+          core.opts.afterWrites(extra, result?.ok === true);
+        } catch (error) {
+          core.log(`afterWrites threw: ${error}`);
+        }
+      }
+    }
     if (!result.ok) {
       if (result.error) throw result.error;
       throw new CommitConflictError(

@@ -156,10 +156,11 @@ export interface SystemOptions {
   onDeadLetter?: (dl: DeadLetter) => void;
   /**
    * Called once a step's commit has settled (landed or not) with the
-   * mutations its handler added through `ctx.write`, so the process can keep
-   * in-memory views of those keys coherent. Must not throw.
+   * mutations its handler added through `ctx.write` (or a `send`'s extra
+   * mutations), so the process can keep in-memory views of those keys
+   * coherent; `committed` says whether they landed. Must not throw.
    */
-  afterWrites?: (writes: readonly Mutation[]) => void;
+  afterWrites?: (writes: readonly Mutation[], committed: boolean) => void;
   /** Diagnostic lines (dead letters, lost leases, recovery). */
   logger?: (line: string) => void;
   /** Also wake on `kv.watch` (useful on KV Connect, where watch crosses processes; default false). */

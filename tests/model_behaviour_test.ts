@@ -222,6 +222,7 @@ Deno.test("an unreachable model endpoint: each retry is an event and a log line 
       assertEquals(retry.iteration, 1);
       assertEquals(retry.payload.reason, "connection refused");
       assertEquals(retry.payload.agent, "se");
+      assertEquals(retry.payload.endpoint, deadUrl);
       assert(typeof retry.payload.wait_s === "number");
     }
     const lines = h.logs.filter((l) => l.startsWith("MODEL_RETRY "));
@@ -229,7 +230,7 @@ Deno.test("an unreachable model endpoint: each retry is an event and a log line 
     assertMatch(
       lines[0] ?? "",
       new RegExp(
-        `^MODEL_RETRY run=${run.id} agent=se iter=1 attempt=2 wait=[\\d.]+s reason="connection refused"$`,
+        `^MODEL_RETRY run=${run.id} agent=se iter=1 attempt=2 wait=[\\d.]+s endpoint=${deadUrl} reason="connection refused"$`,
       ),
     );
   });

@@ -231,6 +231,18 @@ export function runActor(deps: FactoryDeps) {
       async start(ctx) {
         const record = await awaiting(ctx, "new");
         if (!record) return;
+        // Every run asks the model: without a key it would fail after its setup, so it fails now.
+        if (!deps.config.openaiApiKey) {
+          ctx.setState({ ...ctx.state, phase: "preparing" });
+          await fail(ctx, record, {
+            stage: "model",
+            iteration: null,
+            message:
+              "OPENAI_API_KEY is not set on the worker that took this run: set it (any value for a local server that needs none) and restart the service",
+            summary: "Failed: no model API key",
+          });
+          return;
+        }
         const workOrder = await workOrderOf(deps.store, record);
         const next: RunRecord = {
           ...record,
@@ -241,6 +253,18 @@ export function runActor(deps: FactoryDeps) {
         event(ctx, "RUN_START", null, {
           max_iterations: record.max_iterations,
         });
+        // A model known to be unreachable: the run still goes on (the endpoint
+        // may come back), but its log says why its model requests will wait.
+        const model = deps.modelCheck?.() ?? null;
+        if (model && !model.ok) {
+          event(ctx, "MODEL_UNAVAILABLE", null, {
+            endpoint: model.endpoint,
+            problems: model.problems,
+            checked_at: model.checked_at,
+            note:
+              "the run goes on: its model requests retry for up to AOS_MODEL_RETRY_WINDOW_S (MODEL_RETRY events name each attempt)",
+          }, "WARN");
+        }
         notifyWebhook(ctx, deps, record.id, "RUNNING");
         ctx.setState({ ...ctx.state, phase: "preparing" });
         ctx.after(workOrder.max_wall_time_s * 1000, {

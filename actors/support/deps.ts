@@ -1,5 +1,6 @@
 import type { Config } from "../../lib/config.ts";
 import type { ModelClient } from "../../lib/llm/client.ts";
+import type { ModelCheck } from "../../lib/llm/preflight.ts";
 import type { Redactor } from "../../lib/redact.ts";
 
 import type { RunStore } from "../../lib/store/mod.ts";
@@ -12,6 +13,8 @@ export interface FactoryDeps {
   sandboxMode: "bwrap" | "none";
   /** Model client for an agent talking to `model`; built per call so config changes need no restart. */
   modelFor(agent: "se" | "po", model: string): ModelClient;
+  /** The latest check of the model configuration (lib/llm/preflight.ts), or null before the first. */
+  modelCheck?: () => ModelCheck | null;
   /** The service's log (one line each; model retries are logged as they happen). */
   log?: (line: string) => void;
 }

@@ -37,12 +37,13 @@ export function modelObserver(
           attempt: info.attempt,
           wait_s: waitS,
           reason: info.reason,
+          ...(info.endpoint ? { endpoint: info.endpoint } : {}),
         },
       });
       deps.log?.(deps.redactor.redact(
-        `MODEL_RETRY run=${runId} agent=${agent} iter=${iteration} attempt=${info.attempt} wait=${waitS}s reason=${
-          JSON.stringify(info.reason)
-        }`,
+        `MODEL_RETRY run=${runId} agent=${agent} iter=${iteration} attempt=${info.attempt} wait=${waitS}s${
+          info.endpoint ? ` endpoint=${info.endpoint}` : ""
+        } reason=${JSON.stringify(info.reason)}`,
       ));
     },
     progress(info) {

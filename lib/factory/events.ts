@@ -12,6 +12,8 @@ export const EVENT_KINDS = {
   SETUP_RESULT: "one setup command ran",
   SETUP_SAVED: "the setup's environment was cached",
   SETUP_RESTORED: "a cached environment was restored instead of running setup",
+  MODEL_UNAVAILABLE:
+    "at the run's start the model configuration was known to be wrong (endpoint, problems); the run goes on and its requests retry",
   MODEL_RETRY:
     "a model request failed and is retried (attempt, wait_s, reason); logged as it happens",
   MODEL_PROGRESS:

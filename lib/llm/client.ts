@@ -286,6 +286,7 @@ export class ModelClient {
         attempt: attempt + 1,
         waitMs: wait,
         reason: failure.reason ?? failure.kind,
+        endpoint: this.endpoint,
       });
       await this.#clock.sleep(wait, req.signal);
     }

@@ -145,8 +145,8 @@ export function classifyError(
   );
 }
 
-/** The innermost message of a connection failure (fetch wraps the socket's error). */
-function connectionReason(error: Error): string {
+/** The innermost message of a connection failure (fetch wraps the socket's error), shortened to its class where it is a common one. */
+export function connectionReason(error: Error): string {
   let reason = error.message;
   let cause: unknown = error.cause;
   for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
@@ -166,6 +166,9 @@ function shortReason(reason: string): string {
       .test(reason)
   ) return "host not found";
   if (/connection reset|ECONNRESET/i.test(reason)) return "connection reset";
+  if (/certificate|\btls\b|\bssl\b|handshake/i.test(reason)) {
+    return `TLS: ${reason.slice(0, 100)}`;
+  }
   if (/timed out|ETIMEDOUT/i.test(reason)) return "connect timed out";
   return reason.slice(0, 120);
 }

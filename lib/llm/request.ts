@@ -22,6 +22,8 @@ export interface ModelRetryInfo {
   waitMs: number;
   /** Why the last attempt failed, in a few words ("connection refused", "HTTP 503"). */
   reason: string;
+  /** The endpoint asked (OPENAI_BASE_URL without credentials). */
+  endpoint?: string;
 }
 
 /** A request in flight. */
