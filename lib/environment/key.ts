@@ -7,7 +7,7 @@
  * files it names are all setup reads, and it shares only within one
  * `clone_branch`.
  */
-import picomatch from "picomatch";
+import { compileGlob } from "../glob/mod.ts";
 import { git, remoteAccess } from "../git/run.ts";
 
 /** Bumped when the layout or keying of a cached environment changes, so old entries are never reused. */
@@ -87,7 +87,7 @@ async function namedFiles(
     ["ls-tree", "-r", "-z", "--full-tree", commit],
     { cwd: dir },
   );
-  const matches = picomatch([...globs], { dot: true });
+  const matches = compileGlob(globs);
   const files: EnvironmentKey["files"] = [];
   for (const line of listing.stdout.split("\0")) {
     // "<mode> <type> <object>\t<path>"

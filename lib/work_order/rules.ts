@@ -4,6 +4,7 @@
  * the value is fine, else the broken rule in sentence case.
  */
 import picomatch from "picomatch";
+import { compileGlob } from "../glob/mod.ts";
 
 /** Longest accepted ref name (bytes), repository location, glob or path. */
 const MAX_REF = 255;
@@ -241,6 +242,8 @@ export function globProblem(glob: string): string | null {
   try {
     const re = picomatch.makeRe(glob, { strictBrackets: true, dot: true });
     if (re.source === "$^") return `Is not a valid glob, got ${quote(glob)}`;
+    // What AOS matches with (lib/glob): it refuses brace bombs and extglobs.
+    compileGlob(glob);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const open = /Missing closing: "(.)"/.exec(message)?.[1];

@@ -4,7 +4,7 @@
  * footer that is never cut and names the next page, so every entry of any
  * folder is reachable however large it is.
  */
-import picomatch from "picomatch";
+import { compileGlob } from "../glob/mod.ts";
 import { ToolError } from "./files.ts";
 
 /** Entries one list_files or find_files answer shows at most. */
@@ -156,10 +156,7 @@ export function findFiles(
   if (pattern === "") throw new ToolError("glob must not be empty");
   let isMatch: (path: string) => boolean;
   try {
-    isMatch = picomatch(pattern, {
-      dot: true,
-      basename: !pattern.includes("/"),
-    });
+    isMatch = compileGlob(pattern, { basename: !pattern.includes("/") });
   } catch (error) {
     throw new ToolError(
       `Invalid glob '${glob}': ${(error as Error).message}`,

@@ -1,9 +1,11 @@
 import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
+  ok as assert,
   throws,
 } from "node:assert/strict";
 import { findFiles, listing } from "./file_listing.ts";
+import { withLagProbe } from "../../tests/support/loop_lag.ts";
 
 const FILES = [
   "README.md",
@@ -65,4 +67,17 @@ Deno.test("findFiles() matches names at any depth without '/', from the root wit
     /^No files match 'lib\/\*\.ts' \(globs with a '\/' are matched from the repository root; try '\*\*\/' in front\)$/,
   );
   throws(() => findFiles(FILES, "  "), /glob must not be empty/);
+});
+
+Deno.test("findFiles() with a glob built to backtrack answers in milliseconds", async () => {
+  // The model's glob against the repository's file names (a regex took minutes per name).
+  const files = Array.from(
+    { length: 200 },
+    (_, i) => `d${i}/${"a".repeat(200)}`,
+  );
+  const { value, lagMs } = await withLagProbe(() =>
+    findFiles(files, `${"*a".repeat(12)}b`)
+  );
+  assertMatch(value, /^No files match/);
+  assert(lagMs < 500, `event loop blocked ${lagMs} ms`);
 });

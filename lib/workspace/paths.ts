@@ -1,6 +1,6 @@
 /** The path policy: which repository paths an agent may touch, and how they resolve on disk. */
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import picomatch from "picomatch";
+import { compileGlob, GlobError } from "../glob/mod.ts";
 
 /** Globs relative to the repository root; `forbidden` wins over `allowed`. */
 export interface PathPolicy {
@@ -156,10 +156,17 @@ function matches(pattern: string, path: string): boolean {
   // `dir/` means everything under dir; `./x` is the same as `x`; a pattern
   // without a slash (`*.py`) matches the file name at any depth, as in .gitignore.
   const glob = pattern.replace(/^(\.\/)+/, "").replace(/\/$/, "/**");
-  const created: (path: string) => boolean = picomatch(glob, {
-    dot: true,
-    basename: !glob.includes("/"),
-  });
+  let created: (path: string) => boolean;
+  try {
+    created = compileGlob(glob, { basename: !glob.includes("/") });
+  } catch (error) {
+    if (!(error instanceof GlobError)) throw error;
+    throw new PathPolicyError(
+      `Path pattern ${
+        JSON.stringify(pattern)
+      } cannot be used: ${error.message}`,
+    );
+  }
   matchers.set(pattern, created);
   return created(path);
 }

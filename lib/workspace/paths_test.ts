@@ -7,6 +7,7 @@ import {
   PathPolicyError,
   resolveInside,
 } from "./paths.ts";
+import { withLagProbe } from "../../tests/support/loop_lag.ts";
 
 function rejects(fn: () => unknown, includes: string) {
   assert.throws(fn, (error: unknown) => {
@@ -217,4 +218,15 @@ Deno.test("resolveInside() validates the relative path first", async () => {
       "contains '..'",
     );
   });
+});
+
+Deno.test("checkWritable() with a forbidden_paths glob built to backtrack answers in milliseconds", async () => {
+  // A work order's (or a repository's .aos/work_order.yml) glob against a repository's file name.
+  const policy = { allowed: [], forbidden: [`${"*a".repeat(12)}b`] };
+  const path = `src/${"a".repeat(200)}`;
+  const { value, lagMs } = await withLagProbe(() =>
+    checkWritable(path, policy)
+  );
+  assert.equal(value, path);
+  assert.ok(lagMs < 500, `event loop blocked ${lagMs} ms`);
 });

@@ -7,8 +7,8 @@
  * left out like an ignored file.
  */
 import { join } from "node:path";
-import picomatch from "picomatch";
 import { git } from "../git/run.ts";
+import { compileGlob } from "../glob/mod.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
 import { readDiskText, ToolError } from "./files.ts";
 import { writeRegularFile } from "./regular_file.ts";
@@ -44,7 +44,7 @@ export const BUILD_OUTPUT_GLOBS = [
   "**/.nyc_output/**",
   "**/.coverage",
 ];
-const isBuildOutput = picomatch(BUILD_OUTPUT_GLOBS, { dot: true });
+const isBuildOutput = compileGlob(BUILD_OUTPUT_GLOBS);
 
 /** Largest file a command's change may bring into the packet. */
 export const MAX_PACKET_FILE_BYTES = 1024 * 1024;

@@ -1,0 +1,2 @@
+/** glob: public entry point of this folder. */
+export * from "./glob.ts";
