@@ -12,6 +12,7 @@ import {
 import { artifactJson, withHarness } from "./support/harness.ts";
 import { poVerdict } from "./support/scripted_model.ts";
 import { until } from "./support/poll.ts";
+import { runAos } from "../cli/testing.ts";
 
 const CHECK = `python3 -c "from calculator import add; assert add(2,3) == 5"`;
 const ADD = "def add(a, b):\n    return a + b\n";
@@ -227,6 +228,12 @@ Deno.test("an unreachable model endpoint: each retry is an event and a log line 
     }
     const lines = h.logs.filter((l) => l.startsWith("MODEL_RETRY "));
     assertEquals(lines.length, 5);
+    // `aos logs` shows them as the run's log lines.
+    const logs = await runAos(["logs", run.id], { env: h.cliEnv });
+    assertMatch(
+      logs.stdout,
+      /\[WARN ?\] MODEL_RETRY +iter=1 agent=se .*attempt=2 wait_s=[\d.]+ reason="connection refused"/,
+    );
     assertMatch(
       lines[0] ?? "",
       new RegExp(
