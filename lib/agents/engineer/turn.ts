@@ -32,11 +32,10 @@ import {
   assistantMessage,
   capText,
   keepingPartial,
-  readToolCalls,
 } from "../conversation.ts";
 import { buildContext } from "../context.ts";
 import { type SeStep, stepSummary } from "./step_summary.ts";
-import { parseTextToolCalls, textWithoutCalls } from "../text_tool_calls.ts";
+import { replyCalls } from "../reply_calls.ts";
 import { replyUsage } from "../reply_usage.ts";
 import {
   applyDelta,
@@ -276,31 +275,11 @@ async function engineerLoop(
       }
       throw error;
     }
-    const idPrefix = `call_se_${state.steps + 1}`;
-    let calls = readToolCalls(reply.message, idPrefix);
-    let message = reply.message;
-    let fromText: string | null = null;
-    const content = reply.message.content;
-    if (calls.length === 0 && typeof content === "string" && content) {
-      // A server without a tool-call parser leaves the calls in the text.
-      const found = parseTextToolCalls(content, toolNames);
-      if (found.length > 0) {
-        calls = found.map((c, i) => ({
-          id: `${idPrefix}_text_${i}`,
-          name: c.name,
-          arguments: c.arguments,
-        }));
-        message = { ...message, content: textWithoutCalls(content, found) };
-        fromText = content;
-      }
-    } else if (typeof content === "string" && content.includes("{")) {
-      // Some servers parse calls from the text but stream that text too: the
-      // history keeps each call once, as a call.
-      const echoed = parseTextToolCalls(content, toolNames);
-      if (echoed.length > 0) {
-        message = { ...message, content: textWithoutCalls(content, echoed) };
-      }
-    }
+    const { calls, message, fromText } = replyCalls(
+      reply.message,
+      toolNames,
+      `call_se_${state.steps + 1}`,
+    );
     const spent = replyUsage(reply, view.tokens);
     await record({
       type: "reply",

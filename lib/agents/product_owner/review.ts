@@ -21,10 +21,9 @@ import {
   commandFailed,
   describeCommands,
   keepingPartial,
-  readToolCalls,
 } from "../conversation.ts";
 import { digestDiff } from "../diff_digest.ts";
-import { parseTextToolCalls } from "../text_tool_calls.ts";
+import { replyCalls } from "../reply_calls.ts";
 import { readProseVerdict } from "./prose_verdict.ts";
 import { replyUsage } from "../reply_usage.ts";
 import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
@@ -168,28 +167,24 @@ export async function runProductOwner(
         ...(spent.estimated ? { usage_estimated: true } : {}),
       };
       transcript.exchanges.push(exchange);
-      let calls = readToolCalls(reply.message, `call_po_${attempt}`);
+      const { calls, message, fromText } = replyCalls(
+        reply.message,
+        VERDICT_TOOL,
+        `call_po_${attempt}`,
+      );
       const text = typeof reply.message.content === "string"
         ? reply.message.content
         : "";
-      if (calls.length === 0 && text) {
-        // A server without a tool-call parser leaves the call in the text.
-        calls = parseTextToolCalls(text, VERDICT_TOOL).map((c, i) => ({
-          id: `call_po_${attempt}_text_${i}`,
-          name: c.name,
-          arguments: c.arguments,
-        }));
-        if (calls.length > 0) {
-          exchange.text_tool_calls = calls.length;
-          exchange.raw_content = text;
-          events.push({
-            kind: "TOOL_CALLS_IN_TEXT",
-            level: "WARN",
-            payload: { agent: "po", step: attempt, tools: ["submit_verdict"] },
-          });
-        }
+      if (fromText !== null) {
+        exchange.text_tool_calls = calls.length;
+        exchange.raw_content = fromText;
+        events.push({
+          kind: "TOOL_CALLS_IN_TEXT",
+          level: "WARN",
+          payload: { agent: "po", step: attempt, tools: ["submit_verdict"] },
+        });
       }
-      messages.push(assistantMessage(reply.message, calls));
+      messages.push(assistantMessage(message, calls));
       if (calls.length === 0) {
         const prose = readProseVerdict(text);
         if (prose) {
