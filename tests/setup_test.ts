@@ -111,6 +111,49 @@ Deno.test("a failing setup command ends the run FAILED before any model request"
   });
 });
 
+Deno.test("a failed setup explains itself: the lines that look like errors first, then the head and the tail, in the error and the SETUP_RESULT event", async () => {
+  await withHarness({ script: { se: [], po: [] } }, async (h) => {
+    // npm's shape: the cause at the head, pages of help after it.
+    const npmCi = [
+      `echo 'npm ERR! code EUSAGE'`,
+      `echo 'npm ERR! The npm ci command can only install with an existing package-lock.json'`,
+      `for i in $(seq 1 80); do echo "npm ERR!   --option-$i <value>  (help text)"; done`,
+      `echo 'npm ERR! A complete log of this run can be found in: /tmp/debug.log'`,
+      "exit 1",
+    ].join("; ");
+    const run = await h.submit(h.workOrder({ setup_commands: [npmCi] }));
+    const done = await h.waitForEnd(run.id);
+    assertEquals(done.status, "FAILED");
+    const error = done.error ?? "";
+    const cause =
+      "npm ERR! The npm ci command can only install with an existing package-lock.json";
+    assert(
+      error.includes(
+        "Lines that look like errors:\n  npm ERR! code EUSAGE\n  " + cause,
+      ),
+      error,
+    );
+    assert(
+      error.includes("First lines:") && error.includes("Last lines:"),
+      error,
+    );
+    assert(error.indexOf(cause) < error.indexOf("Last lines:"), error);
+    assert(/… \d+ line\(s\) omitted …/.test(error), error);
+    assert(error.includes("A complete log of this run can be found in"), error);
+    const result = (await h.svc.store.listEvents(run.id)).find((e) =>
+      e.kind === "SETUP_RESULT"
+    );
+    const lines = result?.payload.error_lines as string[];
+    assertEquals(lines.slice(0, 2), ["npm ERR! code EUSAGE", cause]);
+    assert(lines.length <= 12);
+    assert(
+      String(result?.payload.output_head).startsWith("npm ERR! code EUSAGE\n"),
+    );
+    assert(String(result?.payload.output_tail).endsWith("/tmp/debug.log"));
+    assertEquals(h.model.requests.length, 0);
+  });
+});
+
 Deno.test("setup output is kept as an environment and the next run restores it without running setup", async () => {
   await withHarness({
     script: {

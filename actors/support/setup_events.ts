@@ -1,4 +1,5 @@
 import type { SetupOutcome } from "../../lib/environment/mod.ts";
+import { digestOutput } from "../../lib/sandbox/output_digest.ts";
 
 /** A run event as ctx.emit takes it. */
 type SetupEvent = {
@@ -26,6 +27,8 @@ export function setupEvents(
       exit_code: command.exit_code,
       duration_ms: command.duration_ms,
       ...(command.timed_out ? { timed_out: true } : {}),
+      // A failure explains itself in the log: error-looking lines first, then head and tail.
+      ...(command.exit_code === 0 ? {} : failureDigest(command.output)),
     },
   }));
   if (outcome.environment && outcome.key) {
@@ -41,4 +44,17 @@ export function setupEvents(
     });
   }
   return events;
+}
+
+/** `error_lines`, `output_head`, `output_tail` of a failed command's output. */
+function failureDigest(output: string): Record<string, unknown> {
+  const digest = digestOutput(output);
+  return {
+    error_lines: digest.error_lines,
+    output_head: digest.head,
+    output_tail: digest.tail,
+    ...(digest.omitted_lines > 0
+      ? { omitted_lines: digest.omitted_lines }
+      : {}),
+  };
 }

@@ -114,3 +114,23 @@ Deno.test("environmentKey() with setup_cache_key: only the named files count, wi
     );
   });
 });
+
+Deno.test("environmentKey() of a repository without a lockfile: a changed package.json is a new environment", async () => {
+  await withRepo(async (dir) => {
+    const before = await commit(dir, {
+      "package.json": '{"dependencies":{"left-pad":"1.0.0"}}',
+    });
+    const after = await commit(dir, {
+      "package.json": '{"dependencies":{"left-pad":"1.3.0"}}',
+    });
+    const spec = (c: string) => ({
+      ...input(dir, c),
+      setupCommands: ["npm install"],
+    });
+    assert.notEqual(
+      (await environmentKey(spec(before))).key,
+      (await environmentKey(spec(after))).key,
+      "a stale node_modules would be restored",
+    );
+  });
+});

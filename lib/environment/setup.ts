@@ -4,6 +4,7 @@
  * fresh checkout and keep what they produced as a new cached environment.
  */
 import { runCommand, type SandboxMode } from "../sandbox/sandbox.ts";
+import { digestOutput, digestText } from "../sandbox/output_digest.ts";
 import type { CommandResult } from "../factory/shapes.ts";
 import type { EnvironmentCache } from "./cache.ts";
 import { environmentKey } from "./key.ts";
@@ -194,7 +195,11 @@ export class SetupFailedError extends Error {
   }
 }
 
-/** A one-paragraph reason for a failed setup: the command, how it ended and the tail of its output. */
+/**
+ * The reason for a failed setup: the command, how it ended, then its output
+ * digested — the lines that look like errors first, then its head and tail
+ * (npm states the cause at the head and prints its help text after it).
+ */
 export function setupFailureMessage(outcome: SetupOutcome): string {
   const failed = outcome.commands.at(-1);
   if (!failed) return "Setup failed";
@@ -203,8 +208,8 @@ export function setupFailureMessage(outcome: SetupOutcome): string {
     : failed.exit_code === null
     ? "was killed"
     : `exited with code ${failed.exit_code}`;
-  const tail = failed.output.length > 2000
-    ? `…${failed.output.slice(-2000)}`
-    : failed.output;
-  return `Setup command '${failed.command}' ${how}:\n${tail.trimEnd()}`;
+  const digest = digestText(digestOutput(failed.output));
+  return `Setup command '${failed.command}' ${how}${
+    digest === "" ? " (no output)" : `:\n${digest}`
+  }`;
 }

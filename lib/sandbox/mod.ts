@@ -3,3 +3,4 @@ export * from "./bwrap.ts";
 export * from "./output_cap.ts";
 export * from "./sandbox.ts";
 export * from "./overlay.ts";
+export * from "./output_digest.ts";
