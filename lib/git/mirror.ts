@@ -8,6 +8,7 @@ import {
   type RepoAddressPolicy,
 } from "./address_guard.ts";
 import { remoteFailure } from "./errors.ts";
+import { remoteDefaultBranch } from "./remote.ts";
 import {
   git,
   GitError,
@@ -223,14 +224,43 @@ export async function mirrorCommit(opts: {
   }
   if (!sha) {
     const host = remoteAccess(opts.repo).host;
+    const fallback = await defaultBranch(opts, mirror);
     throw new GitError(
       `Branch or commit '${opts.ref}' not found in repository '${
         shownRepo(opts.repo)
-      }'${host ? ` on host '${host}'` : ""}`,
+      }'${host ? ` on host '${host}'` : ""}${
+        fallback && fallback !== opts.ref
+          ? `: its default branch is '${fallback}' (set clone_branch: ${fallback})`
+          : ""
+      }`,
       "ref_not_found",
     );
   }
   return { mirror, sha };
+}
+
+/**
+ * The remote's default branch, for the message of a missing ref: asked of the
+ * remote (`ls-remote --symref`), else the mirror's HEAD; null when neither says.
+ */
+async function defaultBranch(
+  opts: {
+    repo: string;
+    credentials: GitCredentials | null;
+    addressPolicy?: RepoAddressPolicy;
+    signal?: AbortSignal;
+  },
+  mirror: string,
+): Promise<string | null> {
+  try {
+    const named = await remoteDefaultBranch(opts);
+    if (named) return named;
+  } catch { /* the mirror may still know */ }
+  const head = await git(["symbolic-ref", "--quiet", "--short", "HEAD"], {
+    cwd: mirror,
+    allowFailure: true,
+  }).catch(() => null);
+  return head?.code === 0 ? head.stdout.trim() || null : null;
 }
 
 /** The commit `ref` names in `repoDir` (branch, tag, full or short SHA), or null. */

@@ -114,3 +114,28 @@ Deno.test("prepareWorkspace() of ten runs at once fetches the mirror at most twi
     assert.equal(await fetches(), burst);
   });
 });
+
+Deno.test("a clone_branch the repository lacks: the error names its default branch", async () => {
+  await withRemote(async ({ base, remote, head }) => {
+    // A repository whose default branch is master, without main.
+    await git(["update-ref", "refs/heads/master", head], { cwd: remote });
+    await git(["symbolic-ref", "HEAD", "refs/heads/master"], { cwd: remote });
+    await git(["update-ref", "-d", "refs/heads/main"], { cwd: remote });
+    await assert.rejects(
+      prepareWorkspace({
+        root: join(base, "ws"),
+        runId: "r",
+        repo: remote,
+        ref: "main",
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(
+          error.message,
+          /^Branch or commit 'main' not found in repository '.*remote\.git': its default branch is 'master' \(set clone_branch: master\)$/,
+        );
+        return true;
+      },
+    );
+  });
+});

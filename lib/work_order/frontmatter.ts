@@ -35,7 +35,7 @@ export function readFrontmatter(
       engines: { js: noEngine, javascript: noEngine },
     });
   } catch (error) {
-    fail("frontmatter", yamlMessage(error));
+    fail("frontmatter", yamlMessage(error, lines));
   }
   const data = parsed.data;
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
@@ -85,12 +85,23 @@ export function decodeWorkOrder(source: string | Uint8Array): string {
   return text;
 }
 
-function yamlMessage(error: unknown): string {
+function yamlMessage(error: unknown, lines: string[]): string {
   const e = error as {
     mark?: { line?: number; column?: number };
     reason?: string;
     message?: string;
   };
+  // js-yaml notices an unclosed quote only at the end of the frontmatter; the
+  // place to fix is where it opened.
+  const quoted = /within a (double|single) quoted scalar/.exec(e.reason ?? "");
+  const open = quoted ? unclosedQuote(lines) : null;
+  if (quoted && open) {
+    return `Malformed YAML at line ${open.line}, column ${open.column}: the ${
+      quoted[1]
+    }-quoted value that opens there is never closed (add the closing ${
+      open.quote === '"' ? "double" : "single"
+    } quote)`;
+  }
   // gray-matter hands js-yaml the text after the opening '---' starting with its newline,
   // so js-yaml's 0-based line is the file's 1-based line.
   if (typeof e.mark?.line === "number") {
@@ -108,4 +119,71 @@ function noEngine(): never {
 
 function fail(field: string, message: string): never {
   throw new ValidationError([{ field, message }]);
+}
+
+/**
+ * The last quote that opens a YAML flow scalar in the frontmatter and is not
+ * closed before its end (1-based line and column), or null. A quote opens a
+ * scalar where a value starts: after `key:`, `- `, `[`, `{` or `,`. A double
+ * quote closes at an unescaped `"`; a single quote at a `'` not doubled.
+ */
+export function unclosedQuote(
+  lines: string[],
+): { line: number; column: number; quote: string } | null {
+  let open: { line: number; column: number; quote: string } | null = null;
+  // Line 0 is the opening '---'; the frontmatter ends at the next '---'.
+  for (let i = 1; i < lines.length; i++) {
+    const text = lines[i]!;
+    if (text.trimEnd() === "---") break;
+    let at = 0;
+    while (at <= text.length) {
+      if (open !== null) {
+        const close = closingQuote(text, at, open.quote);
+        if (close < 0) break;
+        open = null;
+        at = close + 1;
+        continue;
+      }
+      // At the line's start nothing precedes; after a closed scalar, its quote does.
+      const start = valueQuote(text, at, at === 0 ? "" : text[at - 1]!);
+      if (start < 0) break;
+      open = { line: i + 1, column: start + 1, quote: text[start]! };
+      at = start + 1;
+    }
+  }
+  return open;
+}
+
+/** Index of the quote that starts a value at or after `from` (`before`: the last non-space character before it), or -1; a comment ends the search. */
+function valueQuote(text: string, from: number, before: string): number {
+  // The last character before `i` that is not a space ("" at the line's start).
+  let last = before;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "#" && (i === 0 || /\s/.test(text[i - 1]!))) return -1;
+    if ((c === '"' || c === "'") && (last === "" || ":-[{,".includes(last))) {
+      return i;
+    }
+    // A quote inside a plain scalar (`title: it's`) opens nothing.
+    if (!/\s/.test(c)) last = c;
+  }
+  return -1;
+}
+
+/** Index of the quote closing a `quote`-quoted scalar at or after `from`, or -1. */
+function closingQuote(text: string, from: number, quote: string): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === '"' && c === "\\") {
+      i++;
+      continue;
+    }
+    if (c !== quote) continue;
+    if (quote === "'" && text[i + 1] === "'") {
+      i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
 }

@@ -1001,3 +1001,93 @@ Deno.test("parseWorkOrder() treats a byte order mark alike in bytes and text; tw
     message: "Work order is not valid Unicode text",
   }]);
 });
+
+Deno.test("parseWorkOrder() hints: a URL without its scheme, a string where a list belongs", () => {
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder(md(
+        "repo: github.com/x/y\nacceptance_commands: npm test\nsetup_commands: npm ci",
+      ))
+    ),
+    [
+      {
+        field: "repo",
+        message:
+          "Is not a URL (no scheme) nor an absolute path, got 'github.com/x/y': did you mean 'https://github.com/x/y'?",
+      },
+      {
+        field: "acceptance_commands",
+        message:
+          `Must be a list, got string 'npm test' (a list: write each entry on its own line as '- npm test', or ["npm test"])`,
+      },
+      {
+        field: "setup_commands",
+        message:
+          `Must be a list, got string 'npm ci' (a list: write each entry on its own line as '- npm ci', or ["npm ci"])`,
+      },
+    ],
+  );
+  // A GitLab subgroup: the same hint.
+  assertEquals(
+    issuesOf(() => parseWorkOrder(md("repo: gitlab.example.com/a/b/c")))[0]
+      ?.message,
+    "Is not a URL (no scheme) nor an absolute path, got 'gitlab.example.com/a/b/c': did you mean 'https://gitlab.example.com/a/b/c'?",
+  );
+  // A stranger's line break stays escaped in the hint.
+  const message =
+    issuesOf(() =>
+      parseWorkOrder(md(`${REPO}\nacceptance_commands: "a\\nb"`))
+    )[0]?.message ?? "";
+  assert(!message.includes("\n"), message);
+});
+
+Deno.test("parseWorkOrder() reports an unclosed quote where it opened, not at the end of the frontmatter", () => {
+  for (const quote of [`"`, `'`]) {
+    const kind = quote === `"` ? "double" : "single";
+    assertEquals(
+      issuesOf(() =>
+        parseWorkOrder(
+          `---\n${REPO}\ntitle: ${quote}Fix the thing\nmax_iterations: 3\nacceptance_commands:\n  - npm test\n---\nbody\n`,
+        )
+      ),
+      [{
+        field: "frontmatter",
+        message:
+          `Malformed YAML at line 3, column 8: the ${kind}-quoted value that opens there is never closed (add the closing ${kind} quote)`,
+      }],
+    );
+  }
+  // Closed quotes (escaped, doubled, spanning lines, in a flow list, inside a plain scalar) are passed over.
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder([
+        "---",
+        REPO,
+        `title: "say \\"hi\\" # not a comment"`,
+        "env: { A: 'it''s', B: \"x\" }",
+        `acceptance_commands: ["a", 'b', "c`,
+        `d"]`,
+        "context_files:",
+        "  - it's.md",
+        `  - "open.md`,
+        "---",
+        "body",
+      ].join("\n"))
+    )[0]?.message,
+    "Malformed YAML at line 9, column 5: the double-quoted value that opens there is never closed (add the closing double quote)",
+  );
+});
+
+Deno.test("parseWorkOrder() finds an unclosed quote in a hostile 1 MiB line in linear time", () => {
+  const items = Array.from({ length: 90_000 }, (_, i) => `"${i}"`).join(",");
+  const text =
+    `---\n${REPO}\nacceptance_commands: [${items}, "open\n---\nbody\n`;
+  const issues = issuesOf(() => parseWorkOrder(text));
+  assertEquals(issues[0]?.field, "frontmatter");
+  assert(
+    /^Malformed YAML at line 3, column \d+: the double-quoted value/.test(
+      issues[0]!.message,
+    ),
+    issues[0]!.message,
+  );
+});

@@ -166,6 +166,13 @@ export function repoProblem(repo: string): string | null {
  */
 function localPathProblem(repo: string): string | null {
   if (!repo.startsWith("/")) {
+    // `github.com/x/y` is a URL without its scheme far more often than a relative path.
+    const host = /^([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\d+)?\//i.exec(repo);
+    if (host && /[a-z]/i.test(host[1]!.split(".").at(-1)!)) {
+      return `Is not a URL (no scheme) nor an absolute path, got ${
+        quote(repo)
+      }: did you mean ${quote(`https://${repo}`)}?`;
+    }
     return `A local path must be absolute, got ${quote(repo)}`;
   }
   if (repo.split("/").some((part) => part === "." || part === "..")) {

@@ -191,7 +191,8 @@ export function toFieldIssues(
     } else if (issue.code === "invalid_type") {
       out.push({
         field,
-        message: typeMessage(issue.expected, input, path[0] === "task"),
+        message: typeMessage(issue.expected, input, path[0] === "task") +
+          listHint(issue.expected, input),
       });
     } else if (issue.code === "invalid_value") {
       out.push({
@@ -224,6 +225,17 @@ function typeMessage(
     ? " (quote it in YAML)"
     : "";
   return `Must be ${want}, got ${describe(input)}${hint}`;
+}
+
+/** For a string where a list belongs (`acceptance_commands: npm test`): the list form, spelled out. */
+function listHint(expected: string, input: unknown): string {
+  if (expected !== "array" || typeof input !== "string") return "";
+  const short = input.length > 60 ? `${input.slice(0, 57)}...` : input;
+  // Escaped like JSON, so a stranger's line breaks stay on the message's one line.
+  const item = JSON.stringify(short).slice(1, -1);
+  return ` (a list: write each entry on its own line as '- ${item}', or ${
+    JSON.stringify([short])
+  })`;
 }
 
 function sizeMessage(
