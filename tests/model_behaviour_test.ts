@@ -293,3 +293,63 @@ Deno.test("a slow streamed reply is read whole, and MODEL_PROGRESS shows it whil
     assertEquals(body.stream, true);
   });
 });
+
+Deno.test("arguments that never validate: each error names the field, the calls use up max_tool_steps, and the run fails naming the model", async () => {
+  await withHarness({
+    script: {
+      se: [
+        call("write_file", { path: "calculator.py" }),
+        call("write_file", { path: ["calculator.py"], content: ADD }),
+        call("write_file", "{path: calculator.py"),
+      ],
+      po: [poVerdict("PASS", "would be a false PASS")],
+    },
+  }, async (h) => {
+    const run = await h.submit(h.workOrder({
+      acceptance_commands: [CHECK],
+      max_tool_steps: 3,
+    }));
+    const done = await h.waitForEnd(run.id);
+    assertEquals(done.status, "FAILED");
+    assertMatch(
+      done.error ?? "",
+      /^The SE model 'gpt-4\.1-mini' at http:\/\/127\.0\.0\.1:\d+\/v1 made no valid tool call in 3 replies \(max_tool_steps\); the last one was refused with: Error: arguments for write_file are not valid JSON/,
+    );
+    const errors = (await h.svc.store.listEvents(run.id))
+      .filter((e) => e.kind === "SE_TOOL_ERROR")
+      .map((e) => String(e.payload.error));
+    assertEquals(errors.slice(0, 2), [
+      "Error: arguments for write_file are missing 'content'",
+      "Error: arguments for write_file: 'path' must be a string, got object",
+    ]);
+    assertEquals(h.model.requests.filter((r) => r.agent === "po").length, 0);
+  });
+});
+
+Deno.test("AOS_MODEL_TIMEOUT_S cuts a reply that takes too long; the retry is visible and the next attempt goes on", async () => {
+  await withHarness({
+    // 5 s: room for the fast requests on a loaded machine; the slow one needs about 10.
+    env: { AOS_MODEL_TIMEOUT_S: "5" },
+    script: {
+      se: [
+        {
+          ...call("write_file", { path: "calculator.py", content: ADD }),
+          chunkDelayMs: 2_000,
+        },
+        call("write_file", { path: "calculator.py", content: ADD }),
+        call("finish", { summary: "add" }),
+      ],
+      po: [poVerdict("PASS", "ok")],
+    },
+  }, async (h) => {
+    const run = await h.submit(h.workOrder({ acceptance_commands: [CHECK] }));
+    const done = await h.waitForEnd(run.id);
+    assertEquals(done.status, "SUCCEEDED", done.error ?? "");
+    const retries = (await h.svc.store.listEvents(run.id)).filter((e) =>
+      e.kind === "MODEL_RETRY"
+    );
+    assertEquals(retries.map((e) => [e.payload.attempt, e.payload.reason]), [
+      [2, "timed out"],
+    ]);
+  });
+});

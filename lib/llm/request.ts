@@ -67,14 +67,18 @@ export async function sendAttempt(
   body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
   opts: AttemptOptions,
 ): Promise<unknown> {
-  const timer = new AbortController();
-  const signal = opts.signal
-    ? AbortSignal.any([opts.signal, timer.signal])
-    : timer.signal;
+  // One controller that both the caller's signal and the timeout abort
+  // (held by the timer, so it lives as long as the request; a signal from
+  // AbortSignal.any may be collected mid-request and never fire).
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const cancel = () => controller.abort();
+  if (opts.signal?.aborted) cancel();
+  opts.signal?.addEventListener("abort", cancel, { once: true });
   let timedOut = false;
   const timeout = setTimeout(() => {
     timedOut = true;
-    timer.abort();
+    controller.abort();
   }, opts.timeoutMs);
   const started = Date.now();
   const seen: StreamProgress = { chars: 0, chunks: 0 };
@@ -109,7 +113,7 @@ export async function sendAttempt(
     return await readCompletionResponse(response, (progress) => {
       seen.chars = progress.chars;
       seen.chunks = progress.chunks;
-    });
+    }, signal);
   } catch (error) {
     if (timedOut) {
       throw new AttemptTimeout(`no complete reply within ${opts.timeoutMs} ms`);
@@ -117,6 +121,7 @@ export async function sendAttempt(
     throw error;
   } finally {
     clearTimeout(timeout);
+    opts.signal?.removeEventListener("abort", cancel);
     if (beat !== undefined) clearInterval(beat);
   }
 }

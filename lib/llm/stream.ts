@@ -24,10 +24,15 @@ interface ToolCallAcc {
 /** Longest reply kept (the output cap ends a real reply long before). */
 const MAX_REPLY_CHARS = 8_000_000;
 
-/** Reads `response` (SSE or JSON) into a chat completion object; `onChunk` sees the progress. */
+/**
+ * Reads `response` (SSE or JSON) into a chat completion object; `onChunk`
+ * sees the progress. Once `signal` aborts, the body is cancelled and the
+ * read fails, whatever the fetch that made it does with its own signal.
+ */
 export async function readCompletionResponse(
   response: Response,
   onChunk: (progress: StreamProgress) => void,
+  signal?: AbortSignal,
 ): Promise<unknown> {
   const type = response.headers.get("content-type") ?? "";
   if (!type.includes("text/event-stream")) {
@@ -58,7 +63,7 @@ export async function readCompletionResponse(
     chunks: 0,
     chars: 0,
   };
-  for await (const data of sseData(response.body)) {
+  for await (const data of sseData(response.body, signal)) {
     if (data === "[DONE]") break;
     let chunk: Record<string, unknown>;
     try {
@@ -188,8 +193,14 @@ function fold(
 /** The `data:` payloads of a Server-Sent Events body, one per event. */
 async function* sseData(
   body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
 ): AsyncGenerator<string> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const stop = () => {
+    reader.cancel(signal?.reason).catch(() => {});
+  };
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop, { once: true });
   let buffer = "";
   let data: string[] = [];
   try {
@@ -218,8 +229,13 @@ async function* sseData(
         );
       }
     }
+    // A cancelled read ends like a finished one: an aborted stream is no reply.
+    if (signal?.aborted) {
+      throw signal.reason ?? new DOMException("Aborted", "AbortError");
+    }
     if (data.length > 0) yield data.join("\n");
   } finally {
+    signal?.removeEventListener("abort", stop);
     reader.releaseLock();
   }
 }

@@ -223,3 +223,27 @@ Deno.test("readCompletionResponse() refuses a hostile stream clearly", async () 
   };
   assertEquals(completion.choices[0]?.message.tool_calls.length, 1);
 });
+
+Deno.test("readCompletionResponse() fails, never returns a partial reply, once its signal aborts", async () => {
+  const encoder = new TextEncoder();
+  const first = {
+    choices: [{ delta: { content: "partial" }, finish_reason: null }],
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(`data: ${JSON.stringify(first)}\n\n`));
+      // …and nothing more: a model that stalls mid-reply.
+    },
+  });
+  const response = new Response(body, {
+    headers: { "content-type": "text/event-stream" },
+  });
+  const abort = new AbortController();
+  const reading = readCompletionResponse(response, () => {
+    abort.abort(new Error("timed out"));
+  }, abort.signal);
+  await reading.then(
+    () => assert(false, "a partial reply was returned"),
+    (error) => assertMatch(String(error), /timed out/),
+  );
+});
