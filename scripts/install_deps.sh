@@ -31,7 +31,8 @@ if [[ "$current" != "deno ${DENO_VERSION} "* ]]; then
 fi
 
 # The sandbox needs unprivileged user namespaces; say so now rather than at the first run.
-if ! bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --die-with-parent true 2>/dev/null; then
+if ! bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --unshare-user --uid 1000 --gid 1000 \
+  --cap-drop ALL --disable-userns --die-with-parent true 2>/dev/null; then
   say "warning: bwrap is installed but cannot create a sandbox here (user namespaces disabled?);"
   say "         enable them, or run the service with AOS_SANDBOX=none (no isolation)"
 fi

@@ -4,6 +4,25 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 /** HOME inside the sandbox: on the private /tmp, gone after the command. */
 export const SANDBOX_HOME = "/tmp/home";
 
+/** The uid and gid a sandboxed command runs as: never root, whoever started the service. */
+export const SANDBOX_UID = 1000;
+
+/**
+ * No capabilities, a non-root uid in a user namespace of its own, and no way to
+ * make another one (which would hand the command a fresh set of capabilities).
+ * bwrap always sets no_new_privs, so setuid binaries gain nothing either.
+ */
+const UNPRIVILEGED = [
+  "--unshare-user",
+  "--uid",
+  String(SANDBOX_UID),
+  "--gid",
+  String(SANDBOX_UID),
+  "--cap-drop",
+  "ALL",
+  "--disable-userns",
+];
+
 let probe: Promise<string | null> | null = null;
 
 /** Null when bwrap can build the sandbox runCommand uses, else why not. Probed once per process. */
@@ -20,6 +39,7 @@ export function bwrapProblem(): Promise<string | null> {
           "--proc",
           "/proc",
           "--unshare-all",
+          ...UNPRIVILEGED,
           "--die-with-parent",
           "--new-session",
           "true",
@@ -107,6 +127,7 @@ export async function bwrapArgs(
     inside,
     "--unshare-all",
     ...(layout.network ? ["--share-net"] : []),
+    ...UNPRIVILEGED,
     "--die-with-parent",
     "--new-session",
   );

@@ -29,3 +29,59 @@ export async function withLoopbackProbe(
     await accepting.catch(() => {});
   }
 }
+
+/** The uid tests start the service side as to play an unprivileged deployment. */
+export const NOBODY = 65534;
+
+/**
+ * `runCommand` from a child Deno process running as `uid` (via setpriv), as a
+ * service deployed as a normal user would run it. When this process is not
+ * root it already is such a user, and the command runs here.
+ */
+export async function runAsUser(
+  uid: number,
+  opts:
+    & Partial<RunCommandOptions>
+    & Pick<RunCommandOptions, "command" | "cwd" | "mode">,
+): ReturnType<typeof runCommand> {
+  if (Deno.uid() !== 0) return await run(opts);
+  const home = await Deno.makeTempDir({ prefix: "aos-user-home-" });
+  try {
+    await Deno.chown(home, uid, uid);
+    const child = new URL(
+      "../../tests/support/sandbox_child.ts",
+      import.meta.url,
+    );
+    const out = await new Deno.Command("setpriv", {
+      args: [
+        `--reuid=${uid}`,
+        `--regid=${uid}`,
+        "--clear-groups",
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--no-lock",
+        "--no-config",
+        child.pathname,
+        JSON.stringify({ env: {}, timeoutMs: 30_000, ...opts }),
+      ],
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        HOME: home,
+        DENO_DIR: `${home}/deno`,
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder();
+    if (!out.success) {
+      throw new Error(
+        `sandbox child as uid ${uid} failed: ${text.decode(out.stderr)}`,
+      );
+    }
+    return JSON.parse(text.decode(out.stdout));
+  } finally {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
+}
