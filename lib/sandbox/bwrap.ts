@@ -1,5 +1,12 @@
 /** The bubblewrap side of the sandbox: whether it works here, and the mount layout of a command. */
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import {
+  isInside,
+  pathsToMask,
+  servicePaths,
+  systemMounts,
+  unreadableEtc,
+} from "./visible.ts";
 
 /** HOME inside the sandbox: on the private /tmp, gone after the command. */
 export const SANDBOX_HOME = "/tmp/home";
@@ -71,39 +78,50 @@ export interface BwrapLayout {
   mountAt?: string;
 }
 
-/** bwrap arguments: read-only host, private /tmp and /dev, hidden dirs, the workspace writable, no network unless asked. */
+/**
+ * bwrap arguments. An allow-list: an empty root with the system dirs read-only
+ * (the service's files and unreadable /etc entries masked inside them), a
+ * private /tmp, /dev and /proc, the workspace writable with its .git
+ * read-only, the mirror objects it borrows read-only. Nothing else of the host
+ * exists inside. No network unless asked; no capabilities, never root.
+ */
 export async function bwrapArgs(
   cwd: string,
   hideDirs: string[],
   layout: BwrapLayout = {},
 ): Promise<string[]> {
   const inside = resolve(layout.mountAt ?? cwd);
-  const args = [
-    "--ro-bind",
-    "/",
-    "/",
+  const args: string[] = [];
+  for (const mount of await systemMounts()) {
+    if (mount.kind === "symlink") {
+      args.push("--symlink", mount.target, mount.path);
+    } else args.push("--ro-bind", mount.path, mount.path);
+  }
+  args.push(
     "--dev",
     "/dev",
     "--proc",
     "/proc",
     "--tmpfs",
     "/tmp",
-  ];
-  // Every place that can leak a secret or reach a host service, unless it holds the workspace:
-  // /run has unix sockets (docker, dbus) that work without a network namespace.
-  const hidden = [
+    "--tmpfs",
+    "/var/tmp",
+    "--dir",
     "/run",
+  );
+  const masks = await pathsToMask([
     ...hideDirs.map((d) => resolve(d)),
-    ...sensitivePaths(),
-  ];
-  for (const path of hidden) {
-    // Never hide the workspace or part of it; an ancestor is hidden and the workspace bound back below.
+    ...servicePaths(),
+    ...await unreadableEtc(),
+  ]);
+  for (const path of masks) {
+    // Never mask the workspace or part of it; an ancestor is masked and the workspace bound back below.
     if (isInside(cwd, path)) continue;
     const info = await Deno.stat(path).catch(() => null);
     if (info?.isDirectory) args.push("--tmpfs", path);
-    else if (info?.isFile) args.push("--ro-bind", "/dev/null", path);
+    else if (info) args.push("--ro-bind", "/dev/null", path);
   }
-  // Objects a `git clone --shared` workspace borrows from the (hidden) mirror, read-only.
+  // Objects a `git clone --shared` workspace borrows from the (invisible) mirror, read-only.
   for (const objects of await alternates(cwd)) {
     args.push("--ro-bind", objects, objects);
   }
@@ -114,7 +132,7 @@ export async function bwrapArgs(
     args.push("--ro-bind", join(cwd, ".git"), join(inside, ".git"));
   }
   if (layout.network) {
-    // A resolv.conf that links into a hidden dir (systemd-resolved's /run) is bound back.
+    // A resolv.conf that links outside the allow-list (systemd-resolved's /run) is bound in.
     const resolver = await Deno.realPath("/etc/resolv.conf").catch(() => null);
     if (resolver && resolver !== "/etc/resolv.conf") {
       args.push("--ro-bind", resolver, resolver);
@@ -132,39 +150,6 @@ export async function bwrapArgs(
     "--new-session",
   );
   return args;
-}
-
-/** Credentials that commonly sit in the service user's home, plus the shadow password files. */
-const SENSITIVE_HOME_ENTRIES = [
-  ".ssh",
-  ".gnupg",
-  ".aws",
-  ".azure",
-  ".kube",
-  ".docker",
-  ".netrc",
-  ".npmrc",
-  ".pypirc",
-  ".git-credentials",
-  ".gitconfig",
-  ".config/gh",
-  ".config/gcloud",
-  ".config/git",
-  ".config/hub",
-  ".cargo/credentials",
-  ".cargo/credentials.toml",
-  ".m2/settings.xml",
-];
-
-function sensitivePaths(): string[] {
-  const homes = new Set(["/root"]);
-  const home = Deno.env.get("HOME");
-  if (home && home !== "/") homes.add(resolve(home));
-  const paths = ["/etc/shadow", "/etc/gshadow"];
-  for (const dir of homes) {
-    for (const entry of SENSITIVE_HOME_ENTRIES) paths.push(join(dir, entry));
-  }
-  return paths;
 }
 
 async function alternates(cwd: string): Promise<string[]> {
@@ -189,10 +174,4 @@ async function isDir(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Whether `path` is `dir` or inside it. */
-function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }

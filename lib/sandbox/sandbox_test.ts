@@ -360,7 +360,7 @@ Deno.test("runCommand() [bwrap] cannot reach host unix sockets under /run", asyn
   });
 });
 
-Deno.test("runCommand() [bwrap] hides credentials in the service user's home", async () => {
+Deno.test("runCommand() [bwrap] hides the service user's whole home, not only its credentials", async () => {
   await withDirs(async ({ root, workspace }) => {
     const home = join(root, "home");
     await Deno.mkdir(join(home, ".ssh"), { recursive: true });
@@ -379,12 +379,7 @@ Deno.test("runCommand() [bwrap] hides credentials in the service user's home", a
         cwd: workspace,
         mode: "bwrap",
       });
-      assert.doesNotMatch(result.output, /PRIVATE KEY|hunter2/);
-      assert.match(
-        result.output,
-        /harmless/,
-        "the rest of the home stays readable",
-      );
+      assert.doesNotMatch(result.output, /PRIVATE KEY|hunter2|harmless/);
     } finally {
       if (previous === undefined) Deno.env.delete("HOME");
       else Deno.env.set("HOME", previous);

@@ -43,8 +43,10 @@ export async function runAsUser(
   opts:
     & Partial<RunCommandOptions>
     & Pick<RunCommandOptions, "command" | "cwd" | "mode">,
+  /** The service process's own environment (AOS_KV, HOME, …), beside PATH. */
+  serviceEnv: Record<string, string> = {},
 ): ReturnType<typeof runCommand> {
-  if (Deno.uid() !== 0) return await run(opts);
+  if (Deno.uid() !== 0) return await withEnv(serviceEnv, () => run(opts));
   const home = await Deno.makeTempDir({ prefix: "aos-user-home-" });
   try {
     await Deno.chown(home, uid, uid);
@@ -70,6 +72,7 @@ export async function runAsUser(
         PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
         HOME: home,
         DENO_DIR: `${home}/deno`,
+        ...serviceEnv,
       },
       stdout: "piped",
       stderr: "piped",
@@ -83,5 +86,22 @@ export async function runAsUser(
     return JSON.parse(text.decode(out.stdout));
   } finally {
     await Deno.remove(home, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Runs `fn` with `vars` set in this process's environment, restored after. */
+export async function withEnv<T>(
+  vars: Record<string, string>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const previous = Object.keys(vars).map((k) => [k, Deno.env.get(k)] as const);
+  for (const [k, v] of Object.entries(vars)) Deno.env.set(k, v);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of previous) {
+      if (v === undefined) Deno.env.delete(k);
+      else Deno.env.set(k, v);
+    }
   }
 }
