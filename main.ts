@@ -11,6 +11,7 @@ import { ConsoleLog } from "./lib/console/mod.ts";
 import { Redactor } from "./lib/redact.ts";
 import { RunService } from "./actors/run/service.ts";
 import { resolveSandboxMode } from "./lib/sandbox/sandbox.ts";
+import { networkRefusal, setupNetworkProblem } from "./lib/sandbox/network.ts";
 import { openKv, RunStore } from "./lib/store/mod.ts";
 import { closeKv, kvReachable, watchCrossesProcesses } from "./lib/store/kv.ts";
 import { redactUrl } from "./lib/store/postgres/mod.ts";
@@ -76,6 +77,14 @@ export async function startService(
     log(
       "WARNING: AOS_SANDBOX=none — acceptance commands run WITHOUT isolation on this host",
     );
+  }
+  if (sandboxMode === "bwrap" && config.setupHostNetwork) {
+    log(
+      "WARNING: AOS_SETUP_NETWORK=host — setup commands share this host's network and reach every service on its loopback, the AOS API included",
+    );
+  } else if (sandboxMode === "bwrap" && config.workers) {
+    const problem = await setupNetworkProblem();
+    if (problem !== null) log(`WARNING: ${networkRefusal(problem).trim()}`);
   }
   for (const credential of config.gitCredentials.entries) {
     if (credential.insecureHttp) {

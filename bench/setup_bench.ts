@@ -125,6 +125,7 @@ export async function runSetupBench(
             cache,
             workspaceRoot: root,
             mode: "bwrap",
+            hostPorts: [index.port],
           });
           if (outcome.status === "failed") {
             throw new Error(`Setup failed: ${outcome.commands.at(-1)?.output}`);

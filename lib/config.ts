@@ -102,6 +102,10 @@ export interface Config {
   gitAuthor: GitAuthor;
   /** AOS_LOG_FORMAT: `text` lines, or one JSON object per line. */
   logFormat: "text" | "json";
+  /** AOS_SETUP_NETWORK=host: setup commands share the host's network (and loopback) instead of pasta's. */
+  setupHostNetwork: boolean;
+  /** AOS_SETUP_HOST_PORTS: host loopback ports setup commands may reach (a test rig's package index). */
+  setupHostPorts: number[];
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -275,6 +279,19 @@ export function loadConfig(
 
   const repoAllowlist = (env["AOS_REPO_ALLOWLIST"] ?? "").split(",")
     .map((s) => s.trim()).filter((s) => s !== "");
+  const setupNetwork = read("AOS_SETUP_NETWORK") ?? "isolated";
+  if (setupNetwork !== "isolated" && setupNetwork !== "host") {
+    issues.push({
+      field: "AOS_SETUP_NETWORK",
+      message: `Must be 'isolated' or 'host', got '${setupNetwork}'`,
+    });
+  }
+  const port = integer("PORT", 8000, 0, 65535);
+  const setupHostPorts = hostPorts(read("AOS_SETUP_HOST_PORTS"), port);
+  if (typeof setupHostPorts === "string") {
+    issues.push({ field: "AOS_SETUP_HOST_PORTS", message: setupHostPorts });
+  }
+
   const config: Config = {
     openaiApiKey: read("OPENAI_API_KEY"),
     openaiBaseUrl,
@@ -290,7 +307,7 @@ export function loadConfig(
     allowedHosts,
     kvPath,
     workspaceRoot: read("WORKSPACE_ROOT") ?? "/tmp/aos/workspaces",
-    port: integer("PORT", 8000, 0, 65535),
+    port,
     hostname: read("AOS_HOST") ?? "0.0.0.0",
     apiToken: read("AOS_API_TOKEN"),
     sandbox: sandbox as SandboxMode,
@@ -337,6 +354,8 @@ export function loadConfig(
     shutdownGraceMs: integer("AOS_SHUTDOWN_GRACE_MS", 30_000, 100, 3_600_000),
     gitAuthor,
     logFormat: logFormat === "json" ? "json" : "text",
+    setupHostNetwork: setupNetwork === "host",
+    setupHostPorts: typeof setupHostPorts === "string" ? [] : setupHostPorts,
   };
   if (issues.length > 0) throw new ValidationError(issues);
   return config;
@@ -345,6 +364,26 @@ export function loadConfig(
 /** A host name, `*.suffix` or `*`. */
 const ALLOWED_HOST =
   /^(?:\*|(?:\*\.)?[a-z0-9_](?:[a-z0-9_-]*)(?:\.[a-z0-9_][a-z0-9_-]*)*)$/;
+
+/**
+ * AOS_SETUP_HOST_PORTS: comma-separated TCP ports, never the API's own `port`
+ * (a setup script would drive the API), or why not.
+ */
+function hostPorts(raw: string | null, apiPort: number): number[] | string {
+  if (raw === null || raw.trim() === "") return [];
+  const ports: number[] = [];
+  for (const part of raw.split(",").map((p) => p.trim())) {
+    const value = /^\d{1,5}$/.test(part) ? Number(part) : NaN;
+    if (!(value >= 1 && value <= 65535)) {
+      return `Must be comma-separated TCP ports (1-65535), got '${part}'`;
+    }
+    if (value === apiPort) {
+      return `Must not name the API's own port ${apiPort}: setup scripts would reach the API`;
+    }
+    ports.push(value);
+  }
+  return ports;
+}
 
 function isHttpUrl(value: string): boolean {
   try {

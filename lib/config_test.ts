@@ -123,6 +123,8 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
     { name: "Robo Coder", email: "robo@example.com" },
   ],
   ["AOS_LOG_FORMAT", "json", "logFormat", "text", "json"],
+  ["AOS_SETUP_NETWORK", "host", "setupHostNetwork", false, true],
+  ["AOS_SETUP_HOST_PORTS", "3141, 4873", "setupHostPorts", [], [3141, 4873]],
 ];
 
 Deno.test("loadConfig() applies the documented defaults", () => {
@@ -194,6 +196,17 @@ const bad: [Record<string, string>, string, RegExp][] = [
   ],
   [{ AOS_CONTEXT_TOKENS: "100" }, "AOS_CONTEXT_TOKENS", /from 4000 to/],
   [{ AOS_MODEL_RETRY_WINDOW_S: "1m" }, "AOS_MODEL_RETRY_WINDOW_S", /got '1m'/],
+  [
+    { AOS_SETUP_NETWORK: "shared" },
+    "AOS_SETUP_NETWORK",
+    /'isolated' or 'host'/,
+  ],
+  [{ AOS_SETUP_HOST_PORTS: "80,x" }, "AOS_SETUP_HOST_PORTS", /got 'x'/],
+  [
+    { AOS_SETUP_HOST_PORTS: "3141,8000" },
+    "AOS_SETUP_HOST_PORTS",
+    /not name the API's own port 8000/,
+  ],
   [
     { AOS_SHUTDOWN_GRACE_MS: "50" },
     "AOS_SHUTDOWN_GRACE_MS",

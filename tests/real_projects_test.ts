@@ -82,6 +82,8 @@ Deno.test("a Python project: setup pip-installs into .venv from a loopback index
     }],
   }, async (index) => {
     await withHarness({
+      // Setup's own network reaches the host's loopback only on the index's port.
+      env: { AOS_SETUP_HOST_PORTS: String(index.port) },
       script: {
         se: [note, finish, note, finish, finish],
         po: [pass, pass],
@@ -151,6 +153,8 @@ Deno.test("a Node project: npm ci from a loopback registry; deleting node_module
   };
   await withIndex({ npm: [leftpad] }, async (index) => {
     await withHarness({
+      // Setup's own network reaches the host's loopback only on the index's port.
+      env: { AOS_SETUP_HOST_PORTS: String(index.port) },
       script: { se: [note, finish, note, finish], po: [pass, pass] },
       files: {
         "README.md": "# App\n",

@@ -88,6 +88,8 @@ export async function materialize(
     workspaceRoot: deps.config.workspaceRoot,
     mode: deps.sandboxMode,
     redact: (text) => deps.redactor.redact(text),
+    hostPorts: deps.config.setupHostPorts,
+    hostNetwork: deps.config.setupHostNetwork,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onCommandStart ? { onCommandStart: opts.onCommandStart } : {}),
   });

@@ -57,6 +57,10 @@ export interface PrepareEnvironmentOptions {
   redact?: (text: string) => string;
   /** Told just before each setup command starts (for the run's CMD_START events). */
   onCommandStart?: (command: string, timeoutS: number) => void;
+  /** Host loopback ports setup commands may reach (AOS_SETUP_HOST_PORTS). */
+  hostPorts?: readonly number[];
+  /** Setup commands share the host's network (AOS_SETUP_NETWORK=host). */
+  hostNetwork?: boolean;
 }
 
 /** Restores or builds the environment of `spec` under the checkout; never throws for a failing command. */
@@ -127,6 +131,8 @@ export async function prepareEnvironment(
       timeoutMs: spec.setup_timeout_s * 1000,
       mode: opts.mode,
       network: spec.setup_network,
+      hostPorts: opts.hostPorts ?? [],
+      hostNetwork: opts.hostNetwork ?? false,
       mountAt,
       hideDirs: [opts.workspaceRoot],
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -124,7 +124,7 @@ Deno.test("prepareEnvironment() stops at the first failing command and keeps not
   });
 });
 
-Deno.test("prepareEnvironment() gives setup the network only when setup_network is true", async () => {
+Deno.test("prepareEnvironment() gives setup the network only when setup_network is true, and the host's loopback only on the ports named", async () => {
   await withRepo(async ({ root, remote, checkout }) => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const accepting = (async () => {
@@ -133,16 +133,22 @@ Deno.test("prepareEnvironment() gives setup the network only when setup_network 
     try {
       const { port } = listener.addr as Deno.NetAddr;
       const probe = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'`;
-      for (const network of [false, true]) {
-        const ws = await checkout(`run-${network}`);
+      const cases = [
+        { network: false, hostPorts: [port], status: "failed" },
+        { network: true, hostPorts: [], status: "failed" },
+        { network: true, hostPorts: [port], status: "built" },
+      ];
+      for (const [n, c] of cases.entries()) {
+        const ws = await checkout(`run-${n}`);
         const outcome = await prepareEnvironment({
           ...ws,
-          spec: { ...spec(remote, [probe]), setup_network: network },
+          spec: { ...spec(remote, [probe]), setup_network: c.network },
           cache: new EnvironmentCache({ workspaceRoot: root, maxBytes: 1e9 }),
           workspaceRoot: root,
           mode: "bwrap",
+          hostPorts: c.hostPorts,
         });
-        assert.equal(outcome.status, network ? "built" : "failed");
+        assert.equal(outcome.status, c.status, JSON.stringify(c));
       }
     } finally {
       listener.close();

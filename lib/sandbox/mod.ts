@@ -4,3 +4,4 @@ export * from "./output_cap.ts";
 export * from "./sandbox.ts";
 export * from "./overlay.ts";
 export * from "./output_digest.ts";
+export * from "./network.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { overlayProblem } from "./sandbox.ts";
-import { run, withLoopbackProbe } from "./test_support.ts";
+import { run } from "./test_support.ts";
 
 async function withDirs(
   fn: (d: { root: string; workspace: string; layer: string }) => Promise<void>,
@@ -97,19 +97,6 @@ Deno.test("runCommand() [bwrap] mountAt shows the workspace at a fixed path", as
     assert.equal(result.output, `${mountAt}\n`);
     assert.equal(await Deno.readTextFile(join(workspace, "f.txt")), "hi\n");
     await assert.rejects(Deno.stat(mountAt), Deno.errors.NotFound);
-  });
-});
-
-Deno.test("runCommand() [bwrap] network: true reaches the host's loopback, the default does not", async () => {
-  await withDirs(async ({ workspace }) => {
-    await withLoopbackProbe(async (command) => {
-      const common = { command, cwd: workspace, mode: "bwrap" as const };
-      const online = await run({ ...common, network: true });
-      assert.match(online.output, /^connected$/m, online.output);
-      const offline = await run(common);
-      assert.notEqual(offline.exit_code, 0);
-      assert.doesNotMatch(offline.output, /connected/);
-    });
   });
 });
 

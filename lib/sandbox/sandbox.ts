@@ -5,9 +5,15 @@ import { CappedCollector, DEFAULT_MAX_OUTPUT_BYTES } from "./output_cap.ts";
 import { bwrapArgs, bwrapProblem, SANDBOX_HOME } from "./bwrap.ts";
 import { makeWorkDir, overlayWrapper, removeWorkDir } from "./overlay.ts";
 import { stripTerminalCodes } from "./terminal_codes.ts";
+import {
+  networkRefusal,
+  networkWrapper,
+  setupNetworkProblem,
+} from "./network.ts";
 
 export { bwrapProblem } from "./bwrap.ts";
 export { overlayProblem } from "./overlay.ts";
+export { setupNetworkProblem } from "./network.ts";
 
 /** How commands are isolated: `bwrap` (bubblewrap) or `none` (no isolation; opt-in only). */
 export type SandboxMode = "bwrap" | "none";
@@ -29,8 +35,19 @@ export interface RunCommandOptions {
   maxOutputBytes?: number;
   /** Directories made invisible (an empty tmpfs on top), e.g. WORKSPACE_ROOT with the repo cache. */
   hideDirs?: string[];
-  /** The host's network (setup commands only; bwrap mode). Default false: only a private `lo`. */
+  /**
+   * Network for setup commands (bwrap mode): a namespace of their own behind
+   * pasta when setupNetworkProblem() is null — the outside world, not the
+   * host's loopback — else the host's network. Default false: only a private `lo`.
+   */
   network?: boolean;
+  /** Host loopback ports a command with `network` may still reach (AOS_SETUP_HOST_PORTS). */
+  hostPorts?: readonly number[];
+  /**
+   * `network` shares the host's network namespace instead (AOS_SETUP_NETWORK=host):
+   * the command then reaches every service on the host's loopback. Operator opt-in only.
+   */
+  hostNetwork?: boolean;
   /** Where the workspace appears inside the sandbox (bwrap mode; default its host path). */
   mountAt?: string;
   /**
@@ -119,6 +136,20 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const layers = opts.layers ?? [];
   if (opts.mode === "bwrap") {
     home = SANDBOX_HOME;
+    const ownNetwork = opts.network === true && opts.hostNetwork !== true;
+    const problem = ownNetwork ? await setupNetworkProblem() : null;
+    if (problem !== null) {
+      // Fail closed: the host's network would hand the command the host's loopback.
+      return {
+        ...base,
+        exit_code: 125,
+        duration_ms: Math.round(performance.now() - started),
+        output: networkRefusal(problem),
+        truncated: false,
+        timed_out: false,
+        cancelled: false,
+      };
+    }
     program = "bwrap";
     args = [
       ...(await bwrapArgs(cwd, opts.hideDirs ?? [], {
@@ -133,6 +164,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       const wrapper = await overlayWrapper(cwd, layers, workDir);
       program = wrapper[0]!;
       args = [...wrapper.slice(1), "bwrap", ...args];
+    }
+    if (ownNetwork) {
+      // bwrap's --share-net then shares this namespace, not the host's.
+      const wrapper = networkWrapper(opts.hostPorts ?? []);
+      args = [...wrapper.slice(1), program, ...args];
+      program = wrapper[0]!;
     }
   } else if (layers.length > 0) {
     throw new TypeError(
