@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { RunCommandOptions } from "./sandbox.ts";
-import { NOBODY, run, runAsUser } from "./test_support.ts";
+import { NOBODY, refusedNetwork, run, runAsUser } from "./test_support.ts";
 
 const ATTACK = [
   "grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status",
@@ -69,6 +69,10 @@ const VARIANTS: {
   { name: "plain (SE and acceptance commands)", extra: () => ({}) },
   { name: "with network (setup)", extra: () => ({ network: true }) },
   {
+    name: "with the host's network (setup, AOS_SETUP_NETWORK=host)",
+    extra: () => ({ network: true, hostNetwork: true }),
+  },
+  {
     name: "over layers (overlay wrapper)",
     extra: (layer) => ({ layers: [layer] }),
   },
@@ -96,6 +100,7 @@ for (const variant of VARIANTS) {
         mode: "bwrap",
         ...variant.extra(layer),
       });
+      if (refusedNetwork(result)) return;
       assertUnprivileged(result.output, `as uid ${NOBODY}`);
       assert.match(result.output, /^wrote$/m, result.output);
       const info = await Deno.stat(join(workspace, "made"));

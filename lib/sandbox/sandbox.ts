@@ -218,6 +218,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       killGroup();
     };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // An abort during the set-up before the spawn has no event left to fire.
+    if (opts.signal?.aborted) onAbort();
     let status: Deno.CommandStatus;
     try {
       status = await child.status;

@@ -105,3 +105,15 @@ export async function withEnv<T>(
     }
   }
 }
+
+/**
+ * Whether a command with network was refused because pasta cannot serve this
+ * user here (e.g. /dev/net/tun closed to it): setup failing closed, which is a
+ * barrier too. The `hostNetwork` variants check the rest for that user.
+ */
+export function refusedNetwork(
+  result: { exit_code: number | null; output: string },
+): boolean {
+  return result.exit_code === 125 &&
+    /pasta cannot give it a network namespace/.test(result.output);
+}
