@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the AOS service itself needs on a fresh Debian machine with
-# Node: git and bubblewrap (the sandbox) from apt — plus util-linux's
+# Node: git, bubblewrap (the sandbox) and passt (pasta: setup commands' own
+# network, not the host's loopback) from apt — plus util-linux's
 # `unshare` for cached environments and python3 for the offline demo's
 # acceptance commands, both usually present — and Deno 2.9.6 from npm.
 # The test tools (Chromium, PostgreSQL, Apache, …) are in
@@ -15,6 +16,7 @@ AOS_INSTALL_NAME=install_deps
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v pasta >/dev/null 2>&1 || missing+=(passt)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 apt_install_missing "${missing[@]}"
