@@ -40,6 +40,12 @@ const WRAPPER_SHELL = [
   'ports="$1"; hex="$2"; shift 2',
   `unshare --user --map-root-user --net -- /bin/sh -c '${NAMESPACE_SHELL}' aos-net-ns "$hex" "$@" &`,
   "child=$!",
+  // pasta joins the namespaces of $child: not before unshare has made them,
+  // or it would join (and configure) the service's own.
+  'until [ "$(readlink "/proc/$child/ns/net")" != "$(readlink "/proc/$$/ns/net")" ] && [ -n "$(cat "/proc/$child/uid_map" 2>/dev/null)" ]; do',
+  '  kill -0 "$child" 2>/dev/null || { wait "$child"; exit $?; }',
+  "  sleep 0.01",
+  "done",
   'pasta --runas "$(id -u)" --config-net --quiet --foreground --no-map-gw -t none -u none -T "$ports" -U none "$child" >/dev/null 2>&1 &',
   "net=$!",
   'while kill -0 "$child" 2>/dev/null && [ "$(wc -l 2>/dev/null < "/proc/$child/net/route" || echo 0)" -lt 2 ]; do',
