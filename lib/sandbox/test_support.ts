@@ -1,5 +1,6 @@
 /** Test support for the sandbox (imported by tests only). */
 import { runCommand, type RunCommandOptions } from "./sandbox.ts";
+import { userDenoDir } from "../../tests/support/user_deno_dir.ts";
 
 /** `runCommand` with no environment and a 30 s timeout unless `opts` says otherwise. */
 export function run(
@@ -63,7 +64,9 @@ export async function runAsUser(
         "run",
         "-A",
         "--no-lock",
-        "--no-config",
+        "--cached-only",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
         child.pathname,
         JSON.stringify({ env: {}, timeoutMs: 30_000, ...opts }),
       ],
@@ -71,7 +74,7 @@ export async function runAsUser(
       env: {
         PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
         HOME: home,
-        DENO_DIR: `${home}/deno`,
+        DENO_DIR: await userDenoDir(uid),
         ...serviceEnv,
       },
       stdout: "piped",
