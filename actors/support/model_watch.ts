@@ -17,6 +17,16 @@ const PHASES = {
   replying: "replying",
 } as const;
 
+/**
+ * Which heartbeats of one attempt become events: the first three, then every
+ * second one up to the twelfth, then every sixth (at the default 10 s: each
+ * 10 s for half a minute, each 20 s to two minutes, then each minute), so a
+ * CPU model's ten-minute reply leaves a readable log, not sixty lines.
+ */
+export function keepHeartbeat(n: number): boolean {
+  return n <= 3 || (n <= 12 && n % 2 === 0) || n % 6 === 0;
+}
+
 /** The observer of one agent's model calls in one iteration of a run. */
 export function modelObserver(
   deps: FactoryDeps,
@@ -24,6 +34,10 @@ export function modelObserver(
 ): ModelObserver {
   const { runId, agent, iteration, model } = where;
   const append = liveEvents(deps, runId);
+  // Heartbeats of the current attempt, and the phase last written.
+  let beats = 0;
+  let attempt = 0;
+  let phase = "";
   return {
     retry(info) {
       const waitS = Math.round(info.waitMs / 100) / 10;
@@ -47,6 +61,15 @@ export function modelObserver(
       ));
     },
     progress(info) {
+      if (info.attempt !== attempt) {
+        attempt = info.attempt;
+        beats = 0;
+        phase = "";
+      }
+      beats++;
+      // A change of phase (the reply begins) is always shown.
+      if (!keepHeartbeat(beats) && info.phase === phase) return;
+      phase = info.phase;
       append({
         kind: "MODEL_PROGRESS",
         level: "INFO",
