@@ -33,6 +33,25 @@ export function stepOf(event: RunEvent): string {
           String(payload.elapsed_s ?? 0)
         } s)`;
     }
+    case "SE_STEP": {
+      const what = payload.command ?? payload.path;
+      return `engineer: ${String(payload.tool ?? "tool")}${
+        what === undefined ? "" : ` ${String(what)}`
+      }${
+        payload.ok === false
+          ? ` (failed: ${String(payload.reason ?? "error")})`
+          : ""
+      }`;
+    }
+    case "CMD_START": {
+      const source =
+        { setup: "setup", se: "engineer", acceptance: "acceptance" }[
+          String(payload.source)
+        ] ?? "";
+      return `running ${source ? `${source} ` : ""}command: ${
+        String(payload.command ?? "")
+      }`;
+    }
     case "MODEL_RETRY":
       return `model request failed (${
         String(payload.reason ?? "error")

@@ -114,3 +114,29 @@ Deno.test("formatElapsed() prints mm:ss and h:mm:ss", () => {
   assert.equal(formatElapsed(59_999), "00:59");
   assert.equal(formatElapsed(3_600_000 + 61_000), "1:01:01");
 });
+
+Deno.test("stepOf() says which SE tool ran and which command started", () => {
+  assert.equal(
+    stepOf(ev("SE_STEP", 1, { tool: "read_file", path: "calc.py", ok: true })),
+    "engineer: read_file calc.py",
+  );
+  assert.equal(
+    stepOf(
+      ev("SE_STEP", 1, {
+        tool: "edit_file",
+        path: "x",
+        ok: false,
+        reason: "tool_error",
+      }),
+    ),
+    "engineer: edit_file x (failed: tool_error)",
+  );
+  assert.equal(
+    stepOf(ev("CMD_START", 1, { source: "acceptance", command: "npm test" })),
+    "running acceptance command: npm test",
+  );
+  assert.equal(
+    stepOf(ev("CMD_START", 1, { source: "se", command: "ls" })),
+    "running engineer command: ls",
+  );
+});
