@@ -3,7 +3,8 @@ import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
 import { formatCost, formatDuration, formatTokens } from "./format.ts";
 import type { IterationTimeline } from "./timeline.ts";
 import type { SeConversation } from "./run_data.ts";
-import { SeStepsView } from "./se_steps_view.tsx";
+import { LiveSeSteps, SeStepsView } from "./se_steps_view.tsx";
+import type { RunEvent } from "../../lib/store/types.ts";
 import { terminalHtml } from "./terminal_text.ts";
 
 /** Outputs longer than this many lines show head and tail first. */
@@ -79,6 +80,8 @@ export function IterationView(
     it: IterationTimeline;
     report: ToolReport | undefined;
     conversation: SeConversation | undefined;
+    /** The run's events: a turn without a transcript yet shows its SE_STEPs. */
+    events: RunEvent[];
   },
 ) {
   const { it, report, conversation } = props;
@@ -112,13 +115,15 @@ export function IterationView(
           <strong>SE:</strong> {it.seSummary}
         </p>
       )}
-      {conversation && (
-        <SeStepsView
-          runId={props.runId}
-          iteration={it.iteration}
-          conversation={conversation}
-        />
-      )}
+      {conversation
+        ? (
+          <SeStepsView
+            runId={props.runId}
+            iteration={it.iteration}
+            conversation={conversation}
+          />
+        )
+        : <LiveSeSteps iteration={it.iteration} events={props.events} />}
       {report && report.rejected.length > 0 && (
         <ul class="rejected">
           {report.rejected.map((r) => (

@@ -21,6 +21,8 @@ const PING_MS = 15_000;
 const REFRESHING = new Set([
   "RUN_START",
   "WORKSPACE_READY",
+  // The iteration card lists a running turn's steps (coalesced by the page).
+  "SE_STEP",
   "SE_OUTPUT",
   "CMD_RESULT",
   "TR_APPLY",

@@ -185,6 +185,7 @@ export function RunBody(
           it={it}
           report={reports.get(it.iteration)}
           conversation={conversations.get(it.iteration)}
+          events={events}
         />
       ))}
       <DiffView runId={run.id} diff={diff} />

@@ -172,3 +172,32 @@ Deno.test("run page: a transcript that is not one is left out, never a 500", asy
     assert(!html.includes('id="setup"'));
   });
 });
+
+Deno.test("run page: a running turn lists its SE_STEP events until its transcript exists, escaped", async () => {
+  await withUi(async (ui, store) => {
+    const run = await createRun(store, sampleRun({ status: "RUNNING" }));
+    await appendEvent(store, run.id, { kind: "RUN_START", payload: {} });
+    await appendEvent(store, run.id, { kind: "WORKSPACE_READY", payload: {} });
+    await appendEvent(store, run.id, {
+      kind: "SE_STEP",
+      iteration: 1,
+      payload: { step: 1, tool: "read_file", path: "<img src=x>", ok: true },
+    });
+    await appendEvent(store, run.id, {
+      kind: "SE_STEP",
+      iteration: 1,
+      payload: {
+        step: 2,
+        tool: "run_command",
+        command: "npm test",
+        ok: false,
+        reason: "tool_error",
+      },
+    });
+    const html = await (await ui.request(`/ui/runs/${run.id}`)).text();
+    assertMatch(html, /SE steps so far · 2 tool calls/);
+    assertMatch(html, /<code class="args">&lt;img src=x&gt;<\/code>/);
+    assertMatch(html, /class="step failed"><code class="tool">run_command/);
+    assert(!html.includes("<img src=x>"));
+  });
+});

@@ -1,6 +1,7 @@
 /** An iteration's SE conversation on the run page: each reply's tool calls as steps. */
 import { formatBytes, formatTokens } from "./format.ts";
 import type { SeConversation } from "./run_data.ts";
+import type { RunEvent } from "../../lib/store/types.ts";
 
 /** The "SE steps" block of an iteration card (closed by default). */
 export function SeStepsView(
@@ -73,6 +74,50 @@ export function SeStepsView(
         {"From "}
         <a href={href}>{conversation.artifact}</a>
       </p>
+    </details>
+  );
+}
+
+/** The SE_STEP events of a turn still running (its transcript is written at its end). */
+export function LiveSeSteps(props: { iteration: number; events: RunEvent[] }) {
+  const steps = props.events.filter((e) =>
+    e.kind === "SE_STEP" && e.iteration === props.iteration
+  );
+  if (steps.length === 0) return null;
+  const text = (value: unknown) => typeof value === "string" ? value : "";
+  return (
+    <details
+      class="se-steps"
+      id={`se-steps-${props.iteration}`}
+      data-key={`se-steps-live-${props.iteration}`}
+      open
+    >
+      <summary>
+        {`SE steps so far · ${steps.length} tool call${
+          steps.length === 1 ? "" : "s"
+        }`}
+      </summary>
+      <ul class="calls">
+        {steps.map((event) => {
+          const { payload } = event;
+          const failed = payload.ok === false;
+          const what = text(payload.command) || text(payload.path);
+          return (
+            <li class={`step ${failed ? "failed" : "passed"}`}>
+              <code class="tool">{text(payload.tool)}</code>
+              {what && (
+                <>
+                  {" "}
+                  <code class="args">{what}</code>
+                </>
+              )}
+              {failed && (
+                <span class="muted">{` (${text(payload.reason)})`}</span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
     </details>
   );
 }
