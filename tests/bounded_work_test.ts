@@ -107,14 +107,15 @@ Deno.test("a tool call in flight at max_wall_time_s is named in the error, and i
   };
   await withHarness({ script, env: { AOS_MAX_RUNS: "1" } }, async (h) => {
     const stuck = await h.submit(h.workOrder({
-      max_wall_time_s: 3,
+      // Room for the clone on a loaded machine; the command outlasts it anyway.
+      max_wall_time_s: 10,
       command_timeout_s: 120,
     }));
     const ended = await h.waitForEnd(stuck.id, 60_000);
     assertEquals(ended.status, "FAILED");
     assertEquals(
       ended.error,
-      `Run exceeded its wall time limit of 3 s while the SE's tool call run_command {"command":"sleep 60","timeout_s":120} (iteration 1) had not returned`,
+      `Run exceeded its wall time limit of 10 s while the SE's tool call run_command {"command":"sleep 60","timeout_s":120} (iteration 1) had not returned`,
     );
     // One worker slot in all: the next run gets it.
     const next = await h.submit(h.workOrder({}));
