@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
- * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`, `bounded`) runs one and replaces only its section;
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`, `bounded`, `text_calls`) runs one and replaces only its section;
  * `deno task bench agent` (AOS vs mini-swe-agent on a local model: an hour or more) runs only when named.
  */
 import { runAgentBench } from "./agent_bench.ts";
@@ -12,6 +12,7 @@ import { runRedactBench } from "./redact_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
 import { runSeToolsBench } from "./se_tools_bench.ts";
 import { runSetupBench } from "./setup_bench.ts";
+import { runTextCallsBench } from "./text_calls_bench.ts";
 import { runUiBench } from "./ui_bench.ts";
 
 const benches: Record<
@@ -35,6 +36,10 @@ const benches: Record<
   bounded: {
     heading: "## Bounded work on the event loop",
     run: () => runBoundedBench(),
+  },
+  text_calls: {
+    heading: "## Tool calls written in the text",
+    run: () => runTextCallsBench(),
   },
   // An hour or more on a CPU model: never part of the full run.
   agent: {

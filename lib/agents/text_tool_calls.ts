@@ -19,14 +19,16 @@ export interface TextToolCall {
   span: [number, number];
 }
 
-/** Longest text looked at; a reply is bounded by the output cap long before this. */
-const MAX_TEXT_CHARS = 2_000_000;
+/** Longest text looked at: the model client's reply cap (a real reply is far shorter). */
+const MAX_TEXT_CHARS = 4 * 1024 * 1024;
 /** Candidate objects parsed per text at most (keeps hostile nesting linear). */
 const MAX_PARSES = 24;
 /** Calls taken from one text at most. */
 const MAX_CALLS = 16;
 /** Brace depth below which an object can still be a candidate (a call wrapped in `{"tool_calls": [...]}` sits at 2). */
 const MAX_CANDIDATE_DEPTH = 3;
+/** Nesting (objects and arrays) past which an object is no call: the parser's work on it is not linear. */
+const MAX_NESTING = 64;
 
 /** The keys that may hold a call's arguments, in order of preference. */
 const ARGUMENT_KEYS = ["arguments", "parameters", "args", "input"] as const;
@@ -45,6 +47,8 @@ export function parseTextToolCalls(
   const source = text.length > MAX_TEXT_CHARS
     ? text.slice(0, MAX_TEXT_CHARS)
     : text;
+  const mentions = knownMentions(source, known);
+  if (mentions.length === 0) return [];
   const spans = candidateObjects(source);
   const calls: TextToolCall[] = [];
   let parses = 0;
@@ -52,9 +56,9 @@ export function parseTextToolCalls(
   for (const [start, end] of spans) {
     if (calls.length >= MAX_CALLS || parses >= MAX_PARSES) break;
     if (start < acceptedEnd) continue; // inside a call already taken
-    const slice = source.slice(start, end);
     // Cheap filter before parsing: a call names a known tool somewhere in it.
-    if (!mentionsKnown(slice, known)) continue;
+    if (!mentionedWithin(mentions, start, end)) continue;
+    const slice = source.slice(start, end);
     parses++;
     stats.parsedChars += slice.length;
     const value = parseLenient(slice);
@@ -92,6 +96,9 @@ export function textWithoutCalls(
 function candidateObjects(text: string): [number, number][] {
   const spans: [number, number][] = [];
   const open: number[] = [];
+  // Per candidate-level entry of `open`: nested too deep to be a call.
+  const tooDeep: boolean[] = [];
+  let arrays = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -101,19 +108,49 @@ function candidateObjects(text: string): [number, number][] {
       continue;
     }
     if (c === 0x22 && open.length > 0) inString = true;
-    else if (c === 0x7b /* { */) open.push(i);
-    else if (c === 0x7d /* } */ && open.length > 0) {
+    else if (c === 0x7b /* { */) {
+      if (open.length < MAX_CANDIDATE_DEPTH) tooDeep[open.length] = false;
+      open.push(i);
+    } else if (c === 0x7d /* } */ && open.length > 0) {
       const start = open.pop()!;
-      if (open.length < MAX_CANDIDATE_DEPTH) spans.push([start, i + 1]);
+      if (open.length < MAX_CANDIDATE_DEPTH && !tooDeep[open.length]) {
+        spans.push([start, i + 1]);
+      }
+    } else if (c === 0x5b /* [ */ && open.length > 0) arrays++;
+    else if (c === 0x5d /* ] */ && arrays > 0) arrays--;
+    else continue;
+    if (open.length + arrays > MAX_NESTING) {
+      tooDeep.fill(true, 0, Math.min(open.length, MAX_CANDIDATE_DEPTH));
     }
   }
   // An object left open at the end (a reply cut off) is no candidate.
   return spans.sort((a, b) => a[0] - b[0]);
 }
 
-function mentionsKnown(slice: string, known: ReadonlySet<string>): boolean {
-  for (const name of known) if (slice.includes(`"${name}"`)) return true;
-  return false;
+/** Where a known tool's name appears quoted in `text`, in order (one regex pass). */
+function knownMentions(text: string, known: ReadonlySet<string>): number[] {
+  const names = [...known].filter((n) => /^[\w.-]+$/.test(n));
+  if (names.length === 0) return [];
+  const pattern = new RegExp(`"(?:${names.join("|")})"`, "g");
+  const at: number[] = [];
+  for (const match of text.matchAll(pattern)) at.push(match.index);
+  return at;
+}
+
+/** Whether one of the sorted `mentions` lies in [start, end). */
+function mentionedWithin(
+  mentions: number[],
+  start: number,
+  end: number,
+): boolean {
+  let lo = 0;
+  let hi = mentions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (mentions[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < mentions.length && mentions[lo]! < end;
 }
 
 /**

@@ -135,3 +135,15 @@ Deno.test("parseTextToolCalls() does bounded work on hostile text", () => {
     );
   }
 });
+
+Deno.test("parseTextToolCalls() takes no call nested past 64 levels, and never parses one", () => {
+  const deep = '{"name": "finish", "arguments": {"summary": "s", "x": ' +
+    "[".repeat(70) + "]".repeat(70) + "}}";
+  const stats = { parsedChars: 0 };
+  assertEquals(parseTextToolCalls(deep, KNOWN, stats), []);
+  assertEquals(stats.parsedChars, 0);
+  // Shallow nesting is fine.
+  const shallow = '{"name": "finish", "arguments": {"summary": "s", "x": ' +
+    "[".repeat(10) + "]".repeat(10) + "}}";
+  assertEquals(calls(shallow).map((c) => c.name), ["finish"]);
+});
