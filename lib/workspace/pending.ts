@@ -48,6 +48,13 @@ const isBuildOutput = compileGlob(BUILD_OUTPUT_GLOBS);
 
 /** Largest file a command's change may bring into the packet. */
 export const MAX_PACKET_FILE_BYTES = 1024 * 1024;
+/**
+ * Most files and characters of content a turn's changes hold: the packet
+ * lives in memory, the journal and the artifacts, so a command writing
+ * thousands of files must not be able to fill the service's memory.
+ */
+export const MAX_PACKET_FILES = 2_000;
+export const MAX_PACKET_CHARS = 32 * 1024 * 1024;
 
 /** One pending change: new content (null = deleted) and whether the file existed at the start. */
 interface Change {
@@ -131,11 +138,36 @@ export class PendingChanges {
     this.#changes.clear();
     this.#refused = new Map();
     this.#buildOutput = 0;
-    for (const [path, existed] of candidates) {
+    // The SE's own writes first: a command's mass of files must not crowd them out.
+    const ordered = [...candidates].sort(([a], [b]) =>
+      Number(this.#touched.has(b)) - Number(this.#touched.has(a))
+    );
+    let chars = 0;
+    for (const [path, existed] of ordered) {
+      if (this.#changes.size >= MAX_PACKET_FILES || chars > MAX_PACKET_CHARS) {
+        if (!isBuildOutput(path)) {
+          this.#refused.set(
+            path,
+            `'${path}' was left out: this turn's changes already hold ${this.#changes.size} files and ${chars} characters (at most ${MAX_PACKET_FILES} files and ${MAX_PACKET_CHARS} characters)`,
+          );
+        } else this.#buildOutput++;
+        continue;
+      }
       const change = await this.#read(path, existed);
       if (change === "build") this.#buildOutput++;
       else if (typeof change === "string") this.#refused.set(path, change);
-      else if (change !== null) this.#changes.set(path, change);
+      else if (change !== null) {
+        const size = change.content?.length ?? 0;
+        if (chars + size > MAX_PACKET_CHARS && !this.#touched.has(path)) {
+          this.#refused.set(
+            path,
+            `'${path}' was left out: with it this turn's changes would pass ${MAX_PACKET_CHARS} characters`,
+          );
+          continue;
+        }
+        chars += size;
+        this.#changes.set(path, change);
+      }
     }
     const changed: string[] = [];
     for (const [path, change] of this.#changes) {

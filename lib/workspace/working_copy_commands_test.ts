@@ -223,3 +223,23 @@ Deno.test("run_command's symlinks and oversized files stay out of the packet; th
     await rejects(wc.readFile("link.txt"), /outside the repository/);
   });
 });
+
+Deno.test("a command writing thousands of files fills the packet only up to its bound; the SE's own writes stay", async () => {
+  await withCopy(async (wc) => {
+    await wc.writeFile("mine.py", "x = 1\n");
+    const answer = await run(
+      wc,
+      "mkdir -p many && for i in $(seq 1 2100); do echo $i > many/f$i.txt; done",
+    );
+    assertMatch(answer, /exit code 0/);
+    const packet = wc.packet();
+    assertEquals(packet.writes.length, 2000);
+    assert(packet.writes.some((w) => w.path === "mine.py"));
+    const refused = wc.refused();
+    assertEquals(refused.length, 101);
+    assertMatch(
+      refused[0]?.reason ?? "",
+      /was left out: this turn's changes already hold 2000 files/,
+    );
+  });
+});
