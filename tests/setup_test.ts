@@ -150,6 +150,13 @@ Deno.test("a failed setup explains itself: the lines that look like errors first
       String(result?.payload.output_head).startsWith("npm ERR! code EUSAGE\n"),
     );
     assert(String(result?.payload.output_tail).endsWith("/tmp/debug.log"));
+    // setup_report.json (the dashboard's setup card) carries the same lines.
+    const report = JSON.parse(
+      new TextDecoder().decode(
+        (await h.svc.store.getArtifact(run.id, "setup_report.json")).body,
+      ),
+    );
+    assertEquals(report.commands[0].error_lines, lines);
     assertEquals(h.model.requests.length, 0);
   });
 });

@@ -9,6 +9,7 @@ import {
   type SetupOutcome,
 } from "../../lib/environment/mod.ts";
 import { runCommand } from "../../lib/sandbox/sandbox.ts";
+import { digestOutput } from "../../lib/sandbox/output_digest.ts";
 import { choosePushTarget, GitError } from "../../lib/git/mod.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
@@ -271,7 +272,13 @@ export function toolRunnerActor(deps: FactoryDeps) {
         key_tree: outcome.key_tree,
         key_files: outcome.key_files,
         ...(outcome.environment ? outcome.environment : {}),
-        commands: outcome.commands,
+        // A failed command's error-looking lines, for the dashboard's setup card and `aos artifacts`.
+        commands: outcome.commands.map((command) =>
+          command.exit_code === 0 ? command : {
+            ...command,
+            error_lines: digestOutput(command.output).error_lines,
+          }
+        ),
       }),
     );
     for (const event of setupEvents(outcome, null)) {
