@@ -63,7 +63,6 @@ export async function runAsUser(
         Deno.execPath(),
         "run",
         "-A",
-        "--no-lock",
         "--cached-only",
         "--config",
         new URL("../../deno.json", import.meta.url).pathname,
