@@ -210,7 +210,8 @@ Deno.test("acceptance commands cannot reach the network or write outside the wor
     },
   }, async (h) => {
     const escape = `${h.dir}/escaped.txt`;
-    const hostPath = `/var/tmp/aos_escape_${crypto.randomUUID()}`;
+    // /usr is bound read-only (/tmp and /var/tmp are the sandbox's own, so a write there proves nothing).
+    const hostPath = `/usr/local/aos_escape_${crypto.randomUUID()}`;
     const run = await h.submit(h.workOrder({
       max_iterations: 1,
       acceptance_commands: [
