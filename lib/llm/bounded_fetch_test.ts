@@ -6,10 +6,8 @@ import {
 import { ModelClient, ModelError } from "./client.ts";
 import { boundedFetch, ReplyTooLargeError } from "./bounded_fetch.ts";
 import { chatRequest } from "./testing.ts";
-import { withLagProbe } from "../../tests/support/loop_lag.ts";
+import { MAX_LAG_MS, withLagProbe } from "../../tests/support/loop_lag.ts";
 
-/** Correctness bound for the event loop (a stall is seconds to minutes). */
-const MAX_LAG_MS = 500;
 const MIB = 1024 * 1024;
 
 /** A chat completion whose one message carries `bytes` of text, as JSON bytes. */

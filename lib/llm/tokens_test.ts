@@ -8,10 +8,8 @@ import {
   countTextTokens,
   EXACT_COUNT_CHARS,
 } from "./tokens.ts";
-import { withLagProbe } from "../../tests/support/loop_lag.ts";
+import { MAX_LAG_MS, withLagProbe } from "../../tests/support/loop_lag.ts";
 
-/** Correctness bound for the event loop (the stalls this guards against were seconds to minutes). */
-const MAX_LAG_MS = 500;
 const MIB = 1024 * 1024;
 
 /** Letters the tokenizer's cache has not seen: the most expensive text per character. */
