@@ -9,6 +9,8 @@ import {
   readWorkOrderForm,
 } from "./bodies.ts";
 import { badRequest } from "./errors.ts";
+import { ValidationError } from "../lib/errors.ts";
+import { MAX_FEEDBACK_CHARS } from "../actors/run/follow_up.ts";
 import { guarded } from "./middleware/auth.ts";
 import {
   BODIES_IN_FLIGHT,
@@ -55,6 +57,16 @@ const ConsistencyQuery = z.object({
       "AOS_RUN_CACHE_MS behind other processes' (the words of Deno KV's own reads)",
   }),
 });
+/** Body of POST /runs/{id}/revise. */
+const ReviseSchema = z.strictObject({
+  feedback: z.string().trim().min(1, "Must say what to change")
+    .max(MAX_FEEDBACK_CHARS).openapi({
+      description: "What the follow-up should change (given to its SE)",
+    }),
+  max_iterations: z.number().int().min(1).max(20).optional().openapi({
+    description: "The follow-up's max_iterations (default: the parent's)",
+  }),
+}).openapi("ReviseRequest");
 const JSON_HEADERS = { "content-type": "application/json" };
 
 /** True for `consistency=strong`; 400 for anything but strong or eventual. */
@@ -223,6 +235,61 @@ export function runRoutes(deps: AppDeps): OpenAPIHono {
     const view = await deps.store.getRunView(c.req.param("id")!, { fresh });
     return c.body(view.json, 200, JSON_HEADERS);
   });
+
+  // Read by hand like a submit, so a bad body is a 422 naming the field.
+  app.openAPIRegistry.registerPath(createRoute({
+    method: "post",
+    path: "/runs/{id}/revise",
+    operationId: "reviseRun",
+    tags: ["runs"],
+    summary:
+      "Start a follow-up of a finished run: cloned from its result, pushing to the same branch and pull request",
+    security: auth.security,
+    request: {
+      params: RunIdParam,
+      headers: IdempotencyHeader,
+      body: {
+        content: { "application/json": { schema: ReviseSchema } },
+        required: true,
+      },
+    },
+    responses: {
+      201: json(RunSchema, "The follow-up run (its parent_run_id is this run)"),
+      200: json(RunSchema, "Existing run for a repeated Idempotency-Key"),
+      409: json(ErrorSchema, "The run has not ended yet"),
+      ...errorResponses,
+      ...submitErrors,
+    },
+  }));
+  app.post(
+    "/runs/:id/revise",
+    every(
+      ...auth.middleware,
+      checkKeyParams,
+      requireContentType(["application/json"]),
+      body,
+    ),
+    async (c) => {
+      const parsed = ReviseSchema.safeParse(await readJsonObject(c));
+      if (!parsed.success) {
+        throw new ValidationError(parsed.error.issues.map((issue) => ({
+          field: issue.path.join(".") || "body",
+          message: issue.message,
+        })));
+      }
+      const { run, created } = await deps.runs.startFollowUp(
+        c.req.param("id")!,
+        {
+          feedback: parsed.data.feedback,
+          ...(parsed.data.max_iterations === undefined
+            ? {}
+            : { maxIterations: parsed.data.max_iterations }),
+        },
+        idempotency(c),
+      );
+      return c.json(run, created ? 201 : 200);
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -20,6 +20,7 @@ import {
   type WorkOrder,
   workOrderFromFields,
 } from "../../lib/work_order/parse.ts";
+import { followUpFields, type FollowUpRequest } from "./follow_up.ts";
 import { runRef } from "./messages.ts";
 
 /** 422 when the markdown made from JSON fields is (`atLeast`) `bytes` over the file limit, naming the largest fields. */
@@ -150,6 +151,40 @@ export class RunService {
         }]);
       }
     }
+    return await this.#create(workOrder, md, opts);
+  }
+
+  /**
+   * Starts a follow-up of finished run `parentId` (DESIGN §4): a new run with
+   * `parent_run_id`, cloned from the parent's result, pushing to its branch
+   * and updating its pull request. 404 unknown run, 409 not finished, 422
+   * empty feedback.
+   */
+  async startFollowUp(
+    parentId: string,
+    request: FollowUpRequest,
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<{ run: RunRecord; created: boolean }> {
+    const parent = await this.#store.getRun(parentId);
+    const fields = await followUpFields(this.#store, parent, request);
+    const workOrder = workOrderFromFields(fields, {
+      repoAllowlist: this.#allowlist,
+      allowLocalRepos: this.#allowLocalRepos,
+    });
+    const md = renderWorkOrderMd(workOrder);
+    checkSize(new TextEncoder().encode(md).length, "", fields);
+    return await this.#create(workOrder, md, {
+      ...opts,
+      parentRunId: parentId,
+    });
+  }
+
+  /** Stores the run and its first message in one commit (and a FOLLOW_UP event on its parent). */
+  async #create(
+    workOrder: WorkOrder,
+    md: string,
+    opts: { idempotencyKey?: string; parentRunId?: string },
+  ): Promise<{ run: RunRecord; created: boolean }> {
     if (opts.idempotencyKey) {
       const existing = await this.#existing(opts.idempotencyKey);
       if (existing) return { run: existing, created: false };
@@ -171,12 +206,29 @@ export class RunService {
       error: null,
       usage: noUsage(),
       work_order_md: md,
+      ...(opts.parentRunId ? { parent_run_id: opts.parentRunId } : {}),
     };
     const mutations = this.#store.createRunMutations(record, {
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
       createdEventSeq: nextSeq(),
       workOrder,
     });
+    if (opts.parentRunId) {
+      // The parent's log links to its follow-up, written with the run itself.
+      const seq = nextSeq();
+      mutations.push({
+        kind: "set",
+        key: this.#store.eventKey(opts.parentRunId, seq),
+        value: {
+          seq,
+          ts: record.created_at,
+          level: "INFO",
+          kind: "FOLLOW_UP",
+          iteration: null,
+          payload: { run_id: record.id },
+        },
+      });
+    }
     try {
       await this.#system.send(runRef(record.id), { type: "start" }, mutations);
     } catch (error) {

@@ -44,6 +44,8 @@ export const EVENT_KINDS = {
   RUN_CANCELLED: "the run was cancelled",
   ERROR: "the run failed (stage, message)",
   RUN_END: "the run ended (status)",
+  FOLLOW_UP:
+    "a follow-up of this finished run was started (run_id); the follow-up's RUN_CREATED names this run as parent_run_id",
   WEBHOOK_DELIVERED: "a webhook was delivered",
   WEBHOOK_FAILED: "a webhook delivery failed",
 } as const;

@@ -75,7 +75,13 @@ export function createRunMutations(
         level: "INFO",
         kind: "RUN_CREATED",
         iteration: null,
-        payload: { repo: record.repo, clone_branch: record.clone_branch },
+        payload: {
+          repo: record.repo,
+          clone_branch: record.clone_branch,
+          ...(record.parent_run_id
+            ? { parent_run_id: record.parent_run_id }
+            : {}),
+        },
       },
     },
   ];

@@ -48,6 +48,8 @@ export const runRecordSchema = z.object({
   usage: usageSchema,
   /** The original work order text, frontmatter and body. */
   work_order_md: z.string(),
+  /** The run this one follows up (POST /runs/{id}/revise); absent in older records. */
+  parent_run_id: z.string().nullable().optional(),
 });
 /** The run record. */
 export type RunRecord = z.infer<typeof runRecordSchema>;

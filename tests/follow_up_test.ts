@@ -1,0 +1,143 @@
+/**
+ * Follow-up runs end to end (issue #23 point 1): POST /runs/{id}/revise on a
+ * real bare remote: a run that pushed is continued on its branch, one that did
+ * not from its base commit; a live run is refused 409 before any change.
+ */
+import assert from "node:assert/strict";
+import { git, type Harness, withHarness } from "./support/harness.ts";
+import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
+import { finishCall, writeFileCall } from "./support/scripted_model.ts";
+
+const NOTES = {
+  tool_calls: [writeFileCall("NOTES.md", "notes\n"), finishCall("notes added")],
+};
+
+async function revise(
+  h: Harness,
+  id: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${h.svc.url}/runs/${id}/revise`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** The text of every message of the `n`-th (0-based) SE request. */
+function seRequestText(h: Harness, n: number): string {
+  const se = h.model.requests.filter((r) => r.agent === "se");
+  return JSON.stringify(se[n]?.body ?? null);
+}
+
+Deno.test("revise: a follow-up of a run that pushed starts from its branch, pushes on top and links both ways; a live run is refused 409", async () => {
+  const refusedWhileRunning: number[] = [];
+  await withHarness({
+    script: { se: [WRITE_CALCULATOR, NOTES], po: [PASS, PASS] },
+    beforeModelReply: async (h, agent, n) => {
+      if (agent !== "se" || n !== 1) return;
+      const { runs } = await h.svc.store.listRuns({ limit: 1, offset: 0 });
+      const live = await revise(h, runs[0]!.id, { feedback: "too early" });
+      refusedWhileRunning.push(live.status);
+      assert.match(
+        String(live.body.error && JSON.stringify(live.body.error)),
+        /RUNNING|PENDING/,
+      );
+    },
+  }, async (h) => {
+    const parent = await h.waitForEnd(
+      (await h.submit(
+        h.workOrder({ title: "Calc", push_branch: "aos/f" }, "Write add()."),
+      )).id,
+    );
+    assert.equal(parent.status, "SUCCEEDED", parent.error ?? "");
+    assert.deepEqual(refusedWhileRunning, [409]);
+    const parentTip =
+      (await git(h.dir, "--git-dir", h.remote, "rev-parse", "aos/f")).trim();
+
+    // Bad requests: unknown run, empty feedback, unknown field.
+    assert.equal(
+      (await revise(h, crypto.randomUUID(), { feedback: "x" })).status,
+      404,
+    );
+    const empty = await revise(h, parent.id, { feedback: "   " });
+    assert.equal(empty.status, 422);
+    assert.match(JSON.stringify(empty.body), /feedback/);
+    assert.equal(
+      (await revise(h, parent.id, { feedback: "x", push_branch: "main" }))
+        .status,
+      422,
+    );
+    assert.equal(h.model.requests.filter((r) => r.agent === "se").length, 1);
+
+    const created = await revise(h, parent.id, {
+      feedback: "Also add NOTES.md",
+      max_iterations: 2,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.parent_run_id, parent.id);
+    assert.equal(created.body.max_iterations, 2);
+    const child = await h.waitForEnd(String(created.body.id));
+    assert.equal(child.status, "SUCCEEDED", child.error ?? "");
+    assert.equal(child.push_branch, "aos/f");
+
+    // Pushed on top of the parent's commit, with both runs' files.
+    const childParent =
+      (await git(h.dir, "--git-dir", h.remote, "rev-parse", "aos/f^")).trim();
+    assert.equal(childParent, parentTip);
+    assert.equal(await h.remoteFile("aos/f", "NOTES.md"), "notes\n");
+    assert.notEqual(await h.remoteFile("aos/f", "calculator.py"), null);
+
+    // The follow-up's SE saw the task, the parent's result and diff, and the feedback.
+    const text = seRequestText(h, 1);
+    assert.match(text, /Write add\(\)\./);
+    assert.match(text, new RegExp(`Follow-up of run ${parent.id}`));
+    assert.match(text, /Decision: PASS, pushed to aos\/f/);
+    assert.match(text, /\+\+\+ b\/calculator\.py/);
+    assert.match(text, /Also add NOTES\.md/);
+    assert.match(text, /starts from branch 'aos\/f'/);
+
+    // Links both ways.
+    const childEvents = await h.svc.store.listEvents(child.id);
+    assert.equal(
+      childEvents.find((e) => e.kind === "RUN_CREATED")?.payload.parent_run_id,
+      parent.id,
+    );
+    const parentEvents = await h.svc.store.listEvents(parent.id);
+    assert.deepEqual(
+      parentEvents.filter((e) => e.kind === "FOLLOW_UP").map((e) => e.payload),
+      [{ run_id: child.id }],
+    );
+    assert.equal((await h.svc.store.getRun(parent.id)).parent_run_id, null);
+  });
+});
+
+Deno.test("revise: a follow-up of a run that did not push starts from the parent's base commit and is told the changes are not there", async () => {
+  await withHarness({
+    script: { se: [WRITE_CALCULATOR, NOTES], po: [PASS, PASS] },
+  }, async (h) => {
+    const parent = await h.waitForEnd(
+      (await h.submit(h.workOrder({ title: "Calc" }, "Write add()."))).id,
+    );
+    assert.equal(parent.status, "SUCCEEDED", parent.error ?? "");
+    const base = (await h.svc.store.listEvents(parent.id)).find((e) =>
+      e.kind === "WORKSPACE_READY"
+    )?.payload.base_commit;
+    assert.equal(typeof base, "string");
+    const created = await revise(h, parent.id, { feedback: "Add notes" });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.clone_branch, base);
+    assert.equal(created.body.push_branch, null);
+    const child = await h.waitForEnd(String(created.body.id));
+    assert.equal(child.status, "SUCCEEDED", child.error ?? "");
+    const childBase = (await h.svc.store.listEvents(child.id)).find((e) =>
+      e.kind === "WORKSPACE_READY"
+    )?.payload.base_commit;
+    assert.equal(childBase, base);
+    const text = seRequestText(h, 1);
+    assert.match(text, /did not push/);
+    assert.match(text, /\+\+\+ b\/calculator\.py/);
+    assert.match(text, /Add notes/);
+  });
+});
