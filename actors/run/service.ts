@@ -206,7 +206,7 @@ export class RunService {
       error: null,
       usage: noUsage(),
       work_order_md: md,
-      ...(opts.parentRunId ? { parent_run_id: opts.parentRunId } : {}),
+      parent_run_id: opts.parentRunId ?? null,
     };
     const mutations = this.#store.createRunMutations(record, {
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),

@@ -135,7 +135,6 @@ export async function fromStored(
   const rest = {
     ...stored_,
     pull_request_url: stored_.pull_request_url ?? null,
-    parent_run_id: stored_.parent_run_id ?? null,
     usage: {
       ...stored_.usage,
       cached_tokens: stored_.usage.cached_tokens ?? 0,
