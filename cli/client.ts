@@ -233,6 +233,21 @@ export class AosClient {
     return { run: body, stopped: status === 200 };
   }
 
+  /** Starts a follow-up of finished run `id` (POST /runs/{id}/revise). */
+  async revise(
+    id: string,
+    body: { feedback: string; max_iterations?: number },
+  ): Promise<RunRecord> {
+    return (await this.json<RunRecord>(
+      `/runs/${encodeURIComponent(id)}/revise`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      },
+    )).body;
+  }
+
   /** Artifacts of a run. */
   async listArtifacts(id: string): Promise<ArtifactMeta[]> {
     return (await this.json<ArtifactMeta[]>(

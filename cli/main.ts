@@ -21,6 +21,7 @@ import {
 } from "./commands.ts";
 import { CliError, EXIT, type ExitCode, inputError } from "./errors.ts";
 import { printJson, printNote } from "./output.ts";
+import { reviseCommand } from "./revise.ts";
 import { submitCommand } from "./submit.ts";
 import { compareCommand } from "./eval_compare.ts";
 import { evalCommand } from "./eval.ts";
@@ -161,6 +162,30 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     .option("--json", JSON_HELP)
     .addHelpText("after", examples("cancel <run-id>"))
     .action(async (id, opts) => setExit(await cancelCommand(id, opts)));
+
+  program.command("revise")
+    .description(
+      "Start a follow-up of a finished run: same branch and pull request, the feedback given to its SE",
+    )
+    .argument("<id>", "run id")
+    .argument("[feedback]", "what to change")
+    .option("-f, --file <file>", "read the feedback from this file")
+    .option(
+      "--max-iterations <n>",
+      "the follow-up's max_iterations (default: the run's)",
+      intIn(1, 20),
+    )
+    .option("--json", JSON_HELP)
+    .addHelpText(
+      "after",
+      examples(
+        'revise <run-id> "Also handle negative numbers"',
+        "revise <run-id> --file review.md",
+      ),
+    )
+    .action(async (id, feedback, opts) =>
+      setExit(await reviseCommand(id, feedback, opts))
+    );
 
   program.command("artifacts")
     .description("List a run's artifacts, or download one by name")

@@ -4,6 +4,7 @@
  * not from its base commit; a live run is refused 409 before any change.
  */
 import assert from "node:assert/strict";
+import { describe, runAos } from "../cli/testing.ts";
 import { git, type Harness, withHarness } from "./support/harness.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { finishCall, writeFileCall } from "./support/scripted_model.ts";
@@ -139,5 +140,58 @@ Deno.test("revise: a follow-up of a run that did not push starts from the parent
     assert.match(text, /did not push/);
     assert.match(text, /\+\+\+ b\/calculator\.py/);
     assert.match(text, /Add notes/);
+  });
+});
+
+Deno.test("aos revise: the argument or --file starts a follow-up that pushes on top; a live run and empty feedback are refused with a clear message", async () => {
+  await withHarness({
+    script: { se: [WRITE_CALCULATOR, NOTES], po: [PASS, PASS] },
+  }, async (h) => {
+    const parent = await h.waitForEnd(
+      (await h.submit(h.workOrder({ push_branch: "aos/cli" }, "Write add().")))
+        .id,
+    );
+    assert.equal(parent.status, "SUCCEEDED", parent.error ?? "");
+    const env = h.cliEnv;
+
+    const empty = await runAos(["revise", parent.id, "  "], { env });
+    assert.equal(empty.code, 2, describe(empty));
+    assert.match(empty.stderr, /Say what to change/);
+    const both = await runAos(
+      ["revise", parent.id, "x", "--file", `${h.dir}/none.md`],
+      { env },
+    );
+    assert.equal(both.code, 2, describe(both));
+    assert.match(both.stderr, /not both/);
+    const fifo = `${h.dir}/fifo`;
+    await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    const notFile = await runAos(["revise", parent.id, "--file", fifo], {
+      env,
+    });
+    assert.equal(notFile.code, 2, describe(notFile));
+    assert.match(notFile.stderr, /not a regular file/);
+    const unknown = await runAos(
+      ["revise", crypto.randomUUID(), "x"],
+      { env },
+    );
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /not found/i);
+
+    const file = `${h.dir}/review.md`;
+    await Deno.writeTextFile(file, "Please add NOTES.md too.\n");
+    const started = await runAos(
+      ["revise", parent.id, "--file", file, "--json"],
+      { env },
+    );
+    assert.equal(started.code, 0, describe(started));
+    const child = JSON.parse(started.stdout) as {
+      id: string;
+      parent_run_id: string;
+    };
+    assert.equal(child.parent_run_id, parent.id);
+    const done = await h.waitForEnd(child.id);
+    assert.equal(done.status, "SUCCEEDED", done.error ?? "");
+    assert.equal(await h.remoteFile("aos/cli", "NOTES.md"), "notes\n");
+    assert.match(seRequestText(h, 1), /Please add NOTES\.md too\./);
   });
 });
