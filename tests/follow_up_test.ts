@@ -195,3 +195,76 @@ Deno.test("aos revise: the argument or --file starts a follow-up that pushes on 
     assert.match(seRequestText(h, 1), /Please add NOTES\.md too\./);
   });
 });
+
+Deno.test("dashboard: a finished run's Request changes form (same origin + CSRF) starts a follow-up; the pages link parent and follow-up", async () => {
+  await withHarness({
+    script: { se: [WRITE_CALCULATOR, NOTES], po: [PASS, PASS] },
+  }, async (h) => {
+    const parent = await h.waitForEnd(
+      (await h.submit(h.workOrder({ push_branch: "aos/ui" }, "Write add().")))
+        .id,
+    );
+    assert.equal(parent.status, "SUCCEEDED", parent.error ?? "");
+    const page = await fetch(`${h.svc.url}/ui/runs/${parent.id}`);
+    const html = await page.text();
+    assert.match(html, new RegExp(`action="/ui/runs/${parent.id}/revise"`));
+    const csrf = html.match(/<meta name="csrf-token" content="([^"]+)"/)![1]!;
+    const cookie = page.headers.getSetCookie().map((c) => c.split(";")[0])
+      .join("; ");
+    const post = (body: Record<string, string>, headers = {}) =>
+      fetch(`${h.svc.url}/ui/runs/${parent.id}/revise`, {
+        method: "POST",
+        redirect: "manual",
+        headers: {
+          cookie,
+          "content-type": "application/x-www-form-urlencoded",
+          ...headers,
+        },
+        body: new URLSearchParams(body).toString(),
+      });
+
+    // Attacks: no token, another origin; then an empty form.
+    const noToken = await post({ feedback: "x" });
+    assert.equal(noToken.status, 403);
+    await noToken.body?.cancel();
+    const crossSite = await post({ _csrf: csrf, feedback: "x" }, {
+      origin: "https://evil.example",
+    });
+    assert.equal(crossSite.status, 403);
+    await crossSite.body?.cancel();
+    const empty = await post({ _csrf: csrf, feedback: " " });
+    assert.equal(empty.status, 400);
+    assert.match(await empty.text(), /feedback/);
+    const badMax = await post({
+      _csrf: csrf,
+      feedback: "x",
+      max_iterations: "99",
+    });
+    assert.equal(badMax.status, 400);
+    await badMax.body?.cancel();
+    assert.equal(h.model.requests.filter((r) => r.agent === "se").length, 1);
+
+    const ok = await post({
+      _csrf: csrf,
+      feedback: "Add NOTES.md",
+      max_iterations: "3",
+    });
+    assert.equal(ok.status, 303);
+    const location = ok.headers.get("location") ?? "";
+    const childId = location.replace("/ui/runs/", "");
+    const child = await h.waitForEnd(childId);
+    assert.equal(child.status, "SUCCEEDED", child.error ?? "");
+    assert.equal(child.parent_run_id, parent.id);
+    assert.equal(child.max_iterations, 3);
+    assert.equal(await h.remoteFile("aos/ui", "NOTES.md"), "notes\n");
+
+    const childHtml = await (await fetch(`${h.svc.url}${location}`)).text();
+    assert.match(
+      childHtml,
+      new RegExp(`Follow-up of <a href="/ui/runs/${parent.id}"`),
+    );
+    const parentHtml = await (await fetch(`${h.svc.url}/ui/runs/${parent.id}`))
+      .text();
+    assert.match(parentHtml, new RegExp(`href="/ui/runs/${childId}"`));
+  });
+});

@@ -2,6 +2,7 @@
 import { readFrontmatter } from "../../lib/work_order/frontmatter.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { EventLog } from "./event_log.tsx";
+import { FollowUpLinks, RequestChangesForm } from "./follow_up_view.tsx";
 import {
   formatBytes,
   formatCost,
@@ -169,6 +170,7 @@ export function RunBody(
         </p>
       )}
       {run.error && <p class="error-box" id="run-error">{run.error}</p>}
+      <FollowUpLinks run={run} events={events} />
       <section class="card" aria-labelledby="task-h">
         <h2 id="task-h">Task</h2>
         <p class="task">{taskOf(run.work_order_md)}</p>
@@ -189,6 +191,7 @@ export function RunBody(
         />
       ))}
       <DiffView runId={run.id} diff={diff} />
+      <RequestChangesForm run={run} auth={props.auth} />
       <section class="card" aria-labelledby="artifacts-h">
         <h2 id="artifacts-h">Artifacts</h2>
         {artifacts.length === 0

@@ -1,6 +1,6 @@
-/** Routes of one run: page, live sections, events, cancel, artifact downloads. */
+/** Routes of one run: page, live sections, events, cancel, revise, artifact downloads. */
 import type { Hono } from "hono";
-import { ConflictError } from "../../lib/errors.ts";
+import { ConflictError, ValidationError } from "../../lib/errors.ts";
 import { checkArtifactName } from "../../lib/store/mod.ts";
 import { runEventStream } from "./live.ts";
 import type { UiContext } from "./context.ts";
@@ -73,6 +73,33 @@ export function runRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
       }, 409);
     }
     return c.redirect(`/ui/runs/${id}`, 303);
+  });
+
+  // "Request changes": a follow-up run, then its page (post/redirect/get).
+  ui.post("/ui/runs/:id/revise", async (c) => {
+    const form = await c.req.parseBody();
+    const feedback = typeof form.feedback === "string" ? form.feedback : "";
+    const raw = typeof form.max_iterations === "string"
+      ? form.max_iterations.trim()
+      : "";
+    let maxIterations: number | undefined;
+    if (raw !== "") {
+      maxIterations = Number(raw);
+      if (
+        !Number.isInteger(maxIterations) || maxIterations < 1 ||
+        maxIterations > 20
+      ) {
+        throw new ValidationError([{
+          field: "max_iterations",
+          message: "Must be an integer from 1 to 20",
+        }]);
+      }
+    }
+    const { run } = await ctx.runs.startFollowUp(c.req.param("id"), {
+      feedback,
+      ...(maxIterations === undefined ? {} : { maxIterations }),
+    });
+    return c.redirect(`/ui/runs/${run.id}`, 303);
   });
 
   ui.get("/ui/runs/:id/artifacts/:name", async (c) => {
