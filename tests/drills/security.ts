@@ -31,7 +31,12 @@ export interface ShellAttack {
 export interface ApiAttack {
   name: string;
   finding: string;
-  run(ctx: DrillContext): Promise<string | null>;
+  run(ctx: DrillContext, attacker: Attacker): Promise<string | null>;
+}
+
+/** What an API attack may submit: a work order for the hostile repository. */
+export interface Attacker {
+  workOrder(fields: Record<string, unknown>, task?: string): string;
 }
 
 /** Where a sandboxed command runs: the setup script (network), the model's run_command, an acceptance command. */
@@ -156,6 +161,54 @@ export const API_ATTACKS: ApiAttack[] = [
   },
 ];
 
+/** The longest a health probe may take while a hostile run works (the stalls were 9 s to minutes). */
+const MAX_PROBE_MS = 2000;
+
+/** Bounded work (issue #20 findings 5 and 6): a hostile model's FIFO and a task built to stall token counting. */
+API_ATTACKS.push(
+  {
+    name: "read_file on a FIFO holds a worker slot for ever",
+    finding: "5",
+    async run(ctx, attacker) {
+      // The scripted model plants a FIFO with run_command, then reads it.
+      const id = await ctx.submit(
+        attacker.workOrder({ acceptance_commands: ["true"] }),
+      );
+      const status = await ctx.waitForEnd(id, 120_000).catch((e) => `${e}`);
+      return status === "SUCCEEDED" ? null : `the run ended ${status}`;
+    },
+  },
+  {
+    name: "a 1 MiB one-word task stalls the service",
+    finding: "6",
+    async run(ctx, attacker) {
+      const task = `Rename ${"x".repeat(1000 * 1000)}.`;
+      const id = await ctx.submit(attacker.workOrder({}, task));
+      let worst = 0;
+      try {
+        // The SE turn counts the task's tokens right after the clone.
+        for (let i = 0; i < 40; i++) {
+          const started = performance.now();
+          const res = await fetch(`${ctx.url}/healthz`, {
+            signal: AbortSignal.timeout(30_000),
+          });
+          await res.body?.cancel();
+          worst = Math.max(worst, performance.now() - started);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } finally {
+        const res = await fetch(`${ctx.url}/runs/${id}/cancel`, {
+          method: "POST",
+        }).catch(() => null);
+        await res?.body?.cancel();
+      }
+      return worst > MAX_PROBE_MS
+        ? `/healthz took ${Math.round(worst)} ms`
+        : null;
+    },
+  },
+);
+
 /** attack.sh of the hostile repository: one HELD/BROKE line per attack for its phase ($1). */
 export function attackScript(attacks: ShellAttack[]): string {
   const lines = ["#!/bin/sh", 'phase="$1"'];
@@ -203,8 +256,13 @@ async function drillAs(user: "root" | number): Promise<string[]> {
       call("run_command", { command: "sh attack.sh se" }),
       call("write_file", { path: "notes.md", content: "y\n" }),
       call("finish", { summary: "done" }),
+      // The FIFO attack's run (API_ATTACKS, finding 5).
+      call("run_command", { command: "mkfifo pipe" }),
+      call("read_file", { path: "pipe" }),
+      call("write_file", { path: "notes.md", content: "z\n" }),
+      call("finish", { summary: "done" }),
     ],
-    po: [pass, pass],
+    po: [pass, pass, pass],
   }, { apiKey: "drill-key" });
   const failures: string[] = [];
   let service: Awaited<ReturnType<typeof startService>> | null = null;
@@ -230,12 +288,15 @@ async function drillAs(user: "root" | number): Promise<string[]> {
       DRILL_PORT: String(port),
       DRILL_VICTIM: "",
     };
-    const workOrder = (fields: Record<string, unknown>) =>
+    const workOrder = (
+      fields: Record<string, unknown>,
+      task = "Keep the project tidy.",
+    ) =>
       `---\n${
         Object.entries({ repo: remote, ...fields }).map(([k, v]) =>
           `${k}: ${JSON.stringify(v)}`
         ).join("\n")
-      }\n---\n\nKeep the project tidy.\n`;
+      }\n---\n\n${task}\n`;
     // A victim run first, so another workspace, a mirror and an environment exist.
     const victim = await ctx.submit(workOrder({
       repo: victimRemote,
@@ -308,7 +369,9 @@ async function drillAs(user: "root" | number): Promise<string[]> {
       failures.push(`${label}: the attack run ended ${status}: ${error}`);
     }
     for (const api of API_ATTACKS) {
-      const broke = await api.run(ctx).catch((e) => `error: ${e}`);
+      const broke = await api.run(ctx, { workOrder }).catch((e) =>
+        `error: ${e}`
+      );
       const line = `${label.padEnd(9)} ${"api".padEnd(10)} ${
         (broke ? "BROKE" : "HELD").padEnd(7)
       } #${api.finding} ${api.name}${broke ? ` (${broke})` : ""}`;
