@@ -30,6 +30,7 @@ import { setupEvents } from "../support/setup_events.ts";
 import type { SePacket, Usage } from "../../lib/factory/shapes.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
 import { contextFiles, previousIteration } from "./turn_inputs.ts";
+import { repoInstructions } from "../support/instructions.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 interface StoredPacket extends SePacket {
@@ -139,6 +140,7 @@ export function engineerActor(deps: FactoryDeps) {
       client: deps.modelFor("se", model),
       workspace: view,
       task: taskOf(workOrder),
+      instructions: await repoInstructions(deps, runId),
       contextFiles: await contextFiles(
         workOrder,
         async (p) => (await view.readText(p)).content,

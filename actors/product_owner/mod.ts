@@ -1,4 +1,5 @@
 import { defineActor } from "../../runtime/mod.ts";
+import { repoInstructions } from "../support/instructions.ts";
 import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
 import { artifactName, getJson } from "../support/artifacts.ts";
 import {
@@ -73,6 +74,7 @@ export function productOwnerActor(deps: FactoryDeps) {
                   rejected: toolReport.rejected,
                 },
                 seSummary: packet.summary,
+                instructions: await repoInstructions(deps, runId),
                 iteration: n,
                 signal: ctx.signal,
                 tokenBudget: tokensLeft(run),

@@ -11,6 +11,8 @@ export const artifactName = {
   setupReport: "setup_report.json",
   summary: "summary.json",
   diff: "diff.patch",
+  /** The repository's instructions read at the base commit (lib/agents/instructions.ts). */
+  instructions: "instructions.json",
 } as const;
 
 /** Stores a JSON artifact (pretty-printed, redacted by the caller). */

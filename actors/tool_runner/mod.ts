@@ -1,4 +1,5 @@
-import { defineActor } from "../../runtime/mod.ts";
+import { defineActor, type LogEvent } from "../../runtime/mod.ts";
+import { loadInstructions } from "../../lib/agents/instructions.ts";
 import {
   commitAndPush,
   diffWorkspace,
@@ -55,6 +56,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               addressPolicy: deps.config.repoAddresses,
               signal: ctx.signal,
             });
+            await recordInstructions(runId, dir, run.workOrder, ctx);
             // The push branch is checked before setup and the first model call, so a collision costs nothing.
             let pushBranch: string | null = null;
             if (run.workOrder.push_branch !== null) {
@@ -254,6 +256,43 @@ export function toolRunnerActor(deps: FactoryDeps) {
       },
     },
   });
+
+  /**
+   * Reads the repository's instructions from the fresh checkout (before
+   * setup runs, before any change), keeps them as `instructions.json` for the
+   * SE and PO, and names the files in an INSTRUCTIONS event.
+   */
+  async function recordInstructions(
+    runId: string,
+    dir: string,
+    workOrder: WorkOrder,
+    ctx: { signal: AbortSignal; emit: (e: LogEvent) => void },
+  ): Promise<void> {
+    const found = await loadInstructions(
+      dir,
+      workOrder.instructions_files,
+      ctx.signal,
+    );
+    // Repository text: only the real secret values are masked, as in files.
+    const known = (text: string) => deps.redactor.redactKnown(text);
+    await putJson(store, runId, artifactName.instructions, {
+      files: found.files.map((f) => ({
+        path: known(f.path),
+        content: known(f.content),
+      })),
+      refused: found.refused,
+    });
+    if (found.files.length === 0 && found.refused.length === 0) return;
+    ctx.emit({
+      kind: "INSTRUCTIONS",
+      level: found.refused.length > 0 ? "WARN" : "INFO",
+      iteration: null,
+      payload: deps.redactor.redactDeep({
+        files: found.files.map((f) => f.path),
+        ...(found.refused.length > 0 ? { refused: found.refused } : {}),
+      }),
+    });
+  }
 
   /** Emits the setup events and keeps `setup_report.json` (commands with their capped output). */
   async function recordSetup(

@@ -7,6 +7,8 @@ export const EVENT_KINDS = {
   RUN_CREATED: "the run was accepted",
   RUN_START: "the run started",
   WORKSPACE_READY: "the workspace is checked out at the base commit",
+  INSTRUCTIONS:
+    "the repository's instructions files given to the SE and PO (files; refused with reasons), read at the base commit",
   PUSH_TARGET:
     "push_branch was checked on the remote before setup and the first model call (branch, mode, existing; requested when push_mode: suffix renamed it)",
   SETUP_RESULT: "one setup command ran",

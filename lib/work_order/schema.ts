@@ -82,6 +82,15 @@ export const workOrderFieldsSchema = z.strictObject({
   context_files: z.array(z.string().superRefine(rule(relativePathProblem))).max(
     100,
   ).default([]),
+  // Null: AGENTS.md, else CLAUDE.md, else .github/copilot-instructions.md
+  // (lib/agents/instructions.ts); false: none.
+  instructions_files: z.union([
+    z.literal(false),
+    z.array(z.string().superRefine(rule(relativePathProblem))).min(
+      1,
+      "Must name at least one file (false gives none)",
+    ).max(10),
+  ]).nullable().default(null),
   // Variable names are checked in crossFieldIssues (work_order.ts) so they are
   // reported even when a value has the wrong type.
   env: z.record(z.string(), z.string().max(32_768).superRefine(rule(noNul)))

@@ -5,6 +5,7 @@
  * and tool result goes through the journal first, so a turn started again
  * replays it and repeats at most the one model call in flight.
  */
+import { type InstructionsFile, instructionsSection } from "../instructions.ts";
 import {
   addUsage,
   type ChatCompletionMessageParam,
@@ -55,12 +56,19 @@ export type {
   AgentTranscript,
 } from "../conversation.ts";
 
+/** A system prompt followed by the repository's instructions, when there are any. */
+function withInstructions(prompt: string, section: string): string {
+  return section === "" ? prompt : `${prompt}\n\n${section}`;
+}
+
 /** Options of `runEngineerTurn`. */
 export interface EngineerTurnOptions {
   client: ModelClient;
   workspace: EngineerWorkspace;
   task: AgentTask;
   contextFiles: { path: string; content: string }[];
+  /** The repository's instructions files (shown capped in the system prompt). */
+  instructions?: readonly InstructionsFile[];
   iteration: number;
   previous?: PreviousIteration | undefined;
   /** Model round trips allowed in this turn. */
@@ -196,7 +204,13 @@ async function engineerLoop(
     await record({
       type: "start",
       messages: [
-        { role: "system", content: engineerSystemPrompt(opts.task, limits) },
+        {
+          role: "system",
+          content: withInstructions(
+            engineerSystemPrompt(opts.task, limits),
+            instructionsSection(opts.instructions ?? [], { canRead: true }),
+          ),
+        },
         {
           role: "user",
           content: redact(engineerUserMessage({

@@ -2,6 +2,7 @@
  * The Product Owner's decision: FAIL on any failing acceptance command
  * (deterministic, no model call), otherwise the model's verdict on the diff.
  */
+import { type InstructionsFile, instructionsSection } from "../instructions.ts";
 import type { CommandResult } from "../../factory/shapes.ts";
 import {
   addUsage,
@@ -68,6 +69,8 @@ export interface ProductOwnerOptions {
   task: AgentTask;
   toolReport: PoToolReport;
   seSummary: string;
+  /** The repository's instructions files (shown capped in the system prompt). */
+  instructions?: readonly InstructionsFile[];
   iteration: number;
   signal?: AbortSignal;
   tokenBudget: number;
@@ -107,6 +110,14 @@ Review the diff against the task: PASS only if the change does what the task ask
 unrelated or harmful changes. Otherwise FAIL with concrete feedback the engineer can act on.
 Answer by calling submit_verdict exactly once.`;
 
+/** The PO's system prompt with the repository's instructions, when there are any. */
+function poSystemPrompt(instructions: readonly InstructionsFile[]): string {
+  const section = instructionsSection(instructions, { canRead: false });
+  return section === ""
+    ? PO_SYSTEM_PROMPT
+    : `${PO_SYSTEM_PROMPT}\n\n${section}`;
+}
+
 /** Decides PASS or FAIL for one iteration; throws `ModelError` when the model gives no valid verdict. */
 export async function runProductOwner(
   opts: ProductOwnerOptions,
@@ -134,7 +145,7 @@ export async function runProductOwner(
   }
 
   const messages: ChatCompletionMessageParam[] = [
-    { role: "system", content: PO_SYSTEM_PROMPT },
+    { role: "system", content: poSystemPrompt(opts.instructions ?? []) },
     { role: "user", content: reviewPrompt(opts) },
   ];
   const transcript: AgentTranscript = { messages, exchanges: [] };
