@@ -42,6 +42,7 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   allowed_paths: [],
   forbidden_paths: [],
   context_files: [],
+  instructions_files: null,
   env: {},
   max_tool_steps: 40,
   max_total_tokens: 400_000,
@@ -742,6 +743,7 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       allowed_paths: ["*.py", "src/**/{a,b}.ts"],
       forbidden_paths: ["secrets/**"],
       context_files: ["README.md"],
+      instructions_files: ["docs/AGENTS.md", "AGENTS.md"],
       env: { A: "1", B: "yes", C: "", D: "2024-01-01", E: "x\ty", F: "~" },
       max_tool_steps: 7,
       max_total_tokens: 123,
@@ -1090,4 +1092,34 @@ Deno.test("parseWorkOrder() finds an unclosed quote in a hostile 1 MiB line in l
     ),
     issues[0]!.message,
   );
+});
+
+Deno.test("instructions_files: a list of repo paths or false; anything else is refused naming the field", () => {
+  assertEquals(
+    parseWorkOrder(md(`${REPO}\ninstructions_files: false`)).instructions_files,
+    false,
+  );
+  assertEquals(
+    parseWorkOrder(md(`${REPO}\ninstructions_files: [docs/RULES.md]`))
+      .instructions_files,
+    ["docs/RULES.md"],
+  );
+  for (
+    const bad of [
+      "true",
+      "[]",
+      "[../outside.md]",
+      "[/etc/passwd]",
+      "AGENTS.md",
+      `[${Array.from({ length: 11 }, (_, i) => `f${i}.md`).join(", ")}]`,
+    ]
+  ) {
+    const issues = issuesOf(() =>
+      parseWorkOrder(md(`${REPO}\ninstructions_files: ${bad}`))
+    );
+    assert(
+      issues.some((i) => i.field.startsWith("instructions_files")),
+      `${bad}: ${JSON.stringify(issues)}`,
+    );
+  }
 });
