@@ -246,6 +246,24 @@ export class AosClient {
         body: JSON.stringify(body),
       },
     )).body;
+
+  /** Approves or rejects a run in AWAITING_APPROVAL; `applied` is false while the actor has not acted yet. */
+  async decide(
+    id: string,
+    action: "approve" | "reject",
+    comment?: string,
+  ): Promise<{ run: RunRecord; applied: boolean }> {
+    const { status, body } = await this.json<RunRecord>(
+      `/runs/${encodeURIComponent(id)}/${action}`,
+      {
+        method: "POST",
+        ...(comment === undefined ? {} : {
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ comment }),
+        }),
+      },
+    );
+    return { run: body, applied: status === 200 };
   }
 
   /** Artifacts of a run. */

@@ -1,4 +1,4 @@
-/** The read and control commands: status, logs, list, cancel, artifacts, validate. */
+/** The read and control commands: status, logs, list, cancel, approve, reject, artifacts, validate. */
 import { AosClient } from "./client.ts";
 import { EXIT, type ExitCode, inputError } from "./errors.ts";
 import {
@@ -82,6 +82,28 @@ export async function cancelCommand(
   if (!stopped) {
     printNote(
       `Cancellation requested; run ${id} is still ${run.status}. ` +
+        `Check again with \`aos status ${id}\``,
+    );
+  }
+  return EXIT.succeeded;
+}
+
+/** `aos approve ID [--comment C]` / `aos reject ID [--comment C]`: prints the run as the server left it. */
+export async function decideCommand(
+  action: "approve" | "reject",
+  id: string,
+  opts: JsonOption & { comment?: string },
+): Promise<ExitCode> {
+  const { run, applied } = await AosClient.fromEnv().decide(
+    id,
+    action,
+    opts.comment,
+  );
+  if (opts.json) printJson(run);
+  else printLine(formatStatusBlock(run));
+  if (!applied) {
+    printNote(
+      `Decision recorded; run ${id} is still ${run.status}. ` +
         `Check again with \`aos status ${id}\``,
     );
   }

@@ -8,6 +8,8 @@ export const EXIT = {
   timedOut: 3,
   cancelled: 4,
   unreachable: 5,
+  /** The run ended REJECTED (approval: before_push, nothing pushed). */
+  rejected: 6,
   /** Ctrl-C while waiting (128 + SIGINT, as shells report it); the run keeps going. */
   interrupted: 130,
 } as const;

@@ -2,8 +2,8 @@
  * The `aos` command (installed with `deno install -g -A -n aos --config deno.json
  * cli/main.ts`, or `deno task -q aos <command>` in the checkout). Talks HTTP to
  * AOS_URL only. Exit codes: 0 succeeded, 1 failed, 2 invalid input or usage,
- * 3 wait timed out, 4 cancelled, 5 server unreachable or unauthorised, 130
- * interrupted (Ctrl-C while waiting).
+ * 3 wait timed out, 4 cancelled, 5 server unreachable or unauthorised,
+ * 6 rejected, 130 interrupted (Ctrl-C while waiting).
  */
 import {
   Command,
@@ -14,6 +14,7 @@ import { RUN_STATUSES } from "../lib/store/types.ts";
 import {
   artifactsCommand,
   cancelCommand,
+  decideCommand,
   listCommand,
   logsCommand,
   statusCommand,
@@ -81,7 +82,7 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     .addHelpText(
       "after",
       "\nExit codes: 0 succeeded, 1 failed, 2 invalid input or usage, 3 wait timed out,\n" +
-        "            4 cancelled, 5 server unreachable or unauthorised,\n" +
+        "            4 cancelled, 5 server unreachable or unauthorised, 6 rejected,\n" +
         "            130 interrupted (Ctrl-C while waiting; the run keeps going)\n" +
         examples(
           "validate task.md",
@@ -157,7 +158,7 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     .action(async (opts) => setExit(await listCommand(opts)));
 
   program.command("cancel")
-    .description("Cancel a pending or running run")
+    .description("Cancel a pending, running or waiting run")
     .argument("<id>", "run id")
     .option("--json", JSON_HELP)
     .addHelpText("after", examples("cancel <run-id>"))
@@ -185,6 +186,32 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     )
     .action(async (id, feedback, opts) =>
       setExit(await reviseCommand(id, feedback, opts))
+
+  program.command("approve")
+    .description(
+      "Approve a run in AWAITING_APPROVAL: push its commit (and open its pull request)",
+    )
+    .argument("<id>", "run id")
+    .option("-c, --comment <text>", "why (kept in the run's events)")
+    .option("--json", JSON_HELP)
+    .addHelpText("after", examples("approve <run-id>"))
+    .action(async (id, opts) =>
+      setExit(await decideCommand("approve", id, opts))
+    );
+
+  program.command("reject")
+    .description(
+      "Reject a run in AWAITING_APPROVAL: nothing is pushed; it ends REJECTED",
+    )
+    .argument("<id>", "run id")
+    .option("-c, --comment <text>", "why (kept in the run's events and result)")
+    .option("--json", JSON_HELP)
+    .addHelpText(
+      "after",
+      examples("reject <run-id>", 'reject <run-id> --comment "wrong approach"'),
+    )
+    .action(async (id, opts) =>
+      setExit(await decideCommand("reject", id, opts))
     );
 
   program.command("artifacts")

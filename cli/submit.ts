@@ -28,7 +28,7 @@ export interface SubmitOptions {
   idempotencyKey?: string;
 }
 
-/** Exit code for a run's status: SUCCEEDED 0, FAILED 1, CANCELLED 4, otherwise 3 (still going). */
+/** Exit code for a run's status: SUCCEEDED 0, FAILED 1, CANCELLED 4, REJECTED 6, otherwise 3 (still going). */
 export function exitCodeForStatus(status: RunStatus): ExitCode {
   switch (status) {
     case "SUCCEEDED":
@@ -37,13 +37,23 @@ export function exitCodeForStatus(status: RunStatus): ExitCode {
       return EXIT.failed;
     case "CANCELLED":
       return EXIT.cancelled;
+    case "REJECTED":
+      return EXIT.rejected;
     default:
       return EXIT.timedOut;
   }
 }
 
 /** Events printed as their own line above the progress line on a terminal. */
-const NOTABLE_KINDS = new Set(["PO_RESULT", "PUSH", "ERROR", "RUN_CANCELLED"]);
+const NOTABLE_KINDS = new Set([
+  "PO_RESULT",
+  "PUSH",
+  "ERROR",
+  "RUN_CANCELLED",
+  "AWAITING_APPROVAL",
+  "RUN_APPROVED",
+  "RUN_REJECTED",
+]);
 
 /** Options of `waitForRun`. */
 export interface WaitOptions {
@@ -93,6 +103,16 @@ export async function waitForRun(
       const event of followEvents(client, run.id, { signal: controller.signal })
     ) {
       if (opts.quiet) continue;
+      // The run is not over: --wait keeps waiting (bounded by --timeout) for a person's decision.
+      if (event.kind === "AWAITING_APPROVAL") {
+        const note =
+          `Run ${run.id} passed and awaits approval before push; still waiting. ` +
+          `Decide with \`aos approve ${run.id}\` or \`aos reject ${run.id} --comment "…"\``;
+        if (progress) progress.print(formatEventLine(event));
+        else printLine(formatEventLine(event));
+        printNote(note);
+        continue;
+      }
       if (!progress) {
         printLine(formatEventLine(event));
         continue;

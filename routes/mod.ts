@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps } from "./deps.ts";
+import { approvalRoutes } from "./approval.ts";
 import { artifactRoutes } from "./artifacts.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorBody, handleError, validationHook } from "./errors.ts";
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // The dashboard: HTML pages with their own session auth (routes/ui/).
   app.route("/", uiApp(deps));
   app.route("/", runRoutes(deps));
+  app.route("/", approvalRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", artifactRoutes(deps));
   app.route("/", docsRoutes(deps, app));

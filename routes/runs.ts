@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { every } from "hono/combine";
 import type { AppDeps } from "./deps.ts";
+import { runStatusSchema } from "../lib/store/types.ts";
 import {
   FORM_TYPES,
   jsonSubmitInput,
@@ -184,13 +185,7 @@ export function runRoutes(deps: AppDeps): OpenAPIHono {
             .openapi({ type: "integer" }),
           offset: z.coerce.number().int().min(0).default(0)
             .openapi({ type: "integer" }),
-          status: z.enum([
-            "PENDING",
-            "RUNNING",
-            "SUCCEEDED",
-            "FAILED",
-            "CANCELLED",
-          ]).optional(),
+          status: runStatusSchema.optional(),
         }),
       },
       responses: {
@@ -305,7 +300,7 @@ export function runRoutes(deps: AppDeps): OpenAPIHono {
       responses: {
         200: json(RunSchema, "The run, cancelled"),
         202: json(RunSchema, "Cancel accepted, not yet applied"),
-        409: json(ErrorSchema, "The run already succeeded or failed"),
+        409: json(ErrorSchema, "The run already ended (not CANCELLED)"),
         ...errorResponses,
       },
     }),

@@ -11,6 +11,15 @@ import { ACTOR } from "../support/deps.ts";
 export const runMessages = z.discriminatedUnion("type", [
   z.object({ type: z.literal("start") }),
   z.object({ type: z.literal("cancel") }),
+  /** A person's decision on a run in AWAITING_APPROVAL (POST /runs/{id}/approve|reject). */
+  z.object({
+    type: z.literal("approve"),
+    comment: z.string().nullable().optional(),
+  }),
+  z.object({
+    type: z.literal("reject"),
+    comment: z.string().nullable().optional(),
+  }),
   z.object({ type: z.literal("deadline") }),
   z.object({
     type: z.literal("prepared"),
@@ -78,6 +87,8 @@ export type RunPhase =
   | "engineering"
   | "applying"
   | "reviewing"
+  | "committing"
+  | "awaiting_approval"
   | "finalizing"
   | "pull_request"
   | "done";
@@ -87,4 +98,6 @@ export interface RunState {
   phase: RunPhase;
   iteration: number;
   baseCommit: string | null;
+  /** The PASS commit awaiting approval (`approval: before_push`); absent otherwise. */
+  commit?: string | null;
 }

@@ -205,6 +205,7 @@ export function runActor(deps: FactoryDeps) {
         return `while the Tool Runner applied the changes and ran the acceptance commands (iteration ${n})`;
       case "reviewing":
         return `while the PO reviewed iteration ${n}`;
+      case "committing":
       case "finalizing":
         return "while committing and pushing";
       case "pull_request":
@@ -212,6 +213,31 @@ export function runActor(deps: FactoryDeps) {
       default:
         return `in phase ${ctx.state.phase}`;
     }
+  }
+
+  /**
+   * A PASS under `approval: before_push`, committed but not pushed: the run
+   * waits in AWAITING_APPROVAL with no timer and no pending work, so it holds
+   * no worker or lease until an approve or reject message resumes it.
+   */
+  function holdForApproval(
+    ctx: Ctx,
+    record: RunRecord,
+    commit: string | null,
+  ): void {
+    save(ctx, record, {
+      ...record,
+      status: "AWAITING_APPROVAL",
+      result_summary: record.push_branch
+        ? `Decision: PASS, awaiting approval before push to ${record.push_branch}`
+        : "Decision: PASS, awaiting approval (no push_branch set)",
+    });
+    event(ctx, "AWAITING_APPROVAL", ctx.state.iteration, {
+      commit,
+      branch: record.push_branch,
+    });
+    notifyWebhook(ctx, deps, record.id, "AWAITING_APPROVAL");
+    ctx.setState({ ...ctx.state, phase: "awaiting_approval", commit });
   }
 
   function chargeUsage(record: RunRecord, usage: Usage): RunRecord {
@@ -340,11 +366,18 @@ export function runActor(deps: FactoryDeps) {
         }, msg.decision === "PASS" ? "INFO" : "WARN");
         if (msg.decision === "PASS") {
           save(ctx, prev, record);
-          ctx.setState({ ...ctx.state, phase: "finalizing" });
+          // approval: before_push commits only; the push waits for a person.
+          const { approval } = await workOrderOf(deps.store, record);
+          const hold = approval === "before_push";
+          ctx.setState({
+            ...ctx.state,
+            phase: hold ? "committing" : "finalizing",
+          });
           ctx.send(children(record.id).tr, {
             type: "finalize",
             iteration: msg.iteration,
             ...base(ctx),
+            ...(hold ? { push: false } : {}),
           });
           return;
         }
@@ -378,6 +411,11 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async finalized(ctx, msg) {
+        if (ctx.state.phase === "committing") {
+          const record = await awaiting(ctx, "committing");
+          if (record) holdForApproval(ctx, record, msg.commit);
+          return;
+        }
         const record = await awaiting(ctx, "finalizing");
         if (!record) return;
         event(ctx, "PUSH", ctx.state.iteration, {
@@ -428,7 +466,40 @@ export function runActor(deps: FactoryDeps) {
         }, msg.usage ? chargeUsage(record, msg.usage) : record);
       },
 
+      async approve(ctx, msg) {
+        const record = await awaiting(ctx, "awaiting_approval");
+        if (!record) return;
+        save(ctx, record, { ...record, status: "RUNNING" });
+        event(ctx, "RUN_APPROVED", ctx.state.iteration, {
+          commit: ctx.state.commit ?? null,
+          ...(msg.comment ? { comment: msg.comment } : {}),
+        });
+        ctx.setState({ ...ctx.state, phase: "finalizing" });
+        // The same deterministic commit, now pushed (and its PR opened by `finalized`).
+        ctx.send(children(record.id).tr, {
+          type: "finalize",
+          iteration: ctx.state.iteration,
+          ...base(ctx),
+        });
+      },
+
+      async reject(ctx, msg) {
+        const record = await awaiting(ctx, "awaiting_approval");
+        if (!record) return;
+        event(ctx, "RUN_REJECTED", ctx.state.iteration, {
+          commit: ctx.state.commit ?? null,
+          ...(msg.comment ? { comment: msg.comment } : {}),
+        }, "WARN");
+        await finish(ctx, record, "REJECTED", {
+          result_summary: msg.comment
+            ? `Rejected: ${deps.redactor.redact(msg.comment)}`
+            : "Rejected",
+        });
+      },
+
       async deadline(ctx) {
+        // The wall-time limit bounds the work, not a person's days-long decision.
+        if (ctx.state.phase === "awaiting_approval") return;
         const record = await halting(ctx);
         if (!record) return;
         const limit = (await workOrderOf(deps.store, record)).max_wall_time_s;

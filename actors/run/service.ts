@@ -12,7 +12,7 @@ import {
 import { noUsage } from "../../lib/factory/shapes.ts";
 import { newRunId } from "../../lib/ids.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
+import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import {
   MAX_WORK_ORDER_BYTES,
   parseWorkOrder,
@@ -22,6 +22,7 @@ import {
 } from "../../lib/work_order/parse.ts";
 import { followUpFields, type FollowUpRequest } from "./follow_up.ts";
 import { runRef } from "./messages.ts";
+import { decide, type Decision } from "./approval.ts";
 
 /** 422 when the markdown made from JSON fields is (`atLeast`) `bytes` over the file limit, naming the largest fields. */
 function checkSize(
@@ -241,11 +242,11 @@ export class RunService {
     return { run: await this.#store.getRun(record.id), created: true };
   }
 
-  /** Cancels a live run and waits briefly for it to be CANCELLED; 409 once it succeeded or failed. */
+  /** Cancels a live (or waiting) run and waits briefly for it to be CANCELLED; 409 once it ended otherwise. */
   async cancel(id: string): Promise<{ run: RunRecord; done: boolean }> {
     let run = await this.#store.getRun(id);
     if (run.status === "CANCELLED") return { run, done: true };
-    if (run.status === "SUCCEEDED" || run.status === "FAILED") {
+    if (TERMINAL_STATUSES.has(run.status)) {
       throw new ConflictError(
         `Run '${id}' already ended with status ${run.status}`,
       );
@@ -255,11 +256,21 @@ export class RunService {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
       run = await this.#store.getRun(id);
-      if (run.status !== "PENDING" && run.status !== "RUNNING") {
-        return { run, done: true };
-      }
+      if (TERMINAL_STATUSES.has(run.status)) return { run, done: true };
     }
     return { run, done: false };
+  }
+
+  /** Approves (push, PR) or rejects a run in AWAITING_APPROVAL; 409 in any other status. */
+  async decide(
+    id: string,
+    decision: Decision,
+  ): Promise<{ run: RunRecord; done: boolean }> {
+    return await decide(
+      { store: this.#store, system: this.#system },
+      id,
+      decision,
+    );
   }
 
   async #existing(key: string): Promise<RunRecord | null> {

@@ -17,6 +17,8 @@ export const toolRunnerMessages = z.discriminatedUnion("type", [
     iteration: z.number(),
     /** The base the accepted iteration was tested on: the pushed commit's parent. */
     baseCommit: z.string(),
+    /** False: commit only (a run awaiting approval); the push comes with a later finalize. */
+    push: z.boolean().optional(),
   }),
 ]);
 /** A message to the Tool Runner. */

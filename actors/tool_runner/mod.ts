@@ -226,7 +226,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
             );
             // Deterministic commit + push: repeating this after a crash pushes the same SHA.
             // The branch the push check chose (push_mode: suffix may have renamed it).
-            const branch = workOrder.push_branch === null
+            const branch = workOrder.push_branch === null || msg.push === false
               ? null
               : record.push_branch ?? workOrder.push_branch;
             // Deterministic commit + push: repeating this after a crash pushes the same SHA.

@@ -18,6 +18,7 @@ export const webhookInit = z.object({
     "run.succeeded",
     "run.failed",
     "run.cancelled",
+    "run.awaiting_approval",
   ]),
   deliveryId: z.string(),
 });

@@ -4,13 +4,19 @@ import { usageSchema } from "../factory/shapes.ts";
 
 export type { Usage } from "../factory/shapes.ts";
 
-/** Lifecycle of a run; the last three are terminal and never change. */
+/**
+ * Lifecycle of a run; SUCCEEDED, FAILED, CANCELLED and REJECTED are terminal
+ * and never change. AWAITING_APPROVAL waits (no worker, no lease) for an
+ * approve or reject.
+ */
 export const runStatusSchema = z.enum([
   "PENDING",
   "RUNNING",
+  "AWAITING_APPROVAL",
   "SUCCEEDED",
   "FAILED",
   "CANCELLED",
+  "REJECTED",
 ]);
 /** Lifecycle of a run. */
 export type RunStatus = z.infer<typeof runStatusSchema>;
@@ -23,6 +29,7 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   "SUCCEEDED",
   "FAILED",
   "CANCELLED",
+  "REJECTED",
 ]);
 
 /** The run record (JSON field names as the original service's API). */

@@ -5,7 +5,8 @@ export type WebhookEvent =
   | "run.started"
   | "run.succeeded"
   | "run.failed"
-  | "run.cancelled";
+  | "run.cancelled"
+  | "run.awaiting_approval";
 
 /** The events `run.finished` stands for. */
 const FINISHED: readonly WebhookEvent[] = [
@@ -14,7 +15,11 @@ const FINISHED: readonly WebhookEvent[] = [
   "run.cancelled",
 ];
 
-const ALL: readonly WebhookEvent[] = ["run.started", ...FINISHED];
+const ALL: readonly WebhookEvent[] = [
+  "run.started",
+  ...FINISHED,
+  "run.awaiting_approval",
+];
 
 /** Where and how run webhooks are delivered. */
 export interface WebhookConfig {
@@ -38,6 +43,8 @@ export function webhookEventOf(status: string): WebhookEvent | null {
       return "run.failed";
     case "CANCELLED":
       return "run.cancelled";
+    case "AWAITING_APPROVAL":
+      return "run.awaiting_approval";
     default:
       return null;
   }

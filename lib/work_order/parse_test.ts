@@ -59,6 +59,7 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   se_model: null,
   po_model: null,
   pull_request: null,
+  approval: "none",
 };
 
 Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defaults", async () => {
@@ -731,6 +732,7 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       push_branch: "feature/x-1",
       allow_push_to_clone_branch: false,
       push_mode: "suffix",
+      approval: "before_push",
       max_iterations: 20,
       title: "true",
       acceptance_commands: [

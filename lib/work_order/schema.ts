@@ -122,6 +122,8 @@ export const workOrderFieldsSchema = z.strictObject({
     (value) => (value === true ? {} : value === false ? null : value),
     pullRequest.nullable(),
   ).default(null),
+  // before_push: a PASS waits in AWAITING_APPROVAL for POST /runs/{id}/approve (DESIGN §4).
+  approval: z.enum(["none", "before_push"]).default("none"),
   task: z.string().transform((task) => task.trim()).superRefine((task, ctx) => {
     if (task === "") {
       ctx.addIssue({ code: "custom", message: EMPTY_TASK, input: task });

@@ -31,7 +31,7 @@ export interface SweepResult {
   mirrors: MirrorTrim;
 }
 
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "REJECTED"]);
 /** A mirror used this recently is never evicted: a checkout may be starting from it. */
 const MIRROR_MIN_IDLE_MS = 10 * 60_000;
 /** Run ids are UUIDs; a directory may carry a suffix after one (another copy of the run). */
