@@ -246,6 +246,7 @@ export class AosClient {
         body: JSON.stringify(body),
       },
     )).body;
+  }
 
   /** Approves or rejects a run in AWAITING_APPROVAL; `applied` is false while the actor has not acted yet. */
   async decide(

@@ -186,6 +186,7 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
     )
     .action(async (id, feedback, opts) =>
       setExit(await reviseCommand(id, feedback, opts))
+    );
 
   program.command("approve")
     .description(

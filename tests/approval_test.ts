@@ -171,10 +171,34 @@ Deno.test("approval: before_push waits unpushed and unleased, approve pushes (40
       // 3. Reject with a comment: REJECTED, nothing pushed, the comment kept.
       const b = await h.submit(order("aos/rejected"));
       await awaitingApproval(url, b.id);
-      const rejected = await decide(url, b.id, "reject", {
-        comment: "wrong approach",
+      // Through the run page's Reject form: refused without the CSRF token, applied with it.
+      const page = await fetch(`${url}/ui/runs/${b.id}`);
+      const html = await page.text();
+      assert.match(html, new RegExp(`action="/ui/runs/${b.id}/approve"`));
+      assert.match(html, /Approve and push/);
+      const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
+      const cookie = page.headers.getSetCookie().map((c) => c.split(";")[0])
+        .join("; ");
+      const forged = await fetch(`${url}/ui/runs/${b.id}/reject`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "comment=forged",
+        redirect: "manual",
       });
-      assert.ok([200, 202].includes(rejected.status));
+      assert.equal(forged.status, 403);
+      await forged.body?.cancel();
+      assert.equal((await runStatus(url, b.id)).status, "AWAITING_APPROVAL");
+      const rejected = await fetch(`${url}/ui/runs/${b.id}/reject`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          cookie,
+        },
+        body: new URLSearchParams({ _csrf: csrf, comment: "wrong approach" })
+          .toString(),
+        redirect: "manual",
+      });
+      assert.equal(rejected.status, 303, await rejected.text());
       const end = await h.waitForEnd(b.id);
       assert.equal(end.status, "REJECTED");
       assert.equal(end.result_summary, "Rejected: wrong approach");

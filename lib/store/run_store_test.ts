@@ -224,7 +224,7 @@ Deno.test("RunStore.listRuns() pages 10,000 runs newest first and by status from
     const base = Date.UTC(2032, 0, 1);
     const all: RunRecord[] = [];
     for (let i = 0; i < 10_000; i++) {
-      const status = RUN_STATUSES[(i * 7) % 5]!;
+      const status = RUN_STATUSES[(i * 3) % RUN_STATUSES.length]!;
       all.push(
         sampleRun({
           id: newRunId(base + i),
@@ -260,7 +260,8 @@ Deno.test("RunStore.listRuns() pages 10,000 runs newest first and by status from
     for (const status of RUN_STATUSES) {
       const expected = newestFirst.filter((id) => statusOf.get(id) === status);
       const page = await store.listRuns({ limit: 25, offset: 50, status });
-      assertEquals(page.total, 2_000);
+      assertEquals(page.total, expected.length);
+      assert(expected.length > 1_000);
       assertEquals(page.runs.map((r) => r.id), expected.slice(50, 75));
       assert(page.runs.every((r) => r.status === status));
     }

@@ -29,6 +29,9 @@ const REFRESHING = new Set([
   "PO_RESULT",
   "PUSH",
   "RUN_CANCELLED",
+  "AWAITING_APPROVAL",
+  "RUN_APPROVED",
+  "RUN_REJECTED",
   "ERROR",
   "RUN_END",
 ]);

@@ -83,6 +83,39 @@ function DiffView(props: { runId: string; diff: RunDiff | null }) {
   );
 }
 
+/** Approve (push) or reject a run that passed under `approval: before_push`. */
+function ApprovalForms(props: { runId: string; csrf: string }) {
+  return (
+    <section class="approval" aria-label="Approval">
+      <p>
+        The Product Owner passed this run. Nothing is pushed until someone
+        approves it; see the diff below.
+      </p>
+      <form
+        method="post"
+        action={`/ui/runs/${props.runId}/approve`}
+        class="approve"
+      >
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <button type="submit">Approve and push</button>
+      </form>
+      <form
+        method="post"
+        action={`/ui/runs/${props.runId}/reject`}
+        class="reject"
+        data-confirm="Reject this run? Nothing will be pushed."
+      >
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <label>
+          Comment (optional)
+          <textarea name="comment" rows={2} maxlength={10000}></textarea>
+        </label>
+        <button type="submit" class="danger">Reject</button>
+      </form>
+    </section>
+  );
+}
+
 /** The part of the page that live updates replace (everything but the log). */
 export function RunBody(
   props: { data: RunPageData; auth: UiAuth; now: number },
@@ -112,6 +145,9 @@ export function RunBody(
           </form>
         )}
       </div>
+      {run.status === "AWAITING_APPROVAL" && (
+        <ApprovalForms runId={run.id} csrf={props.auth.csrf} />
+      )}
       <dl class="facts">
         <Fact label="Run">
           <code>{run.id}</code>

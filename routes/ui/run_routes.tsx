@@ -1,12 +1,14 @@
-/** Routes of one run: page, live sections, events, cancel, revise, artifact downloads. */
+/** Routes of one run: page, live sections, events, cancel, revise, approve/reject, artifact downloads. */
 import type { Hono } from "hono";
 import { ConflictError, ValidationError } from "../../lib/errors.ts";
+import { readFormFields } from "../bodies.ts";
 import { checkArtifactName } from "../../lib/store/mod.ts";
 import { runEventStream } from "./live.ts";
 import type { UiContext } from "./context.ts";
 import { loadRunPage, type RunPageData } from "./run_data.ts";
 import { RunBody, RunPage } from "./run_page.tsx";
 import type { UiEnv } from "./session.ts";
+import { MAX_COMMENT } from "../approval.ts";
 
 /** Registers the run routes. */
 export function runRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
@@ -101,6 +103,40 @@ export function runRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
     });
     return c.redirect(`/ui/runs/${run.id}`, 303);
   });
+
+  // The run page's Approve / Reject forms (same-origin + CSRF, checked by the gate).
+  for (const action of ["approve", "reject"] as const) {
+    ui.post(`/ui/runs/:id/${action}`, async (c) => {
+      const id = c.req.param("id");
+      const wantsJson = (c.req.header("accept") ?? "").includes(
+        "application/json",
+      );
+      const field = (await readFormFields(c)).get("comment")?.[0];
+      const comment = field
+        ? new TextDecoder("utf-8", { fatal: false }).decode(field).trim()
+        : "";
+      if (comment.length > MAX_COMMENT) {
+        throw new ValidationError([{
+          field: "comment",
+          message:
+            `Must be at most ${MAX_COMMENT} characters, got ${comment.length}`,
+        }]);
+      }
+      try {
+        const { run } = await ctx.runs.decide(id, {
+          action,
+          comment: comment || null,
+        });
+        if (wantsJson) return c.json({ status: run.status });
+      } catch (error) {
+        if (!(error instanceof ConflictError) || !wantsJson) throw error;
+        return c.json({
+          error: { code: "conflict", message: error.message },
+        }, 409);
+      }
+      return c.redirect(`/ui/runs/${id}`, 303);
+    });
+  }
 
   ui.get("/ui/runs/:id/artifacts/:name", async (c) => {
     const id = c.req.param("id");
