@@ -253,8 +253,12 @@ export class AosClient {
     id: string,
     action: "approve" | "reject",
     comment?: string,
-  ): Promise<{ run: RunRecord; applied: boolean }> {
-    const { status, body } = await this.json<RunRecord>(
+  ): Promise<
+    { run: RunRecord & { follow_up_run_id?: string }; applied: boolean }
+  > {
+    const { status, body } = await this.json<
+      RunRecord & { follow_up_run_id?: string }
+    >(
       `/runs/${encodeURIComponent(id)}/${action}`,
       {
         method: "POST",

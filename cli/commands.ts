@@ -101,6 +101,9 @@ export async function decideCommand(
   );
   if (opts.json) printJson(run);
   else printLine(formatStatusBlock(run));
+  if (run.follow_up_run_id && !opts.json) {
+    printLine(`Follow-up: ${run.follow_up_run_id}`);
+  }
   if (!applied) {
     printNote(
       `Decision recorded; run ${id} is still ${run.status}. ` +

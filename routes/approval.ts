@@ -34,6 +34,14 @@ export const DecisionBodySchema = z.strictObject({
   }),
 }).openapi("Decision");
 
+/** What the routes answer: the run, plus the follow-up a commented rejection started. */
+export const DecisionResultSchema = RunSchema.extend({
+  follow_up_run_id: z.string().optional().openapi({
+    description:
+      "A rejection with a comment starts a follow-up run with the comment as its feedback",
+  }),
+}).openapi("DecisionResult");
+
 /** The optional JSON body: none, or `{ comment? }`; 415/400/422 naming what is wrong. */
 async function readDecision(c: Context): Promise<string | null> {
   const bytes = new Uint8Array(await c.req.arrayBuffer());
@@ -73,7 +81,10 @@ export function approvalRoutes(deps: AppDeps): OpenAPIHono {
         },
       },
       responses: {
-        200: json(RunSchema, "The run, after the decision took effect"),
+        200: json(
+          DecisionResultSchema,
+          "The run, after the decision took effect (a rejection with a comment: with the id of its follow-up run)",
+        ),
         202: json(RunSchema, "Decision accepted, not yet applied"),
         409: json(ErrorSchema, "The run is not AWAITING_APPROVAL"),
         ...errorResponses,
@@ -85,8 +96,14 @@ export function approvalRoutes(deps: AppDeps): OpenAPIHono {
       async (c) => {
         const id = c.req.param("id");
         const comment = await readDecision(c);
-        const { run, done } = await deps.runs.decide(id, { action, comment });
-        return c.json(run, done ? 200 : 202);
+        const { run, done, followUp } = await deps.runs.decide(id, {
+          action,
+          comment,
+        });
+        return c.json(
+          followUp ? { ...run, follow_up_run_id: followUp.id } : run,
+          done ? 200 : 202,
+        );
       },
     );
   }

@@ -12,7 +12,11 @@ import { testKvPath } from "../lib/store/test_kv.ts";
 import { calculatorRun, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { git, type Harness, seedRepo, withHarness } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
-import { startScriptedModel } from "./support/scripted_model.ts";
+import {
+  finishCall,
+  startScriptedModel,
+  writeFileCall,
+} from "./support/scripted_model.ts";
 import {
   postRun,
   serviceEnv,
@@ -77,8 +81,16 @@ Deno.test("approval: before_push waits unpushed and unleased, approve pushes (40
   try {
     await withHarness({
       script: {
-        se: [WRITE_CALCULATOR, WRITE_CALCULATOR],
-        po: [PASS, PASS],
+        se: [WRITE_CALCULATOR, WRITE_CALCULATOR, WRITE_CALCULATOR, {
+          tool_calls: [
+            writeFileCall(
+              "calculator.py",
+              "def add(a, b):\n    return b + a\n",
+            ),
+            finishCall("follow-up"),
+          ],
+        }],
+        po: [PASS, PASS, PASS, PASS],
       },
       env: {
         AOS_WEBHOOK_URL: receiver.url,
@@ -199,6 +211,9 @@ Deno.test("approval: before_push waits unpushed and unleased, approve pushes (40
         redirect: "manual",
       });
       assert.equal(rejected.status, 303, await rejected.text());
+      // The comment started a follow-up (the page redirects to it), from the unpushed base.
+      const followUpId = rejected.headers.get("location")?.split("/").pop();
+      assert.notEqual(followUpId, b.id);
       const end = await h.waitForEnd(b.id);
       assert.equal(end.status, "REJECTED");
       assert.equal(end.result_summary, "Rejected: wrong approach");
@@ -208,18 +223,30 @@ Deno.test("approval: before_push waits unpushed and unleased, approve pushes (40
         e.kind === "RUN_REJECTED"
       );
       assert.equal(rejectedEvent?.payload.comment, "wrong approach");
+      const followUp = await awaitingApproval(url, followUpId!);
+      assert.equal(followUp.parent_run_id, b.id);
+      assert.equal(followUp.push_branch, "aos/rejected");
+      assert.equal(await branchExists(h, "aos/rejected"), false);
+
+      // 4. Reject without a comment (API): REJECTED, no follow-up.
+      const plain = await decide(url, followUpId!, "reject");
+      assert.equal(plain.status, 200, JSON.stringify(plain.body));
+      assert.equal(plain.body.status, "REJECTED");
+      assert.equal(plain.body.result_summary, "Rejected");
+      assert.equal("follow_up_run_id" in plain.body, false);
+
       const after = await h.svc.store.counts();
       assert.equal(after.AWAITING_APPROVAL, 0);
       assert.equal(after.SUCCEEDED, 1);
-      assert.equal(after.REJECTED, 1);
-      assert.equal(after.total, 2);
+      assert.equal(after.REJECTED, 2);
+      assert.equal(after.total, 3);
       assert.deepEqual(
         (await h.svc.store.listRuns({
           limit: 10,
           offset: 0,
           status: "REJECTED",
         })).runs.map((r) => r.id),
-        [b.id],
+        [followUpId, b.id],
       );
     });
   } finally {

@@ -261,16 +261,33 @@ export class RunService {
     return { run, done: false };
   }
 
-  /** Approves (push, PR) or rejects a run in AWAITING_APPROVAL; 409 in any other status. */
+  /**
+   * Approves (push, PR) or rejects a run in AWAITING_APPROVAL; 409 in any
+   * other status. A rejection with a comment starts a follow-up run with the
+   * comment as its feedback (issue #23), once the run is REJECTED.
+   */
   async decide(
     id: string,
     decision: Decision,
-  ): Promise<{ run: RunRecord; done: boolean }> {
-    return await decide(
+  ): Promise<{ run: RunRecord; done: boolean; followUp: RunRecord | null }> {
+    const { run, done } = await decide(
       { store: this.#store, system: this.#system },
       id,
       decision,
     );
+    if (
+      decision.action !== "reject" || !decision.comment ||
+      run.status !== "REJECTED"
+    ) {
+      return { run, done, followUp: null };
+    }
+    // The key makes a repeated start (a retried request) return the same run.
+    const { run: followUp } = await this.startFollowUp(
+      id,
+      { feedback: decision.comment },
+      { idempotencyKey: `aos-reject-follow-up:${id}` },
+    );
+    return { run, done, followUp };
   }
 
   async #existing(key: string): Promise<RunRecord | null> {

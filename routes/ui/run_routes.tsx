@@ -123,11 +123,18 @@ export function runRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
         }]);
       }
       try {
-        const { run } = await ctx.runs.decide(id, {
+        const { run, followUp } = await ctx.runs.decide(id, {
           action,
           comment: comment || null,
         });
-        if (wantsJson) return c.json({ status: run.status });
+        if (wantsJson) {
+          return c.json({
+            status: run.status,
+            ...(followUp ? { follow_up_run_id: followUp.id } : {}),
+          });
+        }
+        // A commented rejection started a follow-up: show it.
+        if (followUp) return c.redirect(`/ui/runs/${followUp.id}`, 303);
       } catch (error) {
         if (!(error instanceof ConflictError) || !wantsJson) throw error;
         return c.json({
