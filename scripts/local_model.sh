@@ -108,7 +108,7 @@ running_pid() {
 
 server_args() {
   echo "$HERE/local_model_server.mjs" --lib "$LIB" --model "$MODEL" --alias "$ALIAS" \
-    --port "$PORT" --ctx "$CTX" --threads "$THREADS"
+    --port "$PORT" --ctx "$CTX" --threads "$THREADS" --request-log "$RUN_DIR/requests-$PORT.jsonl"
 }
 
 print_env() {
@@ -138,6 +138,7 @@ cmd_start() {
   install_server
   install_model
   mkdir -p "$RUN_DIR"
+  : >"$RUN_DIR/requests-$PORT.jsonl"
   # shellcheck disable=SC2046
   setsid node $(server_args) >"$LOG_FILE" 2>&1 </dev/null &
   local pid=$!
@@ -151,6 +152,7 @@ cmd_start() {
 cmd_serve() {
   install_server
   install_model
+  mkdir -p "$RUN_DIR"
   say "serving on $BASE_URL (Ctrl-C stops)"
   print_env >&2
   # shellcheck disable=SC2046

@@ -12,6 +12,7 @@
  * schema, so they always parse. One request is evaluated at a time (one context sequence,
  * whose prompt cache the next request reuses); others wait in order.
  */
+import { appendFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -30,6 +31,9 @@ const { values: args } = parseArgs({
     port: { type: "string", default: "8088" },
     ctx: { type: "string", default: "32768" },
     threads: { type: "string", default: "0" },
+    // One JSON line per request (its last message, the reply, usage, speed): the evidence
+    // for what an agent's model calls did. Prompts stay on this machine.
+    "request-log": { type: "string" },
   },
 });
 if (!args.lib || !args.model || !args.alias) {
@@ -160,6 +164,29 @@ function toFunctions(tools, toolChoice) {
   return functions;
 }
 
+function logRequest(body, out, seconds) {
+  if (!args["request-log"]) return;
+  const last = body.messages?.at(-1);
+  const cut = (text, n) => (text.length > n ? `${text.slice(0, n)}…` : text);
+  const line = {
+    ts: new Date().toISOString(),
+    seconds: Math.round(seconds * 10) / 10,
+    messages: body.messages?.length,
+    tools: body.tools?.map((t) => t?.function?.name),
+    last: { role: last?.role, content: cut(textOf(last?.content), 600) },
+    reply: cut(out.content ?? "", 600),
+    tool_calls: out.toolCalls.map((c) => ({
+      name: c.function.name,
+      arguments: cut(c.function.arguments, 300),
+    })),
+    from_text: out.fromText,
+    finish: out.finishReason,
+    usage: out.usage,
+    evaluated: out.timings.prompt_n,
+  };
+  appendFile(args["request-log"], JSON.stringify(line) + "\n").catch(() => {});
+}
+
 /** Generates one reply for an OpenAI request; `onText` sees the text as it is made. */
 async function complete(body, onText, signal) {
   const history = toHistory(body.messages);
@@ -192,6 +219,7 @@ async function complete(body, onText, signal) {
     stopOnAbortSignal: true,
   });
   const t1 = performance.now();
+  const seconds = (t1 - t0) / 1000;
   const used = sequence.tokenMeter.diff(before);
   const completionTokens = used.usedOutputTokens;
   const promptTokens = Math.max(0, sequence.nextTokenIndex - completionTokens);
@@ -220,7 +248,7 @@ async function complete(body, onText, signal) {
     },
   }));
   const reason = res.metadata.stopReason;
-  return {
+  const result = {
     content,
     toolCalls,
     fromText,
@@ -244,6 +272,8 @@ async function complete(body, onText, signal) {
         Math.max(predictedMs / 1000, 1e-3),
     },
   };
+  logRequest(body, result, seconds);
+  return result;
 }
 
 function sendJson(res, status, body) {
