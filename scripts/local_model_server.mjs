@@ -56,7 +56,18 @@ const context = await model.createContext({
   threads: Number(args.threads),
 });
 const sequence = context.getSequence();
-const chat = new nlc.LlamaChat({ contextSequence: sequence });
+let chat = new nlc.LlamaChat({ contextSequence: sequence });
+if (chat.chatWrapper.wrapperName === "Qwen") {
+  // Tool results as the GGUF's own template writes them: the text itself. By default the
+  // wrapper writes a string result JSON-encoded (quoted, newlines as \n), so a small model
+  // read a file listing or a command's output as one escaped line. (The option is
+  // node-llama-cpp's own, marked internal: the version is pinned in local_model.sh.)
+  chat.dispose({ disposeSequence: false });
+  chat = new nlc.LlamaChat({
+    contextSequence: sequence,
+    chatWrapper: new nlc.QwenChatWrapper({ _flatFunctionResultString: true }),
+  });
+}
 log(
   `loaded ${args.model}: ${chat.chatWrapper.wrapperName}, context ${context.contextSize} tokens`,
 );

@@ -61,9 +61,34 @@ export function withoutNulls(value) {
 }
 
 /**
+ * The JSON objects that start in `text` at a `{` followed by `"name"`, each cut at its
+ * balancing brace (braces inside strings ignored): a call with prose or a stray fence around it.
+ */
+function embeddedObjects(text) {
+  const found = [];
+  for (const m of text.matchAll(/\{\s*"name"\s*:/g)) {
+    let depth = 0, inString = false, escaped = false;
+    for (let i = m.index; i < text.length; i++) {
+      const c = text[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === "\\") escaped = true;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === "{") depth++;
+      else if (c === "}" && --depth === 0) {
+        found.push(text.slice(m.index, i + 1));
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/**
  * Tool calls a small model wrote as text instead of its native syntax: `<tool_call>` blocks,
- * fenced JSON blocks, or the whole reply as one JSON object, each `{"name", "arguments"}`
- * naming an offered tool. Anything else is left as text.
+ * else fenced JSON blocks, else the whole reply as JSON, else `{"name": …}` objects embedded
+ * in prose — each `{"name", "arguments"}` naming an offered tool. Anything else stays text.
  */
 export function toolCallsInText(text, functions) {
   if (!functions || !text) return [];
@@ -81,6 +106,13 @@ export function toolCallsInText(text, functions) {
     }
   }
   if (candidates.length === 0) candidates.push(text.trim());
+  const calls = parseCalls(candidates, functions);
+  return calls.length > 0
+    ? calls
+    : parseCalls(embeddedObjects(text), functions);
+}
+
+function parseCalls(candidates, functions) {
   const calls = [];
   for (const candidate of candidates) {
     let parsed;

@@ -92,3 +92,21 @@ Deno.test("optional properties become nullable, unknown keywords are dropped", (
     },
   );
 });
+
+Deno.test("a call with prose and a stray fence around it is found by its balanced braces", () => {
+  const text =
+    '{"name": "read_file", "arguments": {"path": "stats.py", "note": "a } b"}}' +
+    " ```\n1 def median(values):\n    { not json";
+  assert.deepEqual(toolCallsInText(text, { read_file: {} }), [
+    {
+      functionName: "read_file",
+      params: { path: "stats.py", note: "a } b" },
+    },
+  ]);
+  assert.deepEqual(
+    toolCallsInText('I would run {"name": "rm", "arguments": {}} here', {
+      read_file: {},
+    }),
+    [],
+  );
+});
