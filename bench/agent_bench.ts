@@ -285,7 +285,7 @@ export async function runAgentBench(): Promise<string> {
       });
       await Deno.writeTextFile(
         join(resultsDir, "mini.json"),
-        JSON.stringify(mini, null, 2),
+        JSON.stringify(mini, null, 2) + "\n",
       );
       results.push([`mini-swe-agent ${MINI_VERSION}`, mini]);
     }
