@@ -46,6 +46,14 @@ export function formatStatusBlock(run: RunRecord, link?: string): string {
   }
   if (run.title) lines.push(field("Title", oneLine(run.title)));
   if (link) lines.push(field("Link", link));
+  if (run.status === "AWAITING_APPROVAL") {
+    lines.push(
+      field(
+        "Decide",
+        `aos approve ${run.id}  |  aos reject ${run.id} [--comment "…"]`,
+      ),
+    );
+  }
   return lines.join("\n");
 }
 

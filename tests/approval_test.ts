@@ -9,6 +9,7 @@ import type { RunRecord } from "../lib/store/types.ts";
 import { closeKv, openKv } from "../lib/store/kv.ts";
 import { RunStore } from "../lib/store/mod.ts";
 import { testKvPath } from "../lib/store/test_kv.ts";
+import { runAos } from "../cli/testing.ts";
 import { calculatorRun, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { git, type Harness, seedRepo, withHarness } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
@@ -161,8 +162,12 @@ Deno.test("approval: before_push waits unpushed and unleased, approve pushes (40
       );
 
       // 2. Approve: the commit the hold named is pushed; SUCCEEDED; a second approve is 409.
-      const approved = await decide(url, a.id, "approve", { comment: "lgtm" });
-      assert.ok([200, 202].includes(approved.status));
+      // (With the CLI, as a reviewer would.)
+      const approved = await runAos(["approve", a.id, "--comment", "lgtm"], {
+        env: h.cliEnv,
+      });
+      assert.equal(approved.code, 0, approved.stderr);
+      assert.match(approved.stdout, new RegExp(`Run:\\s+${a.id}`));
       const done = await h.waitForEnd(a.id);
       assert.equal(done.status, "SUCCEEDED", done.error ?? "");
       assert.equal(
@@ -176,13 +181,28 @@ Deno.test("approval: before_push waits unpushed and unleased, approve pushes (40
       );
       assert.equal((await decide(url, a.id, "approve")).status, 409);
       assert.equal((await decide(url, a.id, "reject")).status, 409);
-      const kinds = (await h.svc.store.listEvents(a.id)).map((e) => e.kind);
+      const events = await h.svc.store.listEvents(a.id);
+      assert.equal(
+        events.find((e) => e.kind === "RUN_APPROVED")?.payload.comment,
+        "lgtm",
+      );
+      const kinds = events.map((e) => e.kind);
       assert.equal(kinds.filter((k) => k === "RUN_APPROVED").length, 1);
       assert.equal(kinds.filter((k) => k === "PUSH").length, 1);
 
       // 3. Reject with a comment: REJECTED, nothing pushed, the comment kept.
       const b = await h.submit(order("aos/rejected"));
       await awaitingApproval(url, b.id);
+      // `aos status` says what the run waits for and how to decide.
+      const status = await runAos(["status", b.id], { env: h.cliEnv });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /Status:\s+AWAITING_APPROVAL/);
+      assert.match(
+        status.stdout,
+        /Result:\s+Decision: PASS, awaiting approval before push to aos\/rejected/,
+      );
+      assert.match(status.stdout, new RegExp(`aos approve ${b.id}`));
+
       // Through the run page's Reject form: refused without the CSRF token, applied with it.
       const page = await fetch(`${url}/ui/runs/${b.id}`);
       const html = await page.text();
@@ -234,6 +254,10 @@ Deno.test("approval: before_push waits unpushed and unleased, approve pushes (40
       assert.equal(plain.body.status, "REJECTED");
       assert.equal(plain.body.result_summary, "Rejected");
       assert.equal("follow_up_run_id" in plain.body, false);
+      // `aos approve` on an ended run: the server's 409, said plainly, non-zero exit.
+      const late = await runAos(["approve", followUpId!], { env: h.cliEnv });
+      assert.notEqual(late.code, 0);
+      assert.match(late.stderr, /REJECTED, not AWAITING_APPROVAL/);
 
       const after = await h.svc.store.counts();
       assert.equal(after.AWAITING_APPROVAL, 0);
