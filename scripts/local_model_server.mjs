@@ -377,12 +377,12 @@ async function chatCompletions(req, res) {
   const keepAlive = setInterval(() => res.write(": waiting\n\n"), 15_000);
   try {
     const out = await exclusive(() =>
-      complete(body, (text) => chunk({ content: text }), abort.signal)
+      complete(body, (text) => delta({ content: text }), abort.signal)
     );
     out.toolCalls.forEach((call, index) =>
-      chunk({ tool_calls: [{ index, ...call }] })
+      delta({ tool_calls: [{ index, ...call }] })
     );
-    chunk({}, out.finishReason, { timings: out.timings });
+    chunk({ ...role }, out.finishReason, { timings: out.timings });
     if (body.stream_options?.include_usage) {
       res.write(
         `data: ${

@@ -58,6 +58,23 @@ if (!wasRunning) {
 }
 try {
   const model = (await sh("env")).out.match(/AOS_MODEL=(\S+)/)?.[1];
+  const request = {
+    model,
+    temperature: 0,
+    max_tokens: 256,
+    tools,
+    messages: [
+      {
+        role: "system",
+        content: "You are a software engineer. Act only through the tools.",
+      },
+      {
+        role: "user",
+        content:
+          "Create the file hello.py containing a Python program that prints 'hello'.",
+      },
+    ],
+  };
   const t0 = performance.now();
   const res = await fetch(`${base}/chat/completions`, {
     method: "POST",
@@ -66,21 +83,7 @@ try {
       authorization: "Bearer local-no-key",
     },
     body: JSON.stringify({
-      model,
-      temperature: 0,
-      max_tokens: 256,
-      tools,
-      messages: [
-        {
-          role: "system",
-          content: "You are a software engineer. Act only through the tools.",
-        },
-        {
-          role: "user",
-          content:
-            "Create the file hello.py containing a Python program that prints 'hello'.",
-        },
-      ],
+      ...request,
     }),
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -117,6 +120,39 @@ try {
       } tok/s, completion ${body.usage?.completion_tokens} tokens at ${
         Number(t.predicted_per_second ?? 0).toFixed(1)
       } tok/s`,
+  );
+  // The same request streamed, as AOS sends it: the role comes with the first chunk, the
+  // call as a tool_calls delta, the usage in a last chunk.
+  const stream = await fetch(`${base}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      ...request,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
+  });
+  const events = (await stream.text()).split("\n")
+    .filter((line) => line.startsWith("data: ") && line !== "data: [DONE]")
+    .map((line) => JSON.parse(line.slice(6)));
+  const deltas = events.flatMap((e) =>
+    e.choices?.map((c: { delta: unknown }) => c.delta) ?? []
+  );
+  if (deltas[0]?.role !== "assistant") {
+    throw new Error(
+      `stream: first delta has no role: ${JSON.stringify(deltas[0])}`,
+    );
+  }
+  const streamed = deltas.find((d) => d.tool_calls)?.tool_calls?.[0];
+  if (streamed?.function?.name !== "write_file") {
+    throw new Error(
+      `stream: no write_file tool_calls delta in ${JSON.stringify(deltas)}`,
+    );
+  }
+  const usage = events.at(-1)?.usage;
+  if (!usage?.prompt_tokens) throw new Error("stream: no usage chunk");
+  console.log(
+    `OK (stream): ${events.length} chunks, role first, tool_calls delta write_file, usage ${usage.prompt_tokens}+${usage.completion_tokens}`,
   );
 } finally {
   if (!wasRunning) await sh("stop");
