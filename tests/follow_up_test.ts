@@ -5,7 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, runAos } from "../cli/testing.ts";
+import { join } from "node:path";
+import { git as gitIn } from "../lib/git/run.ts";
 import { git, type Harness, withHarness } from "./support/harness.ts";
+import { startFakeForge } from "./support/fake_forge.ts";
+import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { finishCall, writeFileCall } from "./support/scripted_model.ts";
 
@@ -267,4 +271,60 @@ Deno.test("dashboard: a finished run's Request changes form (same origin + CSRF)
       .text();
     assert.match(parentHtml, new RegExp(`href="/ui/runs/${childId}"`));
   });
+});
+
+Deno.test("revise: the follow-up of a run that opened a pull request updates the same pull request (base kept) on a real https git host", async () => {
+  const token = "writer-TOKEN-5a4b3c2d1e0f";
+  const server = await startGitHttpServer({
+    reader: "reader-TOKEN-0f1e2d3c4b5a",
+    writer: token,
+  });
+  const forge = startFakeForge("gitea", token);
+  try {
+    await addRepo(server, "fu", { "README.md": "# fu\n" });
+    const repo = `${server.httpsOrigin}${server.path("fu")}`;
+    await withHarness({
+      script: { se: [WRITE_CALCULATOR, NOTES], po: [PASS, PASS] },
+      env: {
+        AOS_REPO_ALLOWLIST: `${server.httpsOrigin}/`,
+        AOS_GIT_CREDENTIALS: JSON.stringify({
+          [server.httpsHost]: {
+            token,
+            kind: "gitea",
+            username: "writer",
+            api: forge.api,
+            insecure_http: true,
+          },
+        }),
+      },
+    }, async (h) => {
+      const parent = await h.waitForEnd(
+        (await h.submit(h.workOrder({
+          repo,
+          push_branch: "aos/pr",
+          pull_request: true,
+        }, "Write add()."))).id,
+      );
+      assert.equal(parent.status, "SUCCEEDED", parent.error ?? "");
+      assert.ok(parent.pull_request_url);
+      const created = await revise(h, parent.id, { feedback: "Add notes" });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const child = await h.waitForEnd(String(created.body.id));
+      assert.equal(child.status, "SUCCEEDED", child.error ?? "");
+      assert.equal(child.pull_request_url, parent.pull_request_url);
+      const kinds = (await h.svc.store.listEvents(child.id)).map((e) => e.kind);
+      assert.ok(kinds.includes("PR_UPDATED"), kinds.join(","));
+      assert.ok(!kinds.includes("PR_OPENED"));
+      assert.equal(forge.pulls.length, 1);
+      assert.equal(forge.calls.filter((c) => c.method === "POST").length, 1);
+      const pushed = await gitIn(
+        ["show", "aos/pr:NOTES.md"],
+        { cwd: join(server.reposDir, "fu.git") },
+      );
+      assert.equal(pushed.stdout, "notes\n");
+    });
+  } finally {
+    await forge.close();
+    await server.stop();
+  }
 });
