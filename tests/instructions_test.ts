@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { type Harness, withHarness } from "./support/harness.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
+import { finishCall, writeFileCall } from "./support/scripted_model.ts";
 
 const AGENTS = "Indent with four spaces. MARK-AGENTS-7f3\n";
 const RULES = "Run the linter first. MARK-RULES-91c\n";
@@ -118,4 +119,46 @@ Deno.test("instructions attack: an AGENTS.md committed as a symlink to /etc/pass
     }
   });
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("instructions: the nearest AGENTS.md above a file the SE writes is shown once with the tool result (not the root's again), and named in an event", async () => {
+  await withHarness({
+    files: {
+      "README.md": "# Demo\n",
+      "AGENTS.md": AGENTS,
+      "pkg/AGENTS.md": "Package rules. MARK-PKG-55d\n",
+      "pkg/deep/keep.txt": "x\n",
+    },
+    script: {
+      se: [
+        { tool_calls: [writeFileCall("pkg/deep/a.py", "a = 1\n")] },
+        { tool_calls: [writeFileCall("pkg/b.py", "b = 1\n")] },
+        { tool_calls: [writeFileCall("top.py", "t = 1\n"), finishCall("ok")] },
+      ],
+      po: [PASS],
+    },
+  }, async (h) => {
+    const done = await h.waitForEnd((await h.submit(h.workOrder({}))).id);
+    assert.equal(done.status, "SUCCEEDED", done.error ?? "");
+    const se = h.model.requests.filter((r) => r.agent === "se");
+    const toolTexts = (n: number) =>
+      (se[n]?.body as { messages: { role: string; content: string }[] })
+        .messages.filter((m) => m.role === "tool").map((m) => m.content);
+    // After the first write: its result carries pkg/AGENTS.md, marked.
+    const first = toolTexts(1);
+    assert.equal(first.length, 1);
+    assert.match(first[0]!, /pkg\/AGENTS\.md \(the repository's own words/);
+    assert.match(first[0]!, /MARK-PKG-55d/);
+    // The second write under pkg/ does not repeat it; the root's never comes here.
+    const second = toolTexts(2);
+    assert.equal(second.filter((t) => t.includes("MARK-PKG")).length, 1);
+    assert.ok(second.every((t) => !t.includes("MARK-AGENTS-7f3")));
+    const events = (await h.svc.store.listEvents(done.id)).filter((e) =>
+      e.kind === "INSTRUCTIONS"
+    );
+    assert.deepEqual(events.map((e) => e.payload), [
+      { files: ["AGENTS.md"] },
+      { files: ["pkg/AGENTS.md"], nested: true },
+    ]);
+  });
 });

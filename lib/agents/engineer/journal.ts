@@ -54,6 +54,8 @@ export type TurnEntry =
     packet?: PacketDelta;
     /** Opaque workspace counters (commands run, seconds used) after the call. */
     workspace?: unknown;
+    /** A directory's AGENTS.md shown with this result (nested_instructions.ts). */
+    instructions?: string;
   }
   /** The endpoint said the request was too long: later requests are built smaller. */
   | { type: "shrink"; budget_tokens: number; message: string };

@@ -5,6 +5,7 @@
  * and tool result goes through the journal first, so a turn started again
  * replays it and repeats at most the one model call in flight.
  */
+import { nestedInstructions, type ReadText } from "./nested_instructions.ts";
 import { type InstructionsFile, instructionsSection } from "../instructions.ts";
 import {
   addUsage,
@@ -144,6 +145,8 @@ interface TurnState {
   validCalls: number;
   /** The last reason a call was refused, for the failure message. */
   lastInvalid: string | null;
+  /** Instructions files the SE has been shown (the prompt's, then each directory's once). */
+  shownInstructions: Set<string>;
 }
 
 /**
@@ -169,6 +172,7 @@ export async function runEngineerTurn(
     shrinks: 0,
     warned: false,
     validCalls: 0,
+    shownInstructions: new Set((opts.instructions ?? []).map((f) => f.path)),
     lastInvalid: null,
   };
   return await keepingPartial(() => engineerLoop(opts, state), () => ({
@@ -348,13 +352,37 @@ async function runCall(
   }
   const delta = packetDelta(state.packet, packetState(opts.workspace.packet()));
   const counters = workspaceCounters(opts.workspace);
+  const nested = outcome.kind === "result"
+    ? await nestedFor(opts.workspace, call, state.shownInstructions)
+    : null;
   return {
     ...base,
-    content: redact(capText(outcome.text, MAX_TOOL_RESULT_CHARS)),
+    content: redact(capText(outcome.text, MAX_TOOL_RESULT_CHARS)) +
+      (nested ? `\n\n${redact(nested.note)}` : ""),
+    ...(nested ? { instructions: nested.path } : {}),
     ...(outcome.kind === "error" ? { error: outcome.reason } : {}),
     ...(delta ? { packet: delta } : {}),
     ...(counters !== undefined ? { workspace: counters } : {}),
   };
+}
+
+/** The nearest unseen AGENTS.md above the file a write_file or edit_file changed. */
+async function nestedFor(
+  workspace: EngineerWorkspace,
+  call: AgentToolCall,
+  shown: ReadonlySet<string>,
+): Promise<{ path: string; note: string } | null> {
+  if (call.name !== "write_file" && call.name !== "edit_file") return null;
+  const read = (workspace as { readText?: ReadText }).readText;
+  if (typeof read !== "function") return null;
+  let path: unknown;
+  try {
+    path = (JSON.parse(call.arguments) as { path?: unknown }).path;
+  } catch {
+    return null;
+  }
+  if (typeof path !== "string") return null;
+  return await nestedInstructions(path, read.bind(workspace), shown);
 }
 
 /** Commands and seconds a working copy has used (when it counts them), for a resumed turn. */
@@ -474,6 +502,16 @@ function applyEntry(
       state.pending = state.pending.filter((c) => c.id !== entry.call_id);
       if (entry.packet) applyDelta(state.packet, entry.packet);
       if (entry.finish !== undefined) state.summary = entry.finish;
+      if (
+        entry.instructions && !state.shownInstructions.has(entry.instructions)
+      ) {
+        state.shownInstructions.add(entry.instructions);
+        state.events.push({
+          kind: "INSTRUCTIONS",
+          level: "INFO",
+          payload: { files: [entry.instructions], nested: true },
+        });
+      }
       if (!entry.error || entry.error === "tool_error") state.validCalls++;
       else state.lastInvalid = capText(entry.content, 300);
       if (entry.error) {
