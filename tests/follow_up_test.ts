@@ -11,7 +11,11 @@ import { git, type Harness, withHarness } from "./support/harness.ts";
 import { startFakeForge } from "./support/fake_forge.ts";
 import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
-import { finishCall, writeFileCall } from "./support/scripted_model.ts";
+import {
+  finishCall,
+  poVerdict,
+  writeFileCall,
+} from "./support/scripted_model.ts";
 
 const NOTES = {
   tool_calls: [writeFileCall("NOTES.md", "notes\n"), finishCall("notes added")],
@@ -327,4 +331,26 @@ Deno.test("revise: the follow-up of a run that opened a pull request updates the
     await forge.close();
     await server.stop();
   }
+});
+
+Deno.test("revise: a follow-up of a FAILED run gets the diff its last iteration measured (no diff.patch was written)", async () => {
+  await withHarness({
+    script: {
+      se: [WRITE_CALCULATOR, NOTES],
+      po: [poVerdict("FAIL", "Needs notes"), PASS],
+    },
+  }, async (h) => {
+    const parent = await h.waitForEnd(
+      (await h.submit(h.workOrder({ max_iterations: 1 }, "Write add()."))).id,
+    );
+    assert.equal(parent.status, "FAILED");
+    const created = await revise(h, parent.id, { feedback: "Add notes" });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const child = await h.waitForEnd(String(created.body.id));
+    assert.equal(child.status, "SUCCEEDED", child.error ?? "");
+    const text = seRequestText(h, 1);
+    assert.match(text, /ended FAILED/);
+    assert.match(text, /\+\+\+ b\/calculator\.py/);
+    assert.match(text, /Needs notes/);
+  });
 });

@@ -9,7 +9,7 @@ import type { RunStore } from "../../lib/store/mod.ts";
 import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { ConflictError } from "../../lib/errors.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
-import { artifactName } from "../support/artifacts.ts";
+import { artifactName, getJson } from "../support/artifacts.ts";
 
 /** Longest feedback accepted (characters). */
 export const MAX_FEEDBACK_CHARS = 20_000;
@@ -53,7 +53,7 @@ export async function followUpFields(
   }
   const parentOrder = stored as WorkOrder;
   const result = await parentResult(store, parent.id);
-  const diff = await parentDiff(store, parent.id);
+  const diff = await parentDiff(store, parent);
   const pushBranch = result.pushedBranch ?? parent.push_branch ??
     parentOrder.push_branch;
   // Cloned from what the parent left: its pushed branch, else the commit it
@@ -138,14 +138,28 @@ async function parentResult(
   return result;
 }
 
-async function parentDiff(store: RunStore, id: string): Promise<string | null> {
+/**
+ * The parent's final diff (`diff.patch`, written when it passed), else the
+ * cumulative diff its last iteration's Tool Runner measured (a run that
+ * failed, or was rejected before pushing).
+ */
+async function parentDiff(
+  store: RunStore,
+  parent: RunRecord,
+): Promise<string | null> {
   try {
-    const { body } = await store.getArtifact(id, artifactName.diff);
+    const { body } = await store.getArtifact(parent.id, artifactName.diff);
     return new TextDecoder().decode(body);
   } catch (error) {
-    if (error instanceof NotFoundError) return null;
-    throw error;
+    if (!(error instanceof NotFoundError)) throw error;
   }
+  if (parent.iteration < 1) return null;
+  const report = await getJson<{ diff?: unknown }>(
+    store,
+    parent.id,
+    artifactName.toolReport(parent.iteration),
+  );
+  return typeof report?.diff === "string" ? report.diff : null;
 }
 
 /** The follow-up's task: the original one, what the parent did, and the feedback. */
