@@ -273,6 +273,8 @@ export function toolRunnerActor(deps: FactoryDeps) {
       workOrder.instructions_files,
       ctx.signal,
     );
+    // None found: nothing kept and nothing said (the SE and PO read none).
+    if (found.files.length === 0 && found.refused.length === 0) return;
     // Repository text: only the real secret values are masked, as in files.
     const known = (text: string) => deps.redactor.redactKnown(text);
     await putJson(store, runId, artifactName.instructions, {
@@ -282,7 +284,6 @@ export function toolRunnerActor(deps: FactoryDeps) {
       })),
       refused: found.refused,
     });
-    if (found.files.length === 0 && found.refused.length === 0) return;
     ctx.emit({
       kind: "INSTRUCTIONS",
       level: found.refused.length > 0 ? "WARN" : "INFO",
