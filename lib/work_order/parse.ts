@@ -97,7 +97,7 @@ function validate(
   }
   const result = workOrderFieldsSchema.safeParse(given, { reportInput: true });
   if (!result.success) issues.push(...toFieldIssues(result.error.issues));
-  issues.push(...crossFieldIssues(given, options));
+  issues.push(...crossFieldIssues(given, options, issues));
   if (!result.success || issues.length > 0) throw new ValidationError(issues);
   return result.data;
 }
@@ -106,6 +106,7 @@ function validate(
 function crossFieldIssues(
   input: Record<string, unknown>,
   options: WorkOrderOptions,
+  fieldIssues: readonly FieldIssue[],
 ): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const clone = typeof input.clone_branch === "string"
@@ -148,7 +149,9 @@ function crossFieldIssues(
   }
   if (
     options.allowLocalRepos === false && typeof input.repo === "string" &&
-    input.repo !== "" && isLocalRepo(input.repo)
+    input.repo !== "" && isLocalRepo(input.repo) &&
+    // A scheme-less 'github.com/x/y' is already refused with its own hint; no second, contradictory issue.
+    !fieldIssues.some((issue) => issue.field === "repo")
   ) {
     issues.push({
       field: "repo",

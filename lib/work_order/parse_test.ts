@@ -946,6 +946,13 @@ Deno.test("parseWorkOrder() takes local repositories only as absolute paths with
 
 Deno.test("parseWorkOrder() refuses local repositories unless allowLocalRepos", () => {
   const off: WorkOrderOptions = { allowLocalRepos: false };
+  // A host path without its scheme gets the one https:// hint, not also a local-repository refusal.
+  assertEquals(
+    issuesOf(() => parseWorkOrder(md("repo: github.com/x/y"), off)).map((
+      issue,
+    ) => issue.field),
+    ["repo"],
+  );
   for (const repo of ["/srv/repos/r.git", "file:///srv/repos/r.git"]) {
     assertEquals(issuesOf(() => parseWorkOrder(md(`repo: ${repo}`), off)), [{
       field: "repo",
