@@ -1,9 +1,19 @@
 /** The one-line live progress display of `submit --wait` on a terminal. */
-import type { RunEvent } from "../lib/store/types.ts";
+import type { RunEvent as StoredEvent } from "../lib/store/types.ts";
+import { typedEvent } from "../lib/factory/events.ts";
 
-/** What the run is doing now, judged from its latest event. */
-export function stepOf(event: RunEvent): string {
-  const payload = event.payload ?? {};
+/** Who a model event is about, as the progress line names them. */
+const AGENT = { se: "engineer", po: "product owner" } as const;
+/** Where a command comes from, as the progress line names it. */
+const SOURCE = { setup: "setup", se: "engineer", acceptance: "acceptance" };
+
+/**
+ * What the run is doing now, judged from its latest event; an event this
+ * build cannot read (a newer kind, an odd payload) is named by its kind.
+ */
+export function stepOf(stored: StoredEvent): string {
+  const event = typedEvent(stored);
+  if (!event) return stored.kind.toLowerCase().replaceAll("_", " ");
   switch (event.kind) {
     case "RUN_CREATED":
       return "queued";
@@ -12,58 +22,44 @@ export function stepOf(event: RunEvent): string {
     case "SE_OUTPUT":
       return "applying changes";
     case "CMD_RESULT":
-      return `ran ${String(payload.command ?? "command")} (exit ${
-        String(payload.exit_code ?? "?")
+      return `ran ${event.payload.command} (exit ${
+        event.payload.exit_code ?? "none"
       })`;
     case "TR_APPLY":
       return "product owner reviewing";
     case "PO_RESULT":
-      return payload.decision === "PASS"
+      return event.payload.decision === "PASS"
         ? "passed, finishing"
         : "failed review, engineer retrying";
     case "PUSH":
-      return `pushed ${String(payload.branch ?? "")}`.trim();
+      return `pushed ${event.payload.branch ?? ""}`.trim();
     case "MODEL_PROGRESS": {
-      const who = payload.agent === "po" ? "product owner" : "engineer";
-      return payload.phase === "replying"
-        ? `${who} model replying (${
-          String(payload.tokens_so_far ?? 0)
-        } tokens, ${String(payload.elapsed_s ?? 0)} s)`
-        : `${who} model ${String(payload.phase ?? "working")} (${
-          String(payload.elapsed_s ?? 0)
-        } s)`;
+      const { agent, phase, elapsed_s, tokens_so_far } = event.payload;
+      return phase === "replying"
+        ? `${
+          AGENT[agent]
+        } model replying (${tokens_so_far} tokens, ${elapsed_s} s)`
+        : `${AGENT[agent]} model ${phase} (${elapsed_s} s)`;
     }
     case "SE_STEP": {
-      const what = payload.command ?? payload.path;
-      return `engineer: ${String(payload.tool ?? "tool")}${
-        what === undefined ? "" : ` ${String(what)}`
-      }${
-        payload.ok === false
-          ? ` (failed: ${String(payload.reason ?? "error")})`
-          : ""
+      const { tool, command, path, ok, reason } = event.payload;
+      const what = command ?? path;
+      return `engineer: ${tool}${what === undefined ? "" : ` ${what}`}${
+        ok ? "" : ` (failed: ${reason ?? "error"})`
       }`;
     }
-    case "CMD_START": {
-      const source =
-        { setup: "setup", se: "engineer", acceptance: "acceptance" }[
-          String(payload.source)
-        ] ?? "";
-      return `running ${source ? `${source} ` : ""}command: ${
-        String(payload.command ?? "")
-      }`;
-    }
+    case "CMD_START":
+      return `running ${
+        SOURCE[event.payload.source]
+      } command: ${event.payload.command}`;
     case "MODEL_RETRY":
-      return `model request failed (${
-        String(payload.reason ?? "error")
-      }), attempt ${String(payload.attempt ?? "?")} in ${
-        String(payload.wait_s ?? "?")
-      } s`;
+      return `model request failed (${event.payload.reason}), attempt ${event.payload.attempt} in ${event.payload.wait_s} s`;
     case "RUN_CANCELLED":
       return "cancelling";
     case "ERROR":
-      return `error: ${String(payload.message ?? "")}`;
+      return `error: ${event.payload.message}`;
     case "RUN_END":
-      return String(payload.status ?? "ended");
+      return event.payload.status;
     default:
       return event.kind.toLowerCase().replaceAll("_", " ");
   }
@@ -108,7 +104,7 @@ export class Progress {
   }
 
   /** Takes the iteration and step from `event`. */
-  update(event: RunEvent): void {
+  update(event: StoredEvent): void {
     if (typeof event.iteration === "number") this.#iteration = event.iteration;
     this.#step = stepOf(event);
   }

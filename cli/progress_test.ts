@@ -26,8 +26,10 @@ Deno.test("Progress.line() shows elapsed time, iteration N/max and the current s
     now: () => now,
   });
   assert.equal(progress.line(), "⏱ 00:00  iteration -/5  submitted");
-  progress.update(ev("RUN_START", null));
-  progress.update(ev("SE_OUTPUT", 2));
+  progress.update(ev("RUN_START", null, { max_iterations: 5 }));
+  progress.update(
+    ev("SE_OUTPUT", 2, { writes: 1, deletes: 0, summary: "done" }),
+  );
   now += 75_000;
   assert.equal(progress.line(), "⏱ 01:15  iteration 2/5  applying changes");
   progress.draw();
@@ -60,7 +62,9 @@ Deno.test("Progress.line() fits the terminal width", () => {
     now: () => 0,
     columns: 30,
   });
-  progress.update(ev("ERROR", 1, { message: "x".repeat(200) }));
+  progress.update(
+    ev("ERROR", 1, { stage: "tool_runner", message: "x".repeat(200) }),
+  );
   assert.equal(progress.line().length, 29);
   assert.match(progress.line(), /…$/);
 });
@@ -69,6 +73,8 @@ Deno.test("stepOf() shows a model call in flight and its retries", () => {
   assert.equal(
     stepOf(ev("MODEL_PROGRESS", 1, {
       agent: "se",
+      model: "m",
+      attempt: 1,
       phase: "replying",
       tokens_so_far: 120,
       elapsed_s: 40,
@@ -78,13 +84,18 @@ Deno.test("stepOf() shows a model call in flight and its retries", () => {
   assert.equal(
     stepOf(ev("MODEL_PROGRESS", 1, {
       agent: "po",
+      model: "m",
+      attempt: 1,
       phase: "reading the prompt",
+      tokens_so_far: 0,
       elapsed_s: 90,
     })),
     "product owner model reading the prompt (90 s)",
   );
   assert.equal(
     stepOf(ev("MODEL_RETRY", 1, {
+      agent: "se",
+      model: "m",
       reason: "connection refused",
       attempt: 3,
       wait_s: 2.1,
@@ -94,13 +105,21 @@ Deno.test("stepOf() shows a model call in flight and its retries", () => {
 });
 
 Deno.test("stepOf() names the step that follows each event", () => {
-  assert.equal(stepOf(ev("TR_APPLY", 1)), "product owner reviewing");
   assert.equal(
-    stepOf(ev("PO_RESULT", 1, { decision: "FAIL" })),
+    stepOf(ev("TR_APPLY", 1, {
+      applied: 1,
+      rejected: 0,
+      ok: true,
+      failed_commands: 0,
+    })),
+    "product owner reviewing",
+  );
+  assert.equal(
+    stepOf(ev("PO_RESULT", 1, { decision: "FAIL", feedback: "no" })),
     "failed review, engineer retrying",
   );
   assert.equal(
-    stepOf(ev("PO_RESULT", 1, { decision: "PASS" })),
+    stepOf(ev("PO_RESULT", 1, { decision: "PASS", feedback: "" })),
     "passed, finishing",
   );
   assert.equal(
@@ -117,26 +136,38 @@ Deno.test("formatElapsed() prints mm:ss and h:mm:ss", () => {
 
 Deno.test("stepOf() says which SE tool ran and which command started", () => {
   assert.equal(
-    stepOf(ev("SE_STEP", 1, { tool: "read_file", path: "calc.py", ok: true })),
+    stepOf(ev("SE_STEP", 1, {
+      step: 1,
+      tool: "read_file",
+      path: "calc.py",
+      ok: true,
+      duration_ms: 3,
+    })),
     "engineer: read_file calc.py",
   );
   assert.equal(
     stepOf(
       ev("SE_STEP", 1, {
+        step: 2,
         tool: "edit_file",
         path: "x",
         ok: false,
         reason: "tool_error",
+        duration_ms: 3,
       }),
     ),
     "engineer: edit_file x (failed: tool_error)",
   );
   assert.equal(
-    stepOf(ev("CMD_START", 1, { source: "acceptance", command: "npm test" })),
+    stepOf(ev("CMD_START", 1, {
+      source: "acceptance",
+      command: "npm test",
+      timeout_s: 60,
+    })),
     "running acceptance command: npm test",
   );
   assert.equal(
-    stepOf(ev("CMD_START", 1, { source: "se", command: "ls" })),
+    stepOf(ev("CMD_START", 1, { source: "se", command: "ls", timeout_s: 60 })),
     "running engineer command: ls",
   );
 });

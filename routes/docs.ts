@@ -13,7 +13,10 @@ import {
   type RequestPolicy,
   requestPolicy,
 } from "./middleware/request_guard.ts";
-import { workOrderFieldsJsonSchema } from "./schemas.ts";
+import {
+  runEventByKindJsonSchema,
+  workOrderFieldsJsonSchema,
+} from "./schemas.ts";
 
 /** Files of swagger-ui-dist the page loads, with their content types. */
 const ASSETS: Record<string, string> = {
@@ -103,6 +106,11 @@ export function openApiDocument(
     "schemas",
     "WorkOrderFields",
     workOrderFieldsJsonSchema(),
+  );
+  registry.registerComponent(
+    "schemas",
+    "RunEventByKind",
+    runEventByKindJsonSchema(),
   );
   if (deps.config.apiToken !== null) {
     registry.registerComponent("securitySchemes", BEARER_SCHEME, {

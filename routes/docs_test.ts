@@ -4,6 +4,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { FIELD_NAMES } from "../lib/work_order/mod.ts";
+import { EVENT_KINDS } from "../lib/factory/events.ts";
 import { withTestApp } from "./test_support.ts";
 
 type Operation = {
@@ -104,6 +105,26 @@ Deno.test("openapi.json: WorkOrderFields is the validator's schema (every field,
   }
   assertEquals(fields.additionalProperties, false);
   assertEquals((fields.required as string[]).sort(), ["repo", "task"]);
+});
+
+Deno.test("openapi.json: RunEventByKind documents every event kind's payload", async () => {
+  const doc = await documentOf({});
+  const byKind = doc.components.schemas.RunEventByKind!;
+  const members = byKind.oneOf as {
+    description?: string;
+    properties: {
+      kind: { const: string };
+      payload: { properties: Record<string, unknown> };
+    };
+  }[];
+  assertEquals(members.map((m) => m.properties.kind.const), EVENT_KINDS);
+  const push = members.find((m) => m.properties.kind.const === "PUSH")!;
+  assertEquals(Object.keys(push.properties.payload.properties).sort(), [
+    "branch",
+    "commit",
+    "pushed",
+  ]);
+  assertMatch(push.description ?? "", /committed/);
 });
 
 Deno.test("with AOS_API_TOKEN: bearer applied to every operation but the probes; document and docs public", async () => {

@@ -6,6 +6,11 @@ import {
   runRecordSchema,
 } from "../lib/store/types.ts";
 import * as zod from "zod";
+import {
+  EVENTS,
+  isEventKind,
+  runEventSchema as typedRunEventSchema,
+} from "../lib/factory/events.ts";
 import { workOrderFieldsSchema } from "../lib/work_order/mod.ts";
 import { MAX_RUN_ID } from "./middleware/params.ts";
 
@@ -39,8 +44,38 @@ export const RunListSchema = z.object({
 
 /** One event of a run's log. */
 export const RunEventSchema = runEventSchema.extend({
-  kind: z.string().openapi({ example: "PO_RESULT" }),
+  kind: z.string().openapi({
+    example: "PO_RESULT",
+    description:
+      "The event's kind; `RunEventByKind` gives each kind's payload (lib/factory/events.ts)",
+  }),
 }).openapi("RunEvent");
+
+/**
+ * The JSON schema of every event kind with its payload: the discriminated
+ * union of lib/factory/events.ts, one `oneOf` member per kind, each with
+ * what the kind says. Payloads may carry more fields than listed.
+ */
+export function runEventByKindJsonSchema(): Record<string, unknown> {
+  const { $schema: _, ...schema } = zod.toJSONSchema(typedRunEventSchema, {
+    io: "output",
+    unrepresentable: "any",
+  }) as Record<string, unknown>;
+  const members = (schema.oneOf ?? schema.anyOf) as
+    | { properties?: { kind?: { const?: string } } }[]
+    | undefined;
+  for (const member of members ?? []) {
+    const kind = member.properties?.kind?.const;
+    if (kind !== undefined && isEventKind(kind)) {
+      Object.assign(member, { description: EVENTS[kind].about });
+    }
+  }
+  return {
+    ...schema,
+    description:
+      "A run event, by kind: each kind's payload. A kind not listed here comes from a newer server.",
+  };
+}
 
 /** Metadata of an artifact. */
 export const ArtifactSchema = artifactMetaSchema.extend({

@@ -1,56 +1,366 @@
 /**
- * The kinds of event a run's log holds, one row each with what it says.
- * Agents' events are typed against this table (`EventKind`), so a new kind
- * is a new row here (and in the README's list), not a new string somewhere.
+ * The events a run's log holds, declared once: one row per kind with what it
+ * says and its payload's zod schema. `RunEvent` is the discriminated union
+ * of them (on `kind`), so writers are typed against the payload of the kind
+ * they emit and readers (timeline, live view, CLI progress, OpenAPI) switch
+ * on typed kinds. A new kind is one row in `EVENTS` (and a line in the
+ * README's list); nothing else has to learn its name.
+ *
+ * Payloads are loose objects: a field a newer writer adds passes through
+ * untouched, so stored events keep their JSON exactly (no migration).
  */
-export const EVENT_KINDS = {
-  RUN_CREATED: "the run was accepted",
-  RUN_START: "the run started",
-  WORKSPACE_READY: "the workspace is checked out at the base commit",
-  INSTRUCTIONS:
-    "the repository's instructions files given to the SE and PO (files; refused with reasons), read at the base commit",
-  PUSH_TARGET:
+import { z } from "zod";
+import { usageSchema } from "./shapes.ts";
+import { eventLevelSchema, runStatusSchema } from "../store/types.ts";
+import { StoredValueError } from "./stored_value.ts";
+
+/** One kind's row: what it says, and its payload. */
+function row<S extends z.ZodRawShape>(about: string, payload: S) {
+  return { about, payload: z.looseObject(payload) };
+}
+
+const agent = z.enum(["se", "po"]);
+const decision = z.enum(["PASS", "FAIL"]);
+const count = z.number().int();
+const exitCode = z.number().int().nullable();
+// Events written before cache and reasoning tokens were counted lack them.
+const usage = usageSchema.extend({
+  cached_tokens: z.number().default(0),
+  reasoning_tokens: z.number().default(0),
+});
+
+/** Every event kind, with what it says and its payload. */
+export const EVENTS = {
+  RUN_CREATED: row("the run was accepted", {
+    repo: z.string(),
+    clone_branch: z.string().optional(),
+    parent_run_id: z.string().optional(),
+  }),
+  RUN_START: row("the run started", { max_iterations: count }),
+  WORKSPACE_READY: row("the workspace is checked out at the base commit", {
+    base_commit: z.string(),
+  }),
+  INSTRUCTIONS: row(
+    "the repository's instructions files given to the SE and PO (files; refused with reasons), read at the base commit; nested=true for a directory's AGENTS.md shown with an SE tool result",
+    {
+      files: z.array(z.string()),
+      refused: z.array(z.object({ path: z.string(), reason: z.string() }))
+        .optional(),
+      nested: z.boolean().optional(),
+    },
+  ),
+  PUSH_TARGET: row(
     "push_branch was checked on the remote before setup and the first model call (branch, mode, existing; requested when push_mode: suffix renamed it)",
-  SETUP_RESULT: "one setup command ran",
-  SETUP_SAVED: "the setup's environment was cached",
-  SETUP_RESTORED: "a cached environment was restored instead of running setup",
-  MODEL_UNAVAILABLE:
+    {
+      branch: z.string(),
+      mode: z.string(),
+      requested: z.string().optional(),
+      existing: z.boolean(),
+    },
+  ),
+  SETUP_RESULT: row("one setup command ran", {
+    command: z.string(),
+    exit_code: exitCode,
+    duration_ms: z.number(),
+    timed_out: z.boolean().optional(),
+    error_lines: z.array(z.string()).optional(),
+    output_head: z.string().optional(),
+    output_tail: z.string().optional(),
+    omitted_lines: count.optional(),
+  }),
+  SETUP_SAVED: row("the setup's environment was cached", {
+    environment: z.string(),
+    files: count,
+    bytes: z.number(),
+  }),
+  SETUP_RESTORED: row(
+    "a cached environment was restored instead of running setup",
+    { environment: z.string(), files: count, bytes: z.number() },
+  ),
+  MODEL_UNAVAILABLE: row(
     "at the run's start the model configuration was known to be wrong (endpoint, problems); the run goes on and its requests retry",
-  MODEL_RETRY:
+    {
+      endpoint: z.string(),
+      problems: z.array(z.string()),
+      checked_at: z.string(),
+      note: z.string(),
+    },
+  ),
+  MODEL_RETRY: row(
     "a model request failed and is retried (attempt, wait_s, reason); logged as it happens",
-  MODEL_PROGRESS:
+    {
+      agent,
+      model: z.string(),
+      attempt: count,
+      wait_s: z.number(),
+      reason: z.string(),
+      endpoint: z.string().optional(),
+    },
+  ),
+  MODEL_PROGRESS: row(
     "a model request is in flight (elapsed_s, phase, tokens_so_far); a heartbeat while it lasts",
-  TOOL_CALLS_IN_TEXT:
+    {
+      agent,
+      model: z.string(),
+      attempt: count,
+      elapsed_s: z.number(),
+      phase: z.string(),
+      tokens_so_far: z.number(),
+    },
+  ),
+  TOOL_CALLS_IN_TEXT: row(
     "the model wrote its tool calls into the message text (the server did not parse them); they were run",
-  SE_TOOL_ERROR: "an SE tool call was refused or failed; the model was told",
-  SE_NO_TOOL_CALL: "an SE reply without a tool call; the model was nudged",
-  SE_TRUNCATED: "an SE reply was cut at the output-token cap",
-  SE_CONTEXT_SHRUNK:
+    { agent, step: count, tools: z.array(z.string()) },
+  ),
+  SE_TOOL_ERROR: row(
+    "an SE tool call was refused or failed; the model was told",
+    {
+      tool: z.string(),
+      reason: z.string(),
+      error: z.string(),
+    },
+  ),
+  SE_NO_TOOL_CALL: row(
+    "an SE reply without a tool call; the model was nudged",
+    {
+      step: count,
+      in_a_row: count,
+      content: z.string(),
+    },
+  ),
+  SE_TRUNCATED: row("an SE reply was cut at the output-token cap", {
+    step: count,
+    max_output_tokens: z.number().nullable().optional(),
+  }),
+  SE_CONTEXT_SHRUNK: row(
     "the endpoint said the request was too long; rebuilt smaller",
-  SE_TURN_LIMIT: "the SE turn ended before finish (reason)",
-  SE_STEP:
+    { budget_tokens: z.number(), reason: z.string() },
+  ),
+  SE_TURN_LIMIT: row("the SE turn ended before finish (reason)", {
+    reason: z.string(),
+    steps: count,
+    message: z.string(),
+  }),
+  SE_STEP: row(
     "one SE tool call ended (step, tool, path, command shortened, ok, reason, duration_ms; never file contents); logged as it happens",
-  CMD_START:
+    {
+      step: count,
+      tool: z.string(),
+      ok: z.boolean(),
+      path: z.string().optional(),
+      command: z.string().optional(),
+      reason: z.string().optional(),
+      duration_ms: z.number(),
+    },
+  ),
+  CMD_START: row(
     "a command started (source setup | se | acceptance, command shortened, timeout_s); logged as it happens",
-  SE_COMMAND: "one SE run_command",
-  SE_OUTPUT: "the SE packet: writes, deletes, summary",
-  CMD_RESULT: "one acceptance command ran",
-  PATH_REJECTED: "a change broke the path policy and was not applied",
-  TR_APPLY: "the packet was applied and the acceptance commands ran",
-  PO_VERDICT_FROM_TEXT:
+    {
+      source: z.enum(["setup", "se", "acceptance"]),
+      command: z.string(),
+      timeout_s: z.number(),
+    },
+  ),
+  SE_COMMAND: row("one SE run_command", {
+    command: z.string(),
+    exit_code: exitCode,
+    duration_ms: z.number(),
+    timed_out: z.boolean(),
+    changed: count,
+    refused: count,
+  }),
+  SE_OUTPUT: row("the SE packet: writes, deletes, summary", {
+    writes: count,
+    deletes: count,
+    summary: z.string(),
+    // Runs recorded before usage was kept have none.
+    usage: usage.optional(),
+  }),
+  CMD_RESULT: row("one acceptance command ran", {
+    command: z.string(),
+    exit_code: exitCode,
+    duration_ms: z.number(),
+    timed_out: z.boolean().optional(),
+  }),
+  PATH_REJECTED: row("a change broke the path policy and was not applied", {
+    path: z.string(),
+    reason: z.string(),
+  }),
+  TR_APPLY: row("the packet was applied and the acceptance commands ran", {
+    applied: count,
+    rejected: count,
+    ok: z.boolean(),
+    failed_commands: count,
+  }),
+  PO_VERDICT_FROM_TEXT: row(
     "the PO answered in prose instead of submit_verdict; its unambiguous PASS/FAIL was taken",
-  PO_RESULT: "the PO's decision and feedback",
-  PUSH: "the result was committed (and pushed)",
-  PR_OPENED: "a pull request was opened",
-  PR_UPDATED: "a pull request was updated",
-  RUN_CANCELLED: "the run was cancelled",
-  ERROR: "the run failed (stage, message)",
-  RUN_END: "the run ended (status)",
-  FOLLOW_UP:
+    { step: count, decision },
+  ),
+  PO_RESULT: row("the PO's decision and feedback", {
+    decision,
+    feedback: z.string(),
+    usage: usage.optional(),
+  }),
+  PUSH: row("the result was committed (and pushed)", {
+    branch: z.string().nullable(),
+    commit: z.string(),
+    pushed: z.boolean(),
+  }),
+  PR_OPENED: row("a pull request was opened", {
+    url: z.string(),
+    number: count,
+    branch: z.string().nullable(),
+  }),
+  PR_UPDATED: row("a pull request was updated", {
+    url: z.string(),
+    number: count,
+    branch: z.string().nullable(),
+  }),
+  AWAITING_APPROVAL: row(
+    "a PASS under approval: before_push was committed, not pushed; the run waits for approve or reject",
+    { commit: z.string().nullable(), branch: z.string().nullable() },
+  ),
+  RUN_APPROVED: row("a person approved the push", {
+    commit: z.string().nullable(),
+    comment: z.string().optional(),
+  }),
+  RUN_REJECTED: row("a person rejected the result; nothing was pushed", {
+    commit: z.string().nullable(),
+    comment: z.string().optional(),
+  }),
+  RUN_CANCELLED: row("the run was cancelled", { phase: z.string() }),
+  ERROR: row("the run failed (stage, message)", {
+    stage: z.string(),
+    message: z.string(),
+  }),
+  RUN_END: row("the run ended (status)", {
+    status: runStatusSchema,
+    result_summary: z.string().optional(),
+    error: z.string().optional(),
+  }),
+  FOLLOW_UP: row(
     "a follow-up of this finished run was started (run_id); the follow-up's RUN_CREATED names this run as parent_run_id",
-  WEBHOOK_DELIVERED: "a webhook was delivered",
-  WEBHOOK_FAILED: "a webhook delivery failed",
+    { run_id: z.string() },
+  ),
+  WEBHOOK_DELIVERED: row("a webhook was delivered", {
+    event: z.string(),
+    delivery: z.string(),
+    url: z.string().optional(),
+    attempt: count,
+    status: z.number().int().nullable(),
+  }),
+  WEBHOOK_FAILED: row("a webhook delivery failed", {
+    event: z.string(),
+    delivery: z.string(),
+    url: z.string().optional(),
+    attempt: count,
+    status: z.number().int().nullable(),
+    error: z.string(),
+    final: z.boolean().optional(),
+    retry_in_ms: z.number().optional(),
+  }),
 } as const;
 
+type Rows = typeof EVENTS;
 /** A kind of run event. */
-export type EventKind = keyof typeof EVENT_KINDS;
+export type EventKind = keyof Rows;
+/** Every kind, in the table's order. */
+export const EVENT_KINDS = Object.keys(EVENTS) as EventKind[];
+/** What an event of `kind` carries. */
+export type EventPayload<K extends EventKind> = z.infer<Rows[K]["payload"]>;
+
+/** An event as a station emits it (the store fills seq and ts), typed per kind. */
+export type NewRunEvent = {
+  [K in EventKind]: {
+    kind: K;
+    level?: z.infer<typeof eventLevelSchema>;
+    iteration: number | null;
+    payload: z.input<Rows[K]["payload"]>;
+  };
+}[EventKind];
+
+function member<K extends EventKind>(kind: K) {
+  return z.object({
+    seq: z.string(),
+    ts: z.string(),
+    level: eventLevelSchema,
+    kind: z.literal(kind),
+    iteration: z.number().int().nullable(),
+    payload: EVENTS[kind].payload as Rows[K]["payload"],
+  });
+}
+type Member<K extends EventKind> = ReturnType<typeof member<K>>;
+type Members = { [K in EventKind]: Member<K> }[EventKind];
+
+/** One stored event of a run's log: the discriminated union of every kind. */
+export const runEventSchema = z.discriminatedUnion(
+  "kind",
+  EVENT_KINDS.map(member) as unknown as [Members, ...Members[]],
+);
+/** One event of a run's log, its payload typed by its kind. */
+export type RunEvent = z.infer<typeof runEventSchema>;
+
+/** Whether `kind` is a declared event kind. */
+export function isEventKind(kind: string): kind is EventKind {
+  return Object.hasOwn(EVENTS, kind);
+}
+
+/**
+ * A stored event read as its kind says: a `StoredValueError` naming the
+ * event (seq and kind) and the field when it does not parse.
+ */
+export function parseRunEvent(event: unknown): RunEvent {
+  const parsed = runEventSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const { seq, kind } = (event ?? {}) as { seq?: unknown; kind?: unknown };
+  throw new StoredValueError(
+    `event ${typeof seq === "string" ? `${seq} ` : ""}(${
+      typeof kind === "string" ? kind : "no kind"
+    })`,
+    parsed.error,
+  );
+}
+
+/**
+ * The typed view of a stored event for readers that show what they can (the
+ * timeline, the CLI's progress line): null for a kind this build does not
+ * know or a payload that does not fit, so one odd event never breaks a page.
+ */
+export function typedEvent(event: unknown): RunEvent | null {
+  const parsed = runEventSchema.safeParse(event);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Checks an event a station is about to write against its row: a kind not
+ * in `EVENTS` or a payload that does not fit is a bug, named here rather
+ * than found by a reader later. Returns the event as given (nothing stripped).
+ */
+export function checkNewEvent<E extends { kind: string; payload?: unknown }>(
+  event: E,
+): E {
+  if (!isEventKind(event.kind)) {
+    throw new TypeError(
+      `Event kind '${event.kind}' is not declared in lib/factory/events.ts EVENTS`,
+    );
+  }
+  const parsed = EVENTS[event.kind].payload.safeParse(event.payload ?? {});
+  if (!parsed.success) {
+    throw new StoredValueError(`new event (${event.kind})`, parsed.error);
+  }
+  return event;
+}
+
+/**
+ * The payload of `event` read as `kind`'s, or null when the event is of
+ * another kind or its payload does not fit (an older run's event): readers
+ * that only need the kind keep working, the fields they show are typed.
+ */
+export function payloadOf<K extends EventKind>(
+  event: { kind: string; payload?: unknown },
+  kind: K,
+): EventPayload<K> | null {
+  if (event.kind !== kind) return null;
+  const parsed = EVENTS[kind].payload.safeParse(event.payload ?? {});
+  return parsed.success ? parsed.data as EventPayload<K> : null;
+}

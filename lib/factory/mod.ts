@@ -1,3 +1,4 @@
 /** factory: public entry point of this folder. */
 export * from "./shapes.ts";
 export * from "./events.ts";
+export * from "./stored_value.ts";

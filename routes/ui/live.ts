@@ -9,6 +9,7 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
+import type { EventKind } from "../../lib/factory/events.ts";
 import { EventLine } from "./event_log.tsx";
 import { render } from "./render.ts";
 import { RunRow, StatusFilter } from "./runs_page.tsx";
@@ -18,7 +19,7 @@ const EVENT_POLL_MS = 100;
 const LIST_POLL_MS = 500;
 const PING_MS = 15_000;
 /** Events after which the run page re-reads its sections. */
-const REFRESHING = new Set([
+const REFRESHING: ReadonlySet<string> = new Set<EventKind>([
   "RUN_START",
   "WORKSPACE_READY",
   // The iteration card lists a running turn's steps (coalesced by the page).

@@ -5,6 +5,8 @@
  * ends at `now` and is marked live.
  */
 import type { RunEvent } from "../../lib/store/types.ts";
+import type { Usage } from "../../lib/factory/shapes.ts";
+import { isEventKind, payloadOf } from "../../lib/factory/events.ts";
 
 /** A stretch of a run's time spent in one station. */
 export interface Phase {
@@ -97,6 +99,8 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
     open = null;
   };
   for (const event of events) {
+    // A kind this build does not know (a newer writer's) marks no phase.
+    if (!isEventKind(event.kind)) continue;
     const at = Date.parse(event.ts);
     if (!Number.isFinite(at)) continue;
     const n = event.iteration ?? 1;
@@ -110,12 +114,14 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
         close(at, false);
         open = { kind: "SE", iteration: 1, start: at };
         break;
-      case "SE_OUTPUT":
+      case "SE_OUTPUT": {
         close(at, false);
-        addUsage(iteration(n), event.payload.usage);
-        iteration(n).seSummary = stringOrNull(event.payload.summary);
+        const output = payloadOf(event, "SE_OUTPUT");
+        addUsage(iteration(n), output?.usage);
+        iteration(n).seSummary = output?.summary ?? null;
         open = { kind: "TR", iteration: n, start: at };
         break;
+      }
       case "TR_APPLY":
         close(at, false);
         open = { kind: "PO", iteration: n, start: at };
@@ -123,9 +129,10 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
       case "PO_RESULT": {
         close(at, false);
         const it = iteration(n);
-        addUsage(it, event.payload.usage);
-        it.decision = event.payload.decision === "PASS" ? "PASS" : "FAIL";
-        it.feedback = stringOrNull(event.payload.feedback);
+        const result = payloadOf(event, "PO_RESULT");
+        addUsage(it, result?.usage);
+        it.decision = result?.decision ?? "FAIL";
+        it.feedback = result?.feedback ?? null;
         open = it.decision === "PASS"
           ? { kind: "finalize", iteration: null, start: at }
           : { kind: "SE", iteration: n + 1, start: at };
@@ -146,17 +153,10 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
   return timeline;
 }
 
-function addUsage(it: IterationTimeline, usage: unknown): void {
-  if (usage === null || typeof usage !== "object") return;
-  const { total_tokens, cost_usd } = usage as Record<string, unknown>;
-  if (typeof total_tokens !== "number") return;
+function addUsage(it: IterationTimeline, usage: Usage | undefined): void {
+  if (!usage) return;
   it.usage = {
-    total_tokens: (it.usage?.total_tokens ?? 0) + total_tokens,
-    cost_usd: (it.usage?.cost_usd ?? 0) +
-      (typeof cost_usd === "number" ? cost_usd : 0),
+    total_tokens: (it.usage?.total_tokens ?? 0) + usage.total_tokens,
+    cost_usd: (it.usage?.cost_usd ?? 0) + usage.cost_usd,
   };
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
 }

@@ -19,8 +19,16 @@ function ev(
     payload,
   };
 }
+// Usage as runs recorded it before cache and reasoning tokens were counted.
 const usage = (total_tokens: number, cost_usd: number) => ({
   usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens, cost_usd },
+});
+/** An SE_OUTPUT payload as the run actor writes it. */
+const se = (summary: string, tokens: number, cost: number) => ({
+  writes: 1,
+  deletes: 0,
+  summary,
+  ...usage(tokens, cost),
 });
 
 Deno.test("buildTimeline() places each iteration's SE, TR and PO phases and sums usage", () => {
@@ -28,13 +36,17 @@ Deno.test("buildTimeline() places each iteration's SE, TR and PO phases and sums
     ev("RUN_CREATED", 0),
     ev("RUN_START", 1),
     ev("WORKSPACE_READY", 2),
-    ev("SE_OUTPUT", 5, 1, { summary: "first", ...usage(100, 0.01) }),
+    ev("SE_OUTPUT", 5, 1, se("first", 100, 0.01)),
     ev("CMD_RESULT", 6, 1),
     ev("TR_APPLY", 7, 1),
     ev("PO_RESULT", 8, 1, { decision: "FAIL", feedback: "nope" }),
-    ev("SE_OUTPUT", 10, 2, { summary: "second", ...usage(50, 0.005) }),
+    ev("SE_OUTPUT", 10, 2, se("second", 50, 0.005)),
     ev("TR_APPLY", 11, 2),
-    ev("PO_RESULT", 12, 2, { decision: "PASS", ...usage(20, 0.002) }),
+    ev("PO_RESULT", 12, 2, {
+      decision: "PASS",
+      feedback: "done",
+      ...usage(20, 0.002),
+    }),
     ev("PUSH", 14, 2),
     ev("RUN_END", 14),
   ], T0 + 100_000);
@@ -59,7 +71,7 @@ Deno.test("buildTimeline() places each iteration's SE, TR and PO phases and sums
   ]);
   assertEquals(t.iterations.map((it) => [it.decision, it.feedback]), [
     ["FAIL", "nope"],
-    ["PASS", null],
+    ["PASS", "done"],
   ]);
   assertEquals(t.iterations[0]!.seSummary, "first");
 });
