@@ -8,10 +8,7 @@
 import { nestedInstructions, type ReadText } from "./nested_instructions.ts";
 import { type InstructionsFile, instructionsSection } from "../instructions.ts";
 import {
-  addUsage,
-  type ChatCompletionMessageParam,
   type ChatCompletionTool,
-  emptyUsage,
   type ModelClient,
   ModelError,
   type ModelObserver,
@@ -27,7 +24,6 @@ import {
 import { type EngineerWorkspace, executeTool, toolsFor } from "./tools.ts";
 import {
   type AgentEvent,
-  type AgentExchange,
   type AgentTask,
   type AgentToolCall,
   type AgentTranscript,
@@ -40,14 +36,13 @@ import { type SeStep, stepSummary } from "./step_summary.ts";
 import { replyCalls } from "../reply_calls.ts";
 import { replyUsage } from "../reply_usage.ts";
 import {
-  applyDelta,
   MemoryJournal,
   packetDelta,
-  type PacketState,
   packetState,
   type TurnEntry,
   type TurnJournal,
 } from "./journal.ts";
+import { applyEntry, newTurnState, type TurnState } from "./turn_state.ts";
 
 export { type EngineerWorkspace, SE_TOOLS } from "./tools.ts";
 export type { SeStep } from "./step_summary.ts";
@@ -121,34 +116,6 @@ const MAX_TOOL_RESULT_CHARS = 60_000;
 /** Share of (window − output cap) a request may fill: tokenizers differ between models. */
 const CONTEXT_MARGIN = 0.9;
 
-const NUDGE =
-  "You replied without calling a tool. Use the tools to work on the task (read, edit or run); call finish with a summary when done. " +
-  'If your tool calls do not arrive, write each one as <tool_call>{"name": "write_file", "arguments": {"path": "…", "content": "…"}}</tool_call>.';
-
-/** The turn as its entries left it. */
-interface TurnState {
-  messages: ChatCompletionMessageParam[];
-  exchanges: AgentExchange[];
-  usage: TokenUsage;
-  steps: number;
-  silentReplies: number;
-  /** Calls of the last reply that have no result yet. */
-  pending: AgentToolCall[];
-  lastFinishReason: string | null;
-  summary: string | null;
-  events: AgentEvent[];
-  packet: PacketState;
-  shrinkBudget: number | null;
-  shrinks: number;
-  warned: boolean;
-  /** Tool calls that ran (a tool's own error counts; unknown tools and bad arguments do not). */
-  validCalls: number;
-  /** The last reason a call was refused, for the failure message. */
-  lastInvalid: string | null;
-  /** Instructions files the SE has been shown (the prompt's, then each directory's once). */
-  shownInstructions: Set<string>;
-}
-
 /**
  * Runs (or resumes, from its journal) the SE's turn. Limits end it softly
  * with the packet so far; failures of the model API throw a `ModelError`
@@ -157,24 +124,9 @@ interface TurnState {
 export async function runEngineerTurn(
   opts: EngineerTurnOptions,
 ): Promise<EngineerResult> {
-  const state: TurnState = {
-    messages: [],
-    exchanges: [],
-    usage: emptyUsage(),
-    steps: 0,
-    silentReplies: 0,
-    pending: [],
-    lastFinishReason: null,
-    summary: null,
-    events: [],
-    packet: new Map(),
-    shrinkBudget: null,
-    shrinks: 0,
-    warned: false,
-    validCalls: 0,
-    shownInstructions: new Set((opts.instructions ?? []).map((f) => f.path)),
-    lastInvalid: null,
-  };
+  const state = newTurnState(
+    (opts.instructions ?? []).map((f) => f.path),
+  );
   return await keepingPartial(() => engineerLoop(opts, state), () => ({
     usage: state.usage,
     transcript: { messages: state.messages, exchanges: state.exchanges },
@@ -198,7 +150,8 @@ async function engineerLoop(
     ),
     commandLimits: opts.commandLimits,
   };
-  const apply = (entry: TurnEntry) => applyEntry(state, entry, limits, redact);
+  const apply = (entry: TurnEntry) =>
+    applyEntry(state, entry, { limits, redact });
   const record = async (entry: TurnEntry) => {
     await journal.append(entry);
     apply(entry);
@@ -399,159 +352,6 @@ function parses(json: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Folds one entry into the state: the same for a live entry and a replayed one. */
-function applyEntry(
-  state: TurnState,
-  entry: TurnEntry,
-  limits: EngineerLimits,
-  redact: (s: string) => string,
-): void {
-  switch (entry.type) {
-    case "start":
-      state.messages.push(...entry.messages);
-      return;
-    case "reply": {
-      state.steps++;
-      state.usage = addUsage(state.usage, entry.usage);
-      state.exchanges.push({
-        request_tokens: entry.request_tokens,
-        usage: entry.usage,
-        finish_reason: entry.finish_reason,
-        stubbed: entry.stubbed,
-        condensed: entry.condensed,
-        ...(entry.usage_estimated ? { usage_estimated: true } : {}),
-        ...(entry.text_tool_calls
-          ? {
-            text_tool_calls: entry.text_tool_calls,
-            raw_content: entry.raw_content ?? "",
-          }
-          : {}),
-      });
-      state.messages.push(entry.message);
-      state.lastFinishReason = entry.finish_reason;
-      const message = entry.message as {
-        tool_calls?: unknown;
-        content?: unknown;
-      };
-      const calls = Array.isArray(message.tool_calls)
-        ? (message.tool_calls as {
-          id: string;
-          function: { name: string; arguments: string };
-        }[]).map((c) => ({
-          id: c.id,
-          name: c.function.name,
-          arguments: c.function.arguments,
-        }))
-        : [];
-      state.pending = calls;
-      if (entry.text_tool_calls) {
-        state.events.push({
-          kind: "TOOL_CALLS_IN_TEXT",
-          level: "WARN",
-          payload: {
-            agent: "se",
-            step: state.steps,
-            tools: calls.map((c) => c.name),
-          },
-        });
-      }
-      const truncated = entry.finish_reason === "length";
-      if (truncated) {
-        state.events.push({
-          kind: "SE_TRUNCATED",
-          level: "WARN",
-          payload: {
-            step: state.steps,
-            max_output_tokens: limits.maxOutputTokens,
-          },
-        });
-      }
-      if (calls.length > 0) {
-        state.silentReplies = 0;
-        return;
-      }
-      state.silentReplies++;
-      state.events.push({
-        kind: "SE_NO_TOOL_CALL",
-        level: "WARN",
-        payload: {
-          step: state.steps,
-          in_a_row: state.silentReplies,
-          content: redact(capText(String(message.content ?? ""), 500)),
-        },
-      });
-      state.messages.push({
-        role: "user",
-        content: truncated
-          ? `Your reply was cut off at the output-token limit${
-            limits.maxOutputTokens ? ` (${limits.maxOutputTokens} tokens)` : ""
-          }. Keep replies short and make smaller changes per call (edit_file with a short old_text). ${NUDGE}`
-          : NUDGE,
-      });
-      return;
-    }
-    case "tool": {
-      state.messages.push({
-        role: "tool",
-        tool_call_id: entry.call_id,
-        content: entry.content,
-      });
-      state.pending = state.pending.filter((c) => c.id !== entry.call_id);
-      if (entry.packet) applyDelta(state.packet, entry.packet);
-      if (entry.finish !== undefined) state.summary = entry.finish;
-      if (
-        entry.instructions && !state.shownInstructions.has(entry.instructions)
-      ) {
-        state.shownInstructions.add(entry.instructions);
-        state.events.push({
-          kind: "INSTRUCTIONS",
-          level: "INFO",
-          payload: { files: [entry.instructions], nested: true },
-        });
-      }
-      if (!entry.error || entry.error === "tool_error") state.validCalls++;
-      else state.lastInvalid = capText(entry.content, 300);
-      if (entry.error) {
-        state.events.push({
-          kind: "SE_TOOL_ERROR",
-          level: "WARN",
-          payload: {
-            tool: entry.name,
-            reason: entry.error,
-            error: capText(entry.content, 500),
-          },
-        });
-      }
-      const left = limits.maxToolSteps - state.steps;
-      if (
-        state.pending.length === 0 && state.summary === null && !state.warned &&
-        left > 0 && left <= limits.warnSteps
-      ) {
-        state.warned = true;
-        state.messages.push({
-          role: "user",
-          content:
-            `Note: ${left} tool-call step${
-              left === 1 ? "" : "s"
-            } left of ${limits.maxToolSteps} (max_tool_steps). ` +
-            "Finish soon: verify your change if you can, then call finish with a summary. " +
-            "If the turn ends without finish, your changes so far are still applied.",
-        });
-      }
-      return;
-    }
-    case "shrink":
-      state.shrinks++;
-      state.shrinkBudget = entry.budget_tokens;
-      state.events.push({
-        kind: "SE_CONTEXT_SHRUNK",
-        level: "WARN",
-        payload: { budget_tokens: entry.budget_tokens, reason: entry.message },
-      });
-      return;
   }
 }
 
