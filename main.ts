@@ -56,6 +56,7 @@ export async function startService(
     config.apiToken,
     config.webhook?.secret,
     ...config.gitCredentials.secrets(),
+    ...config.secrets.values(),
   ]);
   // Run records are recognised by their key once the store exists.
   let isRunKey = (_key: Deno.KvKey) => false;
@@ -152,6 +153,7 @@ export async function startService(
     gitCredentials: config.gitCredentials,
     allowLocalRepos: config.allowLocalRepos,
     repoAddresses: config.repoAddresses,
+    secretNames: config.secrets.names(),
   });
   const shutdown = new AbortController();
   const app = createApp({

@@ -5,6 +5,7 @@ import type { RepoAddressPolicy } from "./git/address_guard.ts";
 import { DEFAULT_GIT_AUTHOR, type GitAuthor } from "./git/commit.ts";
 import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
+import { CommandSecrets, readCommandSecrets } from "./secrets/mod.ts";
 
 /** Sandbox mode for acceptance commands. */
 export type SandboxMode = "bwrap" | "none" | "auto";
@@ -22,6 +23,8 @@ export interface Config {
   githubToken: string | null;
   /** AOS_GIT_CREDENTIALS (+ GITHUB_TOKEN for github.com): git and forge credentials per host. */
   gitCredentials: GitCredentials;
+  /** AOS_SECRETS: secrets work orders may hand to acceptance and setup commands (names only when printed). */
+  secrets: CommandSecrets;
   /** AOS_WEBHOOK_*: signed run webhooks, null when AOS_WEBHOOK_URL is unset. */
   webhook: WebhookConfig | null;
   /** AOS_PUBLIC_URL: the service's address as users reach it (links in pull requests), no trailing slash. */
@@ -229,6 +232,10 @@ export function loadConfig(
   for (const message of git.issues) {
     issues.push({ field: "AOS_GIT_CREDENTIALS", message });
   }
+  const secrets = readCommandSecrets(read("AOS_SECRETS"));
+  for (const message of secrets.issues) {
+    issues.push({ field: "AOS_SECRETS", message });
+  }
   const hooks = readWebhookConfig(read);
   for (const [field, message] of hooks.issues) issues.push({ field, message });
   const publicUrl = read("AOS_PUBLIC_URL")?.replace(/\/+$/, "") ?? null;
@@ -302,6 +309,7 @@ export function loadConfig(
     gitCredentials: git.issues.length > 0
       ? GitCredentials.none
       : git.credentials,
+    secrets: secrets.secrets,
     webhook: hooks.webhook,
     publicUrl,
     allowedHosts,

@@ -6,6 +6,7 @@ import {
 import { type Config, loadConfig } from "./config.ts";
 import { ValidationError } from "./errors.ts";
 import { GitCredentials } from "./git/credentials.ts";
+import { CommandSecrets } from "./secrets/mod.ts";
 
 /**
  * Each setting: the variable, a value to set it to, the config field, the
@@ -133,15 +134,20 @@ Deno.test("loadConfig() applies the documented defaults", () => {
       SETTINGS.map(([, , field, byDefault]) => [field, byDefault]),
     ),
     gitCredentials: GitCredentials.none,
+    secrets: CommandSecrets.none,
   });
 });
 
 Deno.test("loadConfig() reads every variable", () => {
-  const config = loadConfig(Object.fromEntries(
-    SETTINGS.flatMap(([name, value]) => name === null ? [] : [[name, value]]),
-  ));
-  const { gitCredentials, ...rest } = config;
+  const config = loadConfig({
+    ...Object.fromEntries(
+      SETTINGS.flatMap(([name, value]) => name === null ? [] : [[name, value]]),
+    ),
+    AOS_SECRETS: '{"NPM_TOKEN": "npm-token-value"}',
+  });
+  const { gitCredentials, secrets, ...rest } = config;
   assertEquals(gitCredentials.forHost("github.com")?.token, "ghp_x");
+  assertEquals(secrets.env(["NPM_TOKEN"]), { NPM_TOKEN: "npm-token-value" });
   assertEquals(
     rest,
     Object.fromEntries(SETTINGS.map(([, , field, , read]) => [field, read])),

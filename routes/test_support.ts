@@ -36,12 +36,17 @@ export async function withTestApp(
       repoAllowlist: config.repoAllowlist,
       allowLocalRepos: config.allowLocalRepos,
       repoAddresses: config.repoAddresses,
+      secretNames: config.secrets.names(),
     });
     const app = createApp({
       config,
       store,
       runs,
-      redactor: new Redactor([config.apiToken, config.openaiApiKey]),
+      redactor: new Redactor([
+        config.apiToken,
+        config.openaiApiKey,
+        ...config.secrets.values(),
+      ]),
       isReady: () => true,
     });
     await fn({ app, store, kv });

@@ -89,6 +89,7 @@ export class RunService {
   readonly #credentials: GitCredentials | null;
   readonly #allowLocalRepos: boolean;
   readonly #addresses: RepoAddressPolicy;
+  readonly #secretNames: readonly string[];
 
   constructor(
     opts: {
@@ -101,6 +102,8 @@ export class RunService {
       allowLocalRepos?: boolean;
       /** AOS_REPO_ALLOW_PRIVATE / AOS_REPO_ALLOWLIST (default: every host guarded). */
       repoAddresses?: RepoAddressPolicy;
+      /** AOS_SECRETS' names: a work order naming another secret is refused (default: none). */
+      secretNames?: readonly string[];
     },
   ) {
     this.#store = opts.store;
@@ -109,6 +112,7 @@ export class RunService {
     this.#credentials = opts.gitCredentials ?? null;
     this.#allowLocalRepos = opts.allowLocalRepos ?? false;
     this.#addresses = opts.repoAddresses ?? GUARD_ALL;
+    this.#secretNames = opts.secretNames ?? [];
   }
 
   /** Validates and stores a run, and starts it; a repeated Idempotency-Key returns the first run. */
@@ -119,6 +123,7 @@ export class RunService {
     const options = {
       repoAllowlist: this.#allowlist,
       allowLocalRepos: this.#allowLocalRepos,
+      secretNames: this.#secretNames,
     };
     let workOrder: WorkOrder;
     let md: string;
@@ -171,6 +176,7 @@ export class RunService {
     const workOrder = workOrderFromFields(fields, {
       repoAllowlist: this.#allowlist,
       allowLocalRepos: this.#allowLocalRepos,
+      secretNames: this.#secretNames,
     });
     const md = renderWorkOrderMd(workOrder);
     checkSize(new TextEncoder().encode(md).length, "", fields);

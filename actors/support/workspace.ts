@@ -11,6 +11,7 @@ import {
   restoreCachedEnvironment,
   SetupFailedError,
   type SetupOutcome,
+  setupSecretNames,
 } from "../../lib/environment/mod.ts";
 import { artifactName, getJson } from "./artifacts.ts";
 import type { FactoryDeps } from "./deps.ts";
@@ -90,6 +91,7 @@ export async function materialize(
     redact: (text) => deps.redactor.redact(text),
     hostPorts: deps.config.setupHostPorts,
     hostNetwork: deps.config.setupHostNetwork,
+    secrets: deps.config.secrets.env(setupSecretNames(workOrder)),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onCommandStart ? { onCommandStart: opts.onCommandStart } : {}),
   });

@@ -369,6 +369,8 @@ export function toolRunnerActor(deps: FactoryDeps) {
         command,
         cwd: workspace.dir,
         env: workOrder.env,
+        // Acceptance commands alone get the work order's secrets; their output is redacted below.
+        secrets: deps.config.secrets.env(workOrder.secrets),
         timeoutMs: workOrder.command_timeout_s * 1000,
         mode: deps.sandboxMode,
         signal,

@@ -23,6 +23,8 @@ export interface EnvironmentKeyInput {
   cacheKey: readonly string[] | null;
   /** The work order's env: a different NODE_ENV or index URL installs something else. */
   env: Record<string, string>;
+  /** Names of the AOS_SECRETS setup got (`setup_secrets`); never their values. */
+  setupSecrets?: readonly string[];
   /** Where setup ran inside the sandbox: venvs and editable installs bake it in. */
   mountAt: string;
   /** A checkout whose `baseCommit` holds the key files. */
@@ -55,6 +57,9 @@ export async function environmentKey(
     cache_key: input.cacheKey,
     env: Object.entries(input.env).sort(([a], [b]) => a < b ? -1 : 1),
     mount_at: input.mountAt,
+    ...(input.setupSecrets?.length
+      ? { setup_secrets: [...input.setupSecrets].sort() }
+      : {}),
     ...(tree === null ? { clone_branch: input.cloneBranch, files } : { tree }),
   });
   const digest = await crypto.subtle.digest(

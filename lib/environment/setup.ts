@@ -23,6 +23,15 @@ export interface SetupSpec {
   setup_cache_key: string[] | null;
   setup_timeout_s: number;
   env: Record<string, string>;
+  /** Names from AOS_SECRETS the work order asks for. */
+  secrets?: readonly string[];
+  /** Whether setup commands get those secrets too. */
+  setup_secrets?: boolean;
+}
+
+/** The secret names setup commands get: none unless `setup_secrets`. */
+export function setupSecretNames(spec: SetupSpec): readonly string[] {
+  return spec.setup_secrets ? spec.secrets ?? [] : [];
 }
 
 /** What the setup phase did. */
@@ -59,6 +68,8 @@ export interface PrepareEnvironmentOptions {
   onCommandStart?: (command: string, timeoutS: number) => void;
   /** Host loopback ports setup commands may reach (AOS_SETUP_HOST_PORTS). */
   hostPorts?: readonly number[];
+  /** The values of setupSecretNames(spec), as environment variables of the setup commands. */
+  secrets?: Record<string, string>;
   /** Setup commands share the host's network (AOS_SETUP_NETWORK=host). */
   hostNetwork?: boolean;
 }
@@ -86,6 +97,7 @@ export async function prepareEnvironment(
     setupCommands: spec.setup_commands,
     cacheKey: spec.setup_cache_key,
     env: spec.env,
+    setupSecrets: setupSecretNames(spec),
     mountAt,
     dir: opts.dir,
     baseCommit: opts.baseCommit,
@@ -128,6 +140,7 @@ export async function prepareEnvironment(
       command,
       cwd: opts.dir,
       env: spec.env,
+      secrets: opts.secrets ?? {},
       timeoutMs: spec.setup_timeout_s * 1000,
       mode: opts.mode,
       network: spec.setup_network,
@@ -179,6 +192,7 @@ export async function restoreCachedEnvironment(
     setupCommands: opts.spec.setup_commands,
     cacheKey: opts.spec.setup_cache_key,
     env: opts.spec.env,
+    setupSecrets: setupSecretNames(opts.spec),
     mountAt: sandboxMountPath(opts.workspaceRoot),
     dir: opts.dir,
     baseCommit: opts.baseCommit,

@@ -191,3 +191,40 @@ Deno.test("prepareEnvironment() without bwrap copies the environment in, and a c
     assert.equal(status.stdout, "");
   });
 });
+
+Deno.test("prepareEnvironment() gives setup the work order's secrets only with setup_secrets, keyed by their names", async () => {
+  await withRepo(async ({ root, remote, checkout }) => {
+    const cache = new EnvironmentCache({ workspaceRoot: root, maxBytes: 1e9 });
+    const secrets = { NPM_TOKEN: "npm-secret-value-1" };
+    const check = `test "$NPM_TOKEN" = npm-secret-value-1`;
+    const base = { ...spec(remote, [check]), secrets: ["NPM_TOKEN"] };
+    const without = await prepareEnvironment({
+      ...await checkout("run-1"),
+      spec: base,
+      secrets: {},
+      cache,
+      workspaceRoot: root,
+      mode: "bwrap",
+    });
+    assert.equal(without.status, "failed", "no setup_secrets: no secret");
+    const given = await prepareEnvironment({
+      ...await checkout("run-2"),
+      spec: { ...base, setup_secrets: true },
+      secrets,
+      cache,
+      workspaceRoot: root,
+      mode: "bwrap",
+    });
+    assert.equal(given.status, "built", JSON.stringify(given.commands));
+    // Another secret name is another environment; the value is not in the key's material.
+    const other = await prepareEnvironment({
+      ...await checkout("run-3"),
+      spec: { ...base, setup_secrets: true, secrets: ["OTHER_TOKEN"] },
+      secrets: { OTHER_TOKEN: "x" },
+      cache,
+      workspaceRoot: root,
+      mode: "bwrap",
+    });
+    assert.notEqual(other.key, given.key);
+  });
+});

@@ -29,6 +29,12 @@ export interface RunCommandOptions {
   cwd: string;
   /** The work order's env; secrets-bearing names are dropped. */
   env: Record<string, string>;
+  /**
+   * AOS_SECRETS the command gets as environment variables (acceptance
+   * commands; setup with `setup_secrets`), set after `env`. Never give them to
+   * the SE's commands: the model reads their output.
+   */
+  secrets?: Record<string, string>;
   timeoutMs: number;
   mode: SandboxMode;
   signal?: AbortSignal;
@@ -86,6 +92,7 @@ export async function resolveSandboxMode(
 export function commandEnv(
   workOrderEnv: Record<string, string>,
   home: string,
+  secrets: Record<string, string> = {},
 ): Record<string, string> {
   const env: Record<string, string> = {
     PATH: Deno.env.get("PATH") ?? DEFAULT_PATH,
@@ -95,6 +102,12 @@ export function commandEnv(
     TERM: "dumb",
   };
   for (const [name, value] of Object.entries(workOrderEnv)) {
+    if (BLOCKED_ENV.has(name) || name.startsWith("AOS_") || name === "HOME") {
+      continue;
+    }
+    env[name] = value;
+  }
+  for (const [name, value] of Object.entries(secrets)) {
     if (BLOCKED_ENV.has(name) || name.startsWith("AOS_") || name === "HOME") {
       continue;
     }
@@ -185,7 +198,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     const child = new Deno.Command(program, {
       args,
       cwd,
-      env: commandEnv(opts.env, home),
+      env: commandEnv(opts.env, home, opts.secrets),
       clearEnv: true,
       stdin: "null",
       stdout: "piped",

@@ -33,6 +33,11 @@ export interface WorkOrderOptions {
    * already accepted; submissions pass the configured value.
    */
   allowLocalRepos?: boolean;
+  /**
+   * AOS_SECRETS' names: `secrets` may name only these. Absent, names are not
+   * checked (reading back a work order the service already accepted).
+   */
+  secretNames?: readonly string[];
 }
 
 /** Parses a work order file; throws ValidationError listing every problem. */
@@ -147,6 +152,7 @@ function crossFieldIssues(
       if (message !== null) issues.push({ field: `env.${name}`, message });
     }
   }
+  issues.push(...secretsIssues(input, options.secretNames));
   if (
     options.allowLocalRepos === false && typeof input.repo === "string" &&
     input.repo !== "" && isLocalRepo(input.repo) &&
@@ -171,6 +177,38 @@ function crossFieldIssues(
         `Repository '${input.repo}' is not allowed by AOS_REPO_ALLOWLIST`,
     });
   }
+  return issues;
+}
+
+/** `secrets` naming what AOS_SECRETS lacks, or what `env` sets too; names only, never a value. */
+function secretsIssues(
+  input: Record<string, unknown>,
+  known: readonly string[] | undefined,
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (!Array.isArray(input.secrets)) return issues;
+  const env = input.env !== null && typeof input.env === "object"
+    ? input.env as Record<string, unknown>
+    : {};
+  input.secrets.forEach((name: unknown, i) => {
+    // A name that breaks the naming rule is already reported by the schema.
+    if (typeof name !== "string" || envNameProblem(name) !== null) return;
+    if (known !== undefined && !known.includes(name)) {
+      issues.push({
+        field: `secrets.${i}`,
+        message: `Unknown secret ${
+          quote(name)
+        }: this server's AOS_SECRETS has no secret of that name`,
+      });
+    } else if (Object.hasOwn(env, name)) {
+      issues.push({
+        field: `secrets.${i}`,
+        message: `Secret ${
+          quote(name)
+        } is also set in env: name it in one place`,
+      });
+    }
+  });
   return issues;
 }
 

@@ -44,6 +44,8 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   context_files: [],
   instructions_files: null,
   env: {},
+  secrets: [],
+  setup_secrets: false,
   max_tool_steps: 40,
   max_total_tokens: 400_000,
   max_wall_time_s: 1_800,
@@ -747,6 +749,8 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       context_files: ["README.md"],
       instructions_files: ["docs/AGENTS.md", "AGENTS.md"],
       env: { A: "1", B: "yes", C: "", D: "2024-01-01", E: "x\ty", F: "~" },
+      secrets: ["NPM_TOKEN", "PYPI_TOKEN"],
+      setup_secrets: true,
       max_tool_steps: 7,
       max_total_tokens: 123,
       max_wall_time_s: 45,
@@ -1131,4 +1135,37 @@ Deno.test("instructions_files: a list of repo paths or false; anything else is r
       `${bad}: ${JSON.stringify(issues)}`,
     );
   }
+});
+
+Deno.test("secrets: names from AOS_SECRETS only, never also in env; an unknown one is named", () => {
+  const known = { secretNames: ["NPM_TOKEN", "PYPI_TOKEN"] };
+  const wo = parseWorkOrder(
+    md(`${REPO}\nsecrets: [NPM_TOKEN]\nsetup_secrets: true`),
+    known,
+  );
+  assertEquals([wo.secrets, wo.setup_secrets], [["NPM_TOKEN"], true]);
+  const issues = issuesOf(() =>
+    parseWorkOrder(
+      md(
+        `${REPO}\nsecrets: [NPM_TOKEN, DEPLOY_KEY, "bad name", OPENAI_API_KEY]\nenv: { NPM_TOKEN: x }\nsetup_secrets: "yes"`,
+      ),
+      known,
+    )
+  );
+  assertEquals(issues.map((i) => `${i.field}: ${i.message}`).sort(), [
+    "secrets.0: Secret 'NPM_TOKEN' is also set in env: name it in one place",
+    "secrets.1: Unknown secret 'DEPLOY_KEY': this server's AOS_SECRETS has no secret of that name",
+    "secrets.2: Variable name 'bad name' must match [A-Za-z_][A-Za-z0-9_]* (at most 128 characters)",
+    "secrets.3: Variable 'OPENAI_API_KEY' is reserved: service secrets and AOS_* settings never reach commands",
+    "setup_secrets: Must be true or false, got string 'yes'",
+  ]);
+  // A server without AOS_SECRETS refuses every name; reading back (no names given) checks none.
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder(md(`${REPO}\nsecrets: [X_1]`), { secretNames: [] })
+    )
+      .map((i) => i.field),
+    ["secrets.0"],
+  );
+  assertEquals(parseWorkOrder(md(`${REPO}\nsecrets: [X_1]`)).secrets, ["X_1"]);
 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
 import { PUSH_MODES } from "../git/push_target.ts";
 import {
+  envNameProblem,
   globProblem,
   modelNameProblem,
   pushBranchProblem,
@@ -99,6 +100,11 @@ export const workOrderFieldsSchema = z.strictObject({
       "Must have at most 100 variables",
     )
     .default({}),
+  // Names from AOS_SECRETS (checked against them at submit): environment
+  // variables of the acceptance commands, and of setup with setup_secrets.
+  secrets: z.array(z.string().superRefine(rule(envNameProblem))).max(50)
+    .default([]),
+  setup_secrets: z.boolean().default(false),
   max_tool_steps: integer("max_tool_steps"),
   max_total_tokens: integer("max_total_tokens"),
   max_wall_time_s: integer("max_wall_time_s"),
