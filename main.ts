@@ -14,7 +14,7 @@ import { resolveSandboxMode } from "./lib/sandbox/sandbox.ts";
 import { networkRefusal, setupNetworkProblem } from "./lib/sandbox/network.ts";
 import { openKv, RunStore } from "./lib/store/mod.ts";
 import { closeKv, kvReachable, watchCrossesProcesses } from "./lib/store/kv.ts";
-import { redactUrl } from "./lib/store/postgres/mod.ts";
+import { redactUrl } from "./lib/redact.ts";
 import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
 import { requestPolicy } from "./routes/middleware/request_guard.ts";

@@ -17,6 +17,7 @@ import {
   attemptWorkOrder,
   checkoutResult,
   createTaskRepo,
+  emptyAttempt,
   EVAL_RESULT_FORMAT,
   type EvalResult,
   evalResultSchema,
@@ -188,23 +189,7 @@ async function runTask(
 ): Promise<AttemptResult> {
   const { task } = opts;
   const dir = await Deno.makeTempDir({ prefix: `aos-mini-${task.name}-` });
-  const result: AttemptResult = {
-    task: task.name,
-    attempt: 1,
-    run_id: null,
-    status: "ERROR",
-    claimed_pass: false,
-    hidden_check: "not_run",
-    hidden_check_detail: null,
-    iterations: null,
-    model_calls: null,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    cost_usd: null,
-    wall_s: 0,
-    model: opts.model,
-    error: null,
-  };
+  const result = emptyAttempt(task.name, 1, opts.model);
   try {
     const bare = join(dir, "repo.git");
     const work = join(dir, "work");

@@ -5,6 +5,7 @@ import {
   attemptWorkOrder,
   checkoutResult,
   createTaskRepo,
+  emptyAttempt,
   type EvalTask,
   type ModelOverrides,
   runHiddenCheck,
@@ -54,23 +55,7 @@ export async function runAttempt(
     pushBranch,
     models: ctx.models,
   });
-  const base: AttemptResult = {
-    task: task.name,
-    attempt,
-    run_id: null,
-    status: "ERROR",
-    claimed_pass: false,
-    hidden_check: "not_run",
-    hidden_check_detail: null,
-    iterations: null,
-    model_calls: null,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    cost_usd: null,
-    wall_s: 0,
-    model: null,
-    error: null,
-  };
+  const base = emptyAttempt(task.name, attempt, null);
   const started = performance.now();
   let run: RunRecord;
   try {

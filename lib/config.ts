@@ -1,14 +1,13 @@
 /** Service configuration read from the environment (DESIGN §10). */
 import { type FieldIssue, ValidationError } from "./errors.ts";
+import { redactUrl } from "./redact.ts";
+import type { SandboxSetting } from "./sandbox/sandbox.ts";
 import { GitCredentials, readGitCredentials } from "./git/credentials.ts";
 import type { RepoAddressPolicy } from "./git/address_guard.ts";
 import { DEFAULT_GIT_AUTHOR, type GitAuthor } from "./git/commit.ts";
 import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
 import { CommandSecrets, readCommandSecrets } from "./secrets/mod.ts";
-
-/** Sandbox mode for acceptance commands. */
-export type SandboxMode = "bwrap" | "none" | "auto";
 
 /** Everything the service reads from its environment, validated and defaulted. */
 export interface Config {
@@ -46,7 +45,7 @@ export interface Config {
   /** AOS_API_TOKEN: enables bearer auth when set. */
   apiToken: string | null;
   /** AOS_SANDBOX. */
-  sandbox: SandboxMode;
+  sandbox: SandboxSetting;
   /** AOS_MAX_RUNS: runs executing at once per process. */
   maxRuns: number;
   /** AOS_REPO_ALLOWLIST: comma-separated URL prefixes or globs; empty allows all. */
@@ -318,7 +317,7 @@ export function loadConfig(
     port,
     hostname: read("AOS_HOST") ?? "0.0.0.0",
     apiToken: read("AOS_API_TOKEN"),
-    sandbox: sandbox as SandboxMode,
+    sandbox: sandbox as SandboxSetting,
     maxRuns: integer("AOS_MAX_RUNS", 4, 1, 1000),
     repoAllowlist,
     allowLocalRepos: flag("AOS_ALLOW_LOCAL_REPOS", false),
@@ -400,9 +399,4 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Hides credentials embedded in a URL-ish string before it goes into a message. */
-function redactUrl(value: string): string {
-  return value.replace(/\/\/[^/@\s]*@/, "//***@");
 }

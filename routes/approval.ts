@@ -6,11 +6,7 @@ import { ValidationError } from "../lib/errors.ts";
 import type { AppDeps } from "./deps.ts";
 import { parseJsonBody } from "./json_body.ts";
 import { guarded } from "./middleware/auth.ts";
-import {
-  BODIES_IN_FLIGHT,
-  BodyBudget,
-  limitBody,
-} from "./middleware/body_limit.ts";
+import { limitBody } from "./middleware/body_limit.ts";
 import { acceptedMediaType } from "./middleware/content_type.ts";
 import { checkKeyParams } from "./middleware/params.ts";
 import { toFieldIssues } from "../lib/work_order/schema.ts";
@@ -58,10 +54,7 @@ async function readDecision(c: Context): Promise<string | null> {
 export function approvalRoutes(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
   const auth = guarded(deps.config.apiToken);
-  const body = limitBody(
-    MAX_BODY,
-    new BodyBudget(BODIES_IN_FLIGHT * MAX_BODY),
-  );
+  const body = limitBody(MAX_BODY);
   for (const action of ["approve", "reject"] as const) {
     const path = `/runs/{id}/${action}`;
     app.openAPIRegistry.registerPath(createRoute({

@@ -2,8 +2,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { RunEvent } from "../lib/store/types.ts";
 import type { AppDeps } from "./deps.ts";
+import { tailEvents } from "./sse_poll.ts";
 import { guarded } from "./middleware/auth.ts";
 import {
   checkKeyParams,
@@ -17,7 +17,6 @@ import { errorResponses, json, RunEventSchema, RunIdParam } from "./schemas.ts";
 type UntypedHandler = any;
 
 const POLL_MS = 100;
-const PING_MS = 15_000;
 
 const EventsQuery = z.object({
   after: z.string().max(MAX_EVENT_CURSOR).optional().openapi({
@@ -113,42 +112,20 @@ export function eventRoutes(deps: AppDeps): OpenAPIHono {
   }
 
   function stream(c: Context, runId: string, from: { after?: string }) {
-    let cursor = from.after;
     return streamSSE(c, async (sse) => {
-      let open = true;
-      sse.onAbort(() => {
-        open = false;
+      await tailEvents(sse, {
+        store: deps.store,
+        runId,
+        after: from.after,
+        signal: deps.shutdownSignal,
+        pollMs: POLL_MS,
+        send: (event) =>
+          sse.writeSSE({
+            id: event.seq,
+            event: event.kind,
+            data: JSON.stringify(event),
+          }),
       });
-      const shutdown = deps.shutdownSignal;
-      const onShutdown = () => {
-        open = false;
-      };
-      shutdown?.addEventListener("abort", onShutdown);
-      let lastPing = Date.now();
-      try {
-        while (open && !shutdown?.aborted) {
-          const events: RunEvent[] = await deps.store.listEvents(
-            runId,
-            cursor ? { after: cursor } : {},
-          );
-          for (const event of events) {
-            await sse.writeSSE({
-              id: event.seq,
-              event: event.kind,
-              data: JSON.stringify(event),
-            });
-            cursor = event.seq;
-            if (event.kind === "RUN_END") return;
-          }
-          if (Date.now() - lastPing > PING_MS) {
-            await sse.write(": ping\n\n");
-            lastPing = Date.now();
-          }
-          await sse.sleep(POLL_MS);
-        }
-      } finally {
-        shutdown?.removeEventListener("abort", onShutdown);
-      }
     });
   }
   return app;

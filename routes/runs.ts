@@ -13,11 +13,7 @@ import { badRequest } from "./errors.ts";
 import { ValidationError } from "../lib/errors.ts";
 import { MAX_FEEDBACK_CHARS } from "../actors/run/follow_up.ts";
 import { guarded } from "./middleware/auth.ts";
-import {
-  BODIES_IN_FLIGHT,
-  BodyBudget,
-  limitBody,
-} from "./middleware/body_limit.ts";
+import { limitBody } from "./middleware/body_limit.ts";
 import { requireContentType } from "./middleware/content_type.ts";
 import { checkKeyParams } from "./middleware/params.ts";
 import {
@@ -81,8 +77,7 @@ function strongRead(consistency: string | undefined): boolean {
 export function runRoutes(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
   const auth = guarded(deps.config.apiToken);
-  const maxBytes = deps.config.maxBodyBytes;
-  const body = limitBody(maxBytes, new BodyBudget(BODIES_IN_FLIGHT * maxBytes));
+  const body = limitBody(deps.config.maxBodyBytes);
 
   // Submit bodies are read and validated by hand (bodies.ts, then the work
   // order validator), not by the route helper's validators: those decode form

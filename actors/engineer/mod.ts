@@ -1,3 +1,4 @@
+import { priced } from "../../lib/llm/usage.ts";
 import { defineActor } from "../../runtime/mod.ts";
 import { runEngineerTurn } from "../../lib/agents/engineer/turn.ts";
 import {
@@ -13,7 +14,6 @@ import { artifactName } from "../support/artifacts.ts";
 import {
   type ActiveRun,
   failRunOnDeadLetter,
-  priced,
   taskOf,
   tokensLeft,
 } from "../support/child.ts";

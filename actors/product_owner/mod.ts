@@ -1,13 +1,9 @@
+import { priced } from "../../lib/llm/usage.ts";
 import { defineActor } from "../../runtime/mod.ts";
 import { repoInstructions } from "../support/instructions.ts";
 import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
 import { artifactName, getJson } from "../support/artifacts.ts";
-import {
-  failRunOnDeadLetter,
-  priced,
-  taskOf,
-  tokensLeft,
-} from "../support/child.ts";
+import { failRunOnDeadLetter, taskOf, tokensLeft } from "../support/child.ts";
 import {
   agentModel,
   putExchange,

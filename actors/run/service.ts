@@ -14,67 +14,13 @@ import { newRunId } from "../../lib/ids.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import {
-  MAX_WORK_ORDER_BYTES,
   parseWorkOrder,
-  renderWorkOrderMd,
   type WorkOrder,
-  workOrderFromFields,
+  workOrderMdFromFields,
 } from "../../lib/work_order/parse.ts";
 import { followUpFields, type FollowUpRequest } from "./follow_up.ts";
 import { runRef } from "./messages.ts";
 import { decide, type Decision } from "./approval.ts";
-
-/** 422 when the markdown made from JSON fields is (`atLeast`) `bytes` over the file limit, naming the largest fields. */
-function checkSize(
-  bytes: number,
-  atLeast: string,
-  fields: Record<string, unknown>,
-): void {
-  if (bytes <= MAX_WORK_ORDER_BYTES) return;
-  const largest = Object.entries(fields)
-    .map(([name, value]) => [name, stringBytes(value)] as const)
-    .sort((a, b) => b[1] - a[1]).slice(0, 3)
-    .map(([name, size]) => `${name} (${size} bytes)`).join(", ");
-  throw new ValidationError([{
-    field: "work_order_md",
-    message:
-      `The work order these fields make is ${atLeast}${bytes} bytes, more than the limit of ${MAX_WORK_ORDER_BYTES} (1 MiB); largest fields: ${largest}`,
-  }]);
-}
-
-/** UTF-8 bytes of every string (keys included) in a JSON value. */
-function stringBytes(value: unknown): number {
-  if (typeof value === "string") return utf8Length(value);
-  if (Array.isArray(value)) {
-    return value.reduce((n: number, item) => n + stringBytes(item), 0);
-  }
-  if (value !== null && typeof value === "object") {
-    let n = 0;
-    for (const [key, item] of Object.entries(value)) {
-      n += utf8Length(key) + stringBytes(item);
-    }
-    return n;
-  }
-  return 0;
-}
-
-/** UTF-8 length of `text` without encoding it (a lone surrogate counts as U+FFFD). */
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** What a client submits: a whole work order, or its fields plus `task`. */
 export type SubmitInput = { workOrderMd: string } | {
@@ -131,15 +77,7 @@ export class RunService {
       workOrder = parseWorkOrder(input.workOrderMd, options);
       md = input.workOrderMd;
     } else {
-      // One limit however a work order arrives: the markdown stored (and
-      // shown, and re-submittable with `aos submit`) must pass the file
-      // rules, 1 MiB included. Every string appears in it at least once, so
-      // fields whose strings alone pass the limit are refused before the
-      // costly validation and YAML rendering of megabytes.
-      checkSize(stringBytes(input.fields), "at least ", input.fields);
-      workOrder = workOrderFromFields(input.fields, options);
-      md = renderWorkOrderMd(workOrder);
-      checkSize(new TextEncoder().encode(md).length, "", input.fields);
+      ({ workOrder, md } = workOrderMdFromFields(input.fields, options));
     }
     // Refused now when the host is known to be private; a name that does not
     // resolve yet is left to the fetch, which checks again and pins.
@@ -173,13 +111,11 @@ export class RunService {
   ): Promise<{ run: RunRecord; created: boolean }> {
     const parent = await this.#store.getRun(parentId);
     const fields = await followUpFields(this.#store, parent, request);
-    const workOrder = workOrderFromFields(fields, {
+    const { workOrder, md } = workOrderMdFromFields(fields, {
       repoAllowlist: this.#allowlist,
       allowLocalRepos: this.#allowLocalRepos,
       secretNames: this.#secretNames,
     });
-    const md = renderWorkOrderMd(workOrder);
-    checkSize(new TextEncoder().encode(md).length, "", fields);
     return await this.#create(workOrder, md, {
       ...opts,
       parentRunId: parentId,

@@ -6,15 +6,11 @@
  */
 import type { ActorContext, Message } from "../../runtime/types.ts";
 import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
+import { priced } from "../../lib/llm/usage.ts";
 import type { Usage } from "../../lib/factory/shapes.ts";
 import { type RunMessage, runRef } from "../run/messages.ts";
 import { artifactName, getJson, putJson } from "./artifacts.ts";
-import {
-  type ActiveRun,
-  activeRun,
-  priced,
-  reportingFailure,
-} from "./child.ts";
+import { type ActiveRun, activeRun, reportingFailure } from "./child.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
 

@@ -1,6 +1,5 @@
 import { isTransient, retryTransient } from "../../runtime/mod.ts";
 import type { ActorContext, DeadLetter, Message } from "../../runtime/types.ts";
-import { estimateCostUsd } from "../../lib/llm/client.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
@@ -56,27 +55,6 @@ export function tokensLeft(run: ActiveRun): number {
     0,
     run.workOrder.max_total_tokens - run.record.usage.total_tokens,
   );
-}
-
-/** Token usage with its cost for the given model. */
-export function priced(
-  model: string,
-  usage: {
-    prompt_tokens: number;
-    completion_tokens: number;
-    total_tokens: number;
-    cached_tokens?: number;
-    reasoning_tokens?: number;
-  },
-): Usage {
-  return {
-    prompt_tokens: usage.prompt_tokens,
-    completion_tokens: usage.completion_tokens,
-    total_tokens: usage.total_tokens,
-    cached_tokens: usage.cached_tokens ?? 0,
-    reasoning_tokens: usage.reasoning_tokens ?? 0,
-    cost_usd: estimateCostUsd(model, usage),
-  };
 }
 
 /** Why a message of a run died, in one line for the run's `error`. */

@@ -62,6 +62,31 @@ export const attemptResultSchema = z.strictObject({
 /** One attempt at one task. */
 export type AttemptResult = z.infer<typeof attemptResultSchema>;
 
+/** An attempt before anything happened: an ERROR with nothing run, to be filled in. */
+export function emptyAttempt(
+  task: string,
+  attempt: number,
+  model: string | null,
+): AttemptResult {
+  return {
+    task,
+    attempt,
+    run_id: null,
+    status: "ERROR",
+    claimed_pass: false,
+    hidden_check: "not_run",
+    hidden_check_detail: null,
+    iterations: null,
+    model_calls: null,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cost_usd: null,
+    wall_s: 0,
+    model,
+    error: null,
+  };
+}
+
 /** The totals over all attempts. */
 export const evalTotalsSchema = z.strictObject({
   attempts: count,

@@ -6,8 +6,8 @@ import {
 } from "./address_guard.ts";
 import type { GitCredentials } from "./credentials.ts";
 import { remoteFailure } from "./errors.ts";
-import { Redactor } from "../redact.ts";
-import { git, GitError, remoteAccess, shownRepo } from "./run.ts";
+import { Redactor, redactUrl } from "../redact.ts";
+import { git, GitError, remoteAccess } from "./run.ts";
 import { remoteBranches } from "./remote.ts";
 import { isAncestor, type PushMode } from "./push_target.ts";
 
@@ -106,7 +106,7 @@ export async function commitAndPush(opts: {
     if (mode !== "update") {
       throw new GitError(
         `Branch '${branch}' was created on '${
-          shownRepo(opts.repo)
+          redactUrl(opts.repo)
         }' by someone else after this run checked it (push_mode: ${mode}); AOS never force-pushes: the commit ${
           commit.slice(0, 12)
         } was not pushed`,
@@ -139,7 +139,7 @@ export async function commitAndPush(opts: {
   ) {
     throw new GitError(
       `Branch '${branch}' was created on '${
-        shownRepo(opts.repo)
+        redactUrl(opts.repo)
       }' by someone else while this run pushed (push_mode: ${mode}); AOS never force-pushes: the commit ${
         commit.slice(0, 12)
       } was not pushed`,

@@ -1,6 +1,6 @@
 /** A bare mirror per repository URL, shared by every run on that repository. */
 import { join, resolve } from "node:path";
-import { Redactor } from "../redact.ts";
+import { Redactor, redactUrl } from "../redact.ts";
 import type { GitCredentials } from "./credentials.ts";
 import {
   GUARD_ALL,
@@ -9,13 +9,8 @@ import {
 } from "./address_guard.ts";
 import { remoteFailure } from "./errors.ts";
 import { remoteDefaultBranch } from "./remote.ts";
-import {
-  git,
-  GitError,
-  type GitResult,
-  remoteAccess,
-  shownRepo,
-} from "./run.ts";
+import { git, GitError, type GitResult, remoteAccess } from "./run.ts";
+import { withLock } from "../lock.ts";
 
 /** The mirror directory of `repo` under `cacheDir` (named by the SHA-256 of its credential-free URL). */
 export async function mirrorDir(
@@ -176,23 +171,6 @@ async function isBareRepo(dir: string): Promise<boolean> {
   return result.code === 0 && result.stdout.trim() === "true";
 }
 
-const chains = new Map<string, Promise<unknown>>();
-
-/** Runs `fn` after every earlier call with the same key has settled. */
-export async function withLock<T>(
-  key: string,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const previous = chains.get(key) ?? Promise.resolve();
-  const current = previous.catch(() => {}).then(fn);
-  chains.set(key, current);
-  try {
-    return await current;
-  } finally {
-    if (chains.get(key) === current) chains.delete(key);
-  }
-}
-
 /**
  * The commit `ref` names in the repository's mirror, and the mirror: a full
  * SHA the mirror already has needs no fetch; anything else fetches (shared
@@ -227,7 +205,7 @@ export async function mirrorCommit(opts: {
     const fallback = await defaultBranch(opts, mirror);
     throw new GitError(
       `Branch or commit '${opts.ref}' not found in repository '${
-        shownRepo(opts.repo)
+        redactUrl(opts.repo)
       }'${host ? ` on host '${host}'` : ""}${
         fallback && fallback !== opts.ref
           ? `: its default branch is '${fallback}' (set clone_branch: ${fallback})`

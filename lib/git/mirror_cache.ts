@@ -4,7 +4,8 @@
  * mirror is used by a fetch or a checkout from it; see `noteMirrorUse`).
  */
 import { join } from "node:path";
-import { fetchMarker, withLock } from "./mirror.ts";
+import { fetchMarker } from "./mirror.ts";
+import { withLock } from "../lock.ts";
 
 /** What one trim did. */
 export interface MirrorTrim {

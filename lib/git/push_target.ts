@@ -2,10 +2,11 @@
  * Which branch a run pushes to, decided before the first model call so a
  * collision costs no tokens: `push_mode` says what an existing branch means.
  */
+import { redactUrl } from "../redact.ts";
 import { GUARD_ALL, guardedRemoteEnv } from "./address_guard.ts";
 import { GitError } from "./errors.ts";
 import { remoteBranches, type RemoteTarget } from "./remote.ts";
-import { git, remoteAccess, shownRepo } from "./run.ts";
+import { git, remoteAccess } from "./run.ts";
 
 /** The work order's `push_mode` values. */
 export const PUSH_MODES = ["new", "update", "suffix"] as const;
@@ -39,7 +40,7 @@ export async function choosePushTarget(
   },
 ): Promise<PushTarget> {
   const { branch, mode } = opts;
-  const repo = shownRepo(opts.repo);
+  const repo = redactUrl(opts.repo);
   if (mode === "suffix") {
     const heads = await remoteBranches(opts);
     if (!heads.has(branch)) return { branch, existing: null };

@@ -238,8 +238,3 @@ export function gitError(
     }git ${sub} failed with exit code ${result.code}: ${detail}`,
   );
 }
-
-/** A repository URL fit for messages: credentials removed. */
-export function shownRepo(repo: string): string {
-  return redactUrl(repo);
-}

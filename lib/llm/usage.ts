@@ -110,3 +110,25 @@ export function estimateCostUsd(
   return ((usage.prompt_tokens - cached) * input + cached * cachedRate +
     usage.completion_tokens * output) / 1_000_000;
 }
+
+/** Token usage with its estimated cost: what agents report and a run accumulates. */
+export interface PricedUsage extends TokenUsage {
+  cost_usd: number;
+}
+
+/** `usage` with its cost on `model` (detail counts it lacks are 0). */
+export function priced(
+  model: string,
+  usage:
+    & Partial<TokenUsage>
+    & Omit<TokenUsage, "cached_tokens" | "reasoning_tokens">,
+): PricedUsage {
+  return {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    total_tokens: usage.total_tokens,
+    cached_tokens: usage.cached_tokens ?? 0,
+    reasoning_tokens: usage.reasoning_tokens ?? 0,
+    cost_usd: estimateCostUsd(model, usage),
+  };
+}

@@ -1,5 +1,11 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { addUsage, emptyUsage, estimateCostUsd, readUsage } from "./usage.ts";
+import {
+  addUsage,
+  emptyUsage,
+  estimateCostUsd,
+  priced,
+  readUsage,
+} from "./usage.ts";
 
 Deno.test("readUsage() reads the detail counts and tolerates their absence", () => {
   assertEquals(readUsage(undefined), emptyUsage());
@@ -56,4 +62,19 @@ Deno.test("estimateCostUsd() prices cached input at its own rate", () => {
     }),
     2,
   );
+});
+
+Deno.test("priced() adds the model's cost and zero detail counts a usage lacks", () => {
+  const usage = {
+    prompt_tokens: 1000,
+    completion_tokens: 500,
+    total_tokens: 1500,
+  };
+  assertEquals(priced("gpt-4.1", usage), {
+    ...usage,
+    cached_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: estimateCostUsd("gpt-4.1", usage),
+  });
+  assertEquals(priced("no-such-model", usage).cost_usd, 0);
 });

@@ -15,8 +15,12 @@ export { bwrapProblem } from "./bwrap.ts";
 export { overlayProblem } from "./overlay.ts";
 export { setupNetworkProblem } from "./network.ts";
 
+/** The values of AOS_SANDBOX: a mode, or `auto` (bwrap, and an error when it is not usable). */
+export const SANDBOX_SETTINGS = ["bwrap", "none", "auto"] as const;
+/** An AOS_SANDBOX value. */
+export type SandboxSetting = typeof SANDBOX_SETTINGS[number];
 /** How commands are isolated: `bwrap` (bubblewrap) or `none` (no isolation; opt-in only). */
-export type SandboxMode = "bwrap" | "none";
+export type SandboxMode = Exclude<SandboxSetting, "auto">;
 
 /** The outcome of one sandboxed command: a command result, and whether a cancel ended it. */
 export type CommandRun = CommandResult & { cancelled: boolean };
@@ -77,7 +81,7 @@ const DRAIN_MS = 2000;
 
 /** Turns the AOS_SANDBOX setting into a working mode, or throws saying how to fix the machine. */
 export async function resolveSandboxMode(
-  setting: "bwrap" | "none" | "auto",
+  setting: SandboxSetting,
 ): Promise<SandboxMode> {
   if (setting === "none") return "none";
   const problem = await bwrapProblem();

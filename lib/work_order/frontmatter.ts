@@ -1,9 +1,7 @@
 /** Splitting a work order file into YAML frontmatter and markdown body. */
 import matter from "gray-matter";
 import { ValidationError } from "../errors.ts";
-
-/** Largest accepted work order file. */
-export const MAX_WORK_ORDER_BYTES = 1024 * 1024;
+import { fileSizeProblem } from "./size.ts";
 
 const BOM = "\uFEFF";
 
@@ -54,12 +52,8 @@ export function decodeWorkOrder(source: string | Uint8Array): string {
   const size = typeof source === "string"
     ? new TextEncoder().encode(source).length
     : source.length;
-  if (size > MAX_WORK_ORDER_BYTES) {
-    fail(
-      "work_order_md",
-      `Work order is ${size} bytes, more than the limit of ${MAX_WORK_ORDER_BYTES} (1 MiB)`,
-    );
-  }
+  const tooLarge = fileSizeProblem(size);
+  if (tooLarge !== null) fail("work_order_md", tooLarge);
   let text: string;
   if (typeof source === "string") {
     if (!source.isWellFormed()) {

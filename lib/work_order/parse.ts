@@ -15,7 +15,8 @@ import {
 import { envNameProblem, isLocalRepo, quote, repoAllowed } from "./rules.ts";
 
 export { isValidRefName } from "./rules.ts";
-export { MAX_WORK_ORDER_BYTES } from "./frontmatter.ts";
+export { MAX_WORK_ORDER_BYTES } from "./size.ts";
+import { checkSize, stringBytes } from "./size.ts";
 
 /**
  * A validated work order with every default applied: exactly the schema's
@@ -214,4 +215,21 @@ function secretsIssues(
 
 function fail(field: string, message: string): never {
   throw new ValidationError([{ field, message }]);
+}
+
+/**
+ * The work order and its markdown made from JSON fields, checked against the
+ * file limit. Every string appears in the markdown at least once, so fields
+ * whose strings alone pass the limit are refused before the costly
+ * validation and YAML rendering of megabytes.
+ */
+export function workOrderMdFromFields(
+  fields: Record<string, unknown>,
+  options: WorkOrderOptions,
+): { workOrder: WorkOrder; md: string } {
+  checkSize(stringBytes(fields), "at least ", fields);
+  const workOrder = workOrderFromFields(fields, options);
+  const md = renderWorkOrderMd(workOrder);
+  checkSize(new TextEncoder().encode(md).length, "", fields);
+  return { workOrder, md };
 }

@@ -5,7 +5,7 @@
  * was built; any worker may have rebuilt one).
  */
 import { join, resolve } from "node:path";
-import { withLock } from "../git/mirror.ts";
+import { withLock } from "../lock.ts";
 import { type MirrorTrim, trimMirrors } from "../git/mirror_cache.ts";
 
 /** What the sweep needs to know about a run: null when this store has no such run. */

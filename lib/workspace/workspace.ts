@@ -1,6 +1,7 @@
 /** Run workspaces: cheap checkouts from a mirror, packet application, diffs, reset. */
 import { dirname, join, resolve } from "node:path";
-import { mirrorCommit, withLock } from "../git/mirror.ts";
+import { mirrorCommit } from "../git/mirror.ts";
+import { withLock } from "../lock.ts";
 import type { GitCredentials } from "../git/credentials.ts";
 import type { RepoAddressPolicy } from "../git/address_guard.ts";
 import { git, GitError, remoteAccess } from "../git/run.ts";

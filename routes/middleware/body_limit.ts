@@ -51,10 +51,13 @@ export class BodyBudget {
   }
 }
 
-/** Middleware: 413 once a body is over `maxBytes`; waits for its share of `budget`. */
+/**
+ * Middleware: 413 once a body is over `maxBytes`; waits for its share of
+ * `budget` (default: the route's own, BODIES_IN_FLIGHT bodies of `maxBytes`).
+ */
 export function limitBody(
   maxBytes: number,
-  budget: BodyBudget,
+  budget: BodyBudget = new BodyBudget(BODIES_IN_FLIGHT * maxBytes),
 ): MiddlewareHandler {
   const limit = bodyLimit({
     maxSize: maxBytes,

@@ -12,12 +12,12 @@ import type { RunRecord } from "../../lib/store/types.ts";
 import type { EventKind } from "../../lib/factory/events.ts";
 import { EventLine } from "./event_log.tsx";
 import { render } from "./render.ts";
+import { pollStream, tailEvents } from "../sse_poll.ts";
 import { RunRow, StatusFilter } from "./runs_page.tsx";
 import type { RunsQuery } from "./runs_page.tsx";
 
 const EVENT_POLL_MS = 100;
 const LIST_POLL_MS = 500;
-const PING_MS = 15_000;
 /** Events after which the run page re-reads its sections. */
 const REFRESHING: ReadonlySet<string> = new Set<EventKind>([
   "RUN_START",
@@ -44,19 +44,6 @@ export interface LiveOptions {
   shutdownSignal?: AbortSignal | undefined;
 }
 
-function openWhile(signal: AbortSignal | undefined) {
-  const state = { open: true };
-  const stop = () => {
-    state.open = false;
-  };
-  signal?.addEventListener("abort", stop, { once: true });
-  return {
-    state,
-    stop,
-    done: () => signal?.removeEventListener("abort", stop),
-  };
-}
-
 /** SSE of a run's events as rendered log lines; `id:` is the seq. */
 export function runEventStream(
   c: Context,
@@ -64,43 +51,26 @@ export function runEventStream(
   runId: string,
   after: string | undefined,
 ): Response {
-  let cursor = after;
   return streamSSE(c, async (sse) => {
-    const life = openWhile(opts.shutdownSignal);
-    sse.onAbort(life.stop);
-    let lastPing = Date.now();
-    try {
-      while (life.state.open && !opts.shutdownSignal?.aborted) {
-        const events = await opts.store.listEvents(
-          runId,
-          cursor ? { after: cursor } : {},
-        );
-        for (const event of events) {
-          await sse.writeSSE({
-            id: event.seq,
-            event: "run-event",
-            data: JSON.stringify({
-              seq: event.seq,
-              kind: event.kind,
-              refresh: REFRESHING.has(event.kind),
-              html: await render(EventLine({ event })),
-            }),
-          });
-          cursor = event.seq;
-          if (event.kind === "RUN_END") {
-            await sse.writeSSE({ event: "end", data: "{}" });
-            return;
-          }
-        }
-        if (Date.now() - lastPing > PING_MS) {
-          await sse.write(": ping\n\n");
-          lastPing = Date.now();
-        }
-        await sse.sleep(EVENT_POLL_MS);
-      }
-    } finally {
-      life.done();
-    }
+    const ended = await tailEvents(sse, {
+      store: opts.store,
+      runId,
+      after,
+      signal: opts.shutdownSignal,
+      pollMs: EVENT_POLL_MS,
+      send: async (event) =>
+        await sse.writeSSE({
+          id: event.seq,
+          event: "run-event",
+          data: JSON.stringify({
+            seq: event.seq,
+            kind: event.kind,
+            refresh: REFRESHING.has(event.kind),
+            html: await render(EventLine({ event })),
+          }),
+        }),
+    });
+    if (ended) await sse.writeSSE({ event: "end", data: "{}" });
   });
 }
 
@@ -127,13 +97,12 @@ export function runListStream(
   query: RunsQuery,
 ): Response {
   return streamSSE(c, async (sse) => {
-    const life = openWhile(opts.shutdownSignal);
-    sse.onAbort(life.stop);
     const seen = new Map<string, string>();
     let seenCounts = "";
-    let lastPing = Date.now();
-    try {
-      while (life.state.open && !opts.shutdownSignal?.aborted) {
+    await pollStream(sse, {
+      signal: opts.shutdownSignal,
+      pollMs: LIST_POLL_MS,
+      round: async () => {
         const now = Date.now();
         const views = await Promise.all(
           ids.map((id) => opts.store.viewRun(id)),
@@ -166,14 +135,7 @@ export function runListStream(
             }),
           });
         }
-        if (Date.now() - lastPing > PING_MS) {
-          await sse.write(": ping\n\n");
-          lastPing = Date.now();
-        }
-        await sse.sleep(LIST_POLL_MS);
-      }
-    } finally {
-      life.done();
-    }
+      },
+    });
   });
 }

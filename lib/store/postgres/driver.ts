@@ -5,6 +5,7 @@
  * one database; `pool` is the connection pool size per process.
  */
 import postgres from "postgres";
+import { redactUrl } from "../../redact.ts";
 
 /** A postgres.js client. */
 export type Sql = postgres.Sql;
@@ -74,9 +75,4 @@ export function connect(url: PostgresKvUrl): Sql {
     // int8 columns come back as strings; we convert them where needed.
     types: {},
   });
-}
-
-/** `url` with any password replaced by `***`, for error messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, "$1***@");
 }

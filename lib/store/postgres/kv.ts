@@ -7,13 +7,8 @@
 import { PostgresAtomicOperation } from "./atomic.ts";
 import { type CommitPlan, planCommit } from "./commit_plan.ts";
 import type { PendingEnqueue } from "./commit_plan.ts";
-import {
-  ArrayType,
-  connect,
-  type PostgresKvUrl,
-  redactUrl,
-  type Sql,
-} from "./driver.ts";
+import { ArrayType, connect, type PostgresKvUrl, type Sql } from "./driver.ts";
+import { redactUrl } from "../../redact.ts";
 import { checkKey, encodeKey } from "./key_codec.ts";
 import { keyHash } from "./key_hash.ts";
 import { MAX_READ_KEYS } from "./limits.ts";

@@ -4,7 +4,8 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { closeKv, openKv } from "../kv.ts";
-import { parseKvUrl, redactUrl } from "./driver.ts";
+import { parseKvUrl } from "./driver.ts";
+import { redactUrl } from "../../redact.ts";
 import { freshSchemaUrl } from "./test_cluster.ts";
 
 async function withHandles(
@@ -119,7 +120,7 @@ Deno.test("parseKvUrl() reads schema and pool, and rejects bad ones naming the v
   }
   assertEquals(
     redactUrl("postgres://u:secret@db/aos"),
-    "postgres://u:***@db/aos",
+    "postgres://[REDACTED]@db/aos",
   );
 });
 

@@ -3,7 +3,7 @@ import { parseKvUrl } from "./driver.ts";
 import { PostgresKv, type PostgresKvOptions } from "./kv.ts";
 
 export { PostgresKv, type PostgresKvOptions } from "./kv.ts";
-export { parseKvUrl, redactUrl } from "./driver.ts";
+export { parseKvUrl } from "./driver.ts";
 
 /** True for URLs this backend opens. */
 export function isPostgresUrl(path: string): boolean {
