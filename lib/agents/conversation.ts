@@ -32,6 +32,8 @@ export interface AgentExchange {
   text_tool_calls?: number;
   /** The reply's text as written, when tool calls were read from it. */
   raw_content?: string;
+  /** The reply held neither text nor a call: it was asked again, and kept out of the conversation. */
+  empty?: boolean;
 }
 
 /** Everything said to and by the model in one agent turn. */

@@ -126,6 +126,9 @@ export const EVENTS = {
       step: count,
       in_a_row: count,
       content: z.string(),
+      /** The reply was empty: kept out of the conversation, asked again at this temperature. */
+      empty: z.boolean().optional(),
+      retry_temperature: z.number().optional(),
     },
   ),
   SE_TRUNCATED: row("an SE reply was cut at the output-token cap", {

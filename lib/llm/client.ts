@@ -99,6 +99,8 @@ export interface ChatRequest {
   messages: ChatCompletionMessageParam[];
   tools: ChatCompletionTool[];
   toolChoice?: "auto" | "required";
+  /** Sampling temperature; unset leaves the endpoint's default. */
+  temperature?: number;
   signal?: AbortSignal;
   /** Hears of retries and of the request's progress while it is in flight. */
   observer?: ModelObserver;
@@ -301,6 +303,7 @@ export class ModelClient {
       body.tools = req.tools;
       body.tool_choice = req.toolChoice ?? "auto";
     }
+    if (req.temperature !== undefined) body.temperature = req.temperature;
     if (this.maxOutputTokens !== null) {
       body[this.#outputTokenParam] = this.maxOutputTokens;
     }

@@ -104,6 +104,11 @@ function page(
   }-${end} of ${lines.length}${more}]`;
 }
 
+/** list_files was asked for a file (the SE tool then shows the file instead). */
+export class NotADirectoryError extends ToolError {
+  override name = "NotADirectoryError";
+}
+
 /** list_files: `dir` (`""` = root) one level deep by default, directories marked with their file counts. */
 export function listing(
   files: string[],
@@ -113,7 +118,7 @@ export function listing(
   const depth = Math.min(opts.depth ?? 1, MAX_DEPTH);
   const offset = opts.offset ?? 0;
   if (dir !== "" && files.includes(dir)) {
-    throw new ToolError(
+    throw new NotADirectoryError(
       `'${dir}' is a file, not a directory; use read_file to read it`,
     );
   }

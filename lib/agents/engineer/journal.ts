@@ -57,6 +57,20 @@ export type TurnEntry =
     /** A directory's AGENTS.md shown with this result (nested_instructions.ts). */
     instructions?: string;
   }
+  /**
+   * A reply with neither text nor a tool call: counted, never put in the
+   * conversation (a small model copies an empty turn it sees), and the
+   * request is sent again at a higher temperature.
+   */
+  | {
+    type: "empty";
+    usage: TokenUsage;
+    finish_reason: string | null;
+    request_tokens: number;
+    stubbed: number;
+    condensed: number;
+    usage_estimated?: boolean;
+  }
   /** The endpoint said the request was too long: later requests are built smaller. */
   | { type: "shrink"; budget_tokens: number; message: string };
 

@@ -8,6 +8,9 @@ import {
 } from "../conversation.ts";
 import { digestDiff } from "../diff_digest.ts";
 
+/** Which prompt and tool descriptions the SE gets (compact.ts: small models and windows). */
+export type PromptProfile = "full" | "compact";
+
 /** The limits the SE works under, as it is told them. */
 export interface EngineerLimits {
   maxToolSteps: number;
@@ -105,6 +108,8 @@ export interface EngineerPromptInput {
   contextFiles: { path: string; content: string }[];
   iteration: number;
   previous?: PreviousIteration | undefined;
+  /** The compact profile (compact.ts) ends with a shorter instruction. */
+  profile?: PromptProfile;
 }
 
 /** The SE's first user message of an iteration: the task, the layout, context files, the previous iteration. */
@@ -133,7 +138,9 @@ export function engineerUserMessage(input: EngineerPromptInput): string {
     parts.push(previousIteration(input.iteration, input.previous));
   }
   parts.push(
-    "Start by locating the code you need; change it; verify; then call finish.",
+    input.profile === "compact"
+      ? "Start now: call one tool."
+      : "Start by locating the code you need; change it; verify; then call finish.",
   );
   return parts.join("\n\n");
 }

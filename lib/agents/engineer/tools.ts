@@ -8,6 +8,8 @@ import { z } from "zod";
 import type { ChatCompletionTool } from "../../llm/client.ts";
 import { checkArguments } from "./tool_arguments.ts";
 import { ToolError } from "../../workspace/files.ts";
+import { NotADirectoryError } from "../../workspace/file_listing.ts";
+import { COMPACT_TOOLS, type PromptProfile } from "./compact.ts";
 
 /** A page/window request; numbers are 1-based lines or 0-based entry offsets. */
 type Window = { startLine?: number | undefined; endLine?: number | undefined };
@@ -111,8 +113,19 @@ const TOOLS = [
         "Entry to start from, as named by the previous answer's last line",
       ),
     }),
-    run: async (ws, a) =>
-      result(await ws.listFiles(a.path, { depth: a.depth, offset: a.offset })),
+    run: async (ws, a) => {
+      try {
+        return result(
+          await ws.listFiles(a.path, { depth: a.depth, offset: a.offset }),
+        );
+      } catch (error) {
+        // Small models list a file to see it: show it, as read_file would.
+        if (!(error instanceof NotADirectoryError) || a.path === undefined) {
+          throw error;
+        }
+        return result(await ws.readFile(a.path));
+      }
+    },
   }),
   define({
     name: "find_files",
@@ -293,9 +306,40 @@ function offeredBy(workspace: EngineerWorkspace) {
   return TOOLS.filter((t) => t.offered?.(workspace) ?? true);
 }
 
-/** The tools this workspace offers (run_command only where SE commands are allowed). */
-export function toolsFor(workspace: EngineerWorkspace): ChatCompletionTool[] {
-  return offeredBy(workspace).map(toChatTool);
+/** A tool as the compact profile shows it: its short description and only the arguments named. */
+function compactTool(tool: ToolDefinition<z.ZodObject>): ChatCompletionTool[] {
+  const short = COMPACT_TOOLS[tool.name];
+  if (!short) return [];
+  const keep = Object.fromEntries(short.args.map((a) => [a, true] as const));
+  const schema = parameters(
+    tool.args.pick(keep as Record<string, true>) as z.ZodObject,
+  );
+  // The argument names say enough (path, content, old_text, command): no descriptions.
+  for (const prop of Object.values(schema.properties ?? {})) {
+    delete (prop as Record<string, unknown>).description;
+  }
+  return [{
+    type: "function",
+    function: {
+      name: tool.name,
+      description: short.description,
+      parameters: schema,
+    },
+  }];
+}
+
+/**
+ * The tools this workspace offers (run_command only where SE commands are
+ * allowed), described in full or, for the compact profile, briefly and fewer.
+ */
+export function toolsFor(
+  workspace: EngineerWorkspace,
+  profile: PromptProfile = "full",
+): ChatCompletionTool[] {
+  const offered = offeredBy(workspace);
+  return profile === "compact"
+    ? offered.flatMap(compactTool)
+    : offered.map(toChatTool);
 }
 
 /** Parses and checks a tool call's arguments; returns the problem as text when they are unusable. */

@@ -329,3 +329,44 @@ Deno.test("executeTool() gives up on a hanging tool as soon as the turn is cance
     /run cancelled/,
   );
 });
+
+Deno.test("list_files on a file shows the file as read_file does; a missing directory is still an error", async () => {
+  await withCopy({ "src/pager.py": "def f():\n    return 1\n" }, async (wc) => {
+    const shown = text(await call(wc, "list_files", { path: "src/pager.py" }));
+    assertEquals(
+      shown,
+      text(await call(wc, "read_file", { path: "src/pager.py" })),
+    );
+    assertMatch(shown, /1\tdef f\(\):\n2\t {4}return 1/);
+    const missing = await call(wc, "list_files", { path: "lib" });
+    assertEquals(missing.kind, "error");
+    assertMatch(
+      (missing as { text: string }).text,
+      /^Error: Directory 'lib' does not exist/,
+    );
+  });
+});
+
+Deno.test("the compact profile offers fewer tools, one-line descriptions and only the needed arguments", async () => {
+  await withCopy({ "a.txt": "a\n" }, (wc) => {
+    const compact = toolsFor(wc, "compact");
+    assertEquals(shape(compact), [
+      ["list_files", ["path"], []],
+      ["read_file", ["path"], ["path"]],
+      ["write_file", ["path", "content"], ["path", "content"]],
+      ["edit_file", ["path", "old_text", "new_text"], [
+        "path",
+        "old_text",
+        "new_text",
+      ]],
+      ["run_command", ["command"], ["command"]],
+      ["finish", ["summary"], ["summary"]],
+    ]);
+    const full = JSON.stringify(toolsFor(wc)).length;
+    assert(
+      JSON.stringify(compact).length * 3 < full,
+      `compact ${JSON.stringify(compact).length} vs full ${full} characters`,
+    );
+    return Promise.resolve();
+  }, true);
+});

@@ -32,6 +32,7 @@ import {
   keepingPartial,
 } from "../conversation.ts";
 import { buildContext } from "../context.ts";
+import { compactSystemPrompt, filesNamedIn, profileFor } from "./compact.ts";
 import { type SeStep, stepSummary } from "./step_summary.ts";
 import { replyCalls } from "../reply_calls.ts";
 import { replyUsage } from "../reply_usage.ts";
@@ -42,7 +43,14 @@ import {
   type TurnEntry,
   type TurnJournal,
 } from "./journal.ts";
-import { applyEntry, newTurnState, type TurnState } from "./turn_state.ts";
+import {
+  applyEntry,
+  EMPTY_RETRY_TEMPERATURE,
+  newTurnState,
+  type TurnState,
+} from "./turn_state.ts";
+
+export { EMPTY_NUDGE, EMPTY_RETRY_TEMPERATURE } from "./turn_state.ts";
 
 export { type EngineerWorkspace, SE_TOOLS } from "./tools.ts";
 export type { SeStep } from "./step_summary.ts";
@@ -55,6 +63,30 @@ export type {
 /** A system prompt followed by the repository's instructions, when there are any. */
 function withInstructions(prompt: string, section: string): string {
   return section === "" ? prompt : `${prompt}\n\n${section}`;
+}
+
+/** The work order's context files, then the files the task names (compact profile). */
+async function withNamedFiles(
+  task: AgentTask,
+  contextFiles: { path: string; content: string }[],
+  workspace: EngineerWorkspace,
+): Promise<{ path: string; content: string }[]> {
+  const readText = (workspace as {
+    readText?: (p: string) => Promise<{ content: string }>;
+  }).readText;
+  const read = async (path: string): Promise<string | null> => {
+    if (contextFiles.some((f) => f.path === path)) return null;
+    try {
+      return typeof readText === "function"
+        ? (await readText.call(workspace, path)).content
+        : await workspace.readFile(path);
+    } catch {
+      // Not a file of the repository (or unreadable): the name was just text.
+      return null;
+    }
+  };
+  const named = await filesNamedIn(`${task.title}\n${task.body}`, read);
+  return [...contextFiles, ...named];
 }
 
 /** Options of `runEngineerTurn`. */
@@ -140,7 +172,8 @@ async function engineerLoop(
   const redact = opts.redact ?? ((s: string) => s);
   const { workspace, client } = opts;
   const journal = opts.journal ?? new MemoryJournal();
-  const tools: ChatCompletionTool[] = toolsFor(workspace);
+  const profile = profileFor(opts.contextTokens);
+  const tools: ChatCompletionTool[] = toolsFor(workspace, profile);
   const limits: EngineerLimits = {
     maxToolSteps: opts.maxToolSteps,
     warnSteps: WARN_STEPS,
@@ -164,7 +197,9 @@ async function engineerLoop(
         {
           role: "system",
           content: withInstructions(
-            engineerSystemPrompt(opts.task, limits),
+            profile === "compact"
+              ? compactSystemPrompt(opts.task, limits)
+              : engineerSystemPrompt(opts.task, limits),
             instructionsSection(opts.instructions ?? [], { canRead: true }),
           ),
         },
@@ -173,9 +208,12 @@ async function engineerLoop(
           content: redact(engineerUserMessage({
             task: opts.task,
             layout: await workspace.layout(),
-            contextFiles: opts.contextFiles,
+            contextFiles: profile === "compact"
+              ? await withNamedFiles(opts.task, opts.contextFiles, workspace)
+              : opts.contextFiles,
             iteration: opts.iteration,
             previous: opts.previous,
+            profile,
           })),
         },
       ],
@@ -229,6 +267,7 @@ async function engineerLoop(
         messages: view.messages,
         tools,
         toolChoice: "auto",
+        ...(state.lastEmpty ? { temperature: EMPTY_RETRY_TEMPERATURE } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.observer ? { observer: opts.observer } : {}),
       });
@@ -252,6 +291,18 @@ async function engineerLoop(
       `call_se_${state.steps + 1}`,
     );
     const spent = replyUsage(reply, view.tokens);
+    if (calls.length === 0 && isBlank(message.content)) {
+      await record({
+        type: "empty",
+        usage: spent.usage,
+        ...(spent.estimated ? { usage_estimated: true } : {}),
+        finish_reason: reply.finishReason,
+        request_tokens: view.tokens,
+        stubbed: view.stubbed,
+        condensed: view.condensed,
+      });
+      continue;
+    }
     await record({
       type: "reply",
       message: assistantMessage(message, calls),
@@ -344,6 +395,11 @@ function workspaceCounters(workspace: EngineerWorkspace): unknown {
   return typeof counted.commandUsage === "function"
     ? counted.commandUsage()
     : undefined;
+}
+
+/** Whether a reply's content holds no text at all (whitespace only, or none). */
+function isBlank(content: unknown): boolean {
+  return typeof content !== "string" || content.trim() === "";
 }
 
 function parses(json: string): boolean {

@@ -156,16 +156,16 @@ Deno.test("runEngineerTurn() never sends a request over its context budget, cond
     script.push(reply(toolCall("read_file", { path: `f${i}.txt` })));
   }
   script.push(reply(toolCall("finish", { summary: "read all" })));
-  // 9000-token window, 1000 for output: about 7200 per request.
+  // 7000-token window (the compact profile's short prompt), 1000 for output: about 5400 per request.
   const { result, model } = await turn(
     script,
-    { contextTokens: 9000 },
+    { contextTokens: 7000 },
     files,
     { maxOutputTokens: 1000 },
   );
   assert(result);
   assertEquals(result.ended, "finish");
-  const budget = Math.floor((9000 - 1000) * 0.9);
+  const budget = Math.floor((7000 - 1000) * 0.9);
   for (const exchange of result.transcript.exchanges) {
     assert(
       exchange.request_tokens! <= budget,

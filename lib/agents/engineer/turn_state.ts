@@ -22,6 +22,19 @@ const NUDGE =
   "You replied without calling a tool. Use the tools to work on the task (read, edit or run); call finish with a summary when done. " +
   'If your tool calls do not arrive, write each one as <tool_call>{"name": "write_file", "arguments": {"path": "…", "content": "…"}}</tool_call>.';
 
+/**
+ * The temperature a request is sent again with after an empty reply: the
+ * endpoint's default (greedy on llama.cpp-based servers) would give the same
+ * empty reply to the same prompt.
+ */
+export const EMPTY_RETRY_TEMPERATURE = 0.7;
+/**
+ * Said once after an empty reply (the empty turn itself is never shown: a
+ * small model copies it). A 1.5B model that answered a tool result with
+ * nothing answers a user's line.
+ */
+export const EMPTY_NUDGE =
+  "Your reply was empty. Continue the task: call the next tool, or finish when it is done.";
 /** The turn as its entries left it. */
 export interface TurnState {
   messages: ChatCompletionMessageParam[];
@@ -29,6 +42,8 @@ export interface TurnState {
   usage: TokenUsage;
   steps: number;
   silentReplies: number;
+  /** The last reply was empty: the next request is sent at EMPTY_RETRY_TEMPERATURE. */
+  lastEmpty: boolean;
   /** Calls of the last reply that have no result yet. */
   pending: AgentToolCall[];
   lastFinishReason: string | null;
@@ -54,6 +69,7 @@ export function newTurnState(shown: Iterable<string>): TurnState {
     usage: emptyUsage(),
     steps: 0,
     silentReplies: 0,
+    lastEmpty: false,
     pending: [],
     lastFinishReason: null,
     summary: null,
@@ -88,6 +104,7 @@ const FOLDS: {
     state.messages.push(...entry.messages);
   },
   reply: foldReply,
+  empty: foldEmpty,
   tool: foldTool,
   shrink: (state, entry) => {
     state.shrinks++;
@@ -120,6 +137,7 @@ function foldReply(
   { limits, redact }: FoldContext,
 ): void {
   state.steps++;
+  state.lastEmpty = false;
   state.usage = addUsage(state.usage, entry.usage);
   state.exchanges.push({
     request_tokens: entry.request_tokens,
@@ -195,6 +213,37 @@ function foldReply(
         limits.maxOutputTokens ? ` (${limits.maxOutputTokens} tokens)` : ""
       }. Keep replies short and make smaller changes per call (edit_file with a short old_text). ${NUDGE}`
       : NUDGE,
+  });
+}
+
+/** An empty reply: counted, kept out of the conversation, answered once with EMPTY_NUDGE. */
+function foldEmpty(state: TurnState, entry: Entry<"empty">): void {
+  state.steps++;
+  state.usage = addUsage(state.usage, entry.usage);
+  state.exchanges.push({
+    request_tokens: entry.request_tokens,
+    usage: entry.usage,
+    finish_reason: entry.finish_reason,
+    stubbed: entry.stubbed,
+    condensed: entry.condensed,
+    ...(entry.usage_estimated ? { usage_estimated: true } : {}),
+    empty: true,
+  });
+  state.silentReplies++;
+  state.lastEmpty = true;
+  if (state.messages.at(-1)?.content !== EMPTY_NUDGE) {
+    state.messages.push({ role: "user", content: EMPTY_NUDGE });
+  }
+  state.events.push({
+    kind: "SE_NO_TOOL_CALL",
+    level: "WARN",
+    payload: {
+      step: state.steps,
+      in_a_row: state.silentReplies,
+      content: "",
+      empty: true,
+      retry_temperature: EMPTY_RETRY_TEMPERATURE,
+    },
   });
 }
 

@@ -1,0 +1,115 @@
+/**
+ * The SE's compact prompt profile, for small models and small windows: a
+ * system prompt of a few lines, six tools with one-line descriptions and only
+ * their required arguments, and the files the task names shown up front.
+ * Measured on Qwen2.5-Coder-1.5B (bench/RESULTS.md): the full profile's
+ * first request is ~2,200 tokens, which a 1.5B model reads as noise and a CPU
+ * takes minutes to evaluate; this one is under 1,000 with the file included.
+ */
+import type { AgentTask } from "../conversation.ts";
+import type { EngineerLimits, PromptProfile } from "./prompt.ts";
+
+export type { PromptProfile } from "./prompt.ts";
+
+/** Windows at or below this many tokens get the compact profile (a small, often local, model). */
+export const COMPACT_WINDOW_TOKENS = 16_384;
+
+/** The profile for a model with this context window. */
+export function profileFor(contextTokens: number | undefined): PromptProfile {
+  return contextTokens !== undefined && contextTokens <= COMPACT_WINDOW_TOKENS
+    ? "compact"
+    : "full";
+}
+
+/** The compact profile's tools: a short description and the arguments sent (the rest stay optional). */
+export const COMPACT_TOOLS: Record<
+  string,
+  { description: string; args: string[] }
+> = {
+  list_files: { description: "List a directory.", args: ["path"] },
+  read_file: {
+    description: "Show a file with numbered lines.",
+    args: ["path"],
+  },
+  edit_file: {
+    description:
+      "Replace old_text, copied exactly from the file (without line numbers), by new_text.",
+    args: ["path", "old_text", "new_text"],
+  },
+  write_file: {
+    description: "Write a file's whole new content.",
+    args: ["path", "content"],
+  },
+  run_command: {
+    description:
+      "Run a shell command in the repository root; returns its exit code and output.",
+    args: ["command"],
+  },
+  finish: {
+    description: "Call when the task is done and checked.",
+    args: ["summary"],
+  },
+};
+
+/** The compact system prompt: what to do, in order, and the rules that refuse a call. */
+export function compactSystemPrompt(
+  task: AgentTask,
+  limits: EngineerLimits,
+): string {
+  const checks = task.acceptanceCommands.map((c) => `\`${c}\``).join(", ");
+  const steps = [
+    "1. Read the code the task is about.",
+    "2. Change it with edit_file or write_file.",
+    limits.runCommand
+      ? `3. Check it with run_command${
+        checks ? `: ${checks}` : ""
+      }. If it fails, read the output and fix the code.`
+      : "3. Read your change again: you cannot run commands.",
+    "4. Call finish with a one-line summary.",
+  ];
+  const forbidden = [...task.forbiddenPaths, ".git/**"].join(", ");
+  const rules = [
+    ...(task.allowedPaths.length > 0
+      ? [`Only change files matching: ${task.allowedPaths.join(", ")}.`]
+      : []),
+    `Never change files matching: ${forbidden} (such a write is refused).`,
+    'A result starting with "Error:" means nothing was done: correct the call.',
+    `At most ${limits.maxToolSteps} tool calls.`,
+  ];
+  return [
+    "You are a software engineer. Change the repository so the task is done. Work only by calling tools, one call at a time. Paths are relative to the repository root.",
+    steps.join("\n"),
+    rules.map((r) => `- ${r}`).join("\n"),
+  ].join("\n\n");
+}
+
+/** Files shown up front: at most this many, each at most this long. */
+const NAMED_FILES = 3;
+const NAMED_FILE_CHARS = 6_000;
+
+/**
+ * The repository files the task's text names (`calendar.js`, `src/x.py`),
+ * in the order named, that `read` can read: what a small model would
+ * otherwise spend its first calls finding.
+ */
+export async function filesNamedIn(
+  text: string,
+  read: (path: string) => Promise<string | null>,
+): Promise<{ path: string; content: string }[]> {
+  const names = new Set<string>();
+  // A path: word characters, dots, dashes and slashes, ending in .extension.
+  for (const match of text.matchAll(/[\w./-]*[\w-]\.[A-Za-z]{1,5}\b/g)) {
+    const name = match[0].replace(/^\.\//, "");
+    if (name.includes("..") || name.startsWith("/")) continue;
+    names.add(name);
+    if (names.size >= 12) break;
+  }
+  const found: { path: string; content: string }[] = [];
+  for (const name of names) {
+    if (found.length >= NAMED_FILES) break;
+    const content = await read(name);
+    if (content === null || content.length > NAMED_FILE_CHARS) continue;
+    found.push({ path: name, content });
+  }
+  return found;
+}

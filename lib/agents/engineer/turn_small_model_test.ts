@@ -1,0 +1,185 @@
+/** The SE turn against what a small local model does: empty replies, and the compact profile of small windows. */
+import {
+  deepStrictEqual as assertEquals,
+  match as assertMatch,
+  ok as assert,
+} from "node:assert/strict";
+import { reply, toolCall } from "../../../tests/support/scripted_model.ts";
+import type { ChatCompletionTool } from "../../llm/client.ts";
+import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
+import { EMPTY_NUDGE, EMPTY_RETRY_TEMPERATURE } from "./turn.ts";
+import { assertModelError, sent, turn } from "./testing.ts";
+
+/** The body of the n-th request the model received. */
+function body(
+  model: Awaited<ReturnType<typeof turn>>["model"],
+  n: number,
+): Record<string, unknown> {
+  return model.requests[n]?.body as Record<string, unknown>;
+}
+
+Deno.test("runEngineerTurn() asks again at a higher temperature after an empty reply, and keeps it out of the conversation", async () => {
+  const { result, error, model } = await turn([
+    { content: "" },
+    { content: "\n\n" },
+    reply(toolCall("write_file", { path: "hello.py", content: "x\n" })),
+    reply(toolCall("finish", { summary: "done" })),
+  ]);
+  assertEquals(error, null);
+  assertEquals(result?.ended, "finish");
+  assertEquals(model.requests.length, 4);
+  // The first request uses the endpoint's default; the two after an empty reply do not.
+  assertEquals(
+    [0, 1, 2, 3].map((n) => body(model, n).temperature),
+    [undefined, EMPTY_RETRY_TEMPERATURE, EMPTY_RETRY_TEMPERATURE, undefined],
+  );
+  // The retries carry one line asking to go on, never the empty assistant turn.
+  const nudge = { role: "user", content: EMPTY_NUDGE };
+  assertEquals(sent(model, 1), [...sent(model, 0), nudge]);
+  assertEquals(sent(model, 2), sent(model, 1));
+  for (let n = 0; n < 4; n++) {
+    for (const m of sent(model, n)) {
+      if (m.role !== "assistant") continue;
+      assert(
+        (m as { tool_calls?: unknown[] }).tool_calls?.length,
+        `request ${n} carries an assistant turn without a call`,
+      );
+    }
+  }
+  assertEquals(
+    result?.transcript.exchanges.map((e) => e.empty ?? false),
+    [true, true, false, false],
+  );
+  // Counted all the same: steps and tokens.
+  assertEquals(result?.steps, 4);
+  const counted = result?.transcript.exchanges.reduce(
+    (sum, e) => sum + e.usage.prompt_tokens,
+    0,
+  );
+  assertEquals(result?.usage.prompt_tokens, counted);
+  assertEquals(
+    result?.events.filter((e) => e.kind === "SE_NO_TOOL_CALL").map((e) =>
+      e.payload.empty
+    ),
+    [true, true],
+  );
+});
+
+Deno.test("runEngineerTurn() fails, naming the model, after three empty replies in a row", async () => {
+  const { error, model } = await turn([
+    { content: "" },
+    { content: " " },
+    { content: "" },
+    reply(toolCall("finish", { summary: "never reached" })),
+  ]);
+  assertModelError(
+    error,
+    "no_tool_call",
+    /answered 3 times without a tool call; does it support tool calling\?/,
+  );
+  assertEquals(model.requests.length, 3);
+});
+
+/** The names and descriptions of the tools of the n-th request. */
+function toolsOf(
+  model: Awaited<ReturnType<typeof turn>>["model"],
+  n: number,
+): ChatCompletionTool[] {
+  return body(model, n).tools as ChatCompletionTool[];
+}
+
+Deno.test("a small window gets the compact profile: short prompt, few short tools, the named file shown, under 1,000 tokens", async () => {
+  const files = {
+    "pager.py": "def paginate(items, page, per_page=10):\n" +
+      "    start = page * per_page\n    return items[start:start + per_page]\n",
+    "test_pager.py": "import pager\n",
+    "docs/guide.md": "# Guide\n" + "A line of documentation.\n".repeat(300),
+  };
+  const task = {
+    title: "paginate() skips the first page",
+    body:
+      "`paginate(items, page)` in `pager.py` takes a 1-based page number. Fix it (see also missing.py).",
+    acceptanceCommands: ["python3 -m unittest -q test_pager"],
+    allowedPaths: [],
+    forbiddenPaths: ["tests/**"],
+  };
+  const { result, error, model } = await turn(
+    [
+      reply(toolCall("edit_file", {
+        path: "pager.py",
+        old_text: "start = page * per_page",
+        new_text: "start = (page - 1) * per_page",
+      })),
+      reply(toolCall("finish", { summary: "page 1 is the first page" })),
+    ],
+    { contextTokens: 8_192, task },
+    files,
+    { maxOutputTokens: 1_024, contextTokens: 8_192 },
+  );
+  assertEquals(error, null);
+  assertEquals(result?.ended, "finish");
+  const tools = toolsOf(model, 0);
+  assertEquals(
+    tools.map((t) => t.type === "function" ? t.function.name : ""),
+    ["list_files", "read_file", "write_file", "edit_file", "finish"],
+  );
+  for (const t of tools) {
+    if (t.type !== "function") continue;
+    assert((t.function.description ?? "").length <= 100, t.function.name);
+  }
+  const readArgs = tools.find((t) =>
+    t.type === "function" && t.function.name === "read_file"
+  );
+  assertEquals(
+    Object.keys(
+      (readArgs as unknown as {
+        function: { parameters: { properties: object } };
+      })
+        .function.parameters.properties,
+    ),
+    ["path"],
+  );
+  const [system, user] = sent(model, 0);
+  assertMatch(
+    String(system?.content),
+    /Never change files matching: tests\/\*\*, \.git\/\*\*/,
+  );
+  assertMatch(
+    String(system?.content),
+    /run_command|cannot run commands/,
+  );
+  // The file the task names is shown as it is; a name that is no file is left alone.
+  assertMatch(
+    String(user?.content),
+    /## pager\.py\n\n```\ndef paginate\(items, page, per_page=10\):\n {4}start = page \* per_page/,
+  );
+  assert(!String(user?.content).includes("missing.py\n"));
+  assert(!String(user?.content).includes("A line of documentation"));
+  const tokens = countMessagesTokens(sent(model, 0)) + countToolsTokens(tools);
+  assert(tokens < 1_000, `first request ${tokens} tokens`);
+});
+
+Deno.test("a large window keeps the full profile: every tool, described in full", async () => {
+  const { result, model } = await turn(
+    [reply(toolCall("finish", { summary: "nothing to do" }))],
+    { contextTokens: 128_000 },
+  );
+  assertEquals(result?.ended, "finish");
+  const tools = toolsOf(model, 0);
+  assertEquals(
+    tools.map((t) => t.type === "function" ? t.function.name : ""),
+    [
+      "list_files",
+      "read_file",
+      "search_files",
+      "write_file",
+      "edit_file",
+      "delete_file",
+      "finish",
+    ],
+  );
+  assertMatch(
+    String(sent(model, 0)[0]?.content),
+    /^You are the Software Engineer agent of AOS/,
+  );
+});
