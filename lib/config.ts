@@ -1,8 +1,23 @@
 /** Service configuration read from the environment (DESIGN §10). */
 import { type FieldIssue, ValidationError } from "./errors.ts";
 import { redactUrl } from "./redact.ts";
-import type { SandboxSetting } from "./sandbox/sandbox.ts";
-import { GitCredentials, readGitCredentials } from "./git/credentials.ts";
+import { SANDBOX_SETTINGS, type SandboxSetting } from "./sandbox/sandbox.ts";
+import {
+  allowedHosts,
+  effort,
+  field,
+  flag,
+  hostPorts,
+  httpUrl,
+  identity,
+  integer,
+  list,
+  oneOf,
+  type Reader,
+  text,
+} from "./config_readers.ts";
+import type { GitCredentials } from "./git/credentials.ts";
+import { readGitCredentials } from "./git/credentials.ts";
 import type { RepoAddressPolicy } from "./git/address_guard.ts";
 import { DEFAULT_GIT_AUTHOR, type GitAuthor } from "./git/commit.ts";
 import { isPostgresUrl } from "./store/postgres/mod.ts";
@@ -113,68 +128,131 @@ export interface Config {
 /** Default model when AOS_MODEL is unset. */
 export const DEFAULT_MODEL = "gpt-4.1";
 
+/**
+ * The variables read as they are, one row each: a new variable is one row
+ * here (and a field of Config). Settings that combine variables or depend on
+ * another one are made from these in `loadConfig`.
+ */
+const FIELDS = {
+  openaiApiKey: field("OPENAI_API_KEY", text(null)),
+  openaiBaseUrl: field("OPENAI_BASE_URL", httpUrl()),
+  model: field("AOS_MODEL", text(DEFAULT_MODEL)),
+  seModel: field("AOS_SE_MODEL", text(null)),
+  poModel: field("AOS_PO_MODEL", text(null)),
+  githubToken: field("GITHUB_TOKEN", text(null)),
+  gitCredentials: field("AOS_GIT_CREDENTIALS", text(null)),
+  secrets: field("AOS_SECRETS", text(null)),
+  publicUrl: field("AOS_PUBLIC_URL", httpUrl({ trimSlash: true })),
+  allowedHosts: field("AOS_ALLOWED_HOSTS", allowedHosts()),
+  kvPath: field("AOS_KV", text("./.aos/aos.kv")),
+  workspaceRoot: field("WORKSPACE_ROOT", text("/tmp/aos/workspaces")),
+  port: field("PORT", integer(8000, 0, 65535)),
+  hostname: field("AOS_HOST", text("0.0.0.0")),
+  apiToken: field("AOS_API_TOKEN", text(null)),
+  sandbox: field("AOS_SANDBOX", oneOf(SANDBOX_SETTINGS, "auto")),
+  maxRuns: field("AOS_MAX_RUNS", integer(4, 1, 1000)),
+  repoAllowlist: field("AOS_REPO_ALLOWLIST", list()),
+  allowLocalRepos: field("AOS_ALLOW_LOCAL_REPOS", flag(false)),
+  allowPrivate: field("AOS_REPO_ALLOW_PRIVATE", flag(false)),
+  maxBodyBytes: field(
+    "AOS_MAX_BODY_BYTES",
+    integer(2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+  ),
+  workers: field("AOS_WORKERS", flag(null)),
+  runCacheMs: field("AOS_RUN_CACHE_MS", integer(25, 0, 60_000)),
+  modelRetryWindowMs: field(
+    "AOS_MODEL_RETRY_WINDOW_S",
+    integer(600, 0, 86_400, 1000),
+  ),
+  modelTimeoutMs: field("AOS_MODEL_TIMEOUT_S", integer(600, 1, 86_400, 1000)),
+  modelStream: field("AOS_MODEL_STREAM", flag(true)),
+  modelHeartbeatMs: field(
+    "AOS_MODEL_HEARTBEAT_MS",
+    integer(10_000, 50, 3_600_000),
+  ),
+  maxOutputTokens: field(
+    "AOS_MAX_OUTPUT_TOKENS",
+    integer(16_384, 0, 1_000_000),
+  ),
+  outputTokenParam: field(
+    "AOS_OUTPUT_TOKEN_PARAM",
+    oneOf(["auto", "max_completion_tokens", "max_tokens"], "auto"),
+  ),
+  reasoningEffort: field("AOS_REASONING_EFFORT", effort()),
+  seReasoningEffort: field("AOS_SE_REASONING_EFFORT", effort()),
+  poReasoningEffort: field("AOS_PO_REASONING_EFFORT", effort()),
+  contextTokens: field(
+    "AOS_CONTEXT_TOKENS",
+    integer(128_000, 4_000, 10_000_000),
+  ),
+  envCacheBytes: field(
+    "AOS_ENV_CACHE_MB",
+    integer(10_240, 1, 16_777_216, 1024 * 1024),
+  ),
+  workspaceRetentionMs: field(
+    "AOS_WORKSPACE_RETENTION_S",
+    integer(0, 0, 31_536_000, 1000),
+  ),
+  failedWorkspaceRetentionMs: field(
+    "AOS_FAILED_WORKSPACE_RETENTION_S",
+    integer(86_400, 0, 31_536_000, 1000),
+  ),
+  mirrorCacheBytes: field(
+    "AOS_MIRROR_CACHE_MB",
+    integer(10_240, 1, 16_777_216, 1024 * 1024),
+  ),
+  workspaceSweepMs: field(
+    "AOS_WORKSPACE_SWEEP_MS",
+    integer(60_000, 10, 86_400_000),
+  ),
+  shutdownGraceMs: field(
+    "AOS_SHUTDOWN_GRACE_MS",
+    integer(30_000, 100, 3_600_000),
+  ),
+  gitAuthorName: field(
+    "AOS_GIT_AUTHOR_NAME",
+    identity(DEFAULT_GIT_AUTHOR.name),
+  ),
+  gitAuthorEmail: field(
+    "AOS_GIT_AUTHOR_EMAIL",
+    identity(DEFAULT_GIT_AUTHOR.email),
+  ),
+  logFormat: field("AOS_LOG_FORMAT", oneOf(["text", "json"], "text")),
+  setupNetwork: field(
+    "AOS_SETUP_NETWORK",
+    oneOf(["isolated", "host"], "isolated"),
+  ),
+  setupHostPorts: field("AOS_SETUP_HOST_PORTS", text(null)),
+  deploymentId: field("DENO_DEPLOYMENT_ID", text(null)),
+};
+
+type Settings = {
+  [K in keyof typeof FIELDS]: ReturnType<(typeof FIELDS)[K]["read"]>;
+};
+
 /** Reads and validates the configuration; throws ValidationError naming each bad variable. */
 export function loadConfig(
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Config {
   const issues: FieldIssue[] = [];
-  const read = (name: string): string | null => {
-    const value = env[name]?.trim();
-    return value ? value : null;
-  };
-  const integer = (
-    name: string,
-    fallback: number,
-    min: number,
-    max: number,
-  ): number => {
-    const raw = read(name);
-    if (raw === null) return fallback;
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      issues.push({
-        field: name,
-        message: `Must be an integer from ${min} to ${max}, got '${raw}'`,
-      });
-      return fallback;
-    }
-    return value;
-  };
-
-  const model = read("AOS_MODEL") ?? DEFAULT_MODEL;
-  const openaiBaseUrl = read("OPENAI_BASE_URL");
-  if (openaiBaseUrl !== null && !isHttpUrl(openaiBaseUrl)) {
-    issues.push({
-      field: "OPENAI_BASE_URL",
-      message: `Must be an http(s) URL, got '${redactUrl(openaiBaseUrl)}'`,
-    });
-  }
-  const sandbox = read("AOS_SANDBOX") ?? "auto";
-  if (sandbox !== "bwrap" && sandbox !== "none" && sandbox !== "auto") {
-    issues.push({
-      field: "AOS_SANDBOX",
-      message: `Must be one of 'bwrap', 'none', 'auto', got '${sandbox}'`,
-    });
-  }
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = read(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (["1", "true", "yes", "on"].includes(raw)) return true;
-    if (!["0", "false", "no", "off"].includes(raw)) {
-      issues.push({
-        field: name,
-        message: `Must be 'true' or 'false', got '${env[name]}'`,
-      });
-    }
-    return false;
-  };
+  const read = (name: string): string | null => env[name]?.trim() || null;
+  const settings = Object.fromEntries(
+    Object.entries(FIELDS).map(([key, { env: name, read: reader }]) => [
+      key,
+      (reader as Reader<unknown>)({
+        value: read(name),
+        raw: env[name],
+        problem: (message) => issues.push({ field: name, message }),
+      }),
+    ]),
+  ) as Settings;
+  const s = settings;
   // Deno Deploy sets DENO_DEPLOYMENT_ID. It runs no subprocesses (no git, no
   // bwrap), so a process there serves the API only, and its store must be one
   // the self-hosted workers reach too: a Postgres database (Deploy's own KV
   // is not reachable from outside).
-  const onDeploy = read("DENO_DEPLOYMENT_ID") !== null;
-  const workers = flag("AOS_WORKERS", !onDeploy);
-  const kvPath = read("AOS_KV") ?? "./.aos/aos.kv";
+  const onDeploy = s.deploymentId !== null;
+  const workers = s.workers ?? !onDeploy;
   if (onDeploy && workers) {
     issues.push({
       field: "AOS_WORKERS",
@@ -182,221 +260,76 @@ export function loadConfig(
         "Workers cannot run on Deno Deploy (they run git and sandboxed commands): leave AOS_WORKERS unset or 'false' there and run workers on your own hosts",
     });
   }
-  if (onDeploy && !isPostgresUrl(kvPath)) {
+  if (onDeploy && !isPostgresUrl(s.kvPath)) {
     issues.push({
       field: "AOS_KV",
       message:
         `On Deno Deploy AOS_KV must be a postgres:// URL your workers share, got '${
-          redactUrl(kvPath)
+          redactUrl(s.kvPath)
         }'`,
     });
   }
-  const outputTokenParam = read("AOS_OUTPUT_TOKEN_PARAM") ?? "auto";
-  if (
-    !["auto", "max_completion_tokens", "max_tokens"].includes(outputTokenParam)
-  ) {
-    issues.push({
-      field: "AOS_OUTPUT_TOKEN_PARAM",
-      message:
-        `Must be one of 'auto', 'max_completion_tokens', 'max_tokens', got '${outputTokenParam}'`,
-    });
-  }
-  const effort = (name: string): string | null => {
-    const value = read(name);
-    if (value !== null && !/^[a-z]{1,20}$/.test(value)) {
-      issues.push({
-        field: name,
-        message:
-          `Must be a reasoning effort such as 'low', 'medium' or 'high', got '${value}'`,
-      });
-      return null;
-    }
-    return value;
-  };
-  const reasoningEffort = effort("AOS_REASONING_EFFORT");
-  const seReasoningEffort = effort("AOS_SE_REASONING_EFFORT") ??
-    reasoningEffort;
-  const poReasoningEffort = effort("AOS_PO_REASONING_EFFORT") ??
-    reasoningEffort;
-  const maxOutputTokens = integer(
-    "AOS_MAX_OUTPUT_TOKENS",
-    16_384,
-    0,
-    1_000_000,
-  );
-  const git = readGitCredentials(
-    read("AOS_GIT_CREDENTIALS"),
-    read("GITHUB_TOKEN"),
-  );
+  const git = readGitCredentials(s.gitCredentials, s.githubToken);
   for (const message of git.issues) {
     issues.push({ field: "AOS_GIT_CREDENTIALS", message });
   }
-  const secrets = readCommandSecrets(read("AOS_SECRETS"));
+  const secrets = readCommandSecrets(s.secrets);
   for (const message of secrets.issues) {
     issues.push({ field: "AOS_SECRETS", message });
   }
   const hooks = readWebhookConfig(read);
   for (const [field, message] of hooks.issues) issues.push({ field, message });
-  const publicUrl = read("AOS_PUBLIC_URL")?.replace(/\/+$/, "") ?? null;
-  if (publicUrl !== null && !isHttpUrl(publicUrl)) {
-    issues.push({
-      field: "AOS_PUBLIC_URL",
-      message: `Must be an http(s) URL, got '${redactUrl(publicUrl)}'`,
-    });
-  }
-  const allowedHosts = (env["AOS_ALLOWED_HOSTS"] ?? "").split(",")
-    .map((s) => s.trim().toLowerCase().replace(/\.$/, "")).filter((s) =>
-      s !== ""
-    );
-  for (const host of allowedHosts) {
-    if (!ALLOWED_HOST.test(host)) {
-      issues.push({
-        field: "AOS_ALLOWED_HOSTS",
-        message:
-          `Each entry must be a host name ('aos.example.com'), '*.suffix' or '*' — no scheme, port or path — got '${host}'`,
-      });
-    }
-  }
-
-  // git takes any bytes here, but '<', '>' and line breaks would forge another identity line.
-  const identity = (name: string, fallback: string): string => {
-    const value = read(name);
-    if (value !== null && (/[<>\p{Cc}]/u.test(value) || value.length > 200)) {
-      issues.push({
-        field: name,
-        message:
-          `Must be at most 200 characters without '<', '>' or control characters, got '${value}'`,
-      });
-      return fallback;
-    }
-    return value ?? fallback;
-  };
-  const gitAuthor = {
-    name: identity("AOS_GIT_AUTHOR_NAME", DEFAULT_GIT_AUTHOR.name),
-    email: identity("AOS_GIT_AUTHOR_EMAIL", DEFAULT_GIT_AUTHOR.email),
-  };
-  const logFormat = read("AOS_LOG_FORMAT") ?? "text";
-  if (logFormat !== "text" && logFormat !== "json") {
-    issues.push({
-      field: "AOS_LOG_FORMAT",
-      message: `Must be 'text' or 'json', got '${logFormat}'`,
-    });
-  }
-
-  const repoAllowlist = (env["AOS_REPO_ALLOWLIST"] ?? "").split(",")
-    .map((s) => s.trim()).filter((s) => s !== "");
-  const setupNetwork = read("AOS_SETUP_NETWORK") ?? "isolated";
-  if (setupNetwork !== "isolated" && setupNetwork !== "host") {
-    issues.push({
-      field: "AOS_SETUP_NETWORK",
-      message: `Must be 'isolated' or 'host', got '${setupNetwork}'`,
-    });
-  }
-  const port = integer("PORT", 8000, 0, 65535);
-  const setupHostPorts = hostPorts(read("AOS_SETUP_HOST_PORTS"), port);
+  const setupHostPorts = hostPorts(s.setupHostPorts, s.port);
   if (typeof setupHostPorts === "string") {
     issues.push({ field: "AOS_SETUP_HOST_PORTS", message: setupHostPorts });
   }
-
-  const config: Config = {
-    openaiApiKey: read("OPENAI_API_KEY"),
-    openaiBaseUrl,
-    model,
-    seModel: read("AOS_SE_MODEL") ?? model,
-    poModel: read("AOS_PO_MODEL") ?? model,
-    githubToken: read("GITHUB_TOKEN"),
-    gitCredentials: git.issues.length > 0
-      ? GitCredentials.none
-      : git.credentials,
+  if (issues.length > 0) throw new ValidationError(issues);
+  return {
+    openaiApiKey: s.openaiApiKey,
+    openaiBaseUrl: s.openaiBaseUrl,
+    model: s.model,
+    seModel: s.seModel ?? s.model,
+    poModel: s.poModel ?? s.model,
+    githubToken: s.githubToken,
+    gitCredentials: git.credentials,
     secrets: secrets.secrets,
     webhook: hooks.webhook,
-    publicUrl,
-    allowedHosts,
-    kvPath,
-    workspaceRoot: read("WORKSPACE_ROOT") ?? "/tmp/aos/workspaces",
-    port,
-    hostname: read("AOS_HOST") ?? "0.0.0.0",
-    apiToken: read("AOS_API_TOKEN"),
-    sandbox: sandbox as SandboxSetting,
-    maxRuns: integer("AOS_MAX_RUNS", 4, 1, 1000),
-    repoAllowlist,
-    allowLocalRepos: flag("AOS_ALLOW_LOCAL_REPOS", false),
+    publicUrl: s.publicUrl,
+    allowedHosts: s.allowedHosts,
+    kvPath: s.kvPath,
+    workspaceRoot: s.workspaceRoot,
+    port: s.port,
+    hostname: s.hostname,
+    apiToken: s.apiToken,
+    sandbox: s.sandbox,
+    maxRuns: s.maxRuns,
+    repoAllowlist: s.repoAllowlist,
+    allowLocalRepos: s.allowLocalRepos,
     repoAddresses: {
-      allowPrivate: flag("AOS_REPO_ALLOW_PRIVATE", false),
-      allowlist: repoAllowlist,
+      allowPrivate: s.allowPrivate,
+      allowlist: s.repoAllowlist,
     },
-    maxBodyBytes: integer(
-      "AOS_MAX_BODY_BYTES",
-      2 * 1024 * 1024,
-      1024,
-      64 * 1024 * 1024,
-    ),
+    maxBodyBytes: s.maxBodyBytes,
     workers,
-    runCacheMs: integer("AOS_RUN_CACHE_MS", 25, 0, 60_000),
-    modelRetryWindowMs: integer("AOS_MODEL_RETRY_WINDOW_S", 600, 0, 86_400) *
-      1000,
-    modelTimeoutMs: integer("AOS_MODEL_TIMEOUT_S", 600, 1, 86_400) * 1000,
-    modelStream: flag("AOS_MODEL_STREAM", true),
-    modelHeartbeatMs: integer(
-      "AOS_MODEL_HEARTBEAT_MS",
-      10_000,
-      50,
-      3_600_000,
-    ),
-    maxOutputTokens: maxOutputTokens > 0 ? maxOutputTokens : null,
-    outputTokenParam: outputTokenParam as Config["outputTokenParam"],
-    seReasoningEffort,
-    poReasoningEffort,
-    contextTokens: integer("AOS_CONTEXT_TOKENS", 128_000, 4_000, 10_000_000),
-    envCacheBytes: integer("AOS_ENV_CACHE_MB", 10_240, 1, 16_777_216) *
-      1024 * 1024,
-    workspaceRetentionMs:
-      integer("AOS_WORKSPACE_RETENTION_S", 0, 0, 31_536_000) * 1000,
-    failedWorkspaceRetentionMs:
-      integer("AOS_FAILED_WORKSPACE_RETENTION_S", 86_400, 0, 31_536_000) *
-      1000,
-    mirrorCacheBytes: integer("AOS_MIRROR_CACHE_MB", 10_240, 1, 16_777_216) *
-      1024 * 1024,
-    workspaceSweepMs: integer("AOS_WORKSPACE_SWEEP_MS", 60_000, 10, 86_400_000),
-    shutdownGraceMs: integer("AOS_SHUTDOWN_GRACE_MS", 30_000, 100, 3_600_000),
-    gitAuthor,
-    logFormat: logFormat === "json" ? "json" : "text",
-    setupHostNetwork: setupNetwork === "host",
+    runCacheMs: s.runCacheMs,
+    modelRetryWindowMs: s.modelRetryWindowMs,
+    modelTimeoutMs: s.modelTimeoutMs,
+    modelStream: s.modelStream,
+    modelHeartbeatMs: s.modelHeartbeatMs,
+    maxOutputTokens: s.maxOutputTokens > 0 ? s.maxOutputTokens : null,
+    outputTokenParam: s.outputTokenParam,
+    seReasoningEffort: s.seReasoningEffort ?? s.reasoningEffort,
+    poReasoningEffort: s.poReasoningEffort ?? s.reasoningEffort,
+    contextTokens: s.contextTokens,
+    envCacheBytes: s.envCacheBytes,
+    workspaceRetentionMs: s.workspaceRetentionMs,
+    failedWorkspaceRetentionMs: s.failedWorkspaceRetentionMs,
+    mirrorCacheBytes: s.mirrorCacheBytes,
+    workspaceSweepMs: s.workspaceSweepMs,
+    shutdownGraceMs: s.shutdownGraceMs,
+    gitAuthor: { name: s.gitAuthorName, email: s.gitAuthorEmail },
+    logFormat: s.logFormat,
+    setupHostNetwork: s.setupNetwork === "host",
     setupHostPorts: typeof setupHostPorts === "string" ? [] : setupHostPorts,
   };
-  if (issues.length > 0) throw new ValidationError(issues);
-  return config;
-}
-
-/** A host name, `*.suffix` or `*`. */
-const ALLOWED_HOST =
-  /^(?:\*|(?:\*\.)?[a-z0-9_](?:[a-z0-9_-]*)(?:\.[a-z0-9_][a-z0-9_-]*)*)$/;
-
-/**
- * AOS_SETUP_HOST_PORTS: comma-separated TCP ports, never the API's own `port`
- * (a setup script would drive the API), or why not.
- */
-function hostPorts(raw: string | null, apiPort: number): number[] | string {
-  if (raw === null || raw.trim() === "") return [];
-  const ports: number[] = [];
-  for (const part of raw.split(",").map((p) => p.trim())) {
-    const value = /^\d{1,5}$/.test(part) ? Number(part) : NaN;
-    if (!(value >= 1 && value <= 65535)) {
-      return `Must be comma-separated TCP ports (1-65535), got '${part}'`;
-    }
-    if (value === apiPort) {
-      return `Must not name the API's own port ${apiPort}: setup scripts would reach the API`;
-    }
-    ports.push(value);
-  }
-  return ports;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
 }

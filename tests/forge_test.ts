@@ -4,7 +4,8 @@
  * kind, body fields), idempotency by head branch, the "already exists" answer.
  */
 import assert from "node:assert/strict";
-import { type ForgeKind, readGitCredentials } from "../lib/git/credentials.ts";
+import { readGitCredentials } from "../lib/git/credentials.ts";
+import type { ForgeKind } from "../lib/forge/mod.ts";
 import {
   ForgeError,
   openOrUpdatePullRequest,

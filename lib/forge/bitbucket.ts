@@ -12,7 +12,7 @@
  * so a create that raced another lands on the same pull request.
  */
 import { ownerAndName } from "./http.ts";
-import type { ForgeAdapter, ForgeContext } from "./types.ts";
+import type { Forge, ForgeAdapter, ForgeContext } from "./types.ts";
 
 interface BitbucketPull {
   id: number;
@@ -75,3 +75,10 @@ export function bitbucket(ctx: ForgeContext): ForgeAdapter {
     },
   };
 }
+
+/** Bitbucket Cloud: API at api.bitbucket.org whatever the host. */
+export const bitbucketForge: Forge = {
+  username: "x-token-auth",
+  defaultApi: () => "https://api.bitbucket.org/2.0",
+  adapter: bitbucket,
+};

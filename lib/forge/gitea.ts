@@ -9,7 +9,7 @@
  */
 import { gitHubPullPatch, readGitHubPull } from "./github.ts";
 import { draftTitle, jsonArray, ownerAndName } from "./http.ts";
-import type { ForgeAdapter, ForgeContext } from "./types.ts";
+import type { Forge, ForgeAdapter, ForgeContext } from "./types.ts";
 
 const PAGE = 50;
 const MAX_PAGES = 10;
@@ -44,3 +44,13 @@ export function gitea(ctx: ForgeContext): ForgeAdapter {
     update: { method: "PATCH", body: gitHubPullPatch },
   };
 }
+
+/** Gitea and Forgejo: API at https://HOST/api/v1. */
+export const giteaForge: Forge = {
+  // Gitea and Forgejo take the token as the password and do not check the name
+  // (services/auth/basic.go: a password other than "" or "x-oauth-basic" is
+  // looked up as the token, and the user is the token's owner).
+  username: "aos",
+  defaultApi: (host) => `https://${host}/api/v1`,
+  adapter: gitea,
+};

@@ -7,6 +7,7 @@
  */
 import { jsonArray, ownerAndName, splitRepoPath } from "./http.ts";
 import type {
+  Forge,
   ForgeAdapter,
   ForgeContext,
   FoundPullRequest,
@@ -73,3 +74,17 @@ export function github(ctx: ForgeContext): ForgeAdapter {
     update: { method: "PATCH", body: gitHubPullPatch },
   };
 }
+
+/** GitHub: github.com (API at api.github.com), GHE.com tenants and GitHub Enterprise Server. */
+export const githubForge: Forge = {
+  username: "x-access-token",
+  defaultApi(host) {
+    const name = host.replace(/:\d+$/, "");
+    if (name === "github.com") return "https://api.github.com";
+    // GitHub Enterprise Cloud with data residency: api.<tenant>.ghe.com.
+    if (name.endsWith(".ghe.com")) return `https://api.${name}`;
+    return `https://${host}/api/v3`;
+  },
+  knownHosts: /^(?:github\.com|[a-z0-9-]+\.ghe\.com)$/,
+  adapter: github,
+};

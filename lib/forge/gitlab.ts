@@ -6,7 +6,7 @@
  * `PUT /projects/:id/merge_requests/:iid`. A draft is a `Draft: ` title.
  */
 import { draftTitle, jsonArray } from "./http.ts";
-import type { ForgeAdapter, ForgeContext } from "./types.ts";
+import type { Forge, ForgeAdapter, ForgeContext } from "./types.ts";
 
 interface GitLabMergeRequest {
   iid: number;
@@ -57,3 +57,10 @@ export function gitlab(ctx: ForgeContext): ForgeAdapter {
     },
   };
 }
+
+/** GitLab (gitlab.com or self-managed): API at https://HOST/api/v4. */
+export const gitlabForge: Forge = {
+  username: "oauth2",
+  defaultApi: (host) => `https://${host}/api/v4`,
+  adapter: gitlab,
+};

@@ -5,30 +5,16 @@
  * head branch is looked up first, so a run (or its redelivered step) opens at
  * most one and a re-run of the branch updates it.
  */
-import type { GitCredentials, HostCredential } from "../git/credentials.ts";
-import { bitbucket } from "./bitbucket.ts";
 import { openOrUpdate, type PullRequestOutcome } from "./flow.ts";
-import { github } from "./github.ts";
-import { gitea } from "./gitea.ts";
-import { gitlab } from "./gitlab.ts";
+import { type ForgeCredentials, FORGES } from "./forges.ts";
 import { ForgeError } from "./http.ts";
-import type { ForgeAdapter, ForgeContext, PullRequestSpec } from "./types.ts";
+import type { ForgeContext, PullRequestSpec } from "./types.ts";
 
 export * from "./body.ts";
 export type { PullRequestOutcome } from "./flow.ts";
 export { ForgeError } from "./http.ts";
 export type * from "./types.ts";
-
-/** Each forge kind's adapter: what of the shared flow is that forge's own. */
-const ADAPTERS: Record<
-  HostCredential["kind"],
-  (ctx: ForgeContext) => ForgeAdapter
-> = {
-  github,
-  gitlab,
-  gitea,
-  bitbucket,
-};
+export * from "./forges.ts";
 
 /** `owner/name` of an http(s) repository URL (path without `.git`), or null. */
 export function repoPathOf(
@@ -52,7 +38,7 @@ export function repoPathOf(
  */
 export function pullRequestProblem(
   repo: string,
-  credentials: GitCredentials,
+  credentials: ForgeCredentials,
 ): string | null {
   const where = repoPathOf(repo);
   if (!where) {
@@ -73,7 +59,7 @@ export function pullRequestProblem(
  */
 export async function openOrUpdatePullRequest(opts: {
   repo: string;
-  credentials: GitCredentials;
+  credentials: ForgeCredentials;
   spec: PullRequestSpec;
   marker: string;
   signal?: AbortSignal;
@@ -100,7 +86,7 @@ export async function openOrUpdatePullRequest(opts: {
     signal: opts.signal,
   };
   return await openOrUpdate(
-    ADAPTERS[credential.kind](ctx),
+    FORGES[credential.kind].adapter(ctx),
     ctx,
     opts.spec,
     opts.marker,

@@ -79,3 +79,19 @@ export interface ForgeAdapter {
     body(spec: PullRequestSpec): RequestBody;
   };
 }
+
+/**
+ * A forge kind as one row of the FORGES table (forges.ts): how git and
+ * AOS_GIT_CREDENTIALS address it, and its pull-request API. A new forge is
+ * one file exporting one of these.
+ */
+export interface Forge {
+  /** The git user name the forge expects beside a token. */
+  username: string;
+  /** Its API base URL on `host` (which may carry a port) when the credential names none. */
+  defaultApi(host: string): string;
+  /** Host names that are this forge without the credential saying `kind`. */
+  knownHosts?: RegExp;
+  /** Its pull-request API, talking as `ctx` says. */
+  adapter(ctx: ForgeContext): ForgeAdapter;
+}

@@ -4,17 +4,12 @@
  * `GITHUB_TOKEN` as the github.com credential when the map does not name it.
  */
 import { z } from "zod";
-
-/** The forge software behind a host: picks the git user name and the pull-request API. */
-export type ForgeKind = "github" | "gitlab" | "gitea" | "bitbucket";
-
-/** Every forge kind, in documentation order. */
-export const FORGE_KINDS: readonly ForgeKind[] = [
-  "github",
-  "gitlab",
-  "gitea",
-  "bitbucket",
-];
+import {
+  FORGE_KINDS,
+  type ForgeKind,
+  FORGES,
+  knownForgeKind,
+} from "../forge/mod.ts";
 
 /** One host's credential, defaults applied. */
 export interface HostCredential {
@@ -32,19 +27,7 @@ export interface HostCredential {
   source: string;
 }
 
-/** The git user name each forge expects beside a token. */
-const USERNAME: Record<ForgeKind, string> = {
-  github: "x-access-token",
-  gitlab: "oauth2",
-  bitbucket: "x-token-auth",
-  // Gitea and Forgejo take the token as the password and do not check the name
-  // (services/auth/basic.go: a password other than "" or "x-oauth-basic" is
-  // looked up as the token, and the user is the token's owner).
-  gitea: "aos",
-};
-
 const HOST_KEY = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?$/;
-const GITHUB_CLOUD = /^(?:github\.com|[a-z0-9-]+\.ghe\.com)$/;
 
 const entrySchema = z.strictObject({
   token: z.string().trim().min(1, "Must be a non-empty string"),
@@ -53,24 +36,6 @@ const entrySchema = z.strictObject({
   username: z.string().trim().min(1).max(256).optional(),
   insecure_http: z.boolean().optional(),
 });
-
-/** The default forge API base URL of `kind` on `host` (`host` may carry a port). */
-export function defaultApi(kind: ForgeKind, host: string): string {
-  const name = host.replace(/:\d+$/, "");
-  switch (kind) {
-    case "github":
-      if (name === "github.com") return "https://api.github.com";
-      // GitHub Enterprise Cloud with data residency: api.<tenant>.ghe.com.
-      if (name.endsWith(".ghe.com")) return `https://api.${name}`;
-      return `https://${host}/api/v3`;
-    case "gitlab":
-      return `https://${host}/api/v4`;
-    case "gitea":
-      return `https://${host}/api/v1`;
-    case "bitbucket":
-      return "https://api.bitbucket.org/2.0";
-  }
-}
 
 /** Credentials by host; `forHost` picks the one git and the forge API get. */
 export class GitCredentials {
@@ -163,8 +128,8 @@ export function readGitCredentials(
       host: "github.com",
       token: githubToken,
       kind: "github",
-      api: defaultApi("github", "github.com"),
-      username: USERNAME.github,
+      api: FORGES.github.defaultApi("github.com"),
+      username: FORGES.github.username,
       insecureHttp: false,
       source: "GITHUB_TOKEN",
     });
@@ -207,7 +172,7 @@ function readMap(
     }
     const entry = parsed.data;
     const name = host.replace(/:\d+$/, "");
-    const kind = entry.kind ?? (GITHUB_CLOUD.test(name) ? "github" : null);
+    const kind = entry.kind ?? knownForgeKind(name);
     if (kind === null) {
       issues.push(
         `${where}, field 'kind': required for hosts other than github.com and *.ghe.com (one of ${
@@ -217,7 +182,10 @@ function readMap(
       continue;
     }
     const insecureHttp = entry.insecure_http ?? false;
-    const api = (entry.api ?? defaultApi(kind, host)).replace(/\/+$/, "");
+    const api = (entry.api ?? FORGES[kind].defaultApi(host)).replace(
+      /\/+$/,
+      "",
+    );
     const apiProblem = checkApi(api, insecureHttp);
     if (apiProblem) {
       issues.push(`${where}, field 'api': ${apiProblem}`);
@@ -228,7 +196,7 @@ function readMap(
       token: entry.token,
       kind,
       api,
-      username: entry.username ?? USERNAME[kind],
+      username: entry.username ?? FORGES[kind].username,
       insecureHttp,
       source: `AOS_GIT_CREDENTIALS["${host}"]`,
     });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { defaultApi, readGitCredentials } from "./credentials.ts";
+import { readGitCredentials } from "./credentials.ts";
+import { FORGES } from "../forge/mod.ts";
 
 const TOKEN = "glpat-SECRETsecret0123456789";
 
@@ -117,8 +118,23 @@ Deno.test("readGitCredentials() reads @file and names every problem without the 
   ]);
 });
 
-Deno.test("defaultApi() follows each forge's documented base URL", () => {
-  assert.equal(defaultApi("github", "github.com"), "https://api.github.com");
-  assert.equal(defaultApi("gitlab", "h:8443"), "https://h:8443/api/v4");
-  assert.equal(defaultApi("gitea", "h"), "https://h/api/v1");
+Deno.test("FORGES[kind].defaultApi() follows each forge's documented base URL", () => {
+  assert.equal(
+    FORGES.github.defaultApi("github.com"),
+    "https://api.github.com",
+  );
+  assert.equal(
+    FORGES.github.defaultApi("acme.ghe.com"),
+    "https://api.acme.ghe.com",
+  );
+  assert.equal(
+    FORGES.github.defaultApi("ghes:8443"),
+    "https://ghes:8443/api/v3",
+  );
+  assert.equal(FORGES.gitlab.defaultApi("h:8443"), "https://h:8443/api/v4");
+  assert.equal(FORGES.gitea.defaultApi("h"), "https://h/api/v1");
+  assert.equal(
+    FORGES.bitbucket.defaultApi("bitbucket.org"),
+    "https://api.bitbucket.org/2.0",
+  );
 });

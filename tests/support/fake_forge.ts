@@ -15,10 +15,10 @@
  *   it (201, the only success the spec lists; the status of this case is not documented)
  */
 import {
-  type ForgeKind,
   GitCredentials,
   readGitCredentials,
 } from "../../lib/git/credentials.ts";
+import type { ForgeKind } from "../../lib/forge/mod.ts";
 
 /** One request the fake received. */
 export interface ForgeCall {
