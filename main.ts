@@ -19,6 +19,8 @@ import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
 import { requestPolicy } from "./routes/middleware/request_guard.ts";
 import { ActorSystem } from "./runtime/mod.ts";
+import { Metrics, Telemetry, Tracing } from "./lib/telemetry/mod.ts";
+import { EnvironmentCache } from "./lib/environment/mod.ts";
 import {
   startWorkspaceSweeper,
   type WorkspaceSweeper,
@@ -34,6 +36,8 @@ export interface Service {
   store: RunStore;
   system: ActorSystem;
   runs: RunService;
+  /** This process's metrics and tracer (`/metrics`, OTLP). */
+  telemetry: Telemetry;
   /** Writes one line to the service's log (AOS_LOG_FORMAT, redacted). */
   log(line: string): void;
   close(): Promise<void>;
@@ -108,7 +112,39 @@ export async function startService(
     log,
   });
   void modelHealth.check();
-  const system = new ActorSystem(kv, {
+  // What the disk gauges show: measured by each workspace sweep, not per scrape.
+  let disk: {
+    mirrorBytes: number;
+    environmentBytes: number;
+    workspaces: number;
+  } | null = null;
+  let system: ActorSystem | null = null;
+  const metrics = new Metrics({
+    models: [config.model, config.seModel, config.poModel],
+    sources: {
+      runCounts: () => store.counts(),
+      runtime: () => config.workers && system ? system.stats() : null,
+      disk: () => Promise.resolve(disk),
+    },
+  });
+  const telemetry = new Telemetry({
+    metrics,
+    tracing: config.otel.tracesUrl === null ? null : new Tracing({
+      url: config.otel.tracesUrl,
+      serviceName: config.otel.serviceName,
+      resource: config.otel.resource,
+    }),
+    store: {
+      findRun: (id) => store.findRun(id),
+      listEvents: (id) => store.listEvents(id),
+    },
+    log: (line) => log(redactor.redact(line)),
+  });
+  store.observe(telemetry.committed);
+  if (config.otel.tracesUrl !== null) {
+    log(`Tracing: spans of runs go to ${redactUrl(config.otel.tracesUrl)}`);
+  }
+  system = new ActorSystem(kv, {
     logKey: (owner, seq) => store.eventKey(owner.id, seq),
     maxHeavy: config.maxRuns,
     // KV Connect and Postgres notify watchers across processes; local SQLite
@@ -120,7 +156,11 @@ export async function startService(
       store.noteWrites(writes);
       // One console line per run state change, from the commit that made it.
       consoleLog.noteWrites(writes, committed);
+      if (committed) store.noteCommitted(writes);
     },
+    // The events steps wrote feed metrics and traces (see lib/telemetry).
+    afterEvents: (events) => store.noteCommitted(events),
+    onDispatch: (actor, waitedMs) => metrics.hop(actor, waitedMs),
   });
   registerFactory(system, {
     config,
@@ -144,6 +184,7 @@ export async function startService(
         reasoningEffort: agent === "se"
           ? config.seReasoningEffort
           : config.poReasoningEffort,
+        onCall: (call) => telemetry.modelCall(agent, call),
       }),
   });
   const runs = new RunService({
@@ -166,6 +207,7 @@ export async function startService(
     isReady: () => (system.started || !config.workers) && kvReachable(kv),
     modelCheck: () => modelHealth.current,
     shutdownSignal: shutdown.signal,
+    metrics,
   });
   const server = Deno.serve(
     {
@@ -206,6 +248,10 @@ export async function startService(
     );
   const sweeps: Repeating[] = [];
   let workspaceSweeper: WorkspaceSweeper | null = null;
+  const environmentCache = new EnvironmentCache({
+    workspaceRoot: config.workspaceRoot,
+    maxBytes: config.envCacheBytes,
+  });
   if (config.workers) {
     sweeps.push(repeat(HOUR_MS, sweepArtifacts));
     sweeps.push(repeat(config.workspaceSweepMs, sweepJournals));
@@ -220,6 +266,14 @@ export async function startService(
           : config.workspaceRetentionMs,
       mirrorCacheBytes: config.mirrorCacheBytes,
       log: (line) => log(redactor.redact(line)),
+      onSweep: async (result) => {
+        const environments = await environmentCache.list().catch(() => []);
+        disk = {
+          mirrorBytes: result.mirrors.bytes,
+          environmentBytes: environments.reduce((sum, e) => sum + e.bytes, 0),
+          workspaces: result.kept,
+        };
+      },
     });
   }
   const port = server.addr.port;
@@ -232,6 +286,7 @@ export async function startService(
     store,
     system,
     runs,
+    telemetry,
     log,
     async close() {
       if (closed) return;
@@ -243,6 +298,9 @@ export async function startService(
       await system.stop();
       await sweepsDone;
       await workspaceSweeper?.stop();
+      await telemetry.close().catch((error) =>
+        log(redactor.redact(`Telemetry did not close cleanly: ${error}`))
+      );
       await closeKv(kv);
     },
   };

@@ -10,6 +10,7 @@ import {
   hostPorts,
   httpUrl,
   identity,
+  isHttpUrl,
   integer,
   list,
   oneOf,
@@ -22,6 +23,7 @@ import type { RepoAddressPolicy } from "./git/address_guard.ts";
 import { DEFAULT_GIT_AUTHOR, type GitAuthor } from "./git/commit.ts";
 import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
+import { otlpTracesUrl, resourceAttributes } from "./telemetry/otel_env.ts";
 import { CommandSecrets, readCommandSecrets } from "./secrets/mod.ts";
 
 /** Everything the service reads from its environment, validated and defaulted. */
@@ -123,6 +125,19 @@ export interface Config {
   setupHostNetwork: boolean;
   /** AOS_SETUP_HOST_PORTS: host loopback ports setup commands may reach (a test rig's package index). */
   setupHostPorts: number[];
+  /** AOS_METRICS_PUBLIC: serve `/metrics` without the API token. */
+  metricsPublic: boolean;
+  /**
+   * Traces: the OTLP/HTTP traces URL from the standard OpenTelemetry
+   * variables (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else
+   * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces), null when tracing is off;
+   * OTEL_SERVICE_NAME (default aos) and OTEL_RESOURCE_ATTRIBUTES.
+   */
+  otel: {
+    tracesUrl: string | null;
+    serviceName: string;
+    resource: Record<string, string>;
+  };
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -223,6 +238,8 @@ const FIELDS = {
     oneOf(["isolated", "host"], "isolated"),
   ),
   setupHostPorts: field("AOS_SETUP_HOST_PORTS", text(null)),
+  metricsPublic: field("AOS_METRICS_PUBLIC", flag(false)),
+  otelServiceName: field("OTEL_SERVICE_NAME", text("aos")),
   deploymentId: field("DENO_DEPLOYMENT_ID", text(null)),
 };
 
@@ -283,6 +300,17 @@ export function loadConfig(
   if (typeof setupHostPorts === "string") {
     issues.push({ field: "AOS_SETUP_HOST_PORTS", message: setupHostPorts });
   }
+  const tracesUrl = otlpTracesUrl(env);
+  if (tracesUrl !== null && !isHttpUrl(tracesUrl)) {
+    issues.push({
+      field: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
+        ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+        : "OTEL_EXPORTER_OTLP_ENDPOINT",
+      message: `Must be an http(s) URL of an OTLP/HTTP receiver, got '${
+        redactUrl(tracesUrl)
+      }'`,
+    });
+  }
   if (issues.length > 0) throw new ValidationError(issues);
   return {
     openaiApiKey: s.openaiApiKey,
@@ -331,5 +359,11 @@ export function loadConfig(
     logFormat: s.logFormat,
     setupHostNetwork: s.setupNetwork === "host",
     setupHostPorts: typeof setupHostPorts === "string" ? [] : setupHostPorts,
+    metricsPublic: s.metricsPublic,
+    otel: {
+      tracesUrl,
+      serviceName: s.otelServiceName,
+      resource: resourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES),
+    },
   };
 }

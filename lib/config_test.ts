@@ -126,6 +126,41 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
   ["AOS_LOG_FORMAT", "json", "logFormat", "text", "json"],
   ["AOS_SETUP_NETWORK", "host", "setupHostNetwork", false, true],
   ["AOS_SETUP_HOST_PORTS", "3141, 4873", "setupHostPorts", [], [3141, 4873]],
+  ["AOS_METRICS_PUBLIC", "true", "metricsPublic", false, true],
+  // Three standard OpenTelemetry variables, one field.
+  [
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "http://127.0.0.1:4318/",
+    "otel",
+    { tracesUrl: null, serviceName: "aos", resource: {} },
+    {
+      tracesUrl: "http://127.0.0.1:4318/v1/traces",
+      serviceName: "aos-eu",
+      resource: { "deployment.environment": "prod eu" },
+    },
+  ],
+  [
+    "OTEL_SERVICE_NAME",
+    "aos-eu",
+    "otel",
+    { tracesUrl: null, serviceName: "aos", resource: {} },
+    {
+      tracesUrl: "http://127.0.0.1:4318/v1/traces",
+      serviceName: "aos-eu",
+      resource: { "deployment.environment": "prod eu" },
+    },
+  ],
+  [
+    "OTEL_RESOURCE_ATTRIBUTES",
+    "deployment.environment=prod%20eu",
+    "otel",
+    { tracesUrl: null, serviceName: "aos", resource: {} },
+    {
+      tracesUrl: "http://127.0.0.1:4318/v1/traces",
+      serviceName: "aos-eu",
+      resource: { "deployment.environment": "prod eu" },
+    },
+  ],
 ];
 
 Deno.test("loadConfig() applies the documented defaults", () => {
@@ -177,6 +212,16 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ AOS_MAX_BODY_BYTES: "1e6" }, "AOS_MAX_BODY_BYTES", /got '1e6'/],
   [{ AOS_ALLOW_LOCAL_REPOS: "sure" }, "AOS_ALLOW_LOCAL_REPOS", /got 'sure'/],
   [{ AOS_WORKERS: "maybe" }, "AOS_WORKERS", /'true' or 'false'/],
+  [
+    { AOS_METRICS_PUBLIC: "yes please" },
+    "AOS_METRICS_PUBLIC",
+    /'true' or 'false'/,
+  ],
+  [
+    { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" },
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    /http\(s\) URL of an OTLP\/HTTP receiver, got 'collector:4318\/v1\/traces'/,
+  ],
   [
     { AOS_GIT_AUTHOR_EMAIL: "a@b>\nauthor Evil <e@x" },
     "AOS_GIT_AUTHOR_EMAIL",

@@ -4,6 +4,7 @@ import type { ModelCheck } from "../lib/llm/preflight.ts";
 import type { Redactor } from "../lib/redact.ts";
 import type { RunService } from "../actors/run/service.ts";
 import type { RunStore } from "../lib/store/mod.ts";
+import type { Metrics } from "../lib/telemetry/mod.ts";
 
 /** The services every route file is built from. */
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   isReady: () => boolean;
   /** The latest check of the model configuration, or null before the first (shown by /readyz). */
   modelCheck?: () => ModelCheck | null;
+  /** This process's metrics, served at /metrics (no route without them). */
+  metrics?: Metrics;
   /** Aborted when the server shuts down, so live streams end. */
   shutdownSignal?: AbortSignal;
 }

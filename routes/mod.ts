@@ -11,6 +11,7 @@ import { docsRoutes } from "./docs.ts";
 import { errorBody, handleError, validationHook } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { healthRoutes } from "./health.ts";
+import { metricsRoutes } from "./metrics.ts";
 import { requestGuard, requestPolicy } from "./middleware/request_guard.ts";
 import { ReadWriteRouter } from "./router.ts";
 import { runRoutes } from "./runs.ts";
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   // Before every route: Host and cross-site rules (hostile web pages).
   app.use("*", requestGuard(requestPolicy(deps.config)));
   app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoutes(deps));
   // The dashboard: HTML pages with their own session auth (routes/ui/).
   app.route("/", uiApp(deps));
   app.route("/", runRoutes(deps));

@@ -13,6 +13,7 @@ import type { SpecEnv } from "./step_commit.ts";
 import type {
   ActorAddress,
   DeadLetter,
+  LoggedEvent,
   Mutation,
   SystemOptions,
 } from "./types.ts";
@@ -28,6 +29,8 @@ export interface ResolvedOptions {
   workerId: string;
   onDeadLetter: (dl: DeadLetter) => void;
   afterWrites: (writes: readonly Mutation[], committed: boolean) => void;
+  afterEvents: (events: readonly LoggedEvent[]) => void;
+  onDispatch: (actorType: string, waitedMs: number) => void;
   logger: (line: string) => void;
   watch: boolean;
   queue: boolean;
@@ -50,6 +53,8 @@ export function resolveOptions(o: SystemOptions): ResolvedOptions {
     workerId: o.workerId ?? crypto.randomUUID().slice(0, 13),
     onDeadLetter: o.onDeadLetter ?? (() => {}),
     afterWrites: o.afterWrites ?? (() => {}),
+    afterEvents: o.afterEvents ?? (() => {}),
+    onDispatch: o.onDispatch ?? (() => {}),
     logger: o.logger ?? (() => {}),
     watch: o.watch ?? false,
     queue: o.queue ?? true,

@@ -124,10 +124,16 @@ export class Executor {
     const controller = new AbortController();
     slot.controller = controller;
     slot.abortReason = null;
+    const sentAt = sentTime(entry);
     let outcome: { ok: true; run: ReturnType<typeof createContext> } | {
       ok: false;
       error: unknown;
     };
+    if (sentAt !== null) {
+      this.#observe(() =>
+        this.core.opts.onDispatch(slot.ref.type, Date.now() - sentAt)
+      );
+    }
     if (def.heavy) await this.core.heavy.acquire();
     await this.core.general.acquire();
     try {
@@ -174,7 +180,7 @@ export class Executor {
       return await failStep(this.core, slot, entry, outcome.error);
     }
     const owner = slot.record?.owner ?? slot.ref;
-    const { spec, record } = successSpec(
+    const { spec, record, logged } = successSpec(
       this.core.env,
       slot,
       entry,
@@ -191,16 +197,24 @@ export class Executor {
       }
     }
     if (vs === null) return;
+    if (logged.length > 0) {
+      this.#observe(() => this.core.opts.afterEvents(logged));
+    }
     for (const s of effects.sends) this.core.deliver(s.to, s.entry, vs);
     for (const t of effects.timers) this.core.hooks.timerAdded(t.due);
     for (const ref of effects.cancels) this.core.cancelled(ref);
   }
 
   #afterWrites(writes: readonly Mutation[], committed: boolean): void {
+    this.#observe(() => this.core.opts.afterWrites(writes, committed));
+  }
+
+  /** Runs an observer hook; one that throws is logged, never fails the step. */
+  #observe(hook: () => void): void {
     try {
-      this.core.opts.afterWrites(writes, committed);
+      hook();
     } catch (error) {
-      this.core.log(`afterWrites threw: ${describe(error)}`);
+      this.core.log(`An observer hook threw: ${describe(error)}`);
     }
   }
 
@@ -242,6 +256,18 @@ export class Executor {
     }
     return null;
   }
+}
+
+/**
+ * When a message was sent (its time-ordered id, see seq.ts) or fell due,
+ * whichever is later; null for a redelivery, whose wait says nothing about
+ * the dispatcher.
+ */
+function sentTime(entry: MailEntry): number | null {
+  if (entry.attempt !== 1 || entry.transientRetries) return null;
+  const ms = Number(entry.id.slice(0, 13));
+  if (!Number.isFinite(ms) || ms <= 0) return null;
+  return Math.max(ms, entry.due ?? 0);
 }
 
 /**

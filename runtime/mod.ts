@@ -18,7 +18,9 @@ export type {
   DeadLetter,
   Handlers,
   LogEvent,
+  LoggedEvent,
   Message,
   Mutation,
+  RuntimeStats,
   SystemOptions,
 } from "./types.ts";

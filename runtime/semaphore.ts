@@ -2,6 +2,8 @@
 export class Semaphore {
   #free: number;
   #waiters: (() => void)[] = [];
+  /** The number of permits. */
+  readonly permits: number;
 
   constructor(permits: number) {
     if (!Number.isInteger(permits) || permits < 1) {
@@ -10,6 +12,17 @@ export class Semaphore {
       );
     }
     this.#free = permits;
+    this.permits = permits;
+  }
+
+  /** Permits held now. */
+  get inUse(): number {
+    return this.permits - this.#free;
+  }
+
+  /** Callers waiting for a permit. */
+  get waiting(): number {
+    return this.#waiters.length;
   }
 
   /** Waits for a permit. */

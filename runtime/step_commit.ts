@@ -11,7 +11,12 @@ import type {
   WakeHint,
 } from "./records.ts";
 import type { Slot } from "./slot.ts";
-import type { ActorAddress, DeadLetter, Mutation } from "./types.ts";
+import type {
+  ActorAddress,
+  DeadLetter,
+  LoggedEvent,
+  Mutation,
+} from "./types.ts";
 
 /** What the committer needs besides the slot. */
 export interface SpecEnv {
@@ -63,9 +68,10 @@ export function successSpec(
   entry: MailEntry,
   owner: ActorAddress,
   effects: StepEffects,
-): { spec: CommitSpec; record: ActorRecord } {
+): { spec: CommitSpec; record: ActorRecord; logged: LoggedEvent[] } {
   const { keys } = env;
   const record: ActorRecord = { state: effects.state, owner };
+  const logged: LoggedEvent[] = [];
   if (effects.stop || slot.record?.stopped) record.stopped = true;
   const mutations: Mutation[] = [
     { kind: "delete", key: keys.mail(slot.ref, entry.id) },
@@ -80,11 +86,12 @@ export function successSpec(
     // seq X" must never meet an event that commits later with a smaller seq
     // (something else may append while a long handler runs).
     const seq = nextSeq();
-    mutations.push({
-      kind: "set",
+    const event: LoggedEvent = {
       key: env.logKey(owner, seq),
       value: { seq, ts, ...e.event },
-    });
+    };
+    logged.push(event);
+    mutations.push({ kind: "set", key: event.key, value: event.value });
   }
   const enqueues: CommitSpec["enqueues"] = [];
   for (const t of effects.timers) {
@@ -116,6 +123,7 @@ export function successSpec(
       enqueues,
     },
     record,
+    logged,
   };
 }
 

@@ -20,6 +20,7 @@ import type {
   DeadLetter,
   Message,
   Mutation,
+  RuntimeStats,
   SystemOptions,
 } from "./types.ts";
 
@@ -61,6 +62,23 @@ export class ActorSystem {
   /** Atomic commits sent so far (group commit packs many steps into one). */
   get commits(): number {
     return this.#core.committer.commits;
+  }
+
+  /** What this process's runtime holds now: mailbox backlog by actor type, heavy slots. */
+  stats(): RuntimeStats {
+    const core = this.#core;
+    const mailboxBacklog: Record<string, number> = {};
+    for (const type of core.defs.keys()) mailboxBacklog[type] = 0;
+    for (const slot of core.owned.values()) {
+      mailboxBacklog[slot.ref.type] = (mailboxBacklog[slot.ref.type] ?? 0) +
+        slot.queue.length;
+    }
+    return {
+      mailboxBacklog,
+      heavyRunning: core.heavy.inUse,
+      heavyCap: core.heavy.permits,
+      heavyWaiting: core.heavy.waiting,
+    };
   }
 
   /** Registers an actor type; call before `start()`. */

@@ -40,6 +40,23 @@ export type Mutation =
   | { kind: "check"; key: Deno.KvKey; versionstamp: string | null };
 
 /** An event appended to the owner's log within the step's commit. */
+/** An event as a landed step wrote it to its owner's log. */
+export interface LoggedEvent {
+  key: Deno.KvKey;
+  value: { seq: string; ts: string; [field: string]: unknown };
+}
+
+/** What the runtime of one process holds now (see `ActorSystem.stats`). */
+export interface RuntimeStats {
+  /** Messages known to be waiting in the mailboxes of the actors this process owns, by actor type. */
+  mailboxBacklog: Record<string, number>;
+  /** Heavy handlers running now, and the cap. */
+  heavyRunning: number;
+  heavyCap: number;
+  /** Steps of heavy actors waiting for a heavy slot. */
+  heavyWaiting: number;
+}
+
 export interface LogEvent {
   [field: string]: unknown;
 }
@@ -161,6 +178,17 @@ export interface SystemOptions {
    * coherent; `committed` says whether they landed. Must not throw.
    */
   afterWrites?: (writes: readonly Mutation[], committed: boolean) => void;
+  /**
+   * Called once a step's commit has landed with the log events it wrote
+   * (each `{ key, value }` as `logKey` placed it), so the process can observe
+   * the event stream (metrics, traces) without reading it back. Must not throw.
+   */
+  afterEvents?: (events: readonly LoggedEvent[]) => void;
+  /**
+   * Called as a handler starts with the actor type and how long its message
+   * waited since it was sent (or fell due): the runtime's hop latency.
+   */
+  onDispatch?: (actorType: string, waitedMs: number) => void;
   /** Diagnostic lines (dead letters, lost leases, recovery). */
   logger?: (line: string) => void;
   /** Also wake on `kv.watch` (useful on KV Connect, where watch crosses processes; default false). */

@@ -3,7 +3,9 @@
 # run first): curl (API tests), apache2 + openssl (the tests' git smart-HTTP
 # server and its throwaway CA), postgresql (the Postgres KV tests; each test
 # runs its own cluster), python3-venv (setup commands that build real venvs)
-# and chromium (the dashboard's browser tests, driven by puppeteer-core).
+# chromium (the dashboard's browser tests, driven by puppeteer-core) and
+# python3-prometheus-client (the Prometheus project's own text-format parser
+# reads /metrics in tests/metrics_test.ts).
 # About 420 MB on a fresh Debian 12. Idempotent.
 set -euo pipefail
 AOS_INSTALL_NAME=install_test_deps
@@ -22,4 +24,6 @@ venv_probe="$(mktemp -d)"
 python3 -m venv "$venv_probe/v" >/dev/null 2>&1 || missing+=(python3-venv)
 rm -rf "$venv_probe"
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+/usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 ||
+  missing+=(python3-prometheus-client)
 apt_install_missing "${missing[@]}"

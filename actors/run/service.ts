@@ -11,6 +11,7 @@ import {
 } from "../../lib/git/address_guard.ts";
 import { noUsage } from "../../lib/factory/shapes.ts";
 import { newRunId } from "../../lib/ids.ts";
+import { newTraceparent } from "../../lib/telemetry/mod.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import {
@@ -150,6 +151,7 @@ export class RunService {
       usage: noUsage(),
       work_order_md: md,
       parent_run_id: opts.parentRunId ?? null,
+      traceparent: newTraceparent(),
     };
     const mutations = this.#store.createRunMutations(record, {
       ...(opts.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),

@@ -13,6 +13,7 @@ import { artifactName, getJson, putJson } from "./artifacts.ts";
 import { type ActiveRun, activeRun, reportingFailure } from "./child.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
+import { withRunScope } from "../../lib/telemetry/mod.ts";
 
 /** The model-driven agents, as their artifacts and model settings name them. */
 export type Agent = "se" | "po";
@@ -95,7 +96,13 @@ export async function runAgentStep<
     let result = await getJson<R>(deps.store, runId, step.artifact);
     if (!result) {
       try {
-        result = await step.produce(run);
+        // Model calls inside find their run, iteration and agent (traces).
+        result = await withRunScope({
+          runId,
+          traceparent: run.record.traceparent,
+          iteration,
+          agent,
+        }, () => step.produce(run));
       } catch (error) {
         if (ctx.signal.aborted || !(error instanceof ModelError)) throw error;
         // A failed exchange still leaves its transcript and what it cost.

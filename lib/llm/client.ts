@@ -9,6 +9,7 @@ import {
   cancelledError,
   classifyError,
   ModelError,
+  type ModelErrorKind,
   type RequestTarget,
 } from "./errors.ts";
 import { readUsage, type TokenUsage } from "./usage.ts";
@@ -91,7 +92,23 @@ export interface ModelClientOptions {
   stream?: boolean;
   /** How often an observer hears of a request in flight, default 10000 ms. */
   heartbeatMs?: number;
+  /** Hears of every `chat` call as it ends: what it cost, took and ran into (metrics, traces). */
+  onCall?: (call: ModelCall) => void;
   clock?: Clock;
+}
+
+/** One `chat` call as it ended, retries included. */
+export interface ModelCall {
+  model: string;
+  /** When the call started and how long it took, in ms. */
+  startedAt: number;
+  durationMs: number;
+  /** The reply's usage, or null when the call failed. */
+  usage: TokenUsage | null;
+  /** Why it failed, or null. */
+  errorKind: ModelErrorKind | null;
+  /** The kind of each failed attempt that was retried. */
+  retries: ModelErrorKind[];
 }
 
 /** One chat request. */
@@ -161,6 +178,7 @@ export class ModelClient {
   readonly #clock: Clock;
   readonly #maxReplyBytes: number;
   readonly #heartbeatMs: number;
+  readonly #onCall: ((call: ModelCall) => void) | null;
   #stream: boolean;
   #openai: OpenAI | null = null;
 
@@ -192,10 +210,46 @@ export class ModelClient {
     this.#maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.#stream = opts.stream ?? true;
     this.#heartbeatMs = Math.max(10, opts.heartbeatMs ?? 10_000);
+    this.#onCall = opts.onCall ?? null;
   }
 
   /** Sends one chat completion request; throws `ModelError` on failure. */
   async chat(req: ChatRequest): Promise<ChatReply> {
+    const onCall = this.#onCall;
+    if (!onCall) return await this.#chat(req, []);
+    const startedAt = Date.now();
+    const retries: ModelErrorKind[] = [];
+    const report = (
+      usage: TokenUsage | null,
+      errorKind: ModelErrorKind | null,
+    ) => {
+      try {
+        onCall({
+          model: this.model,
+          startedAt,
+          durationMs: Date.now() - startedAt,
+          usage,
+          errorKind,
+          retries,
+        });
+      } catch {
+        // Observing a call never fails it.
+      }
+    };
+    try {
+      const reply = await this.#chat(req, retries);
+      report(reply.usage, null);
+      return reply;
+    } catch (error) {
+      report(null, error instanceof ModelError ? error.kind : "bad_response");
+      throw error;
+    }
+  }
+
+  async #chat(
+    req: ChatRequest,
+    retries: ModelErrorKind[],
+  ): Promise<ChatReply> {
     const openai = this.#client();
     const body = this.#body(req);
     const target: RequestTarget = {
@@ -284,6 +338,7 @@ export class ModelClient {
           { reason: failure.reason },
         );
       }
+      retries.push(failure.kind);
       req.observer?.retry?.({
         attempt: attempt + 1,
         waitMs: wait,

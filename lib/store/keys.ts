@@ -57,6 +57,14 @@ export class StoreKeys {
   idempotency(key: string): Deno.KvKey {
     return [...this.prefix, "idem", key];
   }
+  /** The run id if `key` is one event's key (`events, runId, seq`), else null. */
+  eventRunIdOf(key: Deno.KvKey): string | null {
+    const n = this.prefix.length;
+    if (key.length !== n + 3 || key[n] !== "events") return null;
+    for (let i = 0; i < n; i++) if (key[i] !== this.prefix[i]) return null;
+    const id = key[n + 1];
+    return typeof id === "string" ? id : null;
+  }
   /** Prefix of a run's event log. */
   events(runId: string): Deno.KvKey {
     return [...this.prefix, "events", runId];

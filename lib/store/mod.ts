@@ -1,5 +1,11 @@
 /** Run store: KV schema of runs, events and artifacts (DESIGN §4). */
-export { RunStore, type RunStoreOptions } from "./run_store.ts";
+export {
+  type CommittedWrites,
+  RunStore,
+  type RunStoreOptions,
+  type StoreObserver,
+  type WrittenRun,
+} from "./run_store.ts";
 export { RunView } from "./run_cache.ts";
 export type { ListRunsQuery, RunCounts } from "./run_listing.ts";
 export type { CreateRunOptions, UpdateRunOptions } from "./run_mutations.ts";

@@ -29,7 +29,13 @@ import {
   type UpdateRunOptions,
 } from "./run_mutations.ts";
 import { RunCache, RunView } from "./run_cache.ts";
-import type { ArtifactMeta, RunEvent, RunRecord } from "./types.ts";
+import {
+  type ArtifactMeta,
+  type RunEvent,
+  runEventSchema,
+  type RunRecord,
+  runRecordSchema,
+} from "./types.ts";
 
 export type { ListRunsQuery, RunCounts } from "./run_listing.ts";
 export { RunView } from "./run_cache.ts";
@@ -45,6 +51,20 @@ export interface RunStoreOptions {
   now?: () => number;
 }
 
+/** A run record as a landed write stored it (the work order text left out). */
+export type WrittenRun = Omit<RunRecord, "work_order_md">;
+
+/** What landed in one commit (or one event append): the runs and events it wrote. */
+export interface CommittedWrites {
+  runs: WrittenRun[];
+  events: { runId: string; event: RunEvent }[];
+}
+
+/** Hears of every run record and event this process's writes landed (metrics, traces). */
+export type StoreObserver = (writes: CommittedWrites) => void;
+
+const writtenRunSchema = runRecordSchema.omit({ work_order_md: true });
+
 /** Reads and writes runs; every index is committed with the record it indexes. */
 export class RunStore {
   /** Key layout of this store. */
@@ -52,6 +72,7 @@ export class RunStore {
   readonly #cache: RunCache;
   /** Reads of run records in flight, shared by concurrent `viewRun` calls. */
   readonly #loading = new Map<string, Promise<RunView | null>>();
+  readonly #observers: StoreObserver[] = [];
 
   constructor(
     readonly kv: Deno.Kv,
@@ -81,6 +102,46 @@ export class RunStore {
     }
   }
 
+  /** Adds an observer of the writes that land (see `noteCommitted`). */
+  observe(observer: StoreObserver): void {
+    this.#observers.push(observer);
+  }
+
+  /**
+   * Tells the observers about writes that landed: the store's own commits and
+   * appends call it; so must anyone committing store keys elsewhere (the
+   * actor runtime, through its `afterWrites` and `afterEvents` options).
+   * An observer that throws is skipped: observing never fails a write.
+   */
+  noteCommitted(
+    writes: readonly { kind?: string; key: Deno.KvKey; value?: unknown }[],
+  ): void {
+    if (this.#observers.length === 0) return;
+    const batch: CommittedWrites = { runs: [], events: [] };
+    for (const m of writes) {
+      if (m.kind !== undefined && m.kind !== "set") continue;
+      const eventRunId = this.keys.eventRunIdOf(m.key);
+      if (eventRunId !== null) {
+        const event = runEventSchema.safeParse(m.value);
+        if (event.success) {
+          batch.events.push({ runId: eventRunId, event: event.data });
+        }
+        continue;
+      }
+      if (this.keys.runIdOf(m.key) === null) continue;
+      const run = writtenRunSchema.safeParse(m.value);
+      if (run.success) batch.runs.push(run.data);
+    }
+    if (batch.runs.length === 0 && batch.events.length === 0) return;
+    for (const observer of this.#observers) {
+      try {
+        observer(batch);
+      } catch {
+        // An observer's failure is its own; the write has landed.
+      }
+    }
+  }
+
   /** Key of one event: the runtime writes `{ seq, ts, ...event }` here. */
   eventKey(runId: string, seq: string): Deno.KvKey {
     return [...this.keys.events(runId), seq];
@@ -94,14 +155,17 @@ export class RunStore {
    */
   async appendEvent(runId: string, event: NewEvent): Promise<void> {
     const seq = nextSeq();
-    await this.kv.set(this.eventKey(runId, seq), {
+    const key = this.eventKey(runId, seq);
+    const value = {
       seq,
       ts: new Date().toISOString(),
       level: event.level ?? "INFO",
       kind: event.kind,
       iteration: event.iteration ?? null,
       payload: event.payload ?? {},
-    });
+    };
+    await this.kv.set(key, value);
+    this.noteCommitted([{ key, value }]);
   }
 
   /** Mutations creating a run (pure; commit them yourself, e.g. with the first actor message). */
@@ -133,6 +197,7 @@ export class RunStore {
     } finally {
       this.noteWrites(mutations);
     }
+    this.noteCommitted(mutations);
   }
 
   /** The validated work order stored with run `id` (JSON), or null when none was stored. */

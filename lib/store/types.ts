@@ -57,6 +57,12 @@ export const runRecordSchema = z.object({
   work_order_md: z.string(),
   /** The run this one follows up (POST /runs/{id}/revise); absent in older records. */
   parent_run_id: z.string().nullable().optional(),
+  /**
+   * W3C trace context of the run's root span (`00-<trace id>-<span id>-01`),
+   * so every process that works on the run continues one trace; absent in
+   * older records.
+   */
+  traceparent: z.string().optional(),
 });
 /** The run record. */
 export type RunRecord = z.infer<typeof runRecordSchema>;

@@ -28,6 +28,8 @@ export interface SweepOptions {
 export interface SweepResult {
   /** Workspace directories removed. */
   workspaces: string[];
+  /** Workspace directories left in place. */
+  kept: number;
   mirrors: MirrorTrim;
 }
 
@@ -73,7 +75,7 @@ export async function sweepWorkspaces(
     minIdleMs: MIRROR_MIN_IDLE_MS,
     now,
   });
-  return { workspaces, mirrors };
+  return { workspaces, kept: kept.length, mirrors };
 }
 
 /** The mirrors whose objects the workspaces in `dirs` borrow (`.git/objects/info/alternates`). */
@@ -133,12 +135,15 @@ export function startWorkspaceSweeper(
   opts: Omit<SweepOptions, "now"> & {
     intervalMs: number;
     log: (line: string) => void;
+    /** Hears of each sweep that ended (what is left on disk, for metrics). */
+    onSweep?: (result: SweepResult) => Promise<void> | void;
   },
 ): WorkspaceSweeper {
   let running: Promise<void> | null = null;
   const tick = () => {
     if (running) return;
-    running = sweepWorkspaces(opts).then((result) => {
+    running = sweepWorkspaces(opts).then(async (result) => {
+      await opts.onSweep?.(result);
       if (result.workspaces.length > 0 || result.mirrors.removed.length > 0) {
         opts.log(
           `Removed ${result.workspaces.length} finished runs' workspaces and ${result.mirrors.removed.length} mirrors (mirror cache now ${result.mirrors.bytes} bytes)`,
