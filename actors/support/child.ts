@@ -5,7 +5,6 @@ import type { RunRecord } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { parseWorkOrder, type WorkOrder } from "../../lib/work_order/parse.ts";
 import type { FactoryDeps } from "./deps.ts";
-import type { Usage } from "../../lib/factory/shapes.ts";
 import { runRef } from "../run/messages.ts";
 
 /** The run a child works for: its record and work order. */

@@ -1,6 +1,6 @@
 /** Runs git with hooks off, no user config, no prompts, and credentials only per command. */
 import { resolve } from "node:path";
-import { Redactor, redactUrl } from "../redact.ts";
+import { Redactor } from "../redact.ts";
 import type { GitCredentials } from "./credentials.ts";
 import { GitError } from "./errors.ts";
 
