@@ -1,14 +1,10 @@
 /** The deterministic commit of a run's result and its push (never forced). */
-import {
-  GUARD_ALL,
-  guardedRemoteEnv,
-  type RepoAddressPolicy,
-} from "./address_guard.ts";
+import type { RepoAddressPolicy } from "./address_guard.ts";
 import type { GitCredentials } from "./credentials.ts";
 import { remoteFailure } from "./errors.ts";
 import { Redactor, redactUrl } from "../redact.ts";
-import { git, GitError, remoteAccess } from "./run.ts";
-import { remoteBranches } from "./remote.ts";
+import { git, GitError } from "./run.ts";
+import { remoteBranches, remoteGit } from "./remote.ts";
 import { isAncestor, type PushMode } from "./push_target.ts";
 
 /** Author and committer of AOS's commits unless AOS_GIT_AUTHOR_NAME / _EMAIL say otherwise. */
@@ -114,7 +110,7 @@ export async function commitAndPush(opts: {
       );
     }
   }
-  const access = remoteAccess(opts.repo, opts.credentials);
+  const { access, options } = await remoteGit(opts);
   const args = [
     "push",
     "--quiet",
@@ -124,16 +120,7 @@ export async function commitAndPush(opts: {
     access.url,
     `${commit}:refs/heads/${branch}`,
   ];
-  const result = await git(args, {
-    cwd: dir,
-    env: await guardedRemoteEnv(
-      opts.repo,
-      opts.addressPolicy ?? GUARD_ALL,
-      access.env,
-    ),
-    signal,
-    allowFailure: true,
-  });
+  const result = await git(args, { ...options, cwd: dir });
   if (
     result.code !== 0 && mode !== "update" && /stale info/.test(result.stdout)
   ) {
@@ -147,7 +134,7 @@ export async function commitAndPush(opts: {
     );
   }
   if (result.code !== 0) {
-    const redactor = new Redactor(opts.credentials?.secrets() ?? []);
+    const redactor = new Redactor(options.secrets);
     throw remoteFailure({
       op: "push",
       repo: access.url,

@@ -2,13 +2,9 @@
 import { join, resolve } from "node:path";
 import { Redactor, redactUrl } from "../redact.ts";
 import type { GitCredentials } from "./credentials.ts";
-import {
-  GUARD_ALL,
-  guardedRemoteEnv,
-  type RepoAddressPolicy,
-} from "./address_guard.ts";
+import type { RepoAddressPolicy } from "./address_guard.ts";
 import { remoteFailure } from "./errors.ts";
-import { remoteDefaultBranch } from "./remote.ts";
+import { remoteDefaultBranch, remoteGit } from "./remote.ts";
 import { git, GitError, type GitResult, remoteAccess } from "./run.ts";
 import { withLock } from "../lock.ts";
 
@@ -103,17 +99,7 @@ async function update(dir: string, opts: {
   addressPolicy?: RepoAddressPolicy;
   signal?: AbortSignal;
 }): Promise<void> {
-  const access = remoteAccess(opts.repo, opts.credentials);
-  const common = {
-    env: await guardedRemoteEnv(
-      opts.repo,
-      opts.addressPolicy ?? GUARD_ALL,
-      access.env,
-    ),
-    signal: opts.signal,
-    secrets: opts.credentials?.secrets() ?? [],
-    allowFailure: true,
-  };
+  const { access, options: common } = await remoteGit(opts);
   /** Throws the GitError that says what went wrong talking to the remote. */
   const check = (result: GitResult) => {
     if (result.code === 0) return;

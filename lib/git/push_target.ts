@@ -3,10 +3,9 @@
  * collision costs no tokens: `push_mode` says what an existing branch means.
  */
 import { redactUrl } from "../redact.ts";
-import { GUARD_ALL, guardedRemoteEnv } from "./address_guard.ts";
 import { GitError } from "./errors.ts";
-import { remoteBranches, type RemoteTarget } from "./remote.ts";
-import { git, remoteAccess } from "./run.ts";
+import { remoteBranches, remoteGit, type RemoteTarget } from "./remote.ts";
+import { git } from "./run.ts";
 
 /** The work order's `push_mode` values. */
 export const PUSH_MODES = ["new", "update", "suffix"] as const;
@@ -95,7 +94,7 @@ export async function isAncestor(
       allowFailure: true,
     })).code !== 0;
   if (await missing(opts.ancestor) || await missing(opts.of)) {
-    const access = remoteAccess(opts.repo, opts.credentials);
+    const { access, options } = await remoteGit(opts);
     await git(
       [
         "fetch",
@@ -105,17 +104,7 @@ export async function isAncestor(
         access.url,
         `refs/heads/${opts.branch}`,
       ],
-      {
-        cwd: opts.dir,
-        env: await guardedRemoteEnv(
-          opts.repo,
-          opts.addressPolicy ?? GUARD_ALL,
-          access.env,
-        ),
-        signal: opts.signal,
-        secrets: opts.credentials?.secrets() ?? [],
-        allowFailure: true,
-      },
+      { ...options, cwd: opts.dir },
     );
   }
   const result = await git(

@@ -7,7 +7,7 @@ import {
 import type { GitCredentials } from "./credentials.ts";
 import { remoteFailure } from "./errors.ts";
 import { Redactor } from "../redact.ts";
-import { git, type GitResult, remoteAccess } from "./run.ts";
+import { git, type GitResult, type RemoteAccess, remoteAccess } from "./run.ts";
 
 /** Where a remote is and how to reach it. */
 export interface RemoteTarget {
@@ -18,24 +18,50 @@ export interface RemoteTarget {
   signal?: AbortSignal;
 }
 
-/** Runs `git ls-remote <args> <url> <patterns>` against the guarded remote; throws the GitError naming what failed. */
-async function lsRemote(
-  target: RemoteTarget,
-  args: string[],
-  patterns: string[],
-): Promise<string> {
+/** How to talk to a remote: its credential-free URL, and the options every git command that does takes. */
+export interface RemoteGit {
+  access: RemoteAccess;
+  /** The guarded environment (auth header, pinned addresses), the signal, the secrets to scrub. */
+  options: {
+    env: Record<string, string>;
+    signal: AbortSignal | undefined;
+    secrets: string[];
+    allowFailure: true;
+  };
+}
+
+/**
+ * Parses `target.repo` once into its URL and auth, and checks (and pins) its
+ * address: everything a fetch, push or ls-remote needs. Throws the GitError
+ * of a refused host or of a credential that would go over plain http.
+ */
+export async function remoteGit(target: RemoteTarget): Promise<RemoteGit> {
   const access = remoteAccess(target.repo, target.credentials);
-  const result: GitResult = await git(
-    ["ls-remote", ...args, "--", access.url, ...patterns],
-    {
+  return {
+    access,
+    options: {
       env: await guardedRemoteEnv(
         target.repo,
         target.addressPolicy ?? GUARD_ALL,
         access.env,
       ),
       signal: target.signal,
+      secrets: target.credentials?.secrets() ?? [],
       allowFailure: true,
     },
+  };
+}
+
+/** Runs `git ls-remote <args> <url> <patterns>` against the guarded remote; throws the GitError naming what failed. */
+async function lsRemote(
+  target: RemoteTarget,
+  args: string[],
+  patterns: string[],
+): Promise<string> {
+  const { access, options } = await remoteGit(target);
+  const result: GitResult = await git(
+    ["ls-remote", ...args, "--", access.url, ...patterns],
+    options,
   );
   if (result.code !== 0) {
     throw remoteFailure({
@@ -43,7 +69,7 @@ async function lsRemote(
       repo: access.url,
       host: access.host,
       credentialSource: access.credentialSource,
-      output: new Redactor(target.credentials?.secrets() ?? []).redact(
+      output: new Redactor(options.secrets).redact(
         `${result.stderr}\n${result.stdout}`,
       ),
     });
