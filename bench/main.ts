@@ -1,12 +1,13 @@
 /**
  * `deno task bench`: every benchmark in one run; figures go to bench/RESULTS.md.
- * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `redact`, `bounded`, `text_calls`) runs one and replaces only its section;
+ * `deno task bench setup` (or `runtime`, `api`, `se_tools`, `postgres`, `ui`, `metrics`, `redact`, `bounded`, `text_calls`) runs one and replaces only its section;
  * `deno task bench agent` (AOS vs mini-swe-agent on a local model: an hour or more) runs only when named.
  */
 import { runAgentBench } from "./agent_bench.ts";
 import { runApiBench } from "./api_bench.ts";
 import { runApiMemoryBench } from "./api_memory_bench.ts";
 import { runBoundedBench } from "./bounded_bench.ts";
+import { runMetricsBench } from "./metrics_bench.ts";
 import { runPostgresBenches } from "./postgres_bench.ts";
 import { runRedactBench } from "./redact_bench.ts";
 import { runRuntimeBenches } from "./runtime_bench.ts";
@@ -32,6 +33,7 @@ const benches: Record<
   },
   postgres: { heading: "## PostgreSQL KV", run: () => runPostgresBenches() },
   ui: { heading: "## Dashboard runs page", run: () => runUiBench() },
+  metrics: { heading: "## Metrics endpoint", run: () => runMetricsBench() },
   redact: { heading: "## Redaction", run: () => runRedactBench() },
   bounded: {
     heading: "## Bounded work on the event loop",

@@ -34,7 +34,8 @@ const PAGES: { label: string; api: string; ui: string }[] = [
   },
 ];
 
-async function seed(
+/** Stores RUNS finished runs (three of four succeeded or failed, one cancelled), 50 at a time. */
+export async function seed(
   store: Parameters<typeof createRun>[0],
   workOrderMd: string,
 ): Promise<void> {
@@ -80,7 +81,7 @@ async function seed(
 }
 
 /** Mean latency in ms of sequential GETs of `url` (see REQUESTS, MEASURE_MS). */
-async function meanMs(url: string): Promise<number> {
+export async function meanMs(url: string): Promise<number> {
   const t0 = performance.now();
   let n = 0;
   while (
@@ -95,7 +96,8 @@ async function meanMs(url: string): Promise<number> {
   return (performance.now() - t0) / n;
 }
 
-async function loadAverage(): Promise<string | null> {
+/** The machine's load averages (1, 5, 15 min), or null off Linux. */
+export async function loadAverage(): Promise<string | null> {
   try {
     return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3)
       .join(" ");
@@ -104,7 +106,8 @@ async function loadAverage(): Promise<string | null> {
   }
 }
 
-function median(values: number[]): number {
+/** The median of `values`. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2
