@@ -188,32 +188,35 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
       setExit(await reviseCommand(id, feedback, opts))
     );
 
-  program.command("approve")
-    .description(
-      "Approve a run in AWAITING_APPROVAL: push its commit (and open its pull request)",
-    )
-    .argument("<id>", "run id")
-    .option("-c, --comment <text>", "why (kept in the run's events)")
-    .option("--json", JSON_HELP)
-    .addHelpText("after", examples("approve <run-id>"))
-    .action(async (id, opts) =>
-      setExit(await decideCommand("approve", id, opts))
-    );
-
-  program.command("reject")
-    .description(
-      "Reject a run in AWAITING_APPROVAL: nothing is pushed; it ends REJECTED",
-    )
-    .argument("<id>", "run id")
-    .option("-c, --comment <text>", "why (kept in the run's events and result)")
-    .option("--json", JSON_HELP)
-    .addHelpText(
-      "after",
-      examples("reject <run-id>", 'reject <run-id> --comment "wrong approach"'),
-    )
-    .action(async (id, opts) =>
-      setExit(await decideCommand("reject", id, opts))
-    );
+  const decisions = {
+    approve: {
+      description:
+        "Approve a run in AWAITING_APPROVAL: push its commit (and open its pull request)",
+      comment: "why (kept in the run's events)",
+      examples: ["approve <run-id>"],
+    },
+    reject: {
+      description:
+        "Reject a run in AWAITING_APPROVAL: nothing is pushed; it ends REJECTED",
+      comment: "why (kept in the run's events and result)",
+      examples: [
+        "reject <run-id>",
+        'reject <run-id> --comment "wrong approach"',
+      ],
+    },
+  } as const;
+  for (const action of ["approve", "reject"] as const) {
+    const decision = decisions[action];
+    program.command(action)
+      .description(decision.description)
+      .argument("<id>", "run id")
+      .option("-c, --comment <text>", decision.comment)
+      .option("--json", JSON_HELP)
+      .addHelpText("after", examples(...decision.examples))
+      .action(async (id, opts) =>
+        setExit(await decideCommand(action, id, opts))
+      );
+  }
 
   program.command("artifacts")
     .description("List a run's artifacts, or download one by name")

@@ -1,9 +1,17 @@
-/** Test helpers: a temp KV file and a started system, torn down after `fn`. */
+/**
+ * Test helpers: a temp KV file and a started system, torn down after `fn`;
+ * and `stepOnce`, one handler run without a system, for an actor's logic.
+ */
+import { createContext } from "./context.ts";
+import { nextSeq } from "./seq.ts";
 import { ActorSystem } from "./system.ts";
 import type {
   ActorAddress,
+  ActorContext,
   ActorDefinition,
+  LogEvent,
   Message,
+  Mutation,
   SystemOptions,
 } from "./types.ts";
 
@@ -94,4 +102,84 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** What one handled message asked for: the effects its step would commit. */
+export interface StepOutcome<S> {
+  /** The state after the handler (the state given when it set none). */
+  state: S;
+  /** Messages sent, in order. */
+  sends: { to: ActorAddress; msg: Message }[];
+  /** Actors spawned, with their `init`. */
+  spawns: { to: ActorAddress; init: unknown }[];
+  /** Events emitted to the owner's log, in order. */
+  events: LogEvent[];
+  /** Durable timers set: when (ms since the epoch) and what. */
+  timers: { due: number; msg: Message }[];
+  /** Extra KV mutations. */
+  writes: Mutation[];
+  /** Actors cancelled after the commit. */
+  cancels: ActorAddress[];
+  /** Whether the actor marked itself finished. */
+  stopped: boolean;
+}
+
+/** Options of `stepOnce`. */
+export interface StepOnceOptions {
+  /** The actor's id (default `test`). */
+  id?: string;
+  /** The owner whose log events go to (default the actor itself). */
+  owner?: ActorAddress;
+  /** Delivery attempt (default 1). */
+  attempt?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `def`'s handler of `msg` once on `state`, without a system or a
+ * commit, and returns what it asked for. The message is checked against the
+ * definition's schema first, as the runtime does on delivery (a ZodError
+ * here is a dead letter there).
+ */
+export async function stepOnce<S, M extends Message>(
+  def: ActorDefinition<S, M>,
+  state: S,
+  msg: M,
+  opts: StepOnceOptions = {},
+): Promise<StepOutcome<S>> {
+  const self = { type: def.type, id: opts.id ?? "test" };
+  const parsed = def.messages.parse(msg);
+  const { ctx, effects, seal } = createContext<S, M>({
+    self,
+    owner: opts.owner ?? self,
+    messageId: nextSeq(),
+    attempt: opts.attempt ?? 1,
+    state,
+    signal: opts.signal ?? new AbortController().signal,
+  });
+  const handler = def.handlers[parsed.type as M["type"]] as (
+    ctx: ActorContext<S, M>,
+    msg: M,
+  ) => Promise<void> | void;
+  try {
+    await handler(ctx, parsed);
+  } finally {
+    seal();
+  }
+  return {
+    state: effects.state as S,
+    sends: effects.sends.flatMap(({ to, entry }) =>
+      entry.kind === "msg" && entry.msg ? [{ to, msg: entry.msg }] : []
+    ),
+    spawns: effects.sends.flatMap(({ to, entry }) =>
+      entry.kind === "spawn" ? [{ to, init: entry.init }] : []
+    ),
+    events: effects.events.map((e) => e.event),
+    timers: effects.timers.flatMap(({ due, entry }) =>
+      entry.kind === "msg" && entry.msg ? [{ due, msg: entry.msg }] : []
+    ),
+    writes: effects.writes,
+    cancels: effects.cancels,
+    stopped: effects.stop,
+  };
 }
