@@ -90,7 +90,7 @@ export async function runMetricsBench(
       `Ratio **${fmt(ratio, 2)}** (target ≤ 2: **${
         ratio <= 2 ? "met" : "missed"
       }**). /metrics reads the store once — the per-status counters (one ` +
-      "`getMany` of eight keys), however many runs there are — and renders " +
+      "`getMany`, a key per status and the total), however many runs there are — and renders " +
       "the counters and histograms this process keeps in memory; the disk " +
       "gauges show what the last workspace sweep measured, never a walk of " +
       "the disk per scrape.",
