@@ -5,8 +5,17 @@
  * tree under the run's trace context.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { PASS, writeCalculator } from "./support/calculator.ts";
-import { withHarness } from "./support/harness.ts";
+import { testKvPath } from "../lib/store/test_kv.ts";
+import { calculatorRun, PASS, writeCalculator } from "./support/calculator.ts";
+import { seedRepo, withHarness } from "./support/harness.ts";
+import { until } from "./support/poll.ts";
+import { startScriptedModel } from "./support/scripted_model.ts";
+import {
+  postRun,
+  serviceEnv,
+  ServiceProcess,
+  waitForRunEnd,
+} from "./support/server_process.ts";
 import { startOtlpReceiver } from "./support/otlp_receiver.ts";
 import { finishCall, writeFileCall } from "./support/scripted_model.ts";
 
@@ -110,5 +119,100 @@ Deno.test("a two-iteration run sends one trace: run → setup, iterations → SE
     });
   } finally {
     await receiver.close();
+  }
+});
+
+Deno.test("a run's trace continues across a SIGKILL and restart of its service: one tree, the parts each process wrote under the same parents", async () => {
+  const receiver = startOtlpReceiver();
+  const dir = await Deno.makeTempDir({ prefix: "aos_trace_crash_" });
+  const kvStore = await testKvPath(dir);
+  const model = await startScriptedModel({
+    se: [
+      {
+        tool_calls: [
+          writeFileCall("calculator.py", "def add(a, b):\n    return a - b\n"),
+          finishCall("first try"),
+        ],
+      },
+      // Iteration 2's call hangs until the process is killed; the redelivered turn gets the fix.
+      { delayMs: 60_000, then: writeCalculator("fixed") },
+      writeCalculator("fixed"),
+    ],
+    po: [PASS],
+  });
+  let server: ServiceProcess | null = null;
+  try {
+    const remote = await seedRepo(dir, { "README.md": "# x\n" });
+    const env = serviceEnv({
+      dir,
+      kv: kvStore.path,
+      modelUrl: model.url,
+      apiKey: "sk-trace-crash-test",
+      extra: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    server = await ServiceProcess.start(env);
+    const id = await postRun(server.url, {
+      ...calculatorRun(remote, "aos/trace-crash"),
+      max_iterations: 3,
+    });
+    // The first process sent iteration 1's leaf spans, then hangs in iteration 2.
+    await until(
+      "iteration 1's acceptance command span",
+      () => receiver.spans.some((s) => s.name === "command"),
+      90_000,
+    );
+    await until(
+      "iteration 2's SE call",
+      () => model.requests.filter((r) => r.agent === "se").length >= 2,
+      90_000,
+    );
+    const beforeKill = receiver.spans.map((s) => s.spanId);
+    await server.restart(env);
+    const run = await waitForRunEnd(server.url, id, 120_000);
+    assertEquals(run.status, "SUCCEEDED", run.error ?? "");
+    await until(
+      "the run's span",
+      () => receiver.spans.some((s) => s.name === "run"),
+      30_000,
+    );
+    await server.stop();
+
+    const [, traceId, rootId] = run.traceparent!.split("-");
+    const spans = receiver.spans;
+    for (const s of spans) assertEquals(s.traceId, traceId, s.name);
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    // Every span has its parent in the tree, those sent before the kill too.
+    for (const s of spans) {
+      if (s.parentSpanId === null) {
+        assertEquals([s.name, s.spanId], ["run", rootId]);
+      } else ok(byId.has(s.parentSpanId), `${s.name} has no parent`);
+    }
+    ok(beforeKill.length > 0);
+    const first = spans.filter((s) => beforeKill.includes(s.spanId));
+    ok(first.some((s) => s.name === "model.call"));
+    for (const s of first) {
+      assertEquals(byId.get(s.parentSpanId!)!.attributes["aos.iteration"], 1);
+    }
+    assertEquals(
+      spans.filter((s) => s.name === "iteration").map((s) =>
+        s.attributes["aos.decision"]
+      ),
+      ["FAIL", "PASS"],
+    );
+    // Iteration 2's SE turn holds the call the restarted process made.
+    const se2 = spans.find((s) =>
+      s.name === "se.turn" && s.attributes["aos.iteration"] === 2
+    )!;
+    ok(
+      spans.some((s) =>
+        s.name === "model.call" && s.parentSpanId === se2.spanId
+      ),
+    );
+  } finally {
+    await server?.stop();
+    await model.close();
+    await receiver.close();
+    await kvStore.drop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
