@@ -271,6 +271,26 @@ export class AosClient {
     return { run: body, applied: status === 200 };
   }
 
+  /** Resumes a PAUSED run with raised limits; `applied` is false while the actor has not acted yet. */
+  async resume(
+    id: string,
+    limits: {
+      max_total_tokens?: number;
+      max_cost_usd?: number;
+      max_wall_time_s?: number;
+    },
+  ): Promise<{ run: RunRecord; applied: boolean }> {
+    const { status, body } = await this.json<RunRecord>(
+      `/runs/${encodeURIComponent(id)}/resume`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(limits),
+      },
+    );
+    return { run: body, applied: status === 200 };
+  }
+
   /** Artifacts of a run. */
   async listArtifacts(id: string): Promise<ArtifactMeta[]> {
     return (await this.json<ArtifactMeta[]>(

@@ -12,6 +12,13 @@ export function formatTimestamp(iso: string | null | undefined): string {
   return date.toISOString().slice(0, 19).replace("T", " ");
 }
 
+/** The `aos resume` flag that raises each budget. */
+const RESUME_FLAG = {
+  max_total_tokens: "--tokens N",
+  max_cost_usd: "--cost USD",
+  max_wall_time_s: "--wall S",
+} as const;
+
 /** A label padded so values line up (`Run:       x`). */
 function field(label: string, value: string): string {
   return `${`${label}:`.padEnd(11)}${value}`;
@@ -46,6 +53,12 @@ export function formatStatusBlock(run: RunRecord, link?: string): string {
   }
   if (run.title) lines.push(field("Title", oneLine(run.title)));
   if (link) lines.push(field("Link", link));
+  if (run.status === "PAUSED" && run.pause) {
+    lines.push(field("Paused", oneLine(run.pause.message)));
+    lines.push(
+      field("Resume", `aos resume ${run.id} ${RESUME_FLAG[run.pause.reason]}`),
+    );
+  }
   if (run.status === "AWAITING_APPROVAL") {
     lines.push(
       field(

@@ -23,6 +23,7 @@ import {
 import { CliError, EXIT, type ExitCode, inputError } from "./errors.ts";
 import { printJson, printNote } from "./output.ts";
 import { reviseCommand } from "./revise.ts";
+import { resumeCommand } from "./resume.ts";
 import { submitCommand } from "./submit.ts";
 import { compareCommand } from "./eval_compare.ts";
 import { evalCommand } from "./eval.ts";
@@ -49,6 +50,17 @@ function intIn(min: number, max: number) {
     }
     return n;
   };
+}
+
+/** `--cost` value: a positive number of dollars. */
+function parseDollars(value: string): number {
+  const dollars = Number(value);
+  if (!Number.isFinite(dollars) || dollars <= 0) {
+    throw new InvalidArgumentError(
+      `Expected a positive number of dollars, got "${value}"`,
+    );
+  }
+  return dollars;
 }
 
 /** `--status` value, case-insensitive. */
@@ -217,6 +229,32 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
         setExit(await decideCommand(action, id, opts))
       );
   }
+
+  program.command("resume")
+    .description(
+      "Resume a run PAUSED at a budget (on_budget: pause) with raised limits",
+    )
+    .argument("<id>", "run id")
+    .option(
+      "--tokens <n>",
+      "new max_total_tokens for the whole run",
+      intIn(1, 100_000_000),
+    )
+    .option("--cost <usd>", "new max_cost_usd for the whole run", parseDollars)
+    .option(
+      "--wall <s>",
+      "new max_wall_time_s (time spent paused does not count)",
+      intIn(1, 86_400),
+    )
+    .option("--json", JSON_HELP)
+    .addHelpText(
+      "after",
+      examples(
+        "resume <run-id> --tokens 800000",
+        "resume <run-id> --cost 5 --wall 3600",
+      ),
+    )
+    .action(async (id, opts) => setExit(await resumeCommand(id, opts)));
 
   program.command("artifacts")
     .description("List a run's artifacts, or download one by name")

@@ -53,6 +53,8 @@ const NOTABLE_KINDS = new Set([
   "AWAITING_APPROVAL",
   "RUN_APPROVED",
   "RUN_REJECTED",
+  "RUN_PAUSED",
+  "RUN_RESUMED",
 ]);
 
 /** Options of `waitForRun`. */
@@ -111,6 +113,15 @@ export async function waitForRun(
         if (progress) progress.print(formatEventLine(event));
         else printLine(formatEventLine(event));
         printNote(note);
+        continue;
+      }
+      if (event.kind === "RUN_PAUSED") {
+        if (progress) progress.print(formatEventLine(event));
+        else printLine(formatEventLine(event));
+        printNote(
+          `Run ${run.id} is PAUSED at a budget; still waiting. ` +
+            `Raise it with \`aos resume ${run.id} --tokens N\` (or --cost USD, --wall S)`,
+        );
         continue;
       }
       if (!progress) {

@@ -6,6 +6,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps } from "./deps.ts";
 import { approvalRoutes } from "./approval.ts";
+import { resumeRoutes } from "./resume.ts";
 import { artifactRoutes } from "./artifacts.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorBody, handleError, validationHook } from "./errors.ts";
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/", uiApp(deps));
   app.route("/", runRoutes(deps));
   app.route("/", approvalRoutes(deps));
+  app.route("/", resumeRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", artifactRoutes(deps));
   app.route("/", docsRoutes(deps, app));

@@ -21,8 +21,13 @@ import {
   agentModel,
   putExchange,
   runAgentStep,
+  StepPaused,
 } from "../support/agent_step.ts";
-import { type EngineerMessage, engineerMessages } from "./messages.ts";
+import {
+  type EngineerMessage,
+  engineerMessages,
+  type TurnBudget,
+} from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
 import { commandStart, liveEvents } from "../support/live_event.ts";
@@ -72,6 +77,7 @@ export function engineerActor(deps: FactoryDeps) {
               run,
               n,
               msg.baseCommit,
+              msg.budget,
               journal,
               (event) => ctx.emit({ ...event, iteration: n }),
             ),
@@ -102,6 +108,7 @@ export function engineerActor(deps: FactoryDeps) {
     run: ActiveRun,
     n: number,
     baseCommit: string,
+    budget: TurnBudget | undefined,
     journal: TurnJournal,
     emit: Emit,
   ): Promise<StoredPacket> {
@@ -148,7 +155,19 @@ export function engineerActor(deps: FactoryDeps) {
       iteration: n,
       previous: await previousIteration(deps, runId, n),
       maxToolSteps: workOrder.max_tool_steps,
-      tokenBudget: tokensLeft(run),
+      tokenBudget: budget ? budget.tokens : tokensLeft(run),
+      ...(budget && budget.costUsd !== null
+        ? {
+          costBudget: {
+            leftUsd: budget.costUsd,
+            costOf: (spent) => priced(model, spent).cost_usd,
+          },
+        }
+        : {}),
+      ...(budget && budget.deadlineAt !== null
+        ? { deadlineAt: budget.deadlineAt }
+        : {}),
+      pauseAtBudget: budget?.pause ?? false,
       contextTokens: deps.config.contextTokens,
       ...(workOrder.se_commands
         ? {
@@ -173,8 +192,25 @@ export function engineerActor(deps: FactoryDeps) {
           payload: { ...step },
         }),
     });
-    for (const event of result.events) emit(deps.redactor.redactDeep(event));
     const usage = priced(model, result.usage);
+    if (result.paused) {
+      // Its events come once, with the turn's end; the transcript so far is kept now.
+      await putExchange(deps, { runId, agent: "se", iteration: n, model }, {
+        ended: result.ended,
+        paused: true,
+        steps: result.steps,
+        usage,
+        transcript: result.transcript,
+      });
+      throw new StepPaused(result.summary, {
+        type: "budget_reached",
+        iteration: n,
+        reason: result.paused,
+        message: deps.redactor.redact(result.summary),
+        usage,
+      });
+    }
+    for (const event of result.events) emit(deps.redactor.redactDeep(event));
     await putExchange(deps, { runId, agent: "se", iteration: n, model }, {
       ended: result.ended,
       steps: result.steps,

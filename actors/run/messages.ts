@@ -6,6 +6,7 @@ import {
 } from "../../lib/factory/shapes.ts";
 import { type ActorRef, actorRef } from "../../runtime/mod.ts";
 import { ACTOR } from "../support/deps.ts";
+import type { Usage } from "../../lib/factory/shapes.ts";
 
 /** Messages the run actor handles: commands from the API and replies from its children. */
 export const runMessages = z.discriminatedUnion("type", [
@@ -21,6 +22,24 @@ export const runMessages = z.discriminatedUnion("type", [
     comment: z.string().nullable().optional(),
   }),
   z.object({ type: z.literal("deadline") }),
+  /** New limits for a PAUSED run (POST /runs/{id}/resume); absent ones are kept. */
+  z.object({
+    type: z.literal("resume"),
+    limits: z.object({
+      max_total_tokens: z.number().int().optional(),
+      max_cost_usd: z.number().optional(),
+      max_wall_time_s: z.number().int().optional(),
+    }),
+  }),
+  /** The SE stopped its turn at a budget (`on_budget: pause`), its journal kept to go on. */
+  z.object({
+    type: z.literal("budget_reached"),
+    iteration: z.number(),
+    reason: z.enum(["token_budget", "cost_budget", "wall_time"]),
+    message: z.string(),
+    /** What the turn has used so far, in all. */
+    usage,
+  }),
   z.object({
     type: z.literal("prepared"),
     baseCommit: z.string(),
@@ -89,6 +108,7 @@ export type RunPhase =
   | "reviewing"
   | "committing"
   | "awaiting_approval"
+  | "paused"
   | "finalizing"
   | "pull_request"
   | "done";
@@ -100,4 +120,16 @@ export interface RunState {
   baseCommit: string | null;
   /** The PASS commit awaiting approval (`approval: before_push`); absent otherwise. */
   commit?: string | null;
+  /** Wall time worked before `since` (ms), and when the run last started working (null while paused). */
+  wall?: { usedMs: number; since: number | null };
+  /** The part of the current SE turn's usage already charged to the record (at a pause). */
+  charged?: Usage | null;
+  /** Where a PAUSED run goes on when resumed. */
+  resumeTo?: ResumePoint | null;
+}
+
+/** A step of the loop a paused run resumes at. */
+export interface ResumePoint {
+  phase: "engineering" | "applying" | "reviewing";
+  iteration: number;
 }

@@ -5,6 +5,7 @@ import {
 } from "../../runtime/mod.ts";
 import type { ActorContext } from "../../runtime/types.ts";
 import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import { sumUsage, type Usage } from "../../lib/factory/shapes.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { deadLetterReason, workOrderOf } from "../support/child.ts";
@@ -15,7 +16,22 @@ import { toolRunnerRef } from "../tool_runner/messages.ts";
 import { notifyWebhook } from "../webhook/mod.ts";
 import { pullRequestRef } from "../pull_request/messages.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
-import { type RunMessage, runMessages, type RunState } from "./messages.ts";
+import {
+  type ResumePoint,
+  type RunMessage,
+  runMessages,
+  type RunState,
+} from "./messages.ts";
+import {
+  type BudgetReached,
+  budgetReached,
+  limitsOf,
+  raisedLimits,
+  TURN_END_REASON,
+  turnBudget,
+  usageLess,
+  wallUsedMs,
+} from "./budget.ts";
 import { runSummary, type SetupReport } from "./summary.ts";
 import {
   callsInFlight,
@@ -240,6 +256,118 @@ export function runActor(deps: FactoryDeps) {
     ctx.setState({ ...ctx.state, phase: "awaiting_approval", commit });
   }
 
+  /**
+   * Goes on to `point` (`prev` becoming `next` in this step) — or, with
+   * `on_budget: pause` and a budget reached, stops there PAUSED: no timer, no
+   * pending work, so it holds no worker until POST /runs/{id}/resume.
+   */
+  async function proceed(
+    ctx: Ctx,
+    prev: RunRecord,
+    next: RunRecord,
+    point: ResumePoint,
+  ): Promise<void> {
+    const workOrder = await workOrderOf(deps.store, next);
+    if (workOrder.on_budget === "pause") {
+      const reached = budgetReached(
+        next,
+        limitsOf(workOrder),
+        wallUsedMs(ctx.state),
+      );
+      if (reached) return pause(ctx, { prev, next, reached, point, workOrder });
+    }
+    if (next !== prev) save(ctx, prev, next);
+    dispatch(ctx, next, point, workOrder);
+  }
+
+  /** Sends the work of `point` to its child. */
+  function dispatch(
+    ctx: Ctx,
+    record: RunRecord,
+    point: ResumePoint,
+    workOrder: WorkOrder,
+  ): void {
+    ctx.setState({
+      ...ctx.state,
+      phase: point.phase,
+      iteration: point.iteration,
+      resumeTo: null,
+    });
+    const { iteration } = point;
+    const kids = children(record.id);
+    if (point.phase === "engineering") {
+      ctx.send(kids.se, {
+        type: "turn",
+        iteration,
+        ...base(ctx),
+        budget: turnBudget({
+          record,
+          limits: limitsOf(workOrder),
+          state: ctx.state,
+          pause: workOrder.on_budget === "pause",
+        }),
+      });
+    } else if (point.phase === "applying") {
+      ctx.send(kids.tr, { type: "apply", iteration, ...base(ctx) });
+    } else {
+      ctx.send(kids.po, { type: "review", iteration });
+    }
+  }
+
+  /** Stops the run PAUSED at `point`, saying which budget it reached. */
+  function pause(
+    ctx: Ctx,
+    step: {
+      prev: RunRecord;
+      next: RunRecord;
+      reached: BudgetReached;
+      point: ResumePoint;
+      workOrder: WorkOrder;
+    },
+  ): void {
+    const { prev, next, reached, point } = step;
+    const usedMs = wallUsedMs(ctx.state);
+    const limits = limitsOf(step.workOrder);
+    const wallTimeUsedS = Math.round(usedMs / 100) / 10;
+    save(ctx, prev, {
+      ...next,
+      status: "PAUSED",
+      iteration: point.iteration,
+      pause: {
+        reason: reached.reason,
+        message: reached.message,
+        paused_at: new Date().toISOString(),
+        limits,
+        wall_time_used_s: wallTimeUsedS,
+      },
+    });
+    event(ctx, "RUN_PAUSED", point.iteration, {
+      reason: reached.reason,
+      message: reached.message,
+      usage: next.usage,
+      limits,
+      wall_time_used_s: wallTimeUsedS,
+      resumes_at: point.phase,
+    }, "WARN");
+    notifyWebhook(ctx, deps, prev.id, "PAUSED");
+    ctx.setState({
+      ...ctx.state,
+      phase: "paused",
+      iteration: point.iteration,
+      resumeTo: point,
+      wall: { usedMs, since: null },
+    });
+  }
+
+  /** Charges an SE turn's usage, less the part a pause already charged. */
+  function chargeTurn(ctx: Ctx, record: RunRecord, usage: Usage): RunRecord {
+    const charged = ctx.state.phase === "engineering"
+      ? ctx.state.charged
+      : null;
+    ctx.setState({ ...ctx.state, charged: null });
+    return chargeUsage(record, usageLess(usage, charged));
+  }
+
   function chargeUsage(record: RunRecord, usage: Usage): RunRecord {
     const sum = sumUsage(record.usage, usage);
     // Rounded to micro-dollars so float noise never accumulates in the record.
@@ -292,10 +420,17 @@ export function runActor(deps: FactoryDeps) {
           }, "WARN");
         }
         notifyWebhook(ctx, deps, record.id, "RUNNING");
-        ctx.setState({ ...ctx.state, phase: "preparing" });
-        ctx.after(workOrder.max_wall_time_s * 1000, {
-          type: "deadline",
+        ctx.setState({
+          ...ctx.state,
+          phase: "preparing",
+          wall: { usedMs: 0, since: Date.now() },
         });
+        // on_budget: pause watches the wall time between steps (a pause stops its clock).
+        if (workOrder.on_budget !== "pause") {
+          ctx.after(workOrder.max_wall_time_s * 1000, {
+            type: "deadline",
+          });
+        }
         ctx.send(children(record.id).tr, { type: "prepare" });
       },
 
@@ -303,39 +438,27 @@ export function runActor(deps: FactoryDeps) {
         const record = await awaiting(ctx, "preparing");
         if (!record) return;
         const iteration = 1;
-        save(ctx, record, {
+        event(ctx, "WORKSPACE_READY", null, { base_commit: msg.baseCommit });
+        ctx.setState({ ...ctx.state, baseCommit: msg.baseCommit });
+        await proceed(ctx, record, {
           ...record,
           iteration,
           ...(msg.pushBranch ? { push_branch: msg.pushBranch } : {}),
-        });
-        event(ctx, "WORKSPACE_READY", null, { base_commit: msg.baseCommit });
-        ctx.setState({
-          phase: "engineering",
-          iteration,
-          baseCommit: msg.baseCommit,
-        });
-        ctx.send(children(record.id).se, {
-          type: "turn",
-          iteration,
-          baseCommit: msg.baseCommit,
-        });
+        }, { phase: "engineering", iteration });
       },
 
       async se_done(ctx, msg) {
         const record = await awaiting(ctx, "engineering", msg.iteration);
         if (!record) return;
-        save(ctx, record, chargeUsage(record, msg.usage));
         event(ctx, "SE_OUTPUT", msg.iteration, {
           writes: msg.writes,
           deletes: msg.deletes,
           summary: msg.summary,
           usage: msg.usage,
         });
-        ctx.setState({ ...ctx.state, phase: "applying" });
-        ctx.send(children(record.id).tr, {
-          type: "apply",
+        await proceed(ctx, record, chargeTurn(ctx, record, msg.usage), {
+          phase: "applying",
           iteration: msg.iteration,
-          ...base(ctx),
         });
       },
 
@@ -348,9 +471,8 @@ export function runActor(deps: FactoryDeps) {
           ok: msg.ok,
           failed_commands: msg.failedCommands,
         }, msg.ok ? "INFO" : "WARN");
-        ctx.setState({ ...ctx.state, phase: "reviewing" });
-        ctx.send(children(record.id).po, {
-          type: "review",
+        await proceed(ctx, record, record, {
+          phase: "reviewing",
           iteration: msg.iteration,
         });
       },
@@ -389,24 +511,28 @@ export function runActor(deps: FactoryDeps) {
           }, record);
           return;
         }
-        // Another iteration could not ask the model anything.
-        const { max_total_tokens } = await workOrderOf(deps.store, record);
-        if (record.usage.total_tokens >= max_total_tokens) {
+        // Another iteration could not ask the model anything (on_budget: pause stops here instead).
+        const workOrder = await workOrderOf(deps.store, record);
+        const reached = workOrder.on_budget === "pause" ? null : budgetReached(
+          record,
+          { ...limitsOf(workOrder), max_wall_time_s: Infinity },
+          0,
+        );
+        if (reached) {
+          const used = reached.reason === "max_cost_usd"
+            ? "cost budget"
+            : "token budget";
           await finish(ctx, prev, "FAILED", {
             result_summary:
-              `Decision: FAIL after ${msg.iteration} iteration(s) (token budget used up)`,
-            error:
-              `The run used ${record.usage.total_tokens} of its ${max_total_tokens} tokens (max_total_tokens). Last feedback: ${msg.feedback}`,
+              `Decision: FAIL after ${msg.iteration} iteration(s) (${used} used up)`,
+            error: `${reached.message}. Last feedback: ${msg.feedback}`,
           }, record);
           return;
         }
         const iteration = msg.iteration + 1;
-        save(ctx, prev, { ...record, iteration });
-        ctx.setState({ ...ctx.state, phase: "engineering", iteration });
-        ctx.send(children(record.id).se, {
-          type: "turn",
+        await proceed(ctx, prev, { ...record, iteration }, {
+          phase: "engineering",
           iteration,
-          ...base(ctx),
         });
       },
 
@@ -463,7 +589,61 @@ export function runActor(deps: FactoryDeps) {
           iteration: msg.iteration,
           message: deps.redactor.redact(msg.message),
           summary: `Failed during ${msg.stage}`,
-        }, msg.usage ? chargeUsage(record, msg.usage) : record);
+        }, msg.usage ? chargeTurn(ctx, record, msg.usage) : record);
+      },
+
+      async budget_reached(ctx, msg) {
+        const record = await awaiting(ctx, "engineering", msg.iteration);
+        if (!record) return;
+        const workOrder = await workOrderOf(deps.store, record);
+        const next = chargeTurn(ctx, record, msg.usage);
+        // The whole turn so far is in the record now; its end charges only the rest.
+        ctx.setState({ ...ctx.state, charged: msg.usage });
+        pause(ctx, {
+          prev: record,
+          next,
+          reached: {
+            reason: TURN_END_REASON[msg.reason] ?? "max_total_tokens",
+            message: msg.message,
+          },
+          point: { phase: "engineering", iteration: msg.iteration },
+          workOrder,
+        });
+      },
+
+      async resume(ctx, msg) {
+        const record = await awaiting(ctx, "paused");
+        const point = ctx.state.resumeTo;
+        if (!record || !point) return;
+        const workOrder = await workOrderOf(deps.store, record);
+        const before = limitsOf(workOrder);
+        const limits = raisedLimits(before, msg.limits);
+        const usedMs = wallUsedMs(ctx.state);
+        const still = budgetReached(record, limits, usedMs);
+        if (still) {
+          // The API refuses such a resume; one racing another stays paused, and says why.
+          event(ctx, "RESUME_REFUSED", point.iteration, {
+            message: still.message,
+            limits,
+          }, "WARN");
+          return;
+        }
+        const next: RunRecord = {
+          ...record,
+          status: "RUNNING",
+          pause: null,
+          limits,
+        };
+        save(ctx, record, next);
+        event(ctx, "RUN_RESUMED", point.iteration, {
+          limits,
+          previous_limits: before,
+          wall_time_used_s: Math.round(usedMs / 100) / 10,
+          resumes_at: point.phase,
+        });
+        notifyWebhook(ctx, deps, record.id, "RUNNING");
+        ctx.setState({ ...ctx.state, wall: { usedMs, since: Date.now() } });
+        dispatch(ctx, next, point, { ...workOrder, ...limits });
       },
 
       async approve(ctx, msg) {
@@ -499,7 +679,10 @@ export function runActor(deps: FactoryDeps) {
 
       async deadline(ctx) {
         // The wall-time limit bounds the work, not a person's days-long decision.
-        if (ctx.state.phase === "awaiting_approval") return;
+        if (
+          ctx.state.phase === "awaiting_approval" ||
+          ctx.state.phase === "paused"
+        ) return;
         const record = await halting(ctx);
         if (!record) return;
         const limit = (await workOrderOf(deps.store, record)).max_wall_time_s;

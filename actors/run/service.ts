@@ -22,6 +22,7 @@ import {
 import { followUpFields, type FollowUpRequest } from "./follow_up.ts";
 import { runRef } from "./messages.ts";
 import { decide, type Decision } from "./approval.ts";
+import { type ResumeLimits, resumeRun } from "./resume.ts";
 
 /** What a client submits: a whole work order, or its fields plus `task`. */
 export type SubmitInput = { workOrderMd: string } | {
@@ -232,6 +233,18 @@ export class RunService {
       { idempotencyKey: `aos-reject-follow-up:${id}` },
     );
     return { run, done, followUp };
+  }
+
+  /** Resumes a PAUSED run with raised limits; 409 in any other status, 422 naming a limit still reached. */
+  async resume(
+    id: string,
+    limits: ResumeLimits,
+  ): Promise<{ run: RunRecord; done: boolean }> {
+    return await resumeRun(
+      { store: this.#store, system: this.#system },
+      id,
+      limits,
+    );
   }
 
   async #existing(key: string): Promise<RunRecord | null> {

@@ -15,6 +15,21 @@ import type { FactoryDeps } from "./deps.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import { withRunScope } from "../../lib/telemetry/mod.ts";
 
+/**
+ * Thrown by `produce` when a budget paused the step (`on_budget: pause`): the
+ * run is sent `notice`, and nothing is stored or settled, so the step goes on
+ * from its journal when the run sends it again.
+ */
+export class StepPaused extends Error {
+  /** The run's message saying which budget paused the step. */
+  readonly notice: RunMessage;
+  constructor(message: string, notice: RunMessage) {
+    super(message);
+    this.name = "StepPaused";
+    this.notice = notice;
+  }
+}
+
 /** The model-driven agents, as their artifacts and model settings name them. */
 export type Agent = "se" | "po";
 
@@ -104,6 +119,10 @@ export async function runAgentStep<
           agent,
         }, () => step.produce(run));
       } catch (error) {
+        if (error instanceof StepPaused && !ctx.signal.aborted) {
+          ctx.send(runRef(runId), error.notice);
+          return;
+        }
         if (ctx.signal.aborted || !(error instanceof ModelError)) throw error;
         // A failed exchange still leaves its transcript and what it cost.
         const model = agentModel(deps, agent, run.workOrder);

@@ -24,17 +24,19 @@ export async function activeRun(
 }
 
 /**
- * The validated work order stored with a run at submit. Runs stored before
- * that was kept fall back to parsing their markdown.
+ * The validated work order stored with a run at submit, with the budgets a
+ * resume raised (`record.limits`) in force. Runs stored before the work
+ * order was kept fall back to parsing their markdown.
  */
 export async function workOrderOf(
   store: RunStore,
   record: RunRecord,
 ): Promise<WorkOrder> {
   const stored = await retryTransient(() => store.getWorkOrder(record.id));
-  return stored === null
+  const workOrder = stored === null
     ? parseWorkOrder(record.work_order_md)
     : stored as WorkOrder;
+  return record.limits ? { ...workOrder, ...record.limits } : workOrder;
 }
 
 /** The task as the agents see it. */

@@ -19,6 +19,7 @@ export const webhookInit = z.object({
     "run.failed",
     "run.cancelled",
     "run.awaiting_approval",
+    "run.paused",
   ]),
   deliveryId: z.string(),
 });

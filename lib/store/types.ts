@@ -7,12 +7,14 @@ export type { Usage } from "../factory/shapes.ts";
 /**
  * Lifecycle of a run; SUCCEEDED, FAILED, CANCELLED and REJECTED are terminal
  * and never change. AWAITING_APPROVAL waits (no worker, no lease) for an
- * approve or reject.
+ * approve or reject; PAUSED (a budget reached with `on_budget: pause`) waits
+ * the same way for POST /runs/{id}/resume.
  */
 export const runStatusSchema = z.enum([
   "PENDING",
   "RUNNING",
   "AWAITING_APPROVAL",
+  "PAUSED",
   "SUCCEEDED",
   "FAILED",
   "CANCELLED",
@@ -31,6 +33,28 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   "CANCELLED",
   "REJECTED",
 ]);
+
+/** The budgets `on_budget: pause` watches, as a paused run last had them. */
+export const budgetLimitsSchema = z.object({
+  max_total_tokens: z.number().int(),
+  max_cost_usd: z.number().nullable(),
+  max_wall_time_s: z.number().int(),
+});
+/** The budgets `on_budget: pause` watches. */
+export type BudgetLimits = z.infer<typeof budgetLimitsSchema>;
+
+/** Why and where a run is PAUSED: what POST /runs/{id}/resume must raise. */
+export const runPauseSchema = z.object({
+  /** The budget reached: `max_total_tokens`, `max_cost_usd` or `max_wall_time_s`. */
+  reason: z.enum(["max_total_tokens", "max_cost_usd", "max_wall_time_s"]),
+  message: z.string(),
+  paused_at: z.string(),
+  limits: budgetLimitsSchema,
+  /** Wall time the run has worked so far; time spent paused never counts. */
+  wall_time_used_s: z.number(),
+});
+/** Why and where a run is PAUSED. */
+export type RunPause = z.infer<typeof runPauseSchema>;
 
 /** The run record (JSON field names as the original service's API). */
 export const runRecordSchema = z.object({
@@ -63,6 +87,12 @@ export const runRecordSchema = z.object({
    * older records.
    */
   traceparent: z.string().optional(),
+  /** Why the run is PAUSED; null once resumed; absent in older records. */
+  pause: runPauseSchema.nullable().optional(),
+  /** The budgets POST /runs/{id}/resume raised, in force over the work order's. */
+  limits: budgetLimitsSchema.nullable().optional(),
+  /** The schedule that started this run (POST /schedules); absent otherwise. */
+  schedule_id: z.string().nullable().optional(),
 });
 /** The run record. */
 export type RunRecord = z.infer<typeof runRecordSchema>;

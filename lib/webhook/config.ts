@@ -6,7 +6,8 @@ export type WebhookEvent =
   | "run.succeeded"
   | "run.failed"
   | "run.cancelled"
-  | "run.awaiting_approval";
+  | "run.awaiting_approval"
+  | "run.paused";
 
 /** The events `run.finished` stands for. */
 const FINISHED: readonly WebhookEvent[] = [
@@ -19,6 +20,7 @@ const ALL: readonly WebhookEvent[] = [
   "run.started",
   ...FINISHED,
   "run.awaiting_approval",
+  "run.paused",
 ];
 
 /** Where and how run webhooks are delivered. */
@@ -45,6 +47,8 @@ export function webhookEventOf(status: string): WebhookEvent | null {
       return "run.cancelled";
     case "AWAITING_APPROVAL":
       return "run.awaiting_approval";
+    case "PAUSED":
+      return "run.paused";
     default:
       return null;
   }

@@ -62,6 +62,8 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   po_model: null,
   pull_request: null,
   approval: "none",
+  on_budget: "fail",
+  max_cost_usd: null,
 };
 
 Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defaults", async () => {
@@ -289,6 +291,24 @@ const REJECTIONS: [string, string, string, RegExp][] = [
     md(`${REPO}\nmax_total_tokens: -5`),
     "max_total_tokens",
     /from 1 to/,
+  ],
+  [
+    "max_cost_usd zero",
+    md(`${REPO}\nmax_cost_usd: 0`),
+    "max_cost_usd",
+    /Must be more than 0/,
+  ],
+  [
+    "max_cost_usd as a string",
+    md(`${REPO}\nmax_cost_usd: '$5'`),
+    "max_cost_usd",
+    /got string '\$5'/,
+  ],
+  [
+    "on_budget unknown",
+    md(`${REPO}\non_budget: wait`),
+    "on_budget",
+    /one of 'fail', 'pause'/,
   ],
   [
     "max_wall_time_s as a string",
@@ -735,6 +755,8 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       allow_push_to_clone_branch: false,
       push_mode: "suffix",
       approval: "before_push",
+      on_budget: "pause",
+      max_cost_usd: 2.5,
       max_iterations: 20,
       title: "true",
       acceptance_commands: [

@@ -63,6 +63,9 @@ const pullRequest = z.strictObject({
   base: ref.optional(),
 });
 
+/** The dollar budget (priced usage); also what POST /runs/{id}/resume accepts. */
+export const maxCostUsd = z.number().gt(0).max(1_000_000);
+
 /** Every accepted field of a work order, including `task` (the markdown body). */
 export const workOrderFieldsSchema = z.strictObject({
   repo: z.string().superRefine(rule(repoProblem)),
@@ -130,6 +133,9 @@ export const workOrderFieldsSchema = z.strictObject({
   ).default(null),
   // before_push: a PASS waits in AWAITING_APPROVAL for POST /runs/{id}/approve (DESIGN §4).
   approval: z.enum(["none", "before_push"]).default("none"),
+  // pause: a budget reached moves the run to PAUSED (POST /runs/{id}/resume raises it); fail: today's soft end.
+  on_budget: z.enum(["fail", "pause"]).default("fail"),
+  max_cost_usd: maxCostUsd.nullable().default(null),
   task: z.string().transform((task) => task.trim()).superRefine((task, ctx) => {
     if (task === "") {
       ctx.addIssue({ code: "custom", message: EMPTY_TASK, input: task });
@@ -272,7 +278,12 @@ function sizeMessage(
       ? `Must have at least ${limit} entries`
       : `Must have at most ${limit} entries`;
   }
-  return small ? `Must be at least ${limit}` : `Must be at most ${limit}`;
+  if (small) {
+    return issue.inclusive === false
+      ? `Must be more than ${limit}`
+      : `Must be at least ${limit}`;
+  }
+  return `Must be at most ${limit}`;
 }
 
 function unknownFieldMessage(key: string): string {

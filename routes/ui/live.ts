@@ -33,6 +33,8 @@ const REFRESHING: ReadonlySet<string> = new Set<EventKind>([
   "AWAITING_APPROVAL",
   "RUN_APPROVED",
   "RUN_REJECTED",
+  "RUN_PAUSED",
+  "RUN_RESUMED",
   "ERROR",
   "RUN_END",
 ]);

@@ -1,4 +1,5 @@
 /** `/ui/runs/{id}`: one run, its timeline, iterations, diff, artifacts and live log. */
+import { PauseForm } from "./pause_form.tsx";
 import { readFrontmatter } from "../../lib/work_order/frontmatter.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { EventLog } from "./event_log.tsx";
@@ -147,6 +148,9 @@ export function RunBody(
       </div>
       {run.status === "AWAITING_APPROVAL" && (
         <ApprovalForms runId={run.id} csrf={props.auth.csrf} />
+      )}
+      {run.status === "PAUSED" && run.pause && (
+        <PauseForm runId={run.id} csrf={props.auth.csrf} pause={run.pause} />
       )}
       <dl class="facts">
         <Fact label="Run">

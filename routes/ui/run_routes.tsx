@@ -9,6 +9,7 @@ import { loadRunPage, type RunPageData } from "./run_data.ts";
 import { RunBody, RunPage } from "./run_page.tsx";
 import type { UiEnv } from "./session.ts";
 import { MAX_COMMENT } from "../approval.ts";
+import { parseResumeLimits } from "../resume.ts";
 
 /** Registers the run routes. */
 export function runRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
@@ -144,6 +145,25 @@ export function runRoutes(ui: Hono<UiEnv>, ctx: UiContext): void {
       return c.redirect(`/ui/runs/${id}`, 303);
     });
   }
+
+  // The Resume form of a PAUSED run (same-origin + CSRF, checked by the gate).
+  ui.post("/ui/runs/:id/resume", async (c) => {
+    const id = c.req.param("id");
+    const fields = await readFormFields(c);
+    const limits: Record<string, unknown> = {};
+    for (
+      const name of ["max_total_tokens", "max_cost_usd", "max_wall_time_s"]
+    ) {
+      const raw = fields.get(name)?.[0];
+      const text = raw ? new TextDecoder().decode(raw).trim() : "";
+      // A number field left empty keeps that limit; anything else is checked as JSON would be.
+      if (text !== "") {
+        limits[name] = /^[0-9.eE+-]+$/.test(text) ? Number(text) : text;
+      }
+    }
+    await ctx.runs.resume(id, parseResumeLimits(limits));
+    return c.redirect(`/ui/runs/${id}`, 303);
+  });
 
   ui.get("/ui/runs/:id/artifacts/:name", async (c) => {
     const id = c.req.param("id");

@@ -103,6 +103,12 @@ export interface EngineerTurnOptions {
   maxToolSteps: number;
   /** Tokens left for this run; no request is sent that would pass them. */
   tokenBudget: number;
+  /** Dollars left for this run (`max_cost_usd`), and how this turn's usage is priced. */
+  costBudget?: { leftUsd: number; costOf: (usage: TokenUsage) => number };
+  /** Epoch ms after which no model call starts (`on_budget: pause` and `max_wall_time_s`). */
+  deadlineAt?: number;
+  /** A budget reached pauses the turn (its journal kept, to go on) instead of ending it. */
+  pauseAtBudget?: boolean;
   /** The model's context window in tokens (default 128000); no request is built larger. */
   contextTokens?: number;
   /** Where replies and tool results are persisted as they happen (default: memory only). */
@@ -123,7 +129,12 @@ export type TurnEnd =
   | "finish"
   | "max_tool_steps"
   | "token_budget"
+  | "cost_budget"
+  | "wall_time"
   | "no_tool_calls";
+
+/** The ends that are a budget: with `pauseAtBudget` they pause the turn instead. */
+export type BudgetEnd = "token_budget" | "cost_budget" | "wall_time";
 
 /** What one SE turn produced. */
 export interface EngineerResult {
@@ -135,6 +146,8 @@ export interface EngineerResult {
   ended: TurnEnd;
   /** Model replies in this turn. */
   steps: number;
+  /** A budget stopped the turn with `pauseAtBudget`: it is to be resumed, not applied. */
+  paused?: BudgetEnd;
 }
 
 /** Consecutive replies without a tool call tolerated before the turn ends. */
@@ -258,9 +271,8 @@ async function engineerLoop(
       budgetTokens: Math.min(budget, state.shrinkBudget ?? budget),
       toolsTokens,
     });
-    if (state.usage.total_tokens + view.tokens > opts.tokenBudget) {
-      return result(opts, state, "token_budget");
-    }
+    const stop = budgetStop(opts, state.usage, view.tokens);
+    if (stop !== null) return result(opts, state, stop);
     let reply;
     try {
       reply = await client.chat({
@@ -317,6 +329,29 @@ async function engineerLoop(
         : {}),
     });
   }
+}
+
+/** The budget the next request (of `requestTokens`) would pass, checked before it is sent. */
+function budgetStop(
+  opts: EngineerTurnOptions,
+  used: TokenUsage,
+  requestTokens: number,
+): BudgetEnd | null {
+  if (used.total_tokens + requestTokens > opts.tokenBudget) {
+    return "token_budget";
+  }
+  const cost = opts.costBudget;
+  if (
+    cost && cost.costOf({
+        ...used,
+        prompt_tokens: used.prompt_tokens + requestTokens,
+        total_tokens: used.total_tokens + requestTokens,
+      }) > cost.leftUsd
+  ) return "cost_budget";
+  if (opts.deadlineAt !== undefined && Date.now() >= opts.deadlineAt) {
+    return "wall_time";
+  }
+  return null;
 }
 
 /** Executes one tool call against the workspace and says what it changed. */
@@ -461,9 +496,33 @@ function result(
         `the next request would pass the run's token budget (max_total_tokens; ${
           Math.max(0, opts.tokenBudget - state.usage.total_tokens)
         } tokens were left)`,
+      cost_budget:
+        `the next request would pass the run's cost budget (max_cost_usd; $${
+          Math.max(
+            0,
+            (opts.costBudget?.leftUsd ?? 0) -
+              (opts.costBudget?.costOf(state.usage) ?? 0),
+          ).toFixed(4)
+        } was left)`,
+      wall_time: "the run's wall time (max_wall_time_s) was used up",
       no_tool_calls:
         `the model replied ${MAX_SILENT_REPLIES} times in a row without calling a tool`,
     }[ended];
+    if (
+      opts.pauseAtBudget && ended !== "max_tool_steps" &&
+      ended !== "no_tool_calls"
+    ) {
+      return {
+        packet: opts.workspace.packet(),
+        summary: `Turn paused: ${why}`,
+        usage: state.usage,
+        transcript: { messages: state.messages, exchanges: state.exchanges },
+        events,
+        ended,
+        steps: state.steps,
+        paused: ended,
+      };
+    }
     summary =
       `Turn ended before finish: ${why}; the changes made so far are applied.`;
     events.push({

@@ -8,7 +8,8 @@ import {
   reply,
   toolCall,
 } from "../../../tests/support/scripted_model.ts";
-import { sent, toolResults, turn } from "./testing.ts";
+import { MemoryWorkspace, sent, toolResults, turn } from "./testing.ts";
+import { MemoryJournal } from "./journal.ts";
 
 const look = reply(toolCall("list_files", {}));
 
@@ -181,4 +182,81 @@ Deno.test("runEngineerTurn() never sends a request over its context budget, cond
   assertMatch(last, /read_file\(path=f0\.txt\)/);
   // The newest output is whole.
   assert(last.includes("file 11 line 59"));
+});
+
+Deno.test("runEngineerTurn() ends softly at the cost budget (max_cost_usd) without pauseAtBudget", async () => {
+  const { result, model } = await turn([
+    { ...reply(toolCall("list_files", {})), usage: { total_tokens: 5_000 } },
+    look,
+  ], {
+    costBudget: { leftUsd: 0.5, costOf: (u) => u.total_tokens * 1e-4 },
+  });
+  assert(result);
+  assertEquals(result.ended, "cost_budget");
+  assertEquals(result.paused, undefined);
+  assertEquals(model.requests.length, 1);
+  assertMatch(result.summary, /cost budget \(max_cost_usd/);
+  assertEquals(result.events.at(-1)?.kind, "SE_TURN_LIMIT");
+});
+
+Deno.test("runEngineerTurn() with pauseAtBudget pauses at a budget, and the turn resumed from its journal repeats no model call", async () => {
+  const journal = new MemoryJournal();
+  const workspace = new MemoryWorkspace({ "README.md": "# Demo\n" });
+  const costOf = (u: { total_tokens: number }) => u.total_tokens * 1e-4;
+  const first = await turn([
+    {
+      ...reply(toolCall("write_file", { path: "a.py", content: "a = 1\n" })),
+      usage: { total_tokens: 5_000 },
+    },
+    reply(toolCall("finish", { summary: "never asked" })),
+  ], {
+    journal,
+    workspace,
+    pauseAtBudget: true,
+    costBudget: { leftUsd: 0.5, costOf },
+  });
+  assert(first.result, String(first.error));
+  assertEquals(first.result.paused, "cost_budget");
+  assertEquals(first.model.requests.length, 1);
+  assertEquals(first.result.packet.writes, [{
+    path: "a.py",
+    content: "a = 1\n",
+  }]);
+  // Paused, not ended: no limit event, nothing said to be applied.
+  assertEquals(
+    first.result.events.some((e) => e.kind === "SE_TURN_LIMIT"),
+    false,
+  );
+  assertMatch(first.result.summary, /^Turn paused: .*max_cost_usd/);
+
+  // The budget raised: the same turn goes on with the next call, not the first again.
+  const second = await turn([reply(toolCall("finish", { summary: "done" }))], {
+    journal,
+    workspace,
+    pauseAtBudget: true,
+    costBudget: { leftUsd: 5, costOf },
+  });
+  assert(second.result, String(second.error));
+  assertEquals(second.result.ended, "finish");
+  assertEquals(second.result.paused, undefined);
+  assertEquals(second.model.requests.length, 1);
+  assertEquals(second.result.steps, 2);
+  assertEquals(second.result.summary, "done");
+  assertEquals(second.result.packet.writes, [{
+    path: "a.py",
+    content: "a = 1\n",
+  }]);
+  // The resumed request carries the first reply and its tool result.
+  assertMatch(JSON.stringify(sent(second.model, 0)), /write_file/);
+});
+
+Deno.test("runEngineerTurn() with pauseAtBudget pauses before a model call once deadlineAt has passed", async () => {
+  const { result, model } = await turn([look], {
+    pauseAtBudget: true,
+    deadlineAt: Date.now() - 1,
+  });
+  assert(result);
+  assertEquals(result.paused, "wall_time");
+  assertEquals(model.requests.length, 0);
+  assertMatch(result.summary, /max_wall_time_s/);
 });
