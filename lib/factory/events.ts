@@ -11,7 +11,12 @@
  */
 import { z } from "zod";
 import { usageSchema } from "./shapes.ts";
-import { eventLevelSchema, runStatusSchema } from "../store/types.ts";
+import {
+  budgetLimitsSchema,
+  eventLevelSchema,
+  runPauseSchema,
+  runStatusSchema,
+} from "../store/types.ts";
 import { StoredValueError } from "./stored_value.ts";
 
 /** One kind's row: what it says, and its payload. */
@@ -20,6 +25,7 @@ function row<S extends z.ZodRawShape>(about: string, payload: S) {
 }
 
 const agent = z.enum(["se", "po"]);
+const budgetReason = runPauseSchema.shape.reason;
 const decision = z.enum(["PASS", "FAIL"]);
 const count = z.number().int();
 const exitCode = z.number().int().nullable();
@@ -231,6 +237,30 @@ export const EVENTS = {
     commit: z.string().nullable(),
     comment: z.string().optional(),
   }),
+  RUN_PAUSED: row(
+    "on_budget: pause — a budget was reached (reason: max_total_tokens | max_cost_usd | max_wall_time_s); the run waits PAUSED, holding no worker, for POST /runs/{id}/resume",
+    {
+      reason: budgetReason,
+      message: z.string(),
+      usage,
+      limits: budgetLimitsSchema,
+      wall_time_used_s: z.number(),
+      resumes_at: z.string(),
+    },
+  ),
+  RUN_RESUMED: row(
+    "a PAUSED run was resumed with raised limits; it goes on from the step it paused at",
+    {
+      limits: budgetLimitsSchema,
+      previous_limits: budgetLimitsSchema,
+      wall_time_used_s: z.number(),
+      resumes_at: z.string(),
+    },
+  ),
+  RESUME_REFUSED: row(
+    "a resume arrived whose limits were still reached; the run stays PAUSED",
+    { message: z.string(), limits: budgetLimitsSchema },
+  ),
   RUN_CANCELLED: row("the run was cancelled", { phase: z.string() }),
   ERROR: row("the run failed (stage, message)", {
     stage: z.string(),
