@@ -2,7 +2,11 @@
  * Composition root: read config, open KV, start the actor system and the HTTP
  * server. `deno task start` runs it; tests call `startService` in-process.
  */
-import { registerFactory } from "./actors/mod.ts";
+import {
+  type FactoryDeps,
+  registerFactory,
+  registerTriggers,
+} from "./actors/mod.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
 import { ValidationError } from "./lib/errors.ts";
 import { ModelClient } from "./lib/llm/client.ts";
@@ -162,7 +166,7 @@ export async function startService(
     afterEvents: (events) => store.noteCommitted(events),
     onDispatch: (actor, waitedMs) => metrics.hop(actor, waitedMs),
   });
-  registerFactory(system, {
+  const factoryDeps: FactoryDeps = {
     config,
     store,
     redactor,
@@ -186,7 +190,8 @@ export async function startService(
           : config.poReasoningEffort,
         onCall: (call) => telemetry.modelCall(agent, call),
       }),
-  });
+  };
+  registerFactory(system, factoryDeps);
   const runs = new RunService({
     store,
     system,
@@ -196,6 +201,8 @@ export async function startService(
     repoAddresses: config.repoAddresses,
     secretNames: config.secrets.names(),
   });
+  // Forge triggers create runs through the service (its validation, idempotency).
+  registerTriggers(system, { ...factoryDeps, runs });
   const shutdown = new AbortController();
   const app = createApp({
     config,

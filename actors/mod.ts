@@ -7,6 +7,7 @@ import { runActor } from "./run/mod.ts";
 import { toolRunnerActor } from "./tool_runner/mod.ts";
 import { webhookActor } from "./webhook/mod.ts";
 import { pullRequestActor } from "./pull_request/mod.ts";
+import { replyActor, triggerActor, type TriggerDeps } from "./trigger/mod.ts";
 
 export { ACTOR, type FactoryDeps } from "./support/deps.ts";
 export { runRef } from "./run/messages.ts";
@@ -19,4 +20,10 @@ export function registerFactory(system: ActorSystem, deps: FactoryDeps): void {
   system.register(productOwnerActor(deps));
   system.register(webhookActor(deps));
   system.register(pullRequestActor(deps));
+  system.register(replyActor(deps));
+}
+
+/** Registers the forge trigger actor (it needs the RunService, built after the factory). */
+export function registerTriggers(system: ActorSystem, deps: TriggerDeps): void {
+  system.register(triggerActor(deps));
 }

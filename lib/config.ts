@@ -12,6 +12,7 @@ import {
   identity,
   integer,
   isHttpUrl,
+  label,
   list,
   oneOf,
   type Reader,
@@ -25,6 +26,14 @@ import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
 import { otlpTracesUrl, resourceAttributes } from "./telemetry/otel_env.ts";
 import { CommandSecrets, readCommandSecrets } from "./secrets/mod.ts";
+
+/** How forge triggers start runs. */
+export interface TriggerConfig {
+  /** AOS_TRIGGER_LABEL (default `aos`): the issue label that starts a run. */
+  label: string;
+  /** AOS_TRIGGER_ALLOW: authors (`login`, or `host:login` for one host) trusted without write access, lower case. */
+  allow: string[];
+}
 
 /** Everything the service reads from its environment, validated and defaulted. */
 export interface Config {
@@ -121,6 +130,8 @@ export interface Config {
   gitAuthor: GitAuthor;
   /** AOS_LOG_FORMAT: `text` lines, or one JSON object per line. */
   logFormat: "text" | "json";
+  /** Forge triggers (`/triggers/{kind}`): AOS_TRIGGER_LABEL and AOS_TRIGGER_ALLOW. */
+  trigger: TriggerConfig;
   /** AOS_SETUP_NETWORK=host: setup commands share the host's network (and loopback) instead of pasta's. */
   setupHostNetwork: boolean;
   /** AOS_SETUP_HOST_PORTS: host loopback ports setup commands may reach (a test rig's package index). */
@@ -233,6 +244,11 @@ const FIELDS = {
     identity(DEFAULT_GIT_AUTHOR.email),
   ),
   logFormat: field("AOS_LOG_FORMAT", oneOf(["text", "json"], "text")),
+  triggerLabel: field("AOS_TRIGGER_LABEL", label("aos")),
+  triggerAllow: field(
+    "AOS_TRIGGER_ALLOW",
+    list({ normalize: (entry) => entry.toLowerCase() }),
+  ),
   setupNetwork: field(
     "AOS_SETUP_NETWORK",
     oneOf(["isolated", "host"], "isolated"),
@@ -357,6 +373,7 @@ export function loadConfig(
     shutdownGraceMs: s.shutdownGraceMs,
     gitAuthor: { name: s.gitAuthorName, email: s.gitAuthorEmail },
     logFormat: s.logFormat,
+    trigger: { label: s.triggerLabel, allow: s.triggerAllow },
     setupHostNetwork: s.setupNetwork === "host",
     setupHostPorts: typeof setupHostPorts === "string" ? [] : setupHostPorts,
     metricsPublic: s.metricsPublic,

@@ -145,6 +145,19 @@ export function identity(fallback: string): Reader<string> {
   };
 }
 
+/** A label name (at most 100 characters, no control characters), else `fallback`. */
+export function label(fallback: string): Reader<string> {
+  return ({ value, problem }) => {
+    if (value !== null && (value.length > 100 || /\p{Cc}/u.test(value))) {
+      problem(
+        "Must be a label name of at most 100 characters without control characters",
+      );
+      return fallback;
+    }
+    return value ?? fallback;
+  };
+}
+
 /** A host name, `*.suffix` or `*`. */
 const ALLOWED_HOST =
   /^(?:\*|(?:\*\.)?[a-z0-9_](?:[a-z0-9_-]*)(?:\.[a-z0-9_][a-z0-9_-]*)*)$/;

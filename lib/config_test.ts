@@ -124,6 +124,21 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
     { name: "Robo Coder", email: "robo@example.com" },
   ],
   ["AOS_LOG_FORMAT", "json", "logFormat", "text", "json"],
+  // Two variables, one field.
+  [
+    "AOS_TRIGGER_LABEL",
+    "ai",
+    "trigger",
+    { label: "aos", allow: [] },
+    { label: "ai", allow: ["maria", "git.example.com:bob"] },
+  ],
+  [
+    "AOS_TRIGGER_ALLOW",
+    " Maria, git.example.com:bob ,",
+    "trigger",
+    { label: "aos", allow: [] },
+    { label: "ai", allow: ["maria", "git.example.com:bob"] },
+  ],
   ["AOS_SETUP_NETWORK", "host", "setupHostNetwork", false, true],
   ["AOS_SETUP_HOST_PORTS", "3141, 4873", "setupHostPorts", [], [3141, 4873]],
   ["AOS_METRICS_PUBLIC", "true", "metricsPublic", false, true],

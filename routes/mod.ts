@@ -16,6 +16,7 @@ import { metricsRoutes } from "./metrics.ts";
 import { requestGuard, requestPolicy } from "./middleware/request_guard.ts";
 import { ReadWriteRouter } from "./router.ts";
 import { runRoutes } from "./runs.ts";
+import { triggerRoutes } from "./triggers.ts";
 import { uiApp } from "./ui/mod.ts";
 
 export type { AppDeps } from "./deps.ts";
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/", runRoutes(deps));
   app.route("/", approvalRoutes(deps));
   app.route("/", resumeRoutes(deps));
+  app.route("/", triggerRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", artifactRoutes(deps));
   app.route("/", docsRoutes(deps, app));

@@ -102,6 +102,8 @@ export function runRef(runId: string): ActorRef<RunMessage> {
 /** Where the run is in the factory loop. */
 export type RunPhase =
   | "new"
+  /** Created held (a trigger from an untrusted author): nothing has run; approve starts it. */
+  | "awaiting_start"
   | "preparing"
   | "engineering"
   | "applying"

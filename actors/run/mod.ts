@@ -14,6 +14,7 @@ import { engineerRef } from "../engineer/messages.ts";
 import { productOwnerRef } from "../product_owner/messages.ts";
 import { toolRunnerRef } from "../tool_runner/messages.ts";
 import { notifyWebhook } from "../webhook/mod.ts";
+import { notifyForge } from "../trigger/reply.ts";
 import { pullRequestRef } from "../pull_request/messages.ts";
 import { artifactName, getJson, putJson } from "../support/artifacts.ts";
 import {
@@ -150,6 +151,7 @@ export function runActor(deps: FactoryDeps) {
       ...(next.error ? { error: next.error } : {}),
     }, status === "FAILED" ? "ERROR" : "INFO");
     notifyWebhook(ctx, deps, prev.id, status);
+    await notifyForge(ctx, store, prev.id, status);
     ctx.setState({ ...ctx.state, phase: "done" });
     ctx.stop();
   }
@@ -368,6 +370,45 @@ export function runActor(deps: FactoryDeps) {
     return chargeUsage(record, usageLess(usage, charged));
   }
 
+  /** Starts the work: RUNNING, the deadline, and the workspace's preparation. */
+  async function begin(ctx: Ctx, record: RunRecord): Promise<void> {
+    const workOrder = await workOrderOf(deps.store, record);
+    const next: RunRecord = {
+      ...record,
+      status: "RUNNING",
+      started_at: new Date().toISOString(),
+    };
+    save(ctx, record, next);
+    event(ctx, "RUN_START", null, {
+      max_iterations: record.max_iterations,
+    });
+    // A model known to be unreachable: the run still goes on (the endpoint
+    // may come back), but its log says why its model requests will wait.
+    const model = deps.modelCheck?.() ?? null;
+    if (model && !model.ok) {
+      event(ctx, "MODEL_UNAVAILABLE", null, {
+        endpoint: model.endpoint,
+        problems: model.problems,
+        checked_at: model.checked_at,
+        note:
+          "the run goes on: its model requests retry for up to AOS_MODEL_RETRY_WINDOW_S (MODEL_RETRY events name each attempt)",
+      }, "WARN");
+    }
+    notifyWebhook(ctx, deps, record.id, "RUNNING");
+    ctx.setState({
+      ...ctx.state,
+      phase: "preparing",
+      wall: { usedMs: 0, since: Date.now() },
+    });
+    // on_budget: pause watches the wall time between steps (a pause stops its clock).
+    if (workOrder.on_budget !== "pause") {
+      ctx.after(workOrder.max_wall_time_s * 1000, {
+        type: "deadline",
+      });
+    }
+    ctx.send(children(record.id).tr, { type: "prepare" });
+  }
+
   function chargeUsage(record: RunRecord, usage: Usage): RunRecord {
     const sum = sumUsage(record.usage, usage);
     // Rounded to micro-dollars so float noise never accumulates in the record.
@@ -385,53 +426,19 @@ export function runActor(deps: FactoryDeps) {
       async start(ctx) {
         const record = await awaiting(ctx, "new");
         if (!record) return;
-        // Every run asks the model: without a key it would fail after its setup, so it fails now.
-        if (!deps.config.openaiApiKey) {
-          ctx.setState({ ...ctx.state, phase: "preparing" });
-          await fail(ctx, record, {
-            stage: "model",
-            iteration: null,
-            message:
-              "OPENAI_API_KEY is not set on the worker that took this run: set it (any value for a local server that needs none) and restart the service",
-            summary: "Failed: no model API key",
+        if (record.status === "AWAITING_APPROVAL") {
+          // A trigger from an untrusted author: nothing runs (no clone, no
+          // model call) until a maintainer approves; no timer, no lease held.
+          event(ctx, "AWAITING_APPROVAL", null, {
+            commit: null,
+            branch: record.push_branch,
+            before: "start",
           });
+          notifyWebhook(ctx, deps, record.id, "AWAITING_APPROVAL");
+          ctx.setState({ ...ctx.state, phase: "awaiting_start" });
           return;
         }
-        const workOrder = await workOrderOf(deps.store, record);
-        const next: RunRecord = {
-          ...record,
-          status: "RUNNING",
-          started_at: new Date().toISOString(),
-        };
-        save(ctx, record, next);
-        event(ctx, "RUN_START", null, {
-          max_iterations: record.max_iterations,
-        });
-        // A model known to be unreachable: the run still goes on (the endpoint
-        // may come back), but its log says why its model requests will wait.
-        const model = deps.modelCheck?.() ?? null;
-        if (model && !model.ok) {
-          event(ctx, "MODEL_UNAVAILABLE", null, {
-            endpoint: model.endpoint,
-            problems: model.problems,
-            checked_at: model.checked_at,
-            note:
-              "the run goes on: its model requests retry for up to AOS_MODEL_RETRY_WINDOW_S (MODEL_RETRY events name each attempt)",
-          }, "WARN");
-        }
-        notifyWebhook(ctx, deps, record.id, "RUNNING");
-        ctx.setState({
-          ...ctx.state,
-          phase: "preparing",
-          wall: { usedMs: 0, since: Date.now() },
-        });
-        // on_budget: pause watches the wall time between steps (a pause stops its clock).
-        if (workOrder.on_budget !== "pause") {
-          ctx.after(workOrder.max_wall_time_s * 1000, {
-            type: "deadline",
-          });
-        }
-        ctx.send(children(record.id).tr, { type: "prepare" });
+        await begin(ctx, record);
       },
 
       async prepared(ctx, msg) {
@@ -647,6 +654,17 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async approve(ctx, msg) {
+        if (ctx.state.phase === "awaiting_start") {
+          const held = await awaiting(ctx, "awaiting_start");
+          if (!held) return;
+          event(ctx, "RUN_APPROVED", null, {
+            commit: null,
+            before: "start",
+            ...(msg.comment ? { comment: msg.comment } : {}),
+          });
+          await begin(ctx, held);
+          return;
+        }
         const record = await awaiting(ctx, "awaiting_approval");
         if (!record) return;
         save(ctx, record, { ...record, status: "RUNNING" });
@@ -664,7 +682,12 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async reject(ctx, msg) {
-        const record = await awaiting(ctx, "awaiting_approval");
+        const record = await awaiting(
+          ctx,
+          ctx.state.phase === "awaiting_start"
+            ? "awaiting_start"
+            : "awaiting_approval",
+        );
         if (!record) return;
         event(ctx, "RUN_REJECTED", ctx.state.iteration, {
           commit: ctx.state.commit ?? null,

@@ -1,6 +1,12 @@
 /** Submitting and cancelling runs: the one place the API touches the actor system. */
 import type { ActorSystem } from "../../runtime/mod.ts";
-import { CommitConflictError, nextSeq } from "../../runtime/mod.ts";
+import {
+  type ActorRef,
+  CommitConflictError,
+  type Message,
+  type Mutation,
+  nextSeq,
+} from "../../runtime/mod.ts";
 import { ConflictError, ValidationError } from "../../lib/errors.ts";
 import { pullRequestProblem } from "../../lib/forge/mod.ts";
 import type { GitCredentials } from "../../lib/git/credentials.ts";
@@ -23,6 +29,18 @@ import { followUpFields, type FollowUpRequest } from "./follow_up.ts";
 import { runRef } from "./messages.ts";
 import { decide, type Decision } from "./approval.ts";
 import { type ResumeLimits, resumeRun } from "./resume.ts";
+
+/** How a run is created besides its work order. */
+export interface CreateOptions {
+  idempotencyKey?: string;
+  /**
+   * The run waits in AWAITING_APPROVAL before anything runs (a trigger from
+   * an untrusted author): no clone, no model call until approved.
+   */
+  hold?: boolean;
+  /** More mutations committed with the run (a trigger's origin and index). */
+  extra?: (runId: string) => Mutation[];
+}
 
 /** What a client submits: a whole work order, or its fields plus `task`. */
 export type SubmitInput = { workOrderMd: string } | {
@@ -66,7 +84,7 @@ export class RunService {
   /** Validates and stores a run, and starts it; a repeated Idempotency-Key returns the first run. */
   async submit(
     input: SubmitInput,
-    opts: { idempotencyKey?: string } = {},
+    opts: CreateOptions = {},
   ): Promise<{ run: RunRecord; created: boolean }> {
     const options = {
       repoAllowlist: this.#allowlist,
@@ -109,7 +127,7 @@ export class RunService {
   async startFollowUp(
     parentId: string,
     request: FollowUpRequest,
-    opts: { idempotencyKey?: string } = {},
+    opts: CreateOptions = {},
   ): Promise<{ run: RunRecord; created: boolean }> {
     const parent = await this.#store.getRun(parentId);
     const fields = await followUpFields(this.#store, parent, request);
@@ -128,7 +146,7 @@ export class RunService {
   async #create(
     workOrder: WorkOrder,
     md: string,
-    opts: { idempotencyKey?: string; parentRunId?: string },
+    opts: CreateOptions & { parentRunId?: string },
   ): Promise<{ run: RunRecord; created: boolean }> {
     if (opts.idempotencyKey) {
       const existing = await this.#existing(opts.idempotencyKey);
@@ -136,7 +154,7 @@ export class RunService {
     }
     const record: RunRecord = {
       id: newRunId(),
-      status: "PENDING",
+      status: opts.hold ? "AWAITING_APPROVAL" : "PENDING",
       title: workOrder.title,
       repo: workOrder.repo,
       clone_branch: workOrder.clone_branch,
@@ -159,6 +177,7 @@ export class RunService {
       createdEventSeq: nextSeq(),
       workOrder,
     });
+    if (opts.extra) mutations.push(...opts.extra(record.id));
     if (opts.parentRunId) {
       // The parent's log links to its follow-up, written with the run itself.
       const seq = nextSeq();
@@ -245,6 +264,18 @@ export class RunService {
       id,
       limits,
     );
+  }
+
+  /**
+   * Sends `msg` to `to` in one commit with `extra` (a forge delivery with
+   * its replay guard); CommitConflictError when a checked key changed.
+   */
+  async deliver<T extends Message>(
+    to: ActorRef<T>,
+    msg: T,
+    extra: Mutation[],
+  ): Promise<void> {
+    await this.#system.send(to, msg, extra);
   }
 
   async #existing(key: string): Promise<RunRecord | null> {

@@ -27,4 +27,6 @@ export const ACTOR = {
   productOwner: "po",
   webhook: "webhook",
   pullRequest: "pr",
+  trigger: "trigger",
+  triggerReply: "trigger_reply",
 } as const;

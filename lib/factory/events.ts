@@ -226,7 +226,7 @@ export const EVENTS = {
     branch: z.string().nullable(),
   }),
   AWAITING_APPROVAL: row(
-    "a PASS under approval: before_push was committed, not pushed; the run waits for approve or reject",
+    "a PASS under approval: before_push was committed, not pushed (or, before: start, a trigger from an untrusted author before anything ran); the run waits for approve or reject",
     { commit: z.string().nullable(), branch: z.string().nullable() },
   ),
   RUN_APPROVED: row("a person approved the push", {
@@ -274,6 +274,14 @@ export const EVENTS = {
   FOLLOW_UP: row(
     "a follow-up of this finished run was started (run_id); the follow-up's RUN_CREATED names this run as parent_run_id",
     { run_id: z.string() },
+  ),
+  TRIGGER_REPLIED: row(
+    "the outcome of a run from a forge trigger was commented on its issue or pull request (url, status)",
+    { url: z.string(), status: z.string() },
+  ),
+  TRIGGER_REPLY_FAILED: row(
+    "the forge refused that comment (url, message); the run's outcome is unchanged",
+    { url: z.string(), message: z.string() },
   ),
   WEBHOOK_DELIVERED: row("a webhook was delivered", {
     event: z.string(),

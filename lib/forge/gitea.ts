@@ -7,9 +7,14 @@
  * `Authorization: token …`. A draft is a `WIP: ` title. Answers carry
  * GitHub's pull-request fields.
  */
-import { gitHubPullPatch, readGitHubPull } from "./github.ts";
+import { githubIssues, gitHubPullPatch, readGitHubPull } from "./github.ts";
 import { draftTitle, jsonArray, ownerAndName } from "./http.ts";
-import type { Forge, ForgeAdapter, ForgeContext } from "./types.ts";
+import type {
+  Forge,
+  ForgeAdapter,
+  ForgeContext,
+  ForgeIssueAdapter,
+} from "./types.ts";
 
 const PAGE = 50;
 const MAX_PAGES = 10;
@@ -45,6 +50,14 @@ export function gitea(ctx: ForgeContext): ForgeAdapter {
   };
 }
 
+/** Gitea/Forgejo's issue side: GitHub's paths and fields (`permission` may be `owner`), its own auth header. */
+export function giteaIssues(ctx: ForgeContext): ForgeIssueAdapter {
+  return {
+    ...githubIssues(ctx),
+    headers: { authorization: `token ${ctx.token}` },
+  };
+}
+
 /** Gitea and Forgejo: API at https://HOST/api/v1. */
 export const giteaForge: Forge = {
   // Gitea and Forgejo take the token as the password and do not check the name
@@ -53,4 +66,5 @@ export const giteaForge: Forge = {
   username: "aos",
   defaultApi: (host) => `https://${host}/api/v1`,
   adapter: gitea,
+  issues: giteaIssues,
 };

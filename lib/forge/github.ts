@@ -10,6 +10,7 @@ import type {
   Forge,
   ForgeAdapter,
   ForgeContext,
+  ForgeIssueAdapter,
   FoundPullRequest,
   PullRequestSpec,
   RequestBody,
@@ -38,6 +39,15 @@ export function gitHubPullPatch(spec: PullRequestSpec): RequestBody {
   return { title: spec.title, body: spec.body, base: spec.base };
 }
 
+/** The headers of every GitHub API call. */
+function githubHeaders(ctx: ForgeContext): Record<string, string> {
+  return {
+    authorization: `Bearer ${ctx.token}`,
+    accept: "application/vnd.github+json",
+    "x-github-api-version": "2022-11-28",
+  };
+}
+
 /** The GitHub adapter for `ctx`. */
 export function github(ctx: ForgeContext): ForgeAdapter {
   const { owner } = splitRepoPath(ctx.repoPath);
@@ -46,11 +56,7 @@ export function github(ctx: ForgeContext): ForgeAdapter {
     noun: "pull request",
     ref: (n) => `#${n}`,
     collection: `${ctx.api}/repos/${ownerAndName(ctx.repoPath)}/pulls`,
-    headers: {
-      authorization: `Bearer ${ctx.token}`,
-      accept: "application/vnd.github+json",
-      "x-github-api-version": "2022-11-28",
-    },
+    headers: githubHeaders(ctx),
     list: {
       query: (spec) => ({
         head: `${owner}:${spec.head}`,
@@ -75,6 +81,34 @@ export function github(ctx: ForgeContext): ForgeAdapter {
   };
 }
 
+/** GitHub's access levels that may push (`maintain` reads as `write` in `permission`). */
+const WRITE = new Set(["admin", "maintain", "write"]);
+
+/**
+ * GitHub's issue side: `POST /repos/{o}/{r}/issues/{n}/comments` (pull
+ * requests too), `GET …/collaborators/{user}/permission` (`permission`:
+ * admin, write, read or none), `GET …/contents/{path}?ref=` (base64).
+ * Gitea/Forgejo answer the same paths and fields (`owner` too).
+ */
+export function githubIssues(ctx: ForgeContext): ForgeIssueAdapter {
+  const repo = `${ctx.api}/repos/${ownerAndName(ctx.repoPath)}`;
+  return {
+    headers: githubHeaders(ctx),
+    commentUrl: (target) => `${repo}/issues/${target.number}/comments`,
+    commentBody: (text) => ({ body: text }),
+    permissionUrl: (user) =>
+      `${repo}/collaborators/${encodeURIComponent(user.login)}/permission`,
+    canWrite: (json) => {
+      const p = (json as { permission?: unknown } | null)?.permission;
+      return typeof p === "string" && (WRITE.has(p) || p === "owner");
+    },
+    fileUrl: (path, ref) =>
+      `${repo}/contents/${
+        path.split("/").map(encodeURIComponent).join("/")
+      }?ref=${encodeURIComponent(ref)}`,
+  };
+}
+
 /** GitHub: github.com (API at api.github.com), GHE.com tenants and GitHub Enterprise Server. */
 export const githubForge: Forge = {
   username: "x-access-token",
@@ -87,4 +121,5 @@ export const githubForge: Forge = {
   },
   knownHosts: /^(?:github\.com|[a-z0-9-]+\.ghe\.com)$/,
   adapter: github,
+  issues: githubIssues,
 };

@@ -6,7 +6,12 @@
  * `PUT /projects/:id/merge_requests/:iid`. A draft is a `Draft: ` title.
  */
 import { draftTitle, jsonArray } from "./http.ts";
-import type { Forge, ForgeAdapter, ForgeContext } from "./types.ts";
+import type {
+  Forge,
+  ForgeAdapter,
+  ForgeContext,
+  ForgeIssueAdapter,
+} from "./types.ts";
 
 interface GitLabMergeRequest {
   iid: number;
@@ -58,9 +63,41 @@ export function gitlab(ctx: ForgeContext): ForgeAdapter {
   };
 }
 
+/** GitLab's Developer role: the lowest access level that may push. */
+const DEVELOPER = 30;
+
+/**
+ * GitLab's issue side: `POST /projects/:id/issues/:iid/notes` or
+ * `…/merge_requests/:iid/notes`, `GET /projects/:id/members/all/:user_id`
+ * (`access_level`, inherited members included; 404 for none),
+ * `GET /projects/:id/repository/files/:path?ref=` (base64).
+ */
+export function gitlabIssues(ctx: ForgeContext): ForgeIssueAdapter {
+  const project = `${ctx.api}/projects/${encodeURIComponent(ctx.repoPath)}`;
+  return {
+    headers: { authorization: `Bearer ${ctx.token}` },
+    commentUrl: (target) =>
+      `${project}/${
+        target.pullRequest ? "merge_requests" : "issues"
+      }/${target.number}/notes`,
+    commentBody: (text) => ({ body: text }),
+    permissionUrl: (user) =>
+      user.id === null ? null : `${project}/members/all/${user.id}`,
+    canWrite: (json) => {
+      const level = (json as { access_level?: unknown } | null)?.access_level;
+      return typeof level === "number" && level >= DEVELOPER;
+    },
+    fileUrl: (path, ref) =>
+      `${project}/repository/files/${encodeURIComponent(path)}?ref=${
+        encodeURIComponent(ref)
+      }`,
+  };
+}
+
 /** GitLab (gitlab.com or self-managed): API at https://HOST/api/v4. */
 export const gitlabForge: Forge = {
   username: "oauth2",
   defaultApi: (host) => `https://${host}/api/v4`,
   adapter: gitlab,
+  issues: gitlabIssues,
 };

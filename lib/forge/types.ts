@@ -94,4 +94,32 @@ export interface Forge {
   knownHosts?: RegExp;
   /** Its pull-request API, talking as `ctx` says. */
   adapter(ctx: ForgeContext): ForgeAdapter;
+  /** Its issue-side API for triggers (comments, access, files); absent: no triggers. */
+  issues?(ctx: ForgeContext): ForgeIssueAdapter;
+}
+
+/** What an issue or pull request is to the issue-side API. */
+export interface IssueTarget {
+  number: number;
+  /** A pull (merge) request rather than an issue: GitLab keeps their notes apart. */
+  pullRequest: boolean;
+}
+
+/**
+ * One forge's issue-side API as data, for triggers (DESIGN §7): comments on an
+ * issue or pull request, a user's access to the repository, a file at a ref.
+ */
+export interface ForgeIssueAdapter {
+  /** The auth header (and any API-version header) every call carries. */
+  headers: Record<string, string>;
+  /** The URL a comment on `target` is POSTed to. */
+  commentUrl(target: IssueTarget): string;
+  /** The body of that POST. */
+  commentBody(text: string): RequestBody;
+  /** The URL answering `user`'s access (GitLab asks by numeric id). */
+  permissionUrl(user: { login: string; id: number | null }): string | null;
+  /** Whether a permission answer grants write access. */
+  canWrite(json: unknown): boolean;
+  /** The URL of `path` at `ref`; every forge answers `{ content, encoding: "base64" }`. */
+  fileUrl(path: string, ref: string): string;
 }

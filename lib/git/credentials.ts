@@ -25,6 +25,8 @@ export interface HostCredential {
   insecureHttp: boolean;
   /** Where it came from, for messages: `AOS_GIT_CREDENTIALS["host"]` or `GITHUB_TOKEN`. */
   source: string;
+  /** `webhook_secret`: verifies this forge's deliveries to `/triggers/{kind}`; null turns triggers off for the host. */
+  webhookSecret: string | null;
 }
 
 const HOST_KEY = /^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?$/;
@@ -35,6 +37,10 @@ const entrySchema = z.strictObject({
   api: z.string().optional(),
   username: z.string().trim().min(1).max(256).optional(),
   insecure_http: z.boolean().optional(),
+  webhook_secret: z.string().trim().min(
+    16,
+    "Must be at least 16 characters (the forge signs each delivery with it)",
+  ).max(1024).optional(),
 });
 
 /** Credentials by host; `forHost` picks the one git and the forge API get. */
@@ -81,6 +87,7 @@ export class GitCredentials {
     return this.entries.flatMap((e) => [
       e.token,
       btoa(`${e.username}:${e.token}`),
+      ...(e.webhookSecret ? [e.webhookSecret] : []),
     ]);
   }
 }
@@ -132,6 +139,7 @@ export function readGitCredentials(
       username: FORGES.github.username,
       insecureHttp: false,
       source: "GITHUB_TOKEN",
+      webhookSecret: null,
     });
   }
   return { credentials: new GitCredentials(entries), issues };
@@ -164,7 +172,7 @@ function readMap(
         const message = issue.code === "unrecognized_keys"
           ? `unknown field(s) ${
             issue.keys.map((k) => `'${k}'`).join(", ")
-          } (allowed: token, kind, api, username, insecure_http)`
+          } (allowed: token, kind, api, username, insecure_http, webhook_secret)`
           : issue.message;
         issues.push(`${where}${field ? `, field '${field}'` : ""}: ${message}`);
       }
@@ -199,6 +207,7 @@ function readMap(
       username: entry.username ?? FORGES[kind].username,
       insecureHttp,
       source: `AOS_GIT_CREDENTIALS["${host}"]`,
+      webhookSecret: entry.webhook_secret ?? null,
     });
   }
 }

@@ -203,6 +203,7 @@ Deno.test("prepareWorkspace() keeps credentials out of errors", async () => {
           api: "https://127.0.0.1:9/api/v1",
           username: "aos",
           insecureHttp: false,
+          webhookSecret: null,
           source: "test",
         }]),
       }),

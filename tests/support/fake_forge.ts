@@ -13,12 +13,25 @@
  *   `Authorization: Bearer`, or Basic `username:app-password`; no "already exists" refusal: a
  *   create for a source and destination with an open pull request updates that one and answers
  *   it (201, the only success the spec lists; the status of this case is not documented)
+ *
+ * The issue side triggers use (fake_forge_issues.ts): comments, a user's
+ * access, a file at a ref — GitHub and Gitea `POST /repos/{o}/{r}/issues/{n}/comments`,
+ * `GET …/collaborators/{user}/permission`, `GET …/contents/{path}?ref=`; GitLab
+ * `POST /projects/{id}/(issues|merge_requests)/{iid}/notes`, `GET …/members/all/{user_id}`,
+ * `GET …/repository/files/{path}?ref=`.
  */
 import {
   GitCredentials,
   readGitCredentials,
 } from "../../lib/git/credentials.ts";
 import type { ForgeKind } from "../../lib/forge/mod.ts";
+import {
+  type ForgeComment,
+  type IssueSide,
+  issueSideAnswer,
+} from "./fake_forge_issues.ts";
+
+export type { ForgeComment, IssueSide } from "./fake_forge_issues.ts";
 
 /** One request the fake received. */
 export interface ForgeCall {
@@ -48,6 +61,10 @@ export interface FakeForge {
   pulls: Pull[];
   /** How many of the next list answers are empty although pull requests exist (a lagging index). */
   hiddenLists: number;
+  /** Comments posted on issues and pull requests. */
+  comments: ForgeComment[];
+  /** Access per user (login, or GitLab user id as a string): `write`, `read`…, or a GitLab access level. */
+  permissions: Map<string, string | number>;
   close(): Promise<void>;
 }
 
@@ -58,8 +75,14 @@ const BASES: Record<ForgeKind, string> = {
   bitbucket: "/2.0",
 };
 
-/** Starts a fake `kind` API that accepts only `token`. */
-export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
+/** Starts a fake `kind` API that accepts only `token`; `readFile` answers the contents API. */
+export function startFakeForge(
+  kind: ForgeKind,
+  token: string,
+  opts: { readFile?: IssueSide["readFile"] } = {},
+): FakeForge {
+  const comments: ForgeComment[] = [];
+  const permissions = new Map<string, string | number>();
   const calls: ForgeCall[] = [];
   const pulls: Pull[] = [];
   // Every forge numbers a new pull request after the last one, open.
@@ -111,6 +134,13 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
       const body = text ? JSON.parse(text) as Record<string, unknown> : {};
       const base = BASES[kind];
       const path = url.pathname.slice(base.length);
+      const side = await issueSideAnswer(kind, req.method, path, url, body, {
+        comments,
+        permissions,
+        origin,
+        readFile: opts.readFile ?? (() => Promise.resolve(null)),
+      });
+      if (side) return side;
       const listHidden = () => {
         if (state.hiddenLists === 0) return false;
         state.hiddenLists--;
@@ -340,6 +370,8 @@ export function startFakeForge(kind: ForgeKind, token: string): FakeForge {
     api: `http://127.0.0.1:${server.addr.port}${BASES[kind]}`,
     calls,
     pulls,
+    comments,
+    permissions,
     get hiddenLists() {
       return state.hiddenLists;
     },
