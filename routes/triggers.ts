@@ -20,11 +20,7 @@ import {
 import type { AppDeps } from "./deps.ts";
 import { HttpError } from "./errors.ts";
 import { parseJsonBody } from "./json_body.ts";
-import {
-  BODIES_IN_FLIGHT,
-  BodyBudget,
-  limitBody,
-} from "./middleware/body_limit.ts";
+import { limitBody } from "./middleware/body_limit.ts";
 import { acceptedMediaType } from "./middleware/content_type.ts";
 import { OPEN } from "./middleware/auth.ts";
 import { ErrorSchema, json } from "./schemas.ts";
@@ -55,10 +51,7 @@ const AcceptedSchema = z.object({
 export function triggerRoutes(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
   const keys = new TriggerKeys(deps.store.keys.prefix);
-  const body = limitBody(
-    MAX_DELIVERY_BYTES,
-    new BodyBudget(BODIES_IN_FLIGHT * MAX_DELIVERY_BYTES),
-  );
+  const body = limitBody(MAX_DELIVERY_BYTES);
   app.openAPIRegistry.registerPath(createRoute({
     method: "post",
     path: "/triggers/{kind}",

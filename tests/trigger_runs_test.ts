@@ -163,7 +163,7 @@ Deno.test("triggers: a labeled issue runs with the repository's defaults, pushes
       const onIssue = await until("the outcome comment", () => {
         const c = f.comments.filter((c) => c.number === 7);
         return c.length >= 2 ? c : null;
-      });
+      }, 120_000);
       const link = `https://aos.example.com/ui/runs/${run.id}`;
       assert.match(onIssue[0]!.body, /started/);
       assert.ok(onIssue[0]!.body.includes(link), onIssue[0]!.body);
@@ -305,7 +305,7 @@ Deno.test("triggers: an untrusted author's issue waits in AWAITING_APPROVAL with
     const held = await until("the held run", async () => {
       const run = (await runsOf(svc!.url))[0];
       return run?.status === "AWAITING_APPROVAL" ? run : null;
-    });
+    }, 120_000);
     assert.equal(held.started_at, null);
     const f = forge;
     await until(
