@@ -5,3 +5,4 @@ export * from "./sandbox.ts";
 export * from "./overlay.ts";
 export * from "./output_digest.ts";
 export * from "./network.ts";
+export * from "./spawn.ts";

@@ -3,3 +3,4 @@ export * from "./frontmatter.ts";
 export * from "./parse.ts";
 export * from "./rules.ts";
 export * from "./schema.ts";
+export * from "./mcp_servers.ts";

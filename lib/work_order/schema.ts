@@ -15,6 +15,7 @@ import {
   relativePathProblem,
   repoProblem,
 } from "./rules.ts";
+import { mcpServersSchema } from "./mcp_servers.ts";
 
 /** Integer fields with their inclusive ranges and defaults. */
 export const INTEGER_FIELDS = {
@@ -136,6 +137,8 @@ export const workOrderFieldsSchema = z.strictObject({
   // pause: a budget reached moves the run to PAUSED (POST /runs/{id}/resume raises it); fail: today's soft end.
   on_budget: z.enum(["fail", "pause"]).default("fail"),
   max_cost_usd: maxCostUsd.nullable().default(null),
+  // MCP servers whose tools the SE is offered as mcp__<server>__<tool> (lib/mcp).
+  mcp_servers: mcpServersSchema,
   task: z.string().transform((task) => task.trim()).superRefine((task, ctx) => {
     if (task === "") {
       ctx.addIssue({ code: "custom", message: EMPTY_TASK, input: task });
