@@ -1,4 +1,5 @@
 /** Service configuration read from the environment (DESIGN §10). */
+import { type McpUrlPolicy, parseMcpAllow } from "./mcp/allow.ts";
 import { type FieldIssue, ValidationError } from "./errors.ts";
 import { redactUrl } from "./redact.ts";
 import { SANDBOX_SETTINGS, type SandboxSetting } from "./sandbox/sandbox.ts";
@@ -149,6 +150,8 @@ export interface Config {
     serviceName: string;
     resource: Record<string, string>;
   };
+  /** AOS_MCP_ALLOW / AOS_MCP_ALLOW_PRIVATE: the hosts a work order's MCP `url` may name (lib/mcp). */
+  mcpUrls: McpUrlPolicy;
 }
 
 /** Default model when AOS_MODEL is unset. */
@@ -257,7 +260,19 @@ const FIELDS = {
   metricsPublic: field("AOS_METRICS_PUBLIC", flag(false)),
   otelServiceName: field("OTEL_SERVICE_NAME", text("aos")),
   deploymentId: field("DENO_DEPLOYMENT_ID", text(null)),
+  mcpAllow: field("AOS_MCP_ALLOW", mcpHosts()),
+  mcpAllowPrivate: field("AOS_MCP_ALLOW_PRIVATE", flag(false)),
 };
+
+/** AOS_MCP_ALLOW: host names and `*.suffix` patterns (lib/mcp/allow.ts), else none. */
+function mcpHosts(): Reader<string[]> {
+  return ({ value, problem }) => {
+    const parsed = parseMcpAllow(value ?? undefined);
+    if ("allow" in parsed) return parsed.allow;
+    problem(parsed.problem);
+    return [];
+  };
+}
 
 type Settings = {
   [K in keyof typeof FIELDS]: ReturnType<(typeof FIELDS)[K]["read"]>;
@@ -382,5 +397,6 @@ export function loadConfig(
       serviceName: s.otelServiceName,
       resource: resourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES),
     },
+    mcpUrls: { allow: s.mcpAllow, allowPrivate: s.mcpAllowPrivate },
   };
 }

@@ -176,6 +176,15 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
       resource: { "deployment.environment": "prod eu" },
     },
   ],
+  // Two variables make one field: both rows name the same result.
+  ["AOS_MCP_ALLOW", "MCP.example.com, *.tools.example", "mcpUrls", {
+    allow: [],
+    allowPrivate: false,
+  }, { allow: ["mcp.example.com", "*.tools.example"], allowPrivate: true }],
+  ["AOS_MCP_ALLOW_PRIVATE", "true", "mcpUrls", {
+    allow: [],
+    allowPrivate: false,
+  }, { allow: ["mcp.example.com", "*.tools.example"], allowPrivate: true }],
 ];
 
 Deno.test("loadConfig() applies the documented defaults", () => {
@@ -272,6 +281,16 @@ const bad: [Record<string, string>, string, RegExp][] = [
     { AOS_SETUP_HOST_PORTS: "3141,8000" },
     "AOS_SETUP_HOST_PORTS",
     /not name the API's own port 8000/,
+  ],
+  [
+    { AOS_MCP_ALLOW: "ok.example, https://mcp.example/x" },
+    "AOS_MCP_ALLOW",
+    /Entry 'https:\/\/mcp.example\/x' is not a host name/,
+  ],
+  [
+    { AOS_MCP_ALLOW_PRIVATE: "perhaps" },
+    "AOS_MCP_ALLOW_PRIVATE",
+    /got 'perhaps'/,
   ],
   [
     { AOS_SHUTDOWN_GRACE_MS: "50" },

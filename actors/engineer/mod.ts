@@ -36,6 +36,7 @@ import type { SePacket, Usage } from "../../lib/factory/shapes.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
 import { contextFiles, previousIteration } from "./turn_inputs.ts";
 import { repoInstructions } from "../support/instructions.ts";
+import { openTurnMcp } from "../support/mcp.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 interface StoredPacket extends SePacket {
@@ -143,55 +144,70 @@ export function engineerActor(deps: FactoryDeps) {
         live(commandStart(deps, { source, command, timeoutS, iteration: n })),
     });
     const model = agentModel(deps, "se", workOrder);
-    const result = await runEngineerTurn({
-      client: deps.modelFor("se", model),
-      workspace: view,
-      task: taskOf(workOrder),
-      instructions: await repoInstructions(deps, runId),
-      contextFiles: await contextFiles(
-        workOrder,
-        async (p) => (await view.readText(p)).content,
-      ),
-      iteration: n,
-      previous: await previousIteration(deps, runId, n),
-      maxToolSteps: workOrder.max_tool_steps,
-      tokenBudget: budget ? budget.tokens : tokensLeft(run),
-      ...(budget && budget.costUsd !== null
-        ? {
-          costBudget: {
-            leftUsd: budget.costUsd,
-            costOf: (spent) => priced(model, spent).cost_usd,
-          },
-        }
-        : {}),
-      ...(budget && budget.deadlineAt !== null
-        ? { deadlineAt: budget.deadlineAt }
-        : {}),
-      pauseAtBudget: budget?.pause ?? false,
-      contextTokens: deps.config.contextTokens,
-      ...(workOrder.se_commands
-        ? {
-          commandLimits:
-            `at most ${workOrder.max_se_commands} commands and ${workOrder.se_command_seconds} s of command time per turn, each at most ${workOrder.command_timeout_s} s`,
-        }
-        : {}),
-      journal,
-      signal,
-      redact: (s: string) => deps.redactor.redact(s),
-      observer: modelObserver(deps, {
-        runId,
-        agent: "se",
+    // Started per turn, stopped when it ends: no server outlives its turn.
+    const mcp = await openTurnMcp(deps, { workOrder, view });
+    if (mcp) {
+      emit(deps.redactor.redactDeep({
+        kind: "MCP_SERVERS",
+        level: mcp.statuses.every((s) => s.ok) ? "INFO" : "WARN",
+        payload: { servers: mcp.statuses },
+      }));
+    }
+    let result;
+    try {
+      result = await runEngineerTurn({
+        client: deps.modelFor("se", model),
+        workspace: view,
+        task: taskOf(workOrder),
+        instructions: await repoInstructions(deps, runId),
+        contextFiles: await contextFiles(
+          workOrder,
+          async (p) => (await view.readText(p)).content,
+        ),
         iteration: n,
-        model,
-      }),
-      onStep: (step) =>
-        live({
-          kind: "SE_STEP",
-          level: step.ok ? "INFO" : "WARN",
+        previous: await previousIteration(deps, runId, n),
+        maxToolSteps: workOrder.max_tool_steps,
+        tokenBudget: budget ? budget.tokens : tokensLeft(run),
+        ...(budget && budget.costUsd !== null
+          ? {
+            costBudget: {
+              leftUsd: budget.costUsd,
+              costOf: (spent) => priced(model, spent).cost_usd,
+            },
+          }
+          : {}),
+        ...(budget && budget.deadlineAt !== null
+          ? { deadlineAt: budget.deadlineAt }
+          : {}),
+        pauseAtBudget: budget?.pause ?? false,
+        contextTokens: deps.config.contextTokens,
+        ...(workOrder.se_commands
+          ? {
+            commandLimits:
+              `at most ${workOrder.max_se_commands} commands and ${workOrder.se_command_seconds} s of command time per turn, each at most ${workOrder.command_timeout_s} s`,
+          }
+          : {}),
+        journal,
+        signal,
+        redact: (s: string) => deps.redactor.redact(s),
+        observer: modelObserver(deps, {
+          runId,
+          agent: "se",
           iteration: n,
-          payload: { ...step },
+          model,
         }),
-    });
+        onStep: (step) =>
+          live({
+            kind: "SE_STEP",
+            level: step.ok ? "INFO" : "WARN",
+            iteration: n,
+            payload: { ...step },
+          }),
+        ...(mcp ? { external: mcp.external } : {}),
+      });
+    } finally {
+      await mcp?.close();
+    }
     const usage = priced(model, result.usage);
     if (result.paused) {
       // Its events come once, with the turn's end; the transcript so far is kept now.

@@ -170,6 +170,19 @@ export const EVENTS = {
       timeout_s: z.number(),
     },
   ),
+  MCP_SERVERS: row(
+    "the work order's MCP servers as an SE turn started (server, kind stdio | http, ok, tools offered, dropped unsafe names, error)",
+    {
+      servers: z.array(z.looseObject({
+        server: z.string(),
+        kind: z.string(),
+        ok: z.boolean(),
+        tools: count,
+        dropped: count,
+        error: z.string().optional(),
+      })),
+    },
+  ),
   SE_COMMAND: row("one SE run_command", {
     command: z.string(),
     exit_code: exitCode,

@@ -18,8 +18,8 @@ export const MAX_SCHEMA_CHARS = 8000;
 
 const TOOL_NAME = /^[A-Za-z0-9_-]+$/;
 const FUNCTION_NAME_MAX = 64;
-// deno-lint-ignore no-control-regex
 const CONTROL =
+  // deno-lint-ignore no-control-regex
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** One tool as offered to the model. */

@@ -4,6 +4,12 @@
  * JSON-RPC and plays an honest server or a hostile one, by its first argument.
  */
 import { join } from "node:path";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 
 /** How the fake server behaves. */
 export type FakeServerMode =
@@ -13,7 +19,8 @@ export type FakeServerMode =
   | "endless_line"
   | "stubborn";
 
-const SCRIPT = String.raw`
+/** The server's source: put it in a working copy as FAKE_SERVER_FILE. */
+export const FAKE_SERVER_SCRIPT = String.raw`
 const mode = Deno.args[0] ?? "normal";
 const marker = Deno.args[1] ?? "";
 const out = (msg) => Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(msg) + "\n"));
@@ -85,22 +92,30 @@ for await (const chunk of Deno.stdin.readable) {
 if (mode === "stubborn") await new Promise(() => {});
 `;
 
-/** Writes the server into `dir` and returns the `command` a work order gives to start it. */
-export async function fakeServerCommand(
-  dir: string,
-  mode: FakeServerMode,
-  marker = "",
-): Promise<string[]> {
-  await Deno.writeTextFile(join(dir, "fake_mcp_server.js"), SCRIPT);
+/** Where the server's source goes in the working copy. */
+export const FAKE_SERVER_FILE = "fake_mcp_server.js";
+
+/** The `command` a work order gives to start the server in `mode` (the file in its working copy). */
+export function fakeServerArgv(mode: FakeServerMode, marker = ""): string[] {
   return [
     Deno.execPath(),
     "run",
     "-A",
     "--quiet",
-    "fake_mcp_server.js",
+    FAKE_SERVER_FILE,
     mode,
     ...(marker ? [marker] : []),
   ];
+}
+
+/** Writes the server into `dir` and returns the `command` that starts it there. */
+export async function fakeServerCommand(
+  dir: string,
+  mode: FakeServerMode,
+  marker = "",
+): Promise<string[]> {
+  await Deno.writeTextFile(join(dir, FAKE_SERVER_FILE), FAKE_SERVER_SCRIPT);
+  return fakeServerArgv(mode, marker);
 }
 
 /** Environment the fake server needs inside the sandbox (Deno's own settings only). */
@@ -119,4 +134,72 @@ export async function processesWith(marker: string): Promise<number[]> {
     if (cmdline.includes(marker)) pids.push(Number(entry.name));
   }
   return pids;
+}
+
+/** A streamable HTTP MCP server on the host's loopback, built with the SDK's server. */
+export interface HttpMcpServer {
+  url: string;
+  /** Requests it received. */
+  requests: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an SDK streamable HTTP MCP server (stateless, JSON responses) on
+ * 127.0.0.1 with one tool, `lookup`, that answers `found: <q>`. With
+ * `redirectTo`, every request is answered with a redirect there instead.
+ */
+export function startHttpMcpServer(
+  opts: { redirectTo?: string } = {},
+): HttpMcpServer {
+  const state = { requests: 0 };
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      state.requests++;
+      if (opts.redirectTo) {
+        return new Response(null, {
+          status: 307,
+          headers: { location: opts.redirectTo },
+        });
+      }
+      const mcp = new Server(
+        { name: "lookup-server", version: "1" },
+        { capabilities: { tools: {} } },
+      );
+      mcp.setRequestHandler(ListToolsRequestSchema, () => ({
+        tools: [{
+          name: "lookup",
+          description: "Looks a word up",
+          inputSchema: {
+            type: "object",
+            properties: { q: { type: "string" } },
+            required: ["q"],
+          },
+        }],
+      }));
+      mcp.setRequestHandler(
+        CallToolRequestSchema,
+        (call: { params: { arguments?: Record<string, unknown> } }) => ({
+          content: [{
+            type: "text",
+            text: `found: ${String(call.params.arguments?.q)}`,
+          }],
+        }),
+      );
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      await mcp.connect(transport);
+      return await transport.handleRequest(request);
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/mcp`,
+    get requests() {
+      return state.requests;
+    },
+    close: () => server.shutdown(),
+  };
 }

@@ -21,7 +21,7 @@ async function withToolbox(
     string,
     { mode: FakeServerMode; marker?: string; env?: Record<string, string> }
   >,
-  fn: (toolbox: McpToolbox, dir: string) => Promise<void>,
+  fn: (toolbox: McpToolbox, dir: string) => Promise<void> | void,
   timeouts = { startMs: 20_000, callMs: 20_000 },
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "aos-mcp-test-" });
@@ -162,7 +162,7 @@ Deno.test("McpToolbox reports a server that crashes mid-call with its stderr", a
 });
 
 Deno.test("McpToolbox drops hostile tool names and caps descriptions and schemas", async () => {
-  await withToolbox({ evil: { mode: "hostile_list" } }, async (toolbox) => {
+  await withToolbox({ evil: { mode: "hostile_list" } }, (toolbox) => {
     assert.deepEqual(names(toolbox), [
       "mcp__evil__ok_tool",
       "mcp__evil__big_schema",
@@ -171,7 +171,8 @@ Deno.test("McpToolbox drops hostile tool names and caps descriptions and schemas
     assert.deepEqual(toolbox.statuses[0]!.dropped, 4);
     const [ok, big, notObject] = toolbox.tools;
     assert.ok(ok!.function.description.length < 1100);
-    assert.ok(!/[\u0007\u202e]/.test(ok!.function.description));
+    assert.ok(!ok!.function.description.includes("\u0007"));
+    assert.ok(!ok!.function.description.includes("\u202e"));
     assert.deepEqual(big!.function.parameters, {
       type: "object",
       properties: {},
@@ -195,14 +196,14 @@ Deno.test("McpToolbox: a server that never initializes, a missing program and an
       },
       sandbox: { cwd: dir, env: FAKE_SERVER_ENV, mode: "bwrap", hideDirs: [] },
       urlPolicy: NO_MCP_URLS,
-      timeouts: { startMs: 4000, callMs: 4000 },
+      timeouts: { startMs: 8000, callMs: 8000 },
     });
     try {
       const byName = Object.fromEntries(
         toolbox.statuses.map((s) => [s.server, s]),
       );
       assert.deepEqual(byName.ok!.ok, true);
-      includes(byName.mute!.error!, "no answer within 4 s");
+      includes(byName.mute!.error!, "no answer within 8 s");
       includes(byName.gone!.error!, "nonexistent");
       assert.match(byName.flood!.error!, /longer than \d+ bytes|closed/i);
       includes(toolbox.notes, "'mute': unavailable, it did not start");

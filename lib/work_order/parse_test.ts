@@ -64,6 +64,7 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   approval: "none",
   on_budget: "fail",
   max_cost_usd: null,
+  mcp_servers: {},
 };
 
 Deno.test("parseWorkOrder() parses examples/calculator.md to the documented defaults", async () => {
@@ -791,6 +792,10 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       se_model: "org/coder-7b@q4",
       po_model: null,
       pull_request: { title: "Add it", draft: false },
+      mcp_servers: {
+        docs: { command: ["node", "server.js", "--x=1"], env: { A: "1" } },
+        "web-1": { url: "https://mcp.example.com/mcp" },
+      },
       task: "# Heading\n\n---\n\nBody with --- and `code`.\n\n    indented",
     },
     {

@@ -80,6 +80,8 @@ export class WorkingCopy {
   readonly dir: string;
   /** The start-of-turn commit (base + earlier packets). */
   readonly startCommit: string;
+  /** Where the checkout appears inside the sandbox (a restored environment fixes it), else its own path. */
+  readonly mountAt: string | undefined;
   readonly #changes: PendingChanges;
   readonly #policy: { allowed: string[]; forbidden: string[] };
   readonly #options: WorkingCopyOptions;
@@ -102,6 +104,7 @@ export class WorkingCopy {
   ) {
     this.dir = prepared.dir;
     this.startCommit = prepared.startCommit;
+    this.mountAt = prepared.mounts.mountAt;
     this.#changes = prepared.changes;
     this.#policy = policy;
     this.#options = options;
@@ -287,31 +290,17 @@ export class WorkingCopy {
       changed: report.changed.length,
       refused: report.refused.length,
     });
-    const lines = [outcome.text];
-    if (report.changed.length > 0) {
-      lines.push(
-        `Files this command changed (part of your changes now): ${
-          report.changed.slice(0, 30).join(", ")
-        }${
-          report.changed.length > 30
-            ? `, and ${report.changed.length - 30} more`
-            : ""
-        }`,
-      );
-    }
-    if (report.refused.length > 0) {
-      lines.push(
-        `Not part of your changes (refused; they will not be applied):\n${
-          report.refused.slice(0, 20).map((r) => `- ${r.reason}`).join("\n")
-        }`,
-      );
-    }
-    if (report.buildOutput > 0) {
-      lines.push(
-        `(${report.buildOutput} build/cache output files such as __pycache__/ are left out of your changes)`,
-      );
-    }
-    return lines.join("\n");
+    return [outcome.text, ...changeLines(report)].join("\n");
+  }
+
+  /**
+   * Picks up files something other than the file tools changed (an MCP
+   * server running in this working copy) and says which, like run_command.
+   */
+  async rescanChanges(): Promise<string> {
+    return changeLines(await this.#changes.rescan(), "this tool call").join(
+      "\n",
+    );
   }
 
   async #write(path: string, content: string): Promise<
@@ -380,4 +369,36 @@ export class WorkingCopy {
   async #files(): Promise<string[]> {
     return [...await listDiskFiles(this.dir)].sort();
   }
+}
+
+/** What a rescan found, as lines for the model (none when nothing changed). */
+function changeLines(
+  report: Awaited<ReturnType<PendingChanges["rescan"]>>,
+  what = "this command",
+): string[] {
+  const lines: string[] = [];
+  if (report.changed.length > 0) {
+    lines.push(
+      `Files ${what} changed (part of your changes now): ${
+        report.changed.slice(0, 30).join(", ")
+      }${
+        report.changed.length > 30
+          ? `, and ${report.changed.length - 30} more`
+          : ""
+      }`,
+    );
+  }
+  if (report.refused.length > 0) {
+    lines.push(
+      `Not part of your changes (refused; they will not be applied):\n${
+        report.refused.slice(0, 20).map((r) => `- ${r.reason}`).join("\n")
+      }`,
+    );
+  }
+  if (report.buildOutput > 0) {
+    lines.push(
+      `(${report.buildOutput} build/cache output files such as __pycache__/ are left out of your changes)`,
+    );
+  }
+  return lines;
 }

@@ -56,9 +56,27 @@ export type ToolOutcome =
   }
   | { kind: "finish"; summary: string };
 
+/**
+ * Tools from outside the table (the work order's MCP servers, lib/mcp): their
+ * names carry `prefix`, they are offered after the table's own, and they
+ * bound their own calls' time. Their failures are outcomes, never throws.
+ */
+export interface ExternalTools {
+  /** Every name of these tools starts with it (`mcp__`); no table tool does. */
+  prefix: string;
+  tools: ChatCompletionTool[];
+  run(
+    name: string,
+    rawArguments: string,
+    signal?: AbortSignal,
+  ): Promise<ToolOutcome>;
+}
+
 /** What a handler gets besides its arguments. */
 interface ToolContext {
   signal?: AbortSignal | undefined;
+  /** The turn's external tools, when the work order has any. */
+  external?: ExternalTools | undefined;
   /**
    * How long a file tool (everything but run_command, which has its own
    * timeouts) may take before it is abandoned with an error to the model
@@ -330,16 +348,21 @@ function compactTool(tool: ToolDefinition<z.ZodObject>): ChatCompletionTool[] {
 
 /**
  * The tools this workspace offers (run_command only where SE commands are
- * allowed), described in full or, for the compact profile, briefly and fewer.
+ * allowed), described in full or, for the compact profile, briefly and fewer;
+ * then the external ones (the work order's MCP servers), as they are.
  */
 export function toolsFor(
   workspace: EngineerWorkspace,
   profile: PromptProfile = "full",
+  external?: ExternalTools,
 ): ChatCompletionTool[] {
   const offered = offeredBy(workspace);
-  return profile === "compact"
-    ? offered.flatMap(compactTool)
-    : offered.map(toChatTool);
+  return [
+    ...(profile === "compact"
+      ? offered.flatMap(compactTool)
+      : offered.map(toChatTool)),
+    ...(external?.tools ?? []),
+  ];
 }
 
 /** Parses and checks a tool call's arguments; returns the problem as text when they are unusable. */
@@ -359,6 +382,11 @@ export async function executeTool(
   rawArguments: string,
   context: ToolContext = {},
 ): Promise<ToolOutcome> {
+  const external = context.external;
+  if (external && name.startsWith(external.prefix)) {
+    context.signal?.throwIfAborted();
+    return await external.run(name, rawArguments, context.signal);
+  }
   const offered = offeredBy(workspace);
   const tool = offered.find((t) => t.name === name);
   if (!tool) {

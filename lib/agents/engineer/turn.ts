@@ -21,7 +21,12 @@ import {
   engineerUserMessage,
   type PreviousIteration,
 } from "./prompt.ts";
-import { type EngineerWorkspace, executeTool, toolsFor } from "./tools.ts";
+import {
+  type EngineerWorkspace,
+  executeTool,
+  type ExternalTools,
+  toolsFor,
+} from "./tools.ts";
 import {
   type AgentEvent,
   type AgentTask,
@@ -122,6 +127,11 @@ export interface EngineerTurnOptions {
   observer?: ModelObserver;
   /** Hears of each tool call as it ends (not of calls replayed from the journal). */
   onStep?: (step: SeStep) => void;
+  /**
+   * Tools beyond the table (the work order's MCP servers), with what the
+   * model is told about them (`notes`, appended to the system prompt).
+   */
+  external?: (ExternalTools & { notes?: string }) | undefined;
 }
 
 /** Why a turn ended. */
@@ -186,7 +196,11 @@ async function engineerLoop(
   const { workspace, client } = opts;
   const journal = opts.journal ?? new MemoryJournal();
   const profile = profileFor(opts.contextTokens);
-  const tools: ChatCompletionTool[] = toolsFor(workspace, profile);
+  const tools: ChatCompletionTool[] = toolsFor(
+    workspace,
+    profile,
+    opts.external,
+  );
   const limits: EngineerLimits = {
     maxToolSteps: opts.maxToolSteps,
     warnSteps: WARN_STEPS,
@@ -210,10 +224,13 @@ async function engineerLoop(
         {
           role: "system",
           content: withInstructions(
-            profile === "compact"
-              ? compactSystemPrompt(opts.task, limits)
-              : engineerSystemPrompt(opts.task, limits),
-            instructionsSection(opts.instructions ?? [], { canRead: true }),
+            withInstructions(
+              profile === "compact"
+                ? compactSystemPrompt(opts.task, limits)
+                : engineerSystemPrompt(opts.task, limits),
+              instructionsSection(opts.instructions ?? [], { canRead: true }),
+            ),
+            redact(opts.external?.notes ?? ""),
           ),
         },
         {
@@ -381,6 +398,7 @@ async function runCall(
   }
   const outcome = await executeTool(opts.workspace, call.name, call.arguments, {
     signal: opts.signal,
+    external: opts.external,
   });
   if (outcome.kind === "finish") {
     return {
