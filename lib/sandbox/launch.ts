@@ -25,13 +25,16 @@ export interface LaunchPlan {
 /**
  * The launch of `opts.command` in `cwd` (resolved), or why it is refused
  * (output for the command's result: the network it asked for is not usable).
+ * With `argv`, that program runs directly instead of the shell line, its
+ * stderr apart (a long-lived server speaking over its pipes, lib/mcp).
  */
 export async function launchPlan(
-  opts: RunCommandOptions,
+  opts: Omit<RunCommandOptions, "timeoutMs">,
   cwd: string,
+  argv?: readonly string[],
 ): Promise<LaunchPlan | { refused: string }> {
   // The outer shell joins stderr to stdout so the output keeps its real order.
-  const shell = [
+  const shell = argv ? [...argv] : [
     "/bin/sh",
     "-c",
     'exec 2>&1; exec /bin/sh -c "$1"',

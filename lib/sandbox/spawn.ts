@@ -1,15 +1,17 @@
 /**
- * A long-lived process in the same sandbox as runCommand (bwrap allow-list,
- * no capabilities, never root, cleared environment, no network, the
- * workspace the only writable place) with its stdin and stdout piped to the
- * caller: an MCP server speaks JSON-RPC over them. Its stderr is kept capped;
- * stop() kills the whole process group, and bwrap's --die-with-parent takes
- * the sandbox's pid namespace, every descendant included, down with it.
+ * A long-lived process in the same sandbox as runCommand (the same launch
+ * plan: bwrap allow-list, no capabilities, never root, cleared environment,
+ * no network, the workspace the only writable place) with its stdin and
+ * stdout piped to the caller: an MCP server speaks JSON-RPC over them. Its
+ * stderr is kept capped; stop() kills the whole process group, and bwrap's
+ * --die-with-parent takes the sandbox's pid namespace, every descendant
+ * included, down with it.
  */
 import { resolve } from "node:path";
-import { bwrapArgs, SANDBOX_HOME } from "./bwrap.ts";
 import { CappedCollector } from "./output_cap.ts";
-import { commandEnv, type SandboxMode } from "./sandbox.ts";
+import { launchPlan } from "./launch.ts";
+import { commandEnv } from "./sandbox.ts";
+import type { SandboxMode } from "./options.ts";
 
 /** Options of spawnSandboxed(). */
 export interface SpawnSandboxedOptions {
@@ -46,34 +48,25 @@ export async function spawnSandboxed(
 ): Promise<SandboxedProcess> {
   const cwd = resolve(opts.cwd);
   if (opts.argv.length === 0) throw new TypeError("argv must not be empty");
-  let program: string;
-  let args: string[];
-  let home: string;
-  let tempHome: string | null = null;
-  if (opts.mode === "bwrap") {
-    home = SANDBOX_HOME;
-    program = "bwrap";
-    args = [
-      ...(await bwrapArgs(
-        cwd,
-        opts.hideDirs ?? [],
-        opts.mountAt ? { mountAt: opts.mountAt } : {},
-      )),
-      "--",
-      ...opts.argv,
-    ];
-  } else {
-    tempHome = await Deno.makeTempDir({ prefix: "aos-home-" });
-    home = tempHome;
-    program = opts.argv[0]!;
-    args = opts.argv.slice(1);
-  }
+  const plan = await launchPlan(
+    {
+      command: opts.argv.join(" "),
+      cwd,
+      env: opts.env,
+      mode: opts.mode,
+      hideDirs: opts.hideDirs ?? [],
+      ...(opts.mountAt ? { mountAt: opts.mountAt } : {}),
+    },
+    cwd,
+    opts.argv,
+  );
+  if ("refused" in plan) throw new Error(plan.refused);
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(program, {
-      args,
+    child = new Deno.Command(plan.program, {
+      args: plan.args,
       cwd,
-      env: commandEnv(opts.env, home),
+      env: commandEnv(opts.env, plan.home),
       clearEnv: true,
       stdin: "piped",
       stdout: "piped",
@@ -82,7 +75,7 @@ export async function spawnSandboxed(
       detached: true,
     }).spawn();
   } catch (error) {
-    if (tempHome) await Deno.remove(tempHome, { recursive: true });
+    await plan.cleanup();
     throw error;
   }
   const stderr = new CappedCollector(opts.maxStderrBytes ?? 4096);
@@ -101,9 +94,7 @@ export async function spawnSandboxed(
   const exited = child.status.then(async (status) => {
     // Whatever the program left behind in its group dies with it.
     killGroup();
-    if (tempHome) {
-      await Deno.remove(tempHome, { recursive: true }).catch(() => {});
-    }
+    await plan.cleanup();
     return status;
   });
   let stopping: Promise<void> | null = null;
