@@ -131,7 +131,7 @@ export class Telemetry {
             attributes: {
               "aos.run_id": runId,
               "aos.iteration": event.iteration ?? 0,
-              "aos.tool": String(p.tool ?? ""),
+              "aos.tool": String(p.tool ?? "").slice(0, 64),
               "aos.step": typeof p.step === "number" ? p.step : 0,
               "aos.tool.ok": p.ok === true,
             },
