@@ -6,6 +6,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
+import { RUN_STATUSES } from "../lib/store/types.ts";
 import {
   observations,
   parseMetrics,
@@ -63,6 +64,13 @@ Deno.test("/metrics counters move as a two-iteration run goes, and the text pars
     );
     assertEquals(sample(after, "aos_runs", { status: "SUCCEEDED" }), 1);
     assertEquals(sample(after, "aos_runs", { status: "RUNNING" }), 0);
+    // One series per status, the waiting ones (AWAITING_APPROVAL, PAUSED) too.
+    assertEquals(
+      after.samples.filter((s) => s.name === "aos_runs").map((s) =>
+        s.labels.status
+      ),
+      [...RUN_STATUSES],
+    );
     assertEquals(
       observations(after, "aos_run_duration_seconds", { status: "SUCCEEDED" }),
       1,

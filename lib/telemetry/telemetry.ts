@@ -237,13 +237,19 @@ export class Telemetry {
     if (!this.tracing || !run) return;
     const trace = runTrace(run);
     const created = Date.parse(run.created_at);
+    // A step's events are stamped at its commit, a moment after the record's
+    // finished_at: the run's span ends at whichever is later, so it holds them.
+    const end = Math.max(
+      Number.isFinite(to) ? to : created,
+      ...parts.map((p) => p.end),
+    );
     this.tracing.span({
       trace,
       name: "run",
       spanId: trace.spanId,
       parentId: null,
       start: created,
-      end: Number.isFinite(to) ? to : created,
+      end,
       attributes: {
         "aos.run_id": runId,
         "aos.status": status,
