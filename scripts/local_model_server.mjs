@@ -6,7 +6,8 @@
  *
  * Routes: GET /health, GET /v1/models, POST /v1/chat/completions (with `tools`, `tool_choice`
  * none/auto, `stream` + `stream_options.include_usage`, `max_tokens`/`max_completion_tokens`,
- * `temperature`, `top_p`, `seed`, `stop`). Tool calls come back as OpenAI `tool_calls`: the
+ * `temperature`, `top_p`, `seed`, `stop`; without them the model card's sampling:
+ * --temperature 0.7 --top-p 0.8 --top-k 20 --repeat-penalty 1.05). Tool calls come back as OpenAI `tool_calls`: the
  * model's chat wrapper detects its native function-call syntax (Qwen's <tool_call>) while it
  * generates and the call's arguments are constrained by a grammar built from the tool's JSON
  * schema, so they always parse. One request is evaluated at a time (one context sequence,
@@ -31,6 +32,14 @@ const { values: args } = parseArgs({
     port: { type: "string", default: "8088" },
     ctx: { type: "string", default: "32768" },
     threads: { type: "string", default: "0" },
+    // Sampling when a request names none: Qwen2.5-Coder's own generation_config.json
+    // (temperature 0.7, top_p 0.8, top_k 20, repetition_penalty 1.05), as llama.cpp's
+    // server (temperature 0.8) and vLLM (--generation-config auto) sample by default.
+    // Greedy decoding made the 1.5B model repeat its previous turn word for word.
+    temperature: { type: "string", default: "0.7" },
+    "top-p": { type: "string", default: "0.8" },
+    "top-k": { type: "string", default: "20" },
+    "repeat-penalty": { type: "string", default: "1.05" },
     // One JSON line per request (its last message, the reply, usage, speed): the evidence
     // for what an agent's model calls did. Prompts stay on this machine.
     "request-log": { type: "string" },
@@ -69,7 +78,10 @@ if (chat.chatWrapper.wrapperName === "Qwen") {
   });
 }
 log(
-  `loaded ${args.model}: ${chat.chatWrapper.wrapperName}, context ${context.contextSize} tokens`,
+  `loaded ${args.model}: ${chat.chatWrapper.wrapperName}, context ${context.contextSize} tokens, ` +
+    `default sampling: temperature ${args.temperature}, top_p ${
+      args["top-p"]
+    }, top_k ${args["top-k"]}, repeat penalty ${args["repeat-penalty"]}`,
 );
 
 /** Requests run one after another: the one sequence holds one conversation at a time. */
@@ -185,10 +197,10 @@ function logRequest(body, out, seconds) {
     messages: body.messages?.length,
     tools: body.tools?.map((t) => t?.function?.name),
     last: { role: last?.role, content: cut(textOf(last?.content), 600) },
-    reply: cut(out.content ?? "", 600),
+    reply: cut(out.content ?? "", 2000),
     tool_calls: out.toolCalls.map((c) => ({
       name: c.function.name,
-      arguments: cut(c.function.arguments, 300),
+      arguments: cut(c.function.arguments, 2000),
     })),
     from_text: out.fromText,
     finish: out.finishReason,
@@ -213,10 +225,12 @@ async function complete(body, onText, signal) {
   const res = await chat.generateResponse(history, {
     ...(functions ? { functions, documentFunctionParams: true } : {}),
     ...(typeof maxTokens === "number" && maxTokens > 0 ? { maxTokens } : {}),
-    ...(typeof body.temperature === "number"
-      ? { temperature: body.temperature }
-      : {}),
-    ...(typeof body.top_p === "number" ? { topP: body.top_p } : {}),
+    temperature: typeof body.temperature === "number"
+      ? body.temperature
+      : Number(args.temperature),
+    topP: typeof body.top_p === "number" ? body.top_p : Number(args["top-p"]),
+    topK: Number(args["top-k"]),
+    repeatPenalty: { penalty: Number(args["repeat-penalty"]) },
     ...(typeof body.seed === "number" ? { seed: body.seed } : {}),
     ...(Array.isArray(stop) && stop.length > 0
       ? { customStopTriggers: stop }

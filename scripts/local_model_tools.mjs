@@ -132,7 +132,14 @@ function parseCalls(candidates, functions) {
           /* passed on as it is: the client reports invalid arguments */
         }
       }
-      if (typeof name === "string" && Object.hasOwn(functions, name)) {
+      // The tool list echoed back is no call: a declaration has a description
+      // or a JSON schema where a call has its arguments.
+      const declared = call?.description !== undefined ||
+        call?.function?.description !== undefined ||
+        (params?.type === "object" && typeof params?.properties === "object");
+      if (
+        typeof name === "string" && Object.hasOwn(functions, name) && !declared
+      ) {
         calls.push({ functionName: name, params });
       }
     }

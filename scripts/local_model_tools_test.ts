@@ -110,3 +110,12 @@ Deno.test("a call with prose and a stray fence around it is found by its balance
     [],
   );
 });
+
+Deno.test("the tool list echoed back by a small model is no call", () => {
+  const echo = "<tools>\n" +
+    '{"type": "function", "function": {"name": "write_file", "description": "Write a file.", ' +
+    '"parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}\n' +
+    '{"name": "finish", "parameters": {"type": "object", "properties": {"summary": {"type": "string"}}}}\n' +
+    "</tools>";
+  assert.deepEqual(toolCallsInText(echo, offered), []);
+});

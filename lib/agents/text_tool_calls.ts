@@ -208,6 +208,9 @@ function toCall(
   if (typeof name !== "string" || !known.has(name)) return null;
   const key = ARGUMENT_KEYS.find((k) => k in target);
   const args = key === undefined ? {} : target[key];
+  // The tool list echoed back (a small model repeats its prompt): a tool's
+  // declaration, with a description or a JSON schema, is no call.
+  if ("description" in target || isSchema(args)) return null;
   if (typeof args === "string") {
     // Arguments given as a JSON string are passed on as sent; a broken one
     // reaches the tool's own check, which tells the model what is wrong.
@@ -215,6 +218,12 @@ function toCall(
   }
   if (args === null || args === undefined) return { name, arguments: "{}" };
   return { name, arguments: JSON.stringify(args) };
+}
+
+/** Whether `value` is a JSON schema of an object (`{"type": "object", "properties": {…}}`). */
+function isSchema(value: unknown): boolean {
+  return isRecord(value) && value.type === "object" &&
+    isRecord(value.properties);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

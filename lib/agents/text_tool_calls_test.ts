@@ -147,3 +147,15 @@ Deno.test("parseTextToolCalls() takes no call nested past 64 levels, and never p
     "[".repeat(10) + "]".repeat(10) + "}}";
   assertEquals(calls(shallow).map((c) => c.name), ["finish"]);
 });
+
+Deno.test("parseTextToolCalls() takes no call from the tool list echoed back", () => {
+  const echo = "<tools>\n" +
+    '{"type": "function", "function": {"name": "read_file", "description": "Show a file.", ' +
+    '"parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}\n' +
+    '{"name": "finish", "parameters": {"type": "object", "properties": {"summary": {"type": "string"}}}}\n' +
+    '</tools>\n{"name": "list_files", "arguments": {"path": "src"}}';
+  assertEquals(calls(echo), [{
+    name: "list_files",
+    arguments: { path: "src" },
+  }]);
+});

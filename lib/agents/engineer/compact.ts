@@ -51,6 +51,16 @@ export const COMPACT_TOOLS: Record<
   },
 };
 
+/**
+ * One call written out. Without it Qwen2.5-Coder-1.5B answered the pager
+ * task's first request by writing a `<tools>` block that declared a tool of
+ * its own; with it, the same request got a native tool call (bench/RESULTS.md).
+ * The form is Qwen's and Hermes'; a server that does not parse it hands the
+ * text to AOS, which reads the call from it (text_tool_calls.ts).
+ */
+const CALL_EXAMPLE =
+  'Reply with exactly one tool call, written like this:\n<tool_call>\n{"name": "read_file", "arguments": {"path": "app.py"}}\n</tool_call>';
+
 /** The compact system prompt: what to do, in order, and the rules that refuse a call. */
 export function compactSystemPrompt(
   task: AgentTask,
@@ -80,6 +90,7 @@ export function compactSystemPrompt(
     "You are a software engineer. Change the repository so the task is done. Work only by calling tools, one call at a time. Paths are relative to the repository root.",
     steps.join("\n"),
     rules.map((r) => `- ${r}`).join("\n"),
+    CALL_EXAMPLE,
   ].join("\n\n");
 }
 

@@ -139,7 +139,11 @@ export function engineerUserMessage(input: EngineerPromptInput): string {
   }
   parts.push(
     input.profile === "compact"
-      ? "Start now: call one tool."
+      ? `${
+        input.contextFiles.length > 0
+          ? "The files above are already read: do not read them again. "
+          : ""
+      }Start now: call one tool.`
       : "Start by locating the code you need; change it; verify; then call finish.",
   );
   return parts.join("\n\n");
