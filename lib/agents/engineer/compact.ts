@@ -124,3 +124,36 @@ export async function filesNamedIn(
   }
   return found;
 }
+
+/** Acceptance commands run before the first request, at most; output kept per command. */
+const CHECKS_RUN = 2;
+const CHECK_OUTPUT_CHARS = 2_500;
+
+/**
+ * The acceptance commands' output before any change (compact profile, first
+ * iteration): the failing assertion tells a small model where the problem is,
+ * which it rarely finds out by itself. Null when nothing could be run.
+ */
+export async function acceptanceNow(
+  commands: readonly string[],
+  run: ((command: string) => Promise<string>) | undefined,
+): Promise<string | null> {
+  if (!run || commands.length === 0) return null;
+  const outputs: string[] = [];
+  for (const command of commands.slice(0, CHECKS_RUN)) {
+    try {
+      const out = await run(command);
+      outputs.push(
+        out.length > CHECK_OUTPUT_CHARS
+          ? `${out.slice(0, CHECK_OUTPUT_CHARS / 2)}\n…\n${
+            out.slice(-CHECK_OUTPUT_CHARS / 2)
+          }`
+          : out,
+      );
+    } catch {
+      // Out of command budget, or no sandbox: the SE can still run it itself.
+      return outputs.length > 0 ? outputs.join("\n\n") : null;
+    }
+  }
+  return outputs.join("\n\n");
+}

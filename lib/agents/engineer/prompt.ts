@@ -110,6 +110,8 @@ export interface EngineerPromptInput {
   previous?: PreviousIteration | undefined;
   /** The compact profile (compact.ts) ends with a shorter instruction. */
   profile?: PromptProfile;
+  /** The acceptance commands' output before any change (compact profile), when they were run. */
+  checksNow?: string | null;
 }
 
 /** The SE's first user message of an iteration: the task, the layout, context files, the previous iteration. */
@@ -133,6 +135,11 @@ export function engineerUserMessage(input: EngineerPromptInput): string {
       return `## ${file.path}\n\n\`\`\`\n${content}\n\`\`\``;
     });
     parts.push(`# Context files\n\n${files.join("\n\n")}`);
+  }
+  if (input.checksNow) {
+    parts.push(
+      `# The acceptance commands now, before your change\n\n${input.checksNow}`,
+    );
   }
   if (input.iteration > 1 && input.previous) {
     parts.push(previousIteration(input.iteration, input.previous));

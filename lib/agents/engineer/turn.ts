@@ -37,7 +37,12 @@ import {
   keepingPartial,
 } from "../conversation.ts";
 import { buildContext } from "../context.ts";
-import { compactSystemPrompt, filesNamedIn, profileFor } from "./compact.ts";
+import {
+  acceptanceNow,
+  compactSystemPrompt,
+  filesNamedIn,
+  profileFor,
+} from "./compact.ts";
 import { type SeStep, stepSummary } from "./step_summary.ts";
 import { replyCalls } from "../reply_calls.ts";
 import { replyUsage } from "../reply_usage.ts";
@@ -244,6 +249,14 @@ async function engineerLoop(
             iteration: opts.iteration,
             previous: opts.previous,
             profile,
+            checksNow: profile === "compact" && opts.iteration === 1
+              ? await acceptanceNow(
+                opts.task.acceptanceCommands,
+                workspace.runCommand &&
+                  ((command: string) =>
+                    workspace.runCommand!(command, { signal: opts.signal })),
+              )
+              : null,
           })),
         },
       ],

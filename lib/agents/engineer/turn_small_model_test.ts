@@ -8,7 +8,7 @@ import { reply, toolCall } from "../../../tests/support/scripted_model.ts";
 import type { ChatCompletionTool } from "../../llm/client.ts";
 import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
 import { EMPTY_NUDGE, EMPTY_RETRY_TEMPERATURE } from "./turn.ts";
-import { assertModelError, sent, turn } from "./testing.ts";
+import { assertModelError, MemoryWorkspace, sent, turn } from "./testing.ts";
 
 /** The body of the n-th request the model received. */
 function body(
@@ -182,4 +182,49 @@ Deno.test("a large window keeps the full profile: every tool, described in full"
     String(sent(model, 0)[0]?.content),
     /^You are the Software Engineer agent of AOS/,
   );
+});
+
+Deno.test("the compact profile shows the acceptance commands' output before the first change, on the first iteration only", async () => {
+  const ran: string[] = [];
+  class CommandWorkspace extends MemoryWorkspace {
+    runCommand = (command: string) => {
+      ran.push(command);
+      return Promise.resolve(
+        `$ ${command}\nexit code 1 in 0.1 s\nAssertionError: [10, 11] != [0, 1]`,
+      );
+    };
+  }
+  const task = {
+    title: "paginate() skips the first page",
+    body: "Fix paginate so page 1 is the first page.",
+    acceptanceCommands: ["python3 -m unittest -q test_pager"],
+    allowedPaths: [],
+    forbiddenPaths: [],
+  };
+  for (const iteration of [1, 2]) {
+    ran.length = 0;
+    const { model, error } = await turn(
+      [reply(toolCall("finish", { summary: "done" }))],
+      {
+        contextTokens: 8_192,
+        task,
+        iteration,
+        workspace: new CommandWorkspace({ "pager.py": "x = 1\n" }),
+      },
+      {},
+      { maxOutputTokens: 1_024, contextTokens: 8_192 },
+    );
+    assertEquals(error, null);
+    const user = String(sent(model, 0)[1]?.content);
+    if (iteration === 1) {
+      assertEquals(ran, ["python3 -m unittest -q test_pager"]);
+      assertMatch(
+        user,
+        /# The acceptance commands now, before your change\n\n\$ python3 -m unittest -q test_pager\nexit code 1 in 0\.1 s\nAssertionError: \[10, 11\] != \[0, 1\]/,
+      );
+    } else {
+      assertEquals(ran, []);
+      assert(!user.includes("before your change"));
+    }
+  }
 });
