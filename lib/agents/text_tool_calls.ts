@@ -155,7 +155,9 @@ function mentionedWithin(
 
 /**
  * JSON.parse, then once more with raw control characters inside strings
- * escaped (small models write file contents with real newlines).
+ * escaped (small models write file contents with real newlines), then with
+ * Python's triple-quoted strings made JSON strings (Qwen2.5-Coder-1.5B wrote
+ * `"content": """\ndef f(): …\n"""`).
  */
 function parseLenient(slice: string): unknown {
   try {
@@ -163,6 +165,15 @@ function parseLenient(slice: string): unknown {
   } catch { /* try the repaired form */ }
   try {
     return JSON.parse(escapeControlsInStrings(slice));
+  } catch { /* try the triple-quoted form */ }
+  if (!slice.includes('"""')) return undefined;
+  try {
+    return JSON.parse(
+      slice.replace(
+        /"""([\s\S]*?)"""/g,
+        (_, inner: string) => JSON.stringify(inner),
+      ),
+    );
   } catch {
     return undefined;
   }

@@ -159,3 +159,13 @@ Deno.test("parseTextToolCalls() takes no call from the tool list echoed back", (
     arguments: { path: "src" },
   }]);
 });
+
+Deno.test("parseTextToolCalls() reads arguments written as Python triple-quoted strings", () => {
+  const text =
+    '{"name": "write_file", "arguments": {"path": "a.py", "content": """\n' +
+    'def f(x):\n    return {"x": x}\n"""}}';
+  assertEquals(calls(text), [{
+    name: "write_file",
+    arguments: { path: "a.py", content: '\ndef f(x):\n    return {"x": x}\n' },
+  }]);
+});

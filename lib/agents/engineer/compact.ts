@@ -28,7 +28,7 @@ export const COMPACT_TOOLS: Record<
 > = {
   list_files: { description: "List a directory.", args: ["path"] },
   read_file: {
-    description: "Show a file with numbered lines.",
+    description: "Show a file's content.",
     args: ["path"],
   },
   edit_file: {

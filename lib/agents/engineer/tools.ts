@@ -83,6 +83,38 @@ interface ToolContext {
    * (default FILE_TOOL_TIMEOUT_MS).
    */
   timeoutMs?: number | undefined;
+  /**
+   * read_file (and list_files on a file) answer with the file's text as it is,
+   * without the header and line numbers, when it is whole and short (the
+   * compact profile: a 1.5B model copied "N<tab>" prefixes and the header
+   * into the files it wrote).
+   */
+  plainRead?: boolean | undefined;
+}
+
+/** Longest file read_file shows plain (PLAIN_READ); longer ones keep their numbered windows. */
+const PLAIN_READ_CHARS = 12_000;
+
+/** The file's whole text when the context asks for plain reads and it is short; else the numbered window. */
+async function readForModel(
+  ws: EngineerWorkspace,
+  path: string,
+  window: Window,
+  context: ToolContext,
+): Promise<string> {
+  const readText = (ws as {
+    readText?: (p: string) => Promise<{ content: string }>;
+  }).readText;
+  if (
+    context.plainRead && typeof readText === "function" &&
+    window.startLine === undefined && window.endLine === undefined
+  ) {
+    const { content } = await readText.call(ws, path);
+    if (content.length <= PLAIN_READ_CHARS) {
+      return content === "" ? `(${path} is empty)` : content;
+    }
+  }
+  return await ws.readFile(path, window);
 }
 
 /** How long one file tool call may take: they are bounded reads and writes, so only a hang takes this long. */
@@ -131,7 +163,7 @@ const TOOLS = [
         "Entry to start from, as named by the previous answer's last line",
       ),
     }),
-    run: async (ws, a) => {
+    run: async (ws, a, context) => {
       try {
         return result(
           await ws.listFiles(a.path, { depth: a.depth, offset: a.offset }),
@@ -141,7 +173,7 @@ const TOOLS = [
         if (!(error instanceof NotADirectoryError) || a.path === undefined) {
           throw error;
         }
-        return result(await ws.readFile(a.path));
+        return result(await readForModel(ws, a.path, {}, context));
       }
     },
   }),
@@ -180,12 +212,12 @@ const TOOLS = [
         "Last line to show (default start_line + 299)",
       ),
     }),
-    run: async (ws, a) =>
+    run: async (ws, a, context) =>
       result(
-        await ws.readFile(a.path, {
+        await readForModel(ws, a.path, {
           startLine: a.start_line,
           endLine: a.end_line,
-        }),
+        }, context),
       ),
   }),
   define({

@@ -370,3 +370,28 @@ Deno.test("the compact profile offers fewer tools, one-line descriptions and onl
     return Promise.resolve();
   }, true);
 });
+
+Deno.test("plain reads (compact profile) show a short file as it is; a window or a long file stays numbered", async () => {
+  const long = Array.from({ length: 2_000 }, (_, i) => `line ${i}`).join("\n");
+  await withCopy(
+    { "a.py": "def f():\n    return 1\n", "big.txt": long },
+    async (wc) => {
+      const plain = { plainRead: true };
+      const read = async (args: unknown) =>
+        text(await executeTool(wc, "read_file", JSON.stringify(args), plain));
+      assertEquals(await read({ path: "a.py" }), "def f():\n    return 1\n");
+      assertEquals(
+        text(
+          await executeTool(wc, "list_files", '{"path": "a.py"}', plain),
+        ),
+        "def f():\n    return 1\n",
+      );
+      assertMatch(await read({ path: "a.py", start_line: 2 }), /^a\.py: /);
+      assertMatch(await read({ path: "big.txt" }), /^big\.txt: lines 1-/);
+      assertMatch(
+        text(await call(wc, "read_file", { path: "a.py" })),
+        /^a\.py: all 2 lines/,
+      );
+    },
+  );
+});

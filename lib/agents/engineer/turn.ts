@@ -412,6 +412,7 @@ async function runCall(
   const outcome = await executeTool(opts.workspace, call.name, call.arguments, {
     signal: opts.signal,
     external: opts.external,
+    plainRead: profileFor(opts.contextTokens) === "compact",
   });
   if (outcome.kind === "finish") {
     return {
