@@ -95,6 +95,11 @@ export async function startService(
     const problem = await setupNetworkProblem();
     if (problem !== null) log(`WARNING: ${networkRefusal(problem).trim()}`);
   }
+  for (const target of config.networkTestTargets) {
+    log(
+      `WARNING: AOS_NETWORK_TEST_TARGETS sends network_allow host '${target.host}' to ${target.address}:${target.port} (test rigs only)`,
+    );
+  }
   for (const credential of config.gitCredentials.entries) {
     if (credential.insecureHttp) {
       log(
@@ -200,6 +205,7 @@ export async function startService(
     allowLocalRepos: config.allowLocalRepos,
     repoAddresses: config.repoAddresses,
     secretNames: config.secrets.names(),
+    networkAllowMax: config.networkAllowMax,
   });
   // Forge triggers create runs through the service (its validation, idempotency).
   registerTriggers(system, { ...factoryDeps, runs });

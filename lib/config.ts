@@ -17,6 +17,7 @@ import {
   list,
   oneOf,
   type Reader,
+  testTargets,
   text,
 } from "./config_readers.ts";
 import type { GitCredentials } from "./git/credentials.ts";
@@ -27,6 +28,8 @@ import { isPostgresUrl } from "./store/postgres/mod.ts";
 import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
 import { otlpTracesUrl, resourceAttributes } from "./telemetry/otel_env.ts";
 import { CommandSecrets, readCommandSecrets } from "./secrets/mod.ts";
+import { hostPatternProblem } from "./egress/host_pattern.ts";
+import type { TestTarget } from "./egress/proxy.ts";
 
 /** How forge triggers start runs. */
 export interface TriggerConfig {
@@ -137,6 +140,10 @@ export interface Config {
   setupHostNetwork: boolean;
   /** AOS_SETUP_HOST_PORTS: host loopback ports setup commands may reach (a test rig's package index). */
   setupHostPorts: number[];
+  /** AOS_NETWORK_ALLOW_MAX: patterns `network_allow` must stay within (`*` any host); empty: no network for commands. */
+  networkAllowMax: string[];
+  /** AOS_NETWORK_TEST_TARGETS: hosts the egress proxy sends to a fixed (loopback) address:port — test rigs only. */
+  networkTestTargets: TestTarget[];
   /** AOS_METRICS_PUBLIC: serve `/metrics` without the API token. */
   metricsPublic: boolean;
   /**
@@ -257,6 +264,14 @@ const FIELDS = {
     oneOf(["isolated", "host"], "isolated"),
   ),
   setupHostPorts: field("AOS_SETUP_HOST_PORTS", text(null)),
+  networkAllowMax: field(
+    "AOS_NETWORK_ALLOW_MAX",
+    list({
+      normalize: (entry) => entry.toLowerCase(),
+      problem: (entry) => hostPatternProblem(entry, { any: true }),
+    }),
+  ),
+  networkTestTargets: field("AOS_NETWORK_TEST_TARGETS", text(null)),
   metricsPublic: field("AOS_METRICS_PUBLIC", flag(false)),
   otelServiceName: field("OTEL_SERVICE_NAME", text("aos")),
   deploymentId: field("DENO_DEPLOYMENT_ID", text(null)),
@@ -331,6 +346,13 @@ export function loadConfig(
   if (typeof setupHostPorts === "string") {
     issues.push({ field: "AOS_SETUP_HOST_PORTS", message: setupHostPorts });
   }
+  const networkTestTargets = testTargets(s.networkTestTargets, s.port);
+  if (typeof networkTestTargets === "string") {
+    issues.push({
+      field: "AOS_NETWORK_TEST_TARGETS",
+      message: networkTestTargets,
+    });
+  }
   const tracesUrl = otlpTracesUrl(env);
   if (tracesUrl !== null && !isHttpUrl(tracesUrl)) {
     issues.push({
@@ -391,6 +413,10 @@ export function loadConfig(
     trigger: { label: s.triggerLabel, allow: s.triggerAllow },
     setupHostNetwork: s.setupNetwork === "host",
     setupHostPorts: typeof setupHostPorts === "string" ? [] : setupHostPorts,
+    networkAllowMax: s.networkAllowMax,
+    networkTestTargets: typeof networkTestTargets === "string"
+      ? []
+      : networkTestTargets,
     metricsPublic: s.metricsPublic,
     otel: {
       tracesUrl,

@@ -4,6 +4,9 @@
  * and gives its fallback, so every bad variable is named at once.
  */
 import { redactUrl } from "./redact.ts";
+import { hostPatternProblem } from "./egress/host_pattern.ts";
+import type { TestTarget } from "./egress/proxy.ts";
+import { isPrivateAddress, v4Octets } from "./net/address.ts";
 
 /** What a reader sees of its variable. */
 export interface Source {
@@ -194,6 +197,35 @@ export function hostPorts(
     ports.push(value);
   }
   return ports;
+}
+
+/**
+ * AOS_NETWORK_TEST_TARGETS: comma-separated `host=address:port` (an IPv4
+ * address), never the API's own `port` on a private address, or why not.
+ */
+export function testTargets(
+  raw: string | null,
+  apiPort: number,
+): TestTarget[] | string {
+  if (raw === null) return [];
+  const targets: TestTarget[] = [];
+  for (const part of raw.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([^=\s]+)=(\d+\.\d+\.\d+\.\d+):(\d{1,5})$/.exec(part);
+    const host = match?.[1]?.toLowerCase() ?? "";
+    const address = match?.[2] ?? "";
+    const port = Number(match?.[3]);
+    if (
+      !match || hostPatternProblem(host) !== null || host.startsWith("*.") ||
+      !v4Octets(address) || !(port >= 1 && port <= 65535)
+    ) {
+      return `Must be comma-separated host=address:port (origin.test=127.0.0.1:8080), got '${part}'`;
+    }
+    if (port === apiPort && isPrivateAddress(address)) {
+      return `Must not name the API's own port ${apiPort}: commands would reach the API`;
+    }
+    targets.push({ host, address, port });
+  }
+  return targets;
 }
 
 /** True for an http: or https: URL. */

@@ -141,6 +141,20 @@ const SETTINGS: [string | null, string, keyof Config, unknown, unknown][] = [
   ],
   ["AOS_SETUP_NETWORK", "host", "setupHostNetwork", false, true],
   ["AOS_SETUP_HOST_PORTS", "3141, 4873", "setupHostPorts", [], [3141, 4873]],
+  [
+    "AOS_NETWORK_ALLOW_MAX",
+    "pypi.org, *.PythonHosted.org",
+    "networkAllowMax",
+    [],
+    ["pypi.org", "*.pythonhosted.org"],
+  ],
+  [
+    "AOS_NETWORK_TEST_TARGETS",
+    "origin.test=127.0.0.1:8081",
+    "networkTestTargets",
+    [],
+    [{ host: "origin.test", address: "127.0.0.1", port: 8081 }],
+  ],
   ["AOS_METRICS_PUBLIC", "true", "metricsPublic", false, true],
   // Three standard OpenTelemetry variables, one field.
   [
@@ -230,6 +244,26 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ PORT: "abc" }, "PORT", /integer from 0 to 65535, got 'abc'/],
   [{ PORT: "70000" }, "PORT", /got '70000'/],
   [{ PORT: "-1" }, "PORT", /got '-1'/],
+  [
+    { AOS_NETWORK_ALLOW_MAX: "https://pypi.org" },
+    "AOS_NETWORK_ALLOW_MAX",
+    /no scheme, port, path/,
+  ],
+  [
+    { AOS_NETWORK_ALLOW_MAX: "*.com" },
+    "AOS_NETWORK_ALLOW_MAX",
+    /every host of a top-level domain/,
+  ],
+  [
+    { AOS_NETWORK_TEST_TARGETS: "origin.test:8080" },
+    "AOS_NETWORK_TEST_TARGETS",
+    /host=address:port/,
+  ],
+  [
+    { AOS_NETWORK_TEST_TARGETS: "api.test=127.0.0.1:8000" },
+    "AOS_NETWORK_TEST_TARGETS",
+    /not name the API's own port 8000/,
+  ],
   [{ AOS_SANDBOX: "foo" }, "AOS_SANDBOX", /'bwrap', 'none', 'auto', got 'foo'/],
   [{ AOS_MAX_RUNS: "0" }, "AOS_MAX_RUNS", /from 1 to/],
   [{ AOS_MAX_RUNS: "2.5" }, "AOS_MAX_RUNS", /got '2.5'/],

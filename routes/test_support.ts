@@ -37,6 +37,7 @@ export async function withTestApp(
       allowLocalRepos: config.allowLocalRepos,
       repoAddresses: config.repoAddresses,
       secretNames: config.secrets.names(),
+      networkAllowMax: config.networkAllowMax,
     });
     const app = createApp({
       config,

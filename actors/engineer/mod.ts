@@ -1,4 +1,5 @@
 import { priced } from "../../lib/llm/usage.ts";
+import { networkAllowFor, networkNote } from "../support/network_allow.ts";
 import { defineActor } from "../../runtime/mod.ts";
 import { runEngineerTurn } from "../../lib/agents/engineer/turn.ts";
 import {
@@ -142,6 +143,12 @@ export function engineerActor(deps: FactoryDeps) {
         })),
       onCommandStart: (command, timeoutS, source) =>
         live(commandStart(deps, { source, command, timeoutS, iteration: n })),
+      networkAllow: networkAllowFor(deps, {
+        workOrder,
+        source: "se",
+        iteration: n,
+        live,
+      }),
     });
     const model = agentModel(deps, "se", workOrder);
     // Started per turn, stopped when it ends: no server outlives its turn.
@@ -184,7 +191,9 @@ export function engineerActor(deps: FactoryDeps) {
         ...(workOrder.se_commands
           ? {
             commandLimits:
-              `at most ${workOrder.max_se_commands} commands and ${workOrder.se_command_seconds} s of command time per turn, each at most ${workOrder.command_timeout_s} s`,
+              `at most ${workOrder.max_se_commands} commands and ${workOrder.se_command_seconds} s of command time per turn, each at most ${workOrder.command_timeout_s} s; ${
+                networkNote(workOrder)
+              }`,
           }
           : {}),
         journal,

@@ -56,6 +56,7 @@ export class RunService {
   readonly #allowLocalRepos: boolean;
   readonly #addresses: RepoAddressPolicy;
   readonly #secretNames: readonly string[];
+  readonly #networkAllowMax: readonly string[];
 
   constructor(
     opts: {
@@ -70,6 +71,8 @@ export class RunService {
       repoAddresses?: RepoAddressPolicy;
       /** AOS_SECRETS' names: a work order naming another secret is refused (default: none). */
       secretNames?: readonly string[];
+      /** AOS_NETWORK_ALLOW_MAX: what network_allow may ask (default: nothing). */
+      networkAllowMax?: readonly string[];
     },
   ) {
     this.#store = opts.store;
@@ -79,6 +82,7 @@ export class RunService {
     this.#allowLocalRepos = opts.allowLocalRepos ?? false;
     this.#addresses = opts.repoAddresses ?? GUARD_ALL;
     this.#secretNames = opts.secretNames ?? [];
+    this.#networkAllowMax = opts.networkAllowMax ?? [];
   }
 
   /** Validates and stores a run, and starts it; a repeated Idempotency-Key returns the first run. */
@@ -90,6 +94,7 @@ export class RunService {
       repoAllowlist: this.#allowlist,
       allowLocalRepos: this.#allowLocalRepos,
       secretNames: this.#secretNames,
+      networkAllowMax: this.#networkAllowMax,
     };
     let workOrder: WorkOrder;
     let md: string;
@@ -135,6 +140,7 @@ export class RunService {
       repoAllowlist: this.#allowlist,
       allowLocalRepos: this.#allowLocalRepos,
       secretNames: this.#secretNames,
+      networkAllowMax: this.#networkAllowMax,
     });
     return await this.#create(workOrder, md, {
       ...opts,

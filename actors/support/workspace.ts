@@ -22,6 +22,7 @@ import {
   WorkingCopy,
 } from "../../lib/workspace/working_copy.ts";
 import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
+import type { NetworkAllowOptions } from "../../lib/sandbox/mod.ts";
 
 /** A workspace rebuilt to a known state. */
 export interface Materialized {
@@ -179,6 +180,8 @@ export async function openWorkingCopy(
     onSetup?: (outcome: SetupOutcome) => void;
     /** Sees each command the SE runs (to emit SE_COMMAND events). */
     onCommand?: ((run: SeCommandRecord) => void) | undefined;
+    /** The SE's commands' `network_allow` (networkAllowFor), if any. */
+    networkAllow?: NetworkAllowOptions | undefined;
     /** Told when a command (setup or the SE's) starts, to emit CMD_START as it happens. */
     onCommandStart?:
       | ((
@@ -207,6 +210,7 @@ export async function openWorkingCopy(
       maxCommands: workOrder.max_se_commands,
       maxSeconds: workOrder.se_command_seconds,
       maxTimeoutS: workOrder.command_timeout_s,
+      networkAllow: opts.networkAllow,
     }
     : undefined;
   return await WorkingCopy.open({

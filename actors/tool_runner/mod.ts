@@ -1,3 +1,4 @@
+import { networkAllowFor } from "../support/network_allow.ts";
 import { defineActor, type LogEvent } from "../../runtime/mod.ts";
 import { loadInstructions } from "../../lib/agents/instructions.ts";
 import {
@@ -371,6 +372,12 @@ export function toolRunnerActor(deps: FactoryDeps) {
         env: workOrder.env,
         // Acceptance commands alone get the work order's secrets; their output is redacted below.
         secrets: deps.config.secrets.env(workOrder.secrets),
+        networkAllow: networkAllowFor(deps, {
+          workOrder,
+          source: "acceptance",
+          iteration: n,
+          live,
+        }),
         timeoutMs: workOrder.command_timeout_s * 1000,
         mode: deps.sandboxMode,
         signal,

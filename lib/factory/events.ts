@@ -183,6 +183,24 @@ export const EVENTS = {
       })),
     },
   ),
+  NET_ALLOWED: row(
+    "a command's connection through the network_allow proxy was let through (source se | acceptance, host, port, address); logged as it happens",
+    {
+      source: z.string(),
+      host: z.string(),
+      port: z.number().int().nullable(),
+      address: z.string().optional(),
+    },
+  ),
+  NET_REFUSED: row(
+    "a command's connection through the network_allow proxy was refused (source, host, port, reason); logged as it happens",
+    {
+      source: z.string(),
+      host: z.string(),
+      port: z.number().int().nullable(),
+      reason: z.string(),
+    },
+  ),
   SE_COMMAND: row("one SE run_command", {
     command: z.string(),
     exit_code: exitCode,

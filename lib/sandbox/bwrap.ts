@@ -76,6 +76,8 @@ export interface BwrapLayout {
    * Must exist on the host or lie under a hidden dir, whose tmpfs bwrap can create it in.
    */
   mountAt?: string;
+  /** Further `--ro-bind SRC DEST` arguments, after the masks (the egress proxy's socket and bridge). */
+  binds?: readonly string[];
 }
 
 /**
@@ -138,6 +140,7 @@ export async function bwrapArgs(
       args.push("--ro-bind", resolver, resolver);
     }
   }
+  args.push(...layout.binds ?? []);
   args.push(
     "--dir",
     SANDBOX_HOME,

@@ -11,6 +11,7 @@ import {
   setupNetworkProblem,
 } from "./network.ts";
 import type { RunCommandOptions } from "./options.ts";
+import { type EgressSession, startEgressSession } from "./egress.ts";
 
 /** A command ready to spawn. */
 export interface LaunchPlan {
@@ -60,34 +61,47 @@ export async function launchPlan(
   const problem = ownNetwork ? await setupNetworkProblem() : null;
   // Fail closed: the host's network would hand the command the host's loopback.
   if (problem !== null) return { refused: networkRefusal(problem) };
-  let program = "bwrap";
-  let args = [
-    ...(await bwrapArgs(cwd, opts.hideDirs ?? [], {
-      network: opts.network ?? false,
-      ...(opts.mountAt ? { mountAt: opts.mountAt } : {}),
-    })),
-    "--",
-    ...shell,
-  ];
+  // network_allow: the egress proxy for this command, stopped by cleanup().
+  const egress: EgressSession | null =
+    opts.networkAllow?.hosts.length && opts.network !== true
+      ? await startEgressSession(opts.networkAllow)
+      : null;
   let workDir: string | null = null;
-  if (layers.length > 0) {
-    workDir = await makeWorkDir(cwd);
-    const wrapper = await overlayWrapper(cwd, layers, workDir);
-    program = wrapper[0]!;
-    args = [...wrapper.slice(1), "bwrap", ...args];
+  try {
+    let program = "bwrap";
+    let args = [
+      ...(await bwrapArgs(cwd, opts.hideDirs ?? [], {
+        network: opts.network ?? false,
+        ...(opts.mountAt ? { mountAt: opts.mountAt } : {}),
+        ...(egress ? { binds: egress.bwrapArgs } : {}),
+      })),
+      "--",
+      ...(egress ? egress.wrap(shell) : shell),
+    ];
+    if (layers.length > 0) {
+      workDir = await makeWorkDir(cwd);
+      const wrapper = await overlayWrapper(cwd, layers, workDir);
+      program = wrapper[0]!;
+      args = [...wrapper.slice(1), "bwrap", ...args];
+    }
+    if (ownNetwork) {
+      // bwrap's --share-net then shares this namespace, not the host's.
+      const wrapper = networkWrapper(opts.hostPorts ?? []);
+      args = [...wrapper.slice(1), program, ...args];
+      program = wrapper[0]!;
+    }
+    return {
+      program,
+      args,
+      home: SANDBOX_HOME,
+      cleanup: async () => {
+        if (workDir) await removeWorkDir(workDir);
+        await egress?.close();
+      },
+    };
+  } catch (error) {
+    if (workDir) await removeWorkDir(workDir);
+    await egress?.close();
+    throw error;
   }
-  if (ownNetwork) {
-    // bwrap's --share-net then shares this namespace, not the host's.
-    const wrapper = networkWrapper(opts.hostPorts ?? []);
-    args = [...wrapper.slice(1), program, ...args];
-    program = wrapper[0]!;
-  }
-  return {
-    program,
-    args,
-    home: SANDBOX_HOME,
-    cleanup: async () => {
-      if (workDir) await removeWorkDir(workDir);
-    },
-  };
 }

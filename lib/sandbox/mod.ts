@@ -6,3 +6,4 @@ export * from "./overlay.ts";
 export * from "./output_digest.ts";
 export * from "./network.ts";
 export * from "./spawn.ts";
+export * from "./egress.ts";

@@ -1,5 +1,6 @@
 /** What runCommand() is asked to do, and the sandbox settings it knows. */
 import type { CommandResult } from "../factory/shapes.ts";
+import type { NetworkAllowOptions } from "./egress.ts";
 
 /** The values of AOS_SANDBOX: a mode, or `auto` (bwrap, and an error when it is not usable). */
 export const SANDBOX_SETTINGS = ["bwrap", "none", "auto"] as const;
@@ -37,6 +38,13 @@ export interface RunCommandOptions {
    * host's loopback — else the host's network. Default false: only a private `lo`.
    */
   network?: boolean;
+  /**
+   * `network_allow` (bwrap mode, commands without `network`): the command
+   * keeps its `lo`-only namespace and reaches the hosts named, on ports 80
+   * and 443, through the egress proxy (HTTP_PROXY / HTTPS_PROXY). Ignored
+   * with `network` (setup keeps its own network) and when `hosts` is empty.
+   */
+  networkAllow?: NetworkAllowOptions | undefined;
   /** Host loopback ports a command with `network` may still reach (AOS_SETUP_HOST_PORTS). */
   hostPorts?: readonly number[];
   /**

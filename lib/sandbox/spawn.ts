@@ -12,6 +12,7 @@ import { CappedCollector } from "./output_cap.ts";
 import { launchPlan } from "./launch.ts";
 import { commandEnv } from "./sandbox.ts";
 import type { SandboxMode } from "./options.ts";
+import type { NetworkAllowOptions } from "./egress.ts";
 
 /** Options of spawnSandboxed(). */
 export interface SpawnSandboxedOptions {
@@ -26,6 +27,8 @@ export interface SpawnSandboxedOptions {
   hideDirs?: string[];
   /** Where the workspace appears inside the sandbox (default its host path). */
   mountAt?: string | undefined;
+  /** The work order's `network_allow`: the process reaches those hosts through the egress proxy. */
+  networkAllow?: NetworkAllowOptions | undefined;
   /** Bytes of stderr kept (head and tail). */
   maxStderrBytes?: number;
 }
@@ -56,6 +59,7 @@ export async function spawnSandboxed(
       mode: opts.mode,
       hideDirs: opts.hideDirs ?? [],
       ...(opts.mountAt ? { mountAt: opts.mountAt } : {}),
+      ...(opts.networkAllow ? { networkAllow: opts.networkAllow } : {}),
     },
     cwd,
     opts.argv,

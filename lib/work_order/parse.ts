@@ -13,6 +13,7 @@ import {
   workOrderFieldsSchema,
 } from "./schema.ts";
 import { envNameProblem, isLocalRepo, quote, repoAllowed } from "./rules.ts";
+import { hostPatternProblem, patternCovered } from "../egress/host_pattern.ts";
 
 export { isValidRefName } from "./rules.ts";
 export { MAX_WORK_ORDER_BYTES } from "./size.ts";
@@ -39,6 +40,11 @@ export interface WorkOrderOptions {
    * checked (reading back a work order the service already accepted).
    */
   secretNames?: readonly string[];
+  /**
+   * AOS_NETWORK_ALLOW_MAX: the patterns `network_allow` must stay within;
+   * empty refuses any. Absent, not checked (reading back).
+   */
+  networkAllowMax?: readonly string[];
 }
 
 /** Parses a work order file; throws ValidationError listing every problem. */
@@ -154,6 +160,7 @@ function crossFieldIssues(
     }
   }
   issues.push(...secretsIssues(input, options.secretNames));
+  issues.push(...networkAllowIssues(input, options.networkAllowMax));
   if (
     options.allowLocalRepos === false && typeof input.repo === "string" &&
     input.repo !== "" && isLocalRepo(input.repo) &&
@@ -207,6 +214,36 @@ function secretsIssues(
         message: `Secret ${
           quote(name)
         } is also set in env: name it in one place`,
+      });
+    }
+  });
+  return issues;
+}
+
+/** `network_allow` entries past the operator's AOS_NETWORK_ALLOW_MAX. */
+function networkAllowIssues(
+  input: Record<string, unknown>,
+  ceiling: readonly string[] | undefined,
+): FieldIssue[] {
+  if (ceiling === undefined || !Array.isArray(input.network_allow)) return [];
+  if (ceiling.length === 0 && input.network_allow.length > 0) {
+    return [{
+      field: "network_allow",
+      message:
+        "This server gives commands no network: its AOS_NETWORK_ALLOW_MAX is unset",
+    }];
+  }
+  const issues: FieldIssue[] = [];
+  input.network_allow.forEach((host: unknown, i) => {
+    if (typeof host !== "string" || hostPatternProblem(host) !== null) return;
+    if (!patternCovered(host, ceiling)) {
+      issues.push({
+        field: `network_allow.${i}`,
+        message: `Host ${
+          quote(host)
+        } is not within this server's AOS_NETWORK_ALLOW_MAX (${
+          ceiling.join(", ")
+        })`,
       });
     }
   });

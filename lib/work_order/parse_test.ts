@@ -46,6 +46,7 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   env: {},
   secrets: [],
   setup_secrets: false,
+  network_allow: [],
   max_tool_steps: 40,
   max_total_tokens: 400_000,
   max_wall_time_s: 1_800,
@@ -774,6 +775,7 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       env: { A: "1", B: "yes", C: "", D: "2024-01-01", E: "x\ty", F: "~" },
       secrets: ["NPM_TOKEN", "PYPI_TOKEN"],
       setup_secrets: true,
+      network_allow: ["pypi.org", "*.pythonhosted.org"],
       max_tool_steps: 7,
       max_total_tokens: 123,
       max_wall_time_s: 45,
@@ -1195,4 +1197,50 @@ Deno.test("secrets: names from AOS_SECRETS only, never also in env; an unknown o
     ["secrets.0"],
   );
   assertEquals(parseWorkOrder(md(`${REPO}\nsecrets: [X_1]`)).secrets, ["X_1"]);
+});
+
+Deno.test("network_allow: host patterns within AOS_NETWORK_ALLOW_MAX; unset refuses any", () => {
+  const max = { networkAllowMax: ["pypi.org", "*.pythonhosted.org"] };
+  const wo = parseWorkOrder(
+    md(`${REPO}\nnetwork_allow: [pypi.org, "*.files.pythonhosted.org"]`),
+    max,
+  );
+  assertEquals(wo.network_allow, ["pypi.org", "*.files.pythonhosted.org"]);
+  const issues = issuesOf(() =>
+    parseWorkOrder(
+      md(
+        `${REPO}\nnetwork_allow: [evil.com, "https://pypi.org", "*.org", "pythonhosted.org"]`,
+      ),
+      max,
+    )
+  );
+  assertEquals(issues.map((i) => i.field), [
+    "network_allow.1",
+    "network_allow.2",
+    "network_allow.0",
+    "network_allow.3",
+  ]);
+  assert(
+    /not within this server's AOS_NETWORK_ALLOW_MAX/.test(issues[2]!.message),
+  );
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder(md(`${REPO}\nnetwork_allow: [pypi.org]`), {
+        networkAllowMax: [],
+      })
+    ).map((i) => i.message),
+    [
+      "This server gives commands no network: its AOS_NETWORK_ALLOW_MAX is unset",
+    ],
+  );
+  // Reading back checks no ceiling; an empty list asks nothing.
+  assertEquals(
+    parseWorkOrder(md(`${REPO}\nnetwork_allow: [pypi.org]`)).network_allow,
+    ["pypi.org"],
+  );
+  assertEquals(
+    parseWorkOrder(md(`${REPO}\nnetwork_allow: []`), { networkAllowMax: [] })
+      .network_allow,
+    [],
+  );
 });

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
 import { PUSH_MODES } from "../git/push_target.ts";
+import { hostPatternProblem } from "../egress/host_pattern.ts";
 import {
   envNameProblem,
   globProblem,
@@ -47,6 +48,7 @@ function rule(problem: (value: string) => string | null) {
   };
 }
 
+const networkHostProblem = (host: string) => hostPatternProblem(host);
 const ref = z.string().superRefine(rule(refNameProblem));
 const glob = z.string().superRefine(rule(globProblem));
 const noNul = (value: string) =>
@@ -109,6 +111,10 @@ export const workOrderFieldsSchema = z.strictObject({
   secrets: z.array(z.string().superRefine(rule(envNameProblem))).max(50)
     .default([]),
   setup_secrets: z.boolean().default(false),
+  // Hosts the SE's and acceptance commands reach through the egress proxy
+  // (lib/egress); checked against AOS_NETWORK_ALLOW_MAX at submit.
+  network_allow: z.array(z.string().superRefine(rule(networkHostProblem)))
+    .max(50).default([]),
   max_tool_steps: integer("max_tool_steps"),
   max_total_tokens: integer("max_total_tokens"),
   max_wall_time_s: integer("max_wall_time_s"),

@@ -5,6 +5,7 @@
  * within the per-turn limits on commands and command seconds.
  */
 import { runCommand, type SandboxMode } from "../sandbox/sandbox.ts";
+import type { NetworkAllowOptions } from "../sandbox/egress.ts";
 import { ToolError } from "./files.ts";
 
 /** Output kept for the model per command: head and tail of this many bytes in all. */
@@ -27,6 +28,8 @@ export interface SeCommandSettings {
   mountAt?: string | undefined;
   /** Read-only layers beneath the working copy (the cached environment). */
   layers?: string[] | undefined;
+  /** The work order's `network_allow` (hosts reached through the egress proxy). */
+  networkAllow?: NetworkAllowOptions | undefined;
 }
 
 /** Commands run and seconds used so far this turn (kept so a resumed turn keeps its limits). */
@@ -84,6 +87,7 @@ export async function runSeCommand(
     hideDirs: settings.hideDirs,
     ...(settings.mountAt ? { mountAt: settings.mountAt } : {}),
     ...(settings.layers?.length ? { layers: settings.layers } : {}),
+    ...(settings.networkAllow ? { networkAllow: settings.networkAllow } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   usage.commands++;
