@@ -14,6 +14,7 @@ import { ModelHealth } from "./lib/llm/preflight.ts";
 import { ConsoleLog } from "./lib/console/mod.ts";
 import { Redactor } from "./lib/redact.ts";
 import { RunService } from "./actors/run/service.ts";
+import { Scheduler } from "./actors/run/scheduler.ts";
 import { resolveSandboxMode } from "./lib/sandbox/sandbox.ts";
 import { networkRefusal, setupNetworkProblem } from "./lib/sandbox/network.ts";
 import { openKv, RunStore } from "./lib/store/mod.ts";
@@ -235,6 +236,14 @@ export async function startService(
     }),
   );
   if (config.workers) await system.start();
+  // Every process ticks: the KV commit that fires a slot lets only one of them (actors/run/scheduler.ts).
+  const scheduler = new Scheduler({
+    schedules: store.schedules,
+    store,
+    runs,
+    log: (line) => log(redactor.redact(line)),
+  });
+  scheduler.start(SCHEDULER_TICK_MS);
   // Artifact chunks a writer killed mid-write left behind (see
   // lib/store/artifact_sweep.ts): swept by worker processes, hourly.
   const sweepArtifacts = () =>
@@ -306,6 +315,7 @@ export async function startService(
       closed = true;
       shutdown.abort();
       const sweepsDone = Promise.all(sweeps.map((s) => s.stop()));
+      await scheduler.stop();
       await server.shutdown();
       await modelHealth.stop();
       await system.stop();
@@ -320,6 +330,9 @@ export async function startService(
 }
 
 /** A task run now and every `ms`, one run at a time; `stop` ends it and waits for a run in progress. */
+/** How often each process looks for due schedules (slots are seconds apart at the finest). */
+const SCHEDULER_TICK_MS = 1_000;
+
 interface Repeating {
   stop(): Promise<void>;
 }

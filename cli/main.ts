@@ -24,6 +24,11 @@ import { CliError, EXIT, type ExitCode, inputError } from "./errors.ts";
 import { printJson, printNote } from "./output.ts";
 import { reviseCommand } from "./revise.ts";
 import { resumeCommand } from "./resume.ts";
+import {
+  scheduleAddCommand,
+  scheduleListCommand,
+  scheduleRemoveCommand,
+} from "./schedule.ts";
 import { submitCommand } from "./submit.ts";
 import { compareCommand } from "./eval_compare.ts";
 import { evalCommand } from "./eval.ts";
@@ -255,6 +260,39 @@ export function buildProgram(setExit: (code: ExitCode) => void) {
       ),
     )
     .action(async (id, opts) => setExit(await resumeCommand(id, opts)));
+
+  const schedule = program.command("schedule")
+    .description("Submit a work order on a cron schedule (server-side)");
+  schedule.command("add")
+    .description(
+      "Add a schedule: each slot submits the work order as a new run (skipped while the last one is active)",
+    )
+    .argument("<file>", "work order markdown file")
+    .requiredOption(
+      "--cron <expr>",
+      "5 fields (minute hour day month weekday), or 6 with seconds first",
+    )
+    .option("--timezone <tz>", "IANA time zone (default UTC)")
+    .option("--json", JSON_HELP)
+    .addHelpText(
+      "after",
+      examples(
+        'schedule add nightly.md --cron "0 3 * * 1"',
+        'schedule add nightly.md --cron "30 6 * * *" --timezone Europe/Berlin',
+      ),
+    )
+    .action(async (file, opts) =>
+      setExit(await scheduleAddCommand(file, opts))
+    );
+  schedule.command("list")
+    .description("List schedules with their next slot")
+    .option("--json", JSON_HELP)
+    .action(async (opts) => setExit(await scheduleListCommand(opts)));
+  schedule.command("rm")
+    .description("Delete a schedule (the runs it started are kept)")
+    .argument("<id>", "schedule id")
+    .option("--json", JSON_HELP)
+    .action(async (id, opts) => setExit(await scheduleRemoveCommand(id, opts)));
 
   program.command("artifacts")
     .description("List a run's artifacts, or download one by name")

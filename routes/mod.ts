@@ -7,6 +7,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps } from "./deps.ts";
 import { approvalRoutes } from "./approval.ts";
 import { resumeRoutes } from "./resume.ts";
+import { scheduleRoutes } from "./schedules.ts";
 import { artifactRoutes } from "./artifacts.ts";
 import { docsRoutes } from "./docs.ts";
 import { errorBody, handleError, validationHook } from "./errors.ts";
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route("/", approvalRoutes(deps));
   app.route("/", resumeRoutes(deps));
   app.route("/", triggerRoutes(deps));
+  app.route("/", scheduleRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", artifactRoutes(deps));
   app.route("/", docsRoutes(deps, app));

@@ -40,6 +40,8 @@ export interface CreateOptions {
   hold?: boolean;
   /** More mutations committed with the run (a trigger's origin and index). */
   extra?: (runId: string) => Mutation[];
+  /** The schedule firing this run (its record's `schedule_id`). */
+  scheduleId?: string;
 }
 
 /** What a client submits: a whole work order, or its fields plus `task`. */
@@ -90,6 +92,14 @@ export class RunService {
     input: SubmitInput,
     opts: CreateOptions = {},
   ): Promise<{ run: RunRecord; created: boolean }> {
+    const { workOrder, md } = await this.validate(input);
+    return await this.#create(workOrder, md, opts);
+  }
+
+  /** The checks of `submit` without storing anything (a schedule's work order); 422 naming the field. */
+  async validate(
+    input: SubmitInput,
+  ): Promise<{ workOrder: WorkOrder; md: string }> {
     const options = {
       repoAllowlist: this.#allowlist,
       allowLocalRepos: this.#allowLocalRepos,
@@ -120,7 +130,7 @@ export class RunService {
         }]);
       }
     }
-    return await this.#create(workOrder, md, opts);
+    return { workOrder, md };
   }
 
   /**
@@ -176,6 +186,7 @@ export class RunService {
       usage: noUsage(),
       work_order_md: md,
       parent_run_id: opts.parentRunId ?? null,
+      ...(opts.scheduleId ? { schedule_id: opts.scheduleId } : {}),
       traceparent: newTraceparent(),
     };
     const mutations = this.#store.createRunMutations(record, {

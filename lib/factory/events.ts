@@ -41,6 +41,7 @@ export const EVENTS = {
     repo: z.string(),
     clone_branch: z.string().optional(),
     parent_run_id: z.string().optional(),
+    schedule_id: z.string().optional(),
   }),
   RUN_START: row("the run started", { max_iterations: count }),
   WORKSPACE_READY: row("the workspace is checked out at the base commit", {
@@ -293,6 +294,15 @@ export const EVENTS = {
     { message: z.string(), limits: budgetLimitsSchema },
   ),
   RUN_CANCELLED: row("the run was cancelled", { phase: z.string() }),
+  SCHEDULE_SKIPPED: row(
+    "a schedule's slot came while this run (its previous firing) was still active, so no run was started for it",
+    {
+      schedule_id: z.string(),
+      slot: z.string(),
+      status: runStatusSchema,
+      message: z.string(),
+    },
+  ),
   ERROR: row("the run failed (stage, message)", {
     stage: z.string(),
     message: z.string(),

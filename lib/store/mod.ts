@@ -13,6 +13,12 @@ export type { ListEventsQuery, NewEvent } from "./events.ts";
 export { checkArtifactName } from "./artifacts.ts";
 export { applyMutations, MINUS_ONE } from "./commit.ts";
 export { StoreKeys } from "./keys.ts";
+export {
+  MAX_SCHEDULES,
+  type Schedule,
+  type ScheduleEntry,
+  ScheduleStore,
+} from "./schedules.ts";
 export { JournalConflictError, KvJournal } from "./journal.ts";
 export { openKv } from "./kv.ts";
 export { nextSeq } from "./seq.ts";

@@ -81,6 +81,7 @@ export function createRunMutations(
           ...(record.parent_run_id
             ? { parent_run_id: record.parent_run_id }
             : {}),
+          ...(record.schedule_id ? { schedule_id: record.schedule_id } : {}),
         },
       },
     },

@@ -14,6 +14,7 @@ import { nextSeq } from "./seq.ts";
 import { KvJournal } from "./journal.ts";
 import { type JournalSweepResult, sweepJournalsAt } from "./journal_sweep.ts";
 import { StoreKeys } from "./keys.ts";
+import { ScheduleStore } from "./schedules.ts";
 import { fromStored, readWorkOrder, type StoredRun } from "./run_codec.ts";
 import {
   countsAt,
@@ -69,6 +70,8 @@ const writtenRunSchema = runRecordSchema.omit({ work_order_md: true });
 export class RunStore {
   /** Key layout of this store. */
   readonly keys: StoreKeys;
+  /** The scheduled runs kept beside the runs (same KV, same prefix). */
+  readonly schedules: ScheduleStore;
   readonly #cache: RunCache;
   /** Reads of run records in flight, shared by concurrent `viewRun` calls. */
   readonly #loading = new Map<string, Promise<RunView | null>>();
@@ -80,6 +83,7 @@ export class RunStore {
     opts: RunStoreOptions = {},
   ) {
     this.keys = new StoreKeys(prefix);
+    this.schedules = new ScheduleStore(kv, this.keys);
     this.#cache = new RunCache({
       maxAgeMs: opts.liveCacheMs ?? 0,
       ...(opts.now ? { now: opts.now } : {}),
