@@ -90,7 +90,7 @@ Deno.test("aos exits 2 on usage errors", async () => {
     [["list", "--limit", "0"], /Expected an integer from 1 to 200, got "0"/],
     [
       ["list", "--status", "DONE"],
-      /Expected one of PENDING, RUNNING, AWAITING_APPROVAL, SUCCEEDED, FAILED, CANCELLED, REJECTED/,
+      /Expected one of PENDING, RUNNING, AWAITING_APPROVAL, PAUSED, SUCCEEDED, FAILED, CANCELLED, REJECTED/,
     ],
     [["approve"], /missing required argument 'id'/],
     [["reject", "x", "--bogus"], /unknown option '--bogus'/],
