@@ -159,6 +159,7 @@ function crossFieldIssues(
       if (message !== null) issues.push({ field: `env.${name}`, message });
     }
   }
+  issues.push(...attemptsIssues(input, fieldIssues));
   issues.push(...secretsIssues(input, options.secretNames));
   issues.push(...networkAllowIssues(input, options.networkAllowMax));
   if (
@@ -183,6 +184,35 @@ function crossFieldIssues(
       field: "repo",
       message:
         `Repository '${input.repo}' is not allowed by AOS_REPO_ALLOWLIST`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * `attempt_models` longer than `attempts` (a model no attempt would use), and
+ * parallel attempts with `on_budget: pause` (a pause cannot stop N turns at once).
+ */
+function attemptsIssues(
+  input: Record<string, unknown>,
+  fieldIssues: readonly FieldIssue[],
+): FieldIssue[] {
+  if (fieldIssues.some((issue) => issue.field === "attempts")) return [];
+  const attempts = typeof input.attempts === "number" ? input.attempts : 1;
+  const issues: FieldIssue[] = [];
+  const models = input.attempt_models;
+  if (Array.isArray(models) && models.length > attempts) {
+    issues.push({
+      field: "attempt_models",
+      message:
+        `Must have at most as many entries as attempts (${attempts}), got ${models.length}`,
+    });
+  }
+  if (attempts > 1 && input.on_budget === "pause") {
+    issues.push({
+      field: "attempts",
+      message:
+        "Must be 1 with on_budget: pause (parallel attempts cannot pause together); use on_budget: fail",
     });
   }
   return issues;

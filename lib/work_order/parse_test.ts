@@ -65,6 +65,8 @@ const DEFAULTS: Omit<WorkOrder, "repo" | "task"> = {
   approval: "none",
   on_budget: "fail",
   max_cost_usd: null,
+  attempts: 1,
+  attempt_models: [],
   mcp_servers: {},
 };
 
@@ -794,6 +796,8 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       se_model: "org/coder-7b@q4",
       po_model: null,
       pull_request: { title: "Add it", draft: false },
+      attempts: 1,
+      attempt_models: ["gpt-4.1"],
       mcp_servers: {
         docs: { command: ["node", "server.js", "--x=1"], env: { A: "1" } },
         "web-1": { url: "https://mcp.example.com/mcp" },
@@ -805,6 +809,8 @@ Deno.test("renderWorkOrderMd() round-trips through parseWorkOrder()", () => {
       push_branch: "main",
       allow_push_to_clone_branch: true,
       title: "Ünïcødé ✓ 'q' \"d\"",
+      attempts: 3,
+      attempt_models: ["a", "org/b:1"],
     },
   ];
   for (const wo of cases) {
@@ -1242,5 +1248,69 @@ Deno.test("network_allow: host patterns within AOS_NETWORK_ALLOW_MAX; unset refu
     parseWorkOrder(md(`${REPO}\nnetwork_allow: []`), { networkAllowMax: [] })
       .network_allow,
     [],
+  );
+});
+
+Deno.test("parseWorkOrder() reads attempts 1-4 and attempt_models no longer than attempts", () => {
+  const wo = parseWorkOrder(
+    md(`${REPO}\nattempts: 3\nattempt_models: [gpt-4.1, "qwen2.5-coder:1.5b"]`),
+  );
+  assertEquals([wo.attempts, wo.attempt_models], [3, [
+    "gpt-4.1",
+    "qwen2.5-coder:1.5b",
+  ]]);
+  for (const bad of ["0", "5", "2.5", '"3"']) {
+    assertEquals(
+      issuesOf(() => parseWorkOrder(md(`${REPO}\nattempts: ${bad}`))).map((
+        i,
+      ) => i.field),
+      ["attempts"],
+      bad,
+    );
+  }
+  assertEquals(
+    issuesOf(() => parseWorkOrder(md(`${REPO}\nattempts: 5`))),
+    [{
+      field: "attempts",
+      message: "Must be an integer from 1 to 4, got number 5",
+    }],
+  );
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder(md(`${REPO}\nattempts: 2\nattempt_models: [a, b, c]`))
+    ),
+    [{
+      field: "attempt_models",
+      message: "Must have at most as many entries as attempts (2), got 3",
+    }],
+  );
+  // Without attempts, one model at most (attempts defaults to 1).
+  assertEquals(
+    issuesOf(() => parseWorkOrder(md(`${REPO}\nattempt_models: [a, b]`)))
+      .map((i) => i.field),
+    ["attempt_models"],
+  );
+  assertEquals(
+    issuesOf(() =>
+      parseWorkOrder(md(`${REPO}\nattempts: 2\nattempt_models: ["", "a b"]`))
+    ).map((i) => i.field),
+    ["attempt_models.0", "attempt_models.1"],
+  );
+  assertEquals(
+    issuesOf(() => parseWorkOrder(md(`${REPO}\nattempts: 2\non_budget: pause`)))
+      .map((i) => i.field),
+    ["attempts"],
+  );
+  // JSON submissions follow the same rules.
+  assertEquals(
+    issuesOf(() =>
+      workOrderFromFields({
+        repo: "https://github.com/x/y",
+        task: "t",
+        attempts: 2,
+        attempt_models: ["a", "b", "c"],
+      })
+    ).map((i) => i.field),
+    ["attempt_models"],
   );
 });

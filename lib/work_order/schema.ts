@@ -28,6 +28,7 @@ export const INTEGER_FIELDS = {
   setup_timeout_s: { min: 1, max: 7_200, default: 900 },
   max_se_commands: { min: 1, max: 1_000, default: 30 },
   se_command_seconds: { min: 1, max: 86_400, default: 900 },
+  attempts: { min: 1, max: 4, default: 1 },
 } as const;
 
 type IntegerField = keyof typeof INTEGER_FIELDS;
@@ -143,6 +144,11 @@ export const workOrderFieldsSchema = z.strictObject({
   // pause: a budget reached moves the run to PAUSED (POST /runs/{id}/resume raises it); fail: today's soft end.
   on_budget: z.enum(["fail", "pause"]).default("fail"),
   max_cost_usd: maxCostUsd.nullable().default(null),
+  // Best-of-N: parallel SE attempts in iteration 1, one model each when
+  // named (the rest use se_model); the length is checked in crossFieldIssues.
+  attempts: integer("attempts"),
+  attempt_models: z.array(z.string().superRefine(rule(modelNameProblem)))
+    .max(4).default([]),
   // MCP servers whose tools the SE is offered as mcp__<server>__<tool> (lib/mcp).
   mcp_servers: mcpServersSchema,
   task: z.string().transform((task) => task.trim()).superRefine((task, ctx) => {
