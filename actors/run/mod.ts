@@ -372,6 +372,18 @@ export function runActor(deps: FactoryDeps) {
 
   /** Starts the work: RUNNING, the deadline, and the workspace's preparation. */
   async function begin(ctx: Ctx, record: RunRecord): Promise<void> {
+    // Every run asks the model: without a key it would fail after its setup, so it fails now.
+    if (!deps.config.openaiApiKey) {
+      ctx.setState({ ...ctx.state, phase: "preparing" });
+      await fail(ctx, record, {
+        stage: "model",
+        iteration: null,
+        message:
+          "OPENAI_API_KEY is not set on the worker that took this run: set it (any value for a local server that needs none) and restart the service",
+        summary: "Failed: no model API key",
+      });
+      return;
+    }
     const workOrder = await workOrderOf(deps.store, record);
     const next: RunRecord = {
       ...record,

@@ -194,8 +194,58 @@ export function fuzzRequests(
     "a/b/c",
     text(int(30)),
   ];
-  const out: FuzzRequest[] = [];
-  for (let n = 0; n < opts.count; n++) {
+  // One request of each answer the test expects to see first, so that every
+  // seed reaches them (the random ones below may not: a 2 MiB body that is
+  // also cross-site or badly typed is refused for that before its size).
+  const json = { "content-type": "application/json" };
+  const anchors: FuzzRequest[] = [
+    [
+      "201",
+      "POST",
+      "/runs",
+      json,
+      enc.encode(JSON.stringify({ work_order_md: goodMd })),
+    ],
+    ["400", "POST", "/runs", json, enc.encode("{not json")],
+    [
+      "403",
+      "POST",
+      "/runs",
+      { ...json, origin: "https://evil.example" },
+      enc.encode("{}"),
+    ],
+    ["404", "GET", "/runs/nope", {}, undefined],
+    [
+      "413",
+      "POST",
+      "/runs",
+      json,
+      enc.encode(JSON.stringify({ work_order_md: "x".repeat(2_200_000) })),
+    ],
+    [
+      "415",
+      "POST",
+      "/runs",
+      { "content-type": "text/plain" },
+      enc.encode("{}"),
+    ],
+    [
+      "422",
+      "POST",
+      "/runs",
+      json,
+      enc.encode(JSON.stringify({ work_order_md: int(9) })),
+    ],
+  ].map(([want, method, path, headers, body]) => ({
+    method: method as string,
+    path: path as string,
+    headers: headers as Record<string, string>,
+    ...(body ? { body: body as Uint8Array } : {}),
+    ...((headers as Record<string, string>).origin ? { hostile: true } : {}),
+    label: `anchor for ${want}: ${method} ${path}`,
+  }));
+  const out: FuzzRequest[] = anchors.slice(0, opts.count);
+  for (let n = out.length; n < opts.count; n++) {
     const headers: Record<string, string> = {};
     if (random() < 0.3) {
       headers["idempotency-key"] = pick(["k", "x".repeat(int(4000)), text(10)]);
