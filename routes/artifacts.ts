@@ -5,6 +5,7 @@ import type { AppDeps } from "./deps.ts";
 import { guarded } from "./middleware/auth.ts";
 import { checkKeyParams, MAX_ARTIFACT_NAME } from "./middleware/params.ts";
 import { ArtifactSchema, errorResponses, json, RunIdParam } from "./schemas.ts";
+import { ARTIFACT_KINDS, ARTIFACTS } from "../lib/factory/artifacts.ts";
 
 /** Routes whose responses (raw bytes) the typed route helper cannot describe. */
 // deno-lint-ignore no-explicit-any -- the handler returns a raw Response
@@ -16,6 +17,22 @@ const ArtifactParams = RunIdParam.extend({
     example: "diff.patch",
   }),
 });
+
+/** What the download serves, and every artifact a run stores (from lib/factory/artifacts.ts). */
+const ARTIFACTS_DESCRIPTION = [
+  "Served with the artifact's own content type (see the list), anything " +
+  "not declared below as application/octet-stream. The artifacts a run stores " +
+  "(N is the iteration):",
+  "",
+  ...ARTIFACT_KINDS.map((kind) => {
+    const row = ARTIFACTS[kind];
+    const name = row.template.replace(
+      /\{(\w+)\}/g,
+      (_, p: string) => p === "n" ? "N" : p.toUpperCase(),
+    );
+    return `- \`${name}\` (${row.contentType}): ${row.about}`;
+  }),
+].join("\n");
 
 /** The artifact routes. */
 export function artifactRoutes(deps: AppDeps): OpenAPIHono {
@@ -51,10 +68,7 @@ export function artifactRoutes(deps: AppDeps): OpenAPIHono {
       operationId: "getRunArtifact",
       tags: ["artifacts"],
       summary: "Download an artifact with its content type",
-      description:
-        "Served with the artifact's own content type (see the list): the JSON " +
-        "reports (`summary.json`, `se_packet_iter_N.json`, …) as application/json, " +
-        "`diff.patch` as text/x-diff, anything else as application/octet-stream.",
+      description: ARTIFACTS_DESCRIPTION,
       ...auth,
       middleware,
       request: { params: ArtifactParams },

@@ -11,7 +11,7 @@ import {
 import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
 import { JournalConflictError, type KvJournal } from "../../lib/store/mod.ts";
 import { retryTransient } from "../../runtime/mod.ts";
-import { artifactName } from "../support/artifacts.ts";
+import { ARTIFACT, type ArtifactValue } from "../../lib/factory/artifacts.ts";
 import {
   type ActiveRun,
   failRunOnDeadLetter,
@@ -33,16 +33,13 @@ import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
 import { commandStart, liveEvents } from "../support/live_event.ts";
 import { setupEvents } from "../support/setup_events.ts";
-import type { SePacket, Usage } from "../../lib/factory/shapes.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
 import { contextFiles, previousIteration } from "./turn_inputs.ts";
 import { repoInstructions } from "../support/instructions.ts";
 import { openTurnMcp } from "../support/mcp.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
-interface StoredPacket extends SePacket {
-  usage: Usage;
-}
+type StoredPacket = ArtifactValue<"se_packet">;
 
 type Emit = (
   event: { kind: string; level: string; payload: Record<string, unknown> },
@@ -72,7 +69,7 @@ export function engineerActor(deps: FactoryDeps) {
         await runAgentStep<null, EngineerMessage, StoredPacket>(ctx, deps, {
           agent: "se",
           iteration: n,
-          artifact: artifactName.sePacket(n),
+          artifact: ARTIFACT.sePacket(n),
           produce: (run) =>
             engineer(
               ctx.signal,

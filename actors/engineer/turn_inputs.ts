@@ -1,12 +1,8 @@
 /** What an SE turn starts from: context files, the previous iteration, and a resumed turn's pending changes. */
 import type { PreviousIteration } from "../../lib/agents/engineer/prompt.ts";
-import type {
-  PoReport,
-  SePacket,
-  ToolReport,
-} from "../../lib/factory/shapes.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
-import { artifactName, getJson } from "../support/artifacts.ts";
+import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import { readArtifact } from "../../lib/factory/artifact_store.ts";
 import type { FactoryDeps } from "../support/deps.ts";
 
 /** The work order's context files as the SE's view reads them; a missing one says why. */
@@ -34,9 +30,9 @@ export async function previousIteration(
 ): Promise<PreviousIteration | undefined> {
   if (n <= 1) return undefined;
   const [toolReport, poReport, packet] = await Promise.all([
-    getJson<ToolReport>(deps.store, runId, artifactName.toolReport(n - 1)),
-    getJson<PoReport>(deps.store, runId, artifactName.poReport(n - 1)),
-    getJson<SePacket>(deps.store, runId, artifactName.sePacket(n - 1)),
+    readArtifact(deps.store, runId, ARTIFACT.toolReport(n - 1)),
+    readArtifact(deps.store, runId, ARTIFACT.poReport(n - 1)),
+    readArtifact(deps.store, runId, ARTIFACT.sePacket(n - 1)),
   ]);
   return {
     summary: packet?.summary ?? "",

@@ -2,7 +2,8 @@ import { priced } from "../../lib/llm/usage.ts";
 import { defineActor } from "../../runtime/mod.ts";
 import { repoInstructions } from "../support/instructions.ts";
 import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
-import { artifactName, getJson } from "../support/artifacts.ts";
+import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import { readArtifact } from "../../lib/factory/artifact_store.ts";
 import { failRunOnDeadLetter, taskOf, tokensLeft } from "../support/child.ts";
 import {
   agentModel,
@@ -12,17 +13,10 @@ import {
 import { type ProductOwnerMessage, productOwnerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
-import type {
-  PoReport,
-  SePacket,
-  ToolReport,
-} from "../../lib/factory/shapes.ts";
-import type { Usage } from "../../lib/factory/shapes.ts";
+import type { ArtifactValue } from "../../lib/factory/artifacts.ts";
 
 /** What the PO stores per iteration: the verdict plus what it cost. */
-interface StoredVerdict extends PoReport {
-  usage: Usage;
-}
+type StoredVerdict = ArtifactValue<"po_report">;
 
 /** The Product Owner: FAIL on any failing command, otherwise the model's verdict on the diff. */
 export function productOwnerActor(deps: FactoryDeps) {
@@ -43,17 +37,17 @@ export function productOwnerActor(deps: FactoryDeps) {
           {
             agent: "po",
             iteration: n,
-            artifact: artifactName.poReport(n),
+            artifact: ARTIFACT.poReport(n),
             produce: async (run) => {
-              const toolReport = await getJson<ToolReport>(
+              const toolReport = await readArtifact(
                 store,
                 runId,
-                artifactName.toolReport(n),
+                ARTIFACT.toolReport(n),
               );
-              const packet = await getJson<SePacket>(
+              const packet = await readArtifact(
                 store,
                 runId,
-                artifactName.sePacket(n),
+                ARTIFACT.sePacket(n),
               );
               if (!toolReport || !packet) {
                 throw new Error(

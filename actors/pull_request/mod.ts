@@ -11,8 +11,8 @@ import {
   pullRequestTitle,
   runMarker,
 } from "../../lib/forge/mod.ts";
-import type { PoReport, ToolReport } from "../../lib/factory/shapes.ts";
-import { artifactName, getJson } from "../support/artifacts.ts";
+import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import { readArtifact } from "../../lib/factory/artifact_store.ts";
 import {
   activeRun,
   failRunOnDeadLetter,
@@ -41,15 +41,15 @@ export function pullRequestActor(deps: FactoryDeps) {
           if (!run) return;
           const { record, workOrder } = run;
           const options = workOrder.pull_request ?? {};
-          const report = await getJson<ToolReport>(
+          const report = await readArtifact(
             store,
             runId,
-            artifactName.toolReport(msg.iteration),
+            ARTIFACT.toolReport(msg.iteration),
           );
-          const verdict = await getJson<PoReport>(
+          const verdict = await readArtifact(
             store,
             runId,
-            artifactName.poReport(msg.iteration),
+            ARTIFACT.poReport(msg.iteration),
           );
           const facts = {
             runId,

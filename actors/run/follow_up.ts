@@ -8,8 +8,9 @@ import { NotFoundError, ValidationError } from "../../lib/errors.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { ConflictError } from "../../lib/errors.ts";
-import type { WorkOrder } from "../../lib/work_order/parse.ts";
-import { artifactName, getJson } from "../support/artifacts.ts";
+import { storedWorkOrder } from "../../lib/work_order/stored.ts";
+import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import { readArtifact } from "../../lib/factory/artifact_store.ts";
 
 /** Longest feedback accepted (characters). */
 export const MAX_FEEDBACK_CHARS = 20_000;
@@ -51,7 +52,7 @@ export async function followUpFields(
   if (stored === null || typeof stored !== "object") {
     throw new NotFoundError(`Run '${parent.id}' has no stored work order`);
   }
-  const parentOrder = stored as WorkOrder;
+  const parentOrder = storedWorkOrder(stored, parent.id);
   const result = await parentResult(store, parent.id);
   const diff = await parentDiff(store, parent);
   const pushBranch = result.pushedBranch ?? parent.push_branch ??
@@ -147,19 +148,15 @@ async function parentDiff(
   store: RunStore,
   parent: RunRecord,
 ): Promise<string | null> {
-  try {
-    const { body } = await store.getArtifact(parent.id, artifactName.diff);
-    return new TextDecoder().decode(body);
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
-  }
+  const diff = await readArtifact(store, parent.id, ARTIFACT.diff);
+  if (diff !== null) return diff;
   if (parent.iteration < 1) return null;
-  const report = await getJson<{ diff?: unknown }>(
+  const report = await readArtifact(
     store,
     parent.id,
-    artifactName.toolReport(parent.iteration),
+    ARTIFACT.toolReport(parent.iteration),
   );
-  return typeof report?.diff === "string" ? report.diff : null;
+  return report?.diff ?? null;
 }
 
 /** The follow-up's task: the original one, what the parent did, and the feedback. */

@@ -16,7 +16,11 @@ import { toolRunnerRef } from "../tool_runner/messages.ts";
 import { notifyWebhook } from "../webhook/mod.ts";
 import { notifyForge } from "../trigger/reply.ts";
 import { pullRequestRef } from "../pull_request/messages.ts";
-import { artifactName, getJson, putJson } from "../support/artifacts.ts";
+import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import {
+  readArtifact,
+  writeArtifact,
+} from "../../lib/factory/artifact_store.ts";
 import {
   type ResumePoint,
   type RunMessage,
@@ -33,7 +37,7 @@ import {
   usageLess,
   wallUsedMs,
 } from "./budget.ts";
-import { runSummary, type SetupReport } from "./summary.ts";
+import { runSummary } from "./summary.ts";
 import {
   callsInFlight,
   type TurnEntry,
@@ -132,18 +136,13 @@ export function runActor(deps: FactoryDeps) {
         ? null
         : deps.redactor.redact(outcome.error),
     };
-    const setup = await getJson<SetupReport>(
-      store,
-      prev.id,
-      artifactName.setupReport,
-    );
+    const setup = await readArtifact(store, prev.id, ARTIFACT.setupReport);
     // Written before the commit that depends on it; rewriting it is harmless.
-    await putJson(
-      store,
-      prev.id,
-      artifactName.summary,
-      runSummary(next, setup, (text) => deps.redactor.redact(text)),
-    );
+    await writeArtifact(store, prev.id, {
+      artifact: ARTIFACT.summary,
+      value: runSummary(next, setup),
+      redactor: deps.redactor,
+    });
     save(ctx, prev, next);
     event(ctx, "RUN_END", null, {
       status,

@@ -1,28 +1,17 @@
 /** `summary.json`: what a finished run's record and setup say, as one artifact. */
 import type { RunRecord } from "../../lib/store/types.ts";
+import type { ArtifactValue } from "../../lib/factory/artifacts.ts";
 
-/** The part of `setup_report.json` the summary repeats. */
-export interface SetupReport {
-  status: string;
-  environment: string | null;
-  commands: {
-    command: string;
-    exit_code: number | null;
-    duration_ms: number;
-  }[];
-}
-
-/** The summary of the finished record `next` (the repo URL through `redact`). */
+/** The summary of the finished record `next` (redacted where it is stored). */
 export function runSummary(
   next: RunRecord,
-  setup: SetupReport | null,
-  redact: (text: string) => string,
-): Record<string, unknown> {
+  setup: ArtifactValue<"setup_report"> | null,
+): ArtifactValue<"summary"> {
   return {
     run_id: next.id,
     status: next.status,
     title: next.title,
-    repo: redact(next.repo),
+    repo: next.repo,
     clone_branch: next.clone_branch,
     push_branch: next.push_branch,
     iterations: next.iteration,

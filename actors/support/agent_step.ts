@@ -9,7 +9,15 @@ import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
 import { priced } from "../../lib/llm/usage.ts";
 import type { Usage } from "../../lib/factory/shapes.ts";
 import { type RunMessage, runRef } from "../run/messages.ts";
-import { artifactName, getJson, putJson } from "./artifacts.ts";
+import {
+  ARTIFACT,
+  type Artifact,
+  type ArtifactValue,
+} from "../../lib/factory/artifacts.ts";
+import {
+  readArtifact,
+  writeArtifact,
+} from "../../lib/factory/artifact_store.ts";
 import { type ActiveRun, activeRun, reportingFailure } from "./child.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
@@ -41,7 +49,7 @@ export interface AgentStep<R extends { usage: Usage }> {
   agent: Agent;
   iteration: number;
   /** Where the result is stored: a redelivered message reuses it instead of asking the model again. */
-  artifact: string;
+  artifact: Artifact<R>;
   /**
    * Asks the model and returns the result to store. A `ModelError` (the
    * model API failed, its `partial` saying what was used) fails the run
@@ -71,19 +79,23 @@ export function agentModel(
 export async function putExchange(
   deps: FactoryDeps,
   where: { runId: string; agent: Agent; iteration: number; model: string },
-  exchange: Record<string, unknown>,
+  exchange:
+    & Omit<Partial<ArtifactValue<"llm">>, "agent" | "model" | "iteration">
+    & {
+      usage: Usage;
+      transcript: unknown;
+    },
 ): Promise<void> {
-  await putJson(
-    deps.store,
-    where.runId,
-    artifactName.llm(where.iteration, where.agent),
-    deps.redactor.redactDeep({
+  await writeArtifact(deps.store, where.runId, {
+    artifact: ARTIFACT.llm(where.iteration, where.agent),
+    value: {
       agent: where.agent,
       model: where.model,
       iteration: where.iteration,
       ...exchange,
-    }),
-  );
+    },
+    redactor: deps.redactor,
+  });
 }
 
 /**
@@ -108,7 +120,7 @@ export async function runAgentStep<
   }, async () => {
     const run = await activeRun(deps, runId);
     if (!run) return;
-    let result = await getJson<R>(deps.store, runId, step.artifact);
+    let result = await readArtifact(deps.store, runId, step.artifact);
     if (!result) {
       try {
         // Model calls inside find their run, iteration and agent (traces).
@@ -145,7 +157,11 @@ export async function runAgentStep<
         });
         return;
       }
-      await putJson(deps.store, runId, step.artifact, result);
+      result = await writeArtifact(deps.store, runId, {
+        artifact: step.artifact,
+        value: result,
+        redactor: deps.redactor,
+      });
     }
     await step.settle?.();
     ctx.send(runRef(runId), step.done(result));

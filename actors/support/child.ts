@@ -4,6 +4,7 @@ import type { RunStore } from "../../lib/store/mod.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { parseWorkOrder, type WorkOrder } from "../../lib/work_order/parse.ts";
+import { storedWorkOrder } from "../../lib/work_order/stored.ts";
 import type { FactoryDeps } from "./deps.ts";
 import { runRef } from "../run/messages.ts";
 
@@ -24,9 +25,10 @@ export async function activeRun(
 }
 
 /**
- * The validated work order stored with a run at submit, with the budgets a
- * resume raised (`record.limits`) in force. Runs stored before the work
- * order was kept fall back to parsing their markdown.
+ * The validated work order stored with a run at submit, parsed with today's
+ * defaults, with the budgets a resume raised (`record.limits`) in force.
+ * Runs stored before the work order was kept fall back to parsing their
+ * markdown.
  */
 export async function workOrderOf(
   store: RunStore,
@@ -35,7 +37,7 @@ export async function workOrderOf(
   const stored = await retryTransient(() => store.getWorkOrder(record.id));
   const workOrder = stored === null
     ? parseWorkOrder(record.work_order_md)
-    : stored as WorkOrder;
+    : storedWorkOrder(stored, record.id);
   return record.limits ? { ...workOrder, ...record.limits } : workOrder;
 }
 

@@ -13,9 +13,9 @@ import {
   type SetupOutcome,
   setupSecretNames,
 } from "../../lib/environment/mod.ts";
-import { artifactName, getJson } from "./artifacts.ts";
+import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import { readArtifact } from "../../lib/factory/artifact_store.ts";
 import type { FactoryDeps } from "./deps.ts";
-import type { SePacket } from "../../lib/factory/shapes.ts";
 import {
   type Packet,
   type SeCommandRecord,
@@ -105,11 +105,7 @@ export async function materialize(
   let applied = 0;
   let rejected: Materialized["rejected"] = [];
   for (let n = 1; n <= opts.throughIteration; n++) {
-    const packet = await getJson<SePacket>(
-      deps.store,
-      runId,
-      artifactName.sePacket(n),
-    );
+    const packet = await readArtifact(deps.store, runId, ARTIFACT.sePacket(n));
     if (!packet) continue;
     const result = await applyPacket(dir, packet, policy);
     // Only the newest packet's counts describe this iteration's apply step.
@@ -195,11 +191,7 @@ export async function openWorkingCopy(
   const { runId, workOrder } = opts;
   const earlier: Packet[] = [];
   for (let n = 1; n < opts.iteration; n++) {
-    const packet = await getJson<SePacket>(
-      deps.store,
-      runId,
-      artifactName.sePacket(n),
-    );
+    const packet = await readArtifact(deps.store, runId, ARTIFACT.sePacket(n));
     if (packet) earlier.push(packet);
   }
   const commands = workOrder.se_commands

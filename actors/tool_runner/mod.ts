@@ -14,7 +14,11 @@ import { runCommand } from "../../lib/sandbox/sandbox.ts";
 import { digestOutput } from "../../lib/sandbox/output_digest.ts";
 import { choosePushTarget, GitError } from "../../lib/git/mod.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
-import { artifactName, getJson, putJson } from "../support/artifacts.ts";
+import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import {
+  readArtifact,
+  writeArtifact,
+} from "../../lib/factory/artifact_store.ts";
 import {
   activeRun,
   failRunOnDeadLetter,
@@ -147,10 +151,10 @@ export function toolRunnerActor(deps: FactoryDeps) {
         }, async () => {
           const run = await activeRun(deps, runId);
           if (!run) return;
-          let report = await getJson<ToolReport>(
+          let report = await readArtifact(
             store,
             runId,
-            artifactName.toolReport(n),
+            ARTIFACT.toolReport(n),
           );
           if (!report) {
             report = await applyAndRun(
@@ -219,12 +223,11 @@ export function toolRunnerActor(deps: FactoryDeps) {
               workspace.dir,
               workspace.baseCommit,
             );
-            await store.putArtifact(
-              runId,
-              artifactName.diff,
-              deps.redactor.redact(diff),
-              "text/x-diff",
-            );
+            await writeArtifact(store, runId, {
+              artifact: ARTIFACT.diff,
+              value: diff,
+              redactor: deps.redactor,
+            });
             // Deterministic commit + push: repeating this after a crash pushes the same SHA.
             // The branch the push check chose (push_mode: suffix may have renamed it).
             const branch = workOrder.push_branch === null || msg.push === false
@@ -277,13 +280,10 @@ export function toolRunnerActor(deps: FactoryDeps) {
     // None found: nothing kept and nothing said (the SE and PO read none).
     if (found.files.length === 0 && found.refused.length === 0) return;
     // Repository text: only the real secret values are masked, as in files.
-    const known = (text: string) => deps.redactor.redactKnown(text);
-    await putJson(store, runId, artifactName.instructions, {
-      files: found.files.map((f) => ({
-        path: known(f.path),
-        content: known(f.content),
-      })),
-      refused: found.refused,
+    await writeArtifact(store, runId, {
+      artifact: ARTIFACT.instructions,
+      value: { files: found.files, refused: found.refused },
+      redactor: deps.redactor,
     });
     ctx.emit({
       kind: "INSTRUCTIONS",
@@ -303,11 +303,9 @@ export function toolRunnerActor(deps: FactoryDeps) {
     emit: (event: ReturnType<typeof setupEvents>[number]) => void,
   ): Promise<void> {
     // A command line can carry a credential (an index URL with a token): redacted like the output.
-    await putJson(
-      store,
-      runId,
-      artifactName.setupReport,
-      deps.redactor.redactDeep({
+    await writeArtifact(store, runId, {
+      artifact: ARTIFACT.setupReport,
+      value: {
         status: outcome.status,
         environment: outcome.key,
         key_tree: outcome.key_tree,
@@ -320,8 +318,9 @@ export function toolRunnerActor(deps: FactoryDeps) {
             error_lines: digestOutput(command.output).error_lines,
           }
         ),
-      }),
-    );
+      },
+      redactor: deps.redactor,
+    });
     for (const event of setupEvents(outcome, null)) {
       emit(deps.redactor.redactDeep(event));
     }
@@ -403,7 +402,10 @@ export function toolRunnerActor(deps: FactoryDeps) {
       ok: commands.every((c) => c.exit_code === 0),
       diff: deps.redactor.redact(diff),
     };
-    await putJson(store, runId, artifactName.toolReport(n), report);
-    return report;
+    return await writeArtifact(store, runId, {
+      artifact: ARTIFACT.toolReport(n),
+      value: report,
+      redactor: deps.redactor,
+    });
   }
 }

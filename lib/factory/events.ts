@@ -10,7 +10,7 @@
  * untouched, so stored events keep their JSON exactly (no migration).
  */
 import { z } from "zod";
-import { usageSchema } from "./shapes.ts";
+import { storedUsageSchema } from "./shapes.ts";
 import {
   budgetLimitsSchema,
   eventLevelSchema,
@@ -18,6 +18,7 @@ import {
   runStatusSchema,
 } from "../store/types.ts";
 import { StoredValueError } from "./stored_value.ts";
+import type { Redactor } from "../redact.ts";
 
 /** One kind's row: what it says, and its payload. */
 function row<S extends z.ZodRawShape>(about: string, payload: S) {
@@ -30,10 +31,7 @@ const decision = z.enum(["PASS", "FAIL"]);
 const count = z.number().int();
 const exitCode = z.number().int().nullable();
 // Events written before cache and reasoning tokens were counted lack them.
-const usage = usageSchema.extend({
-  cached_tokens: z.number().default(0),
-  reasoning_tokens: z.number().default(0),
-});
+const usage = storedUsageSchema;
 
 /** Every event kind, with what it says and its payload. */
 export const EVENTS = {
@@ -445,4 +443,17 @@ export function payloadOf<K extends EventKind>(
   if (event.kind !== kind) return null;
   const parsed = EVENTS[kind].payload.safeParse(event.payload ?? {});
   return parsed.success ? parsed.data as EventPayload<K> : null;
+}
+
+/**
+ * `event` as it is written to a run's log: checked against its row, its
+ * payload's secrets masked (every string, nested). The one place events are
+ * redacted; stations emit through it.
+ */
+export function redactedEvent<E extends { kind: string; payload?: unknown }>(
+  event: E,
+  redactor: Redactor,
+): E {
+  checkNewEvent(event);
+  return { ...event, payload: redactor.redactDeep(event.payload ?? {}) };
 }

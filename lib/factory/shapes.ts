@@ -19,6 +19,15 @@ export const usageSchema = z.object({
 /** Token usage with its estimated cost. */
 export type Usage = z.infer<typeof usageSchema>;
 
+/**
+ * Usage as stored in events and artifacts: values written before cache and
+ * reasoning tokens were counted read back with them as zero.
+ */
+export const storedUsageSchema = usageSchema.extend({
+  cached_tokens: z.number().default(0),
+  reasoning_tokens: z.number().default(0),
+});
+
 /** A usage of zero tokens and zero cost. */
 export function noUsage(): Usage {
   return {

@@ -4,3 +4,4 @@ export * from "./parse.ts";
 export * from "./rules.ts";
 export * from "./schema.ts";
 export * from "./mcp_servers.ts";
+export * from "./stored.ts";

@@ -1,10 +1,13 @@
 /** What the run page shows, read from the store: record, events, reports, diff, artifacts. */
-import { z } from "zod";
+import type { ToolReport } from "../../lib/factory/shapes.ts";
 import {
-  type CommandResult,
-  commandResultSchema,
-  type ToolReport,
-} from "../../lib/factory/shapes.ts";
+  ARTIFACT,
+  type Artifact,
+  type ArtifactValue,
+  matchArtifact,
+} from "../../lib/factory/artifacts.ts";
+import { readArtifact } from "../../lib/factory/artifact_store.ts";
+import { StoredValueError } from "../../lib/factory/stored_value.ts";
 import { seReplies, type SeReplyView } from "./se_steps.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import type {
@@ -29,20 +32,15 @@ export interface RunDiff {
 export const MAX_TRANSCRIPT_BYTES = 4 * 1024 * 1024;
 
 /** The setup phase as the run page shows it (from `setup_report.json`). */
-export interface SetupView {
-  status: string;
-  commands: CommandResult[];
-}
+export type SetupView = Pick<
+  ArtifactValue<"setup_report">,
+  "status" | "commands"
+>;
 
 /** An iteration's SE conversation, or why it is not listed. */
 export type SeConversation =
   | { replies: SeReplyView[]; artifact: string }
   | { replies: null; artifact: string; bytes: number };
-
-const setupReportSchema = z.object({
-  status: z.string(),
-  commands: z.array(commandResultSchema),
-});
 
 /** Everything the run page renders. */
 export interface RunPageData {
@@ -55,10 +53,9 @@ export interface RunPageData {
   /** The SE's conversation per iteration, from its transcript artifact. */
   conversations: Map<number, SeConversation>;
   setup: SetupView | null;
+  /** Artifacts that did not parse, each error naming the artifact: listed, not drawn. */
+  unreadable: string[];
 }
-
-const TOOL_REPORT = /^tool_report_iter_(\d+)\.json$/;
-const SE_TRANSCRIPT = /^llm_iter_(\d+)_se\.json$/;
 
 /** Reads what the run page needs; NotFoundError for an unknown run. */
 export async function loadRunPage(
@@ -73,33 +70,53 @@ export async function loadRunPage(
   const reports = new Map<number, ToolReport>();
   const conversations = new Map<number, SeConversation>();
   let setup: SetupView | null = null;
+  const unreadable: string[] = [];
+  /**
+   * The artifact parsed; null when it is gone, or when it does not parse or
+   * cannot be read (then listed): one bad report never breaks the page.
+   */
+  async function read<T>(artifact: Artifact<T>): Promise<T | null> {
+    try {
+      return await readArtifact(store, id, artifact);
+    } catch (error) {
+      unreadable.push(
+        error instanceof StoredValueError
+          ? error.message
+          : `Artifact '${artifact.name}' could not be read: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+      );
+      return null;
+    }
+  }
   await Promise.all(artifacts.map(async (meta) => {
-    const transcript = meta.name.match(SE_TRANSCRIPT);
-    if (transcript) {
-      conversations.set(
-        Number(transcript[1]),
-        meta.bytes > MAX_TRANSCRIPT_BYTES
-          ? { replies: null, artifact: meta.name, bytes: meta.bytes }
-          : {
-            replies: seReplies(await readJson<unknown>(store, id, meta.name)),
-            artifact: meta.name,
-          },
-      );
+    const transcript = matchArtifact("llm", meta.name);
+    if (transcript?.agent === "se") {
+      const n = Number(transcript.n);
+      if (meta.bytes > MAX_TRANSCRIPT_BYTES) {
+        conversations.set(n, {
+          replies: null,
+          artifact: meta.name,
+          bytes: meta.bytes,
+        });
+        return;
+      }
+      const exchange = await read(ARTIFACT.llm(n, "se"));
+      conversations.set(n, {
+        replies: exchange ? seReplies(exchange) : [],
+        artifact: meta.name,
+      });
       return;
     }
-    if (meta.name === "setup_report.json") {
-      const parsed = setupReportSchema.safeParse(
-        await readJson<unknown>(store, id, meta.name),
-      );
-      if (parsed.success) setup = parsed.data;
+    if (meta.name === ARTIFACT.setupReport.name) {
+      setup = await read(ARTIFACT.setupReport);
       return;
     }
-    const match = meta.name.match(TOOL_REPORT);
+    const match = matchArtifact("tool_report", meta.name);
     if (!match) return;
-    const report = await readJson<ToolReport>(store, id, meta.name);
-    if (report && Array.isArray(report.commands)) {
-      reports.set(Number(match[1]), report);
-    }
+    const n = Number(match.n);
+    const report = await read(ARTIFACT.toolReport(n));
+    if (report) reports.set(n, report);
   }));
   return {
     run,
@@ -109,10 +126,11 @@ export async function loadRunPage(
     diff: await pickDiff(),
     conversations,
     setup,
+    unreadable,
   };
 
   async function pickDiff(): Promise<RunDiff | null> {
-    const patch = artifacts.find((a) => a.name === "diff.patch");
+    const patch = artifacts.find((a) => a.name === ARTIFACT.diff.name);
     if (patch) {
       if (patch.bytes > MAX_INLINE_DIFF_BYTES) {
         return { artifact: patch.name, bytes: patch.bytes, text: null };
@@ -129,23 +147,9 @@ export async function loadRunPage(
     if (!report || typeof report.diff !== "string") return null;
     const bytes = new TextEncoder().encode(report.diff).byteLength;
     return {
-      artifact: `tool_report_iter_${latest}.json`,
+      artifact: ARTIFACT.toolReport(latest).name,
       bytes,
       text: bytes > MAX_INLINE_DIFF_BYTES ? null : report.diff,
     };
-  }
-}
-
-async function readJson<T>(
-  store: RunStore,
-  runId: string,
-  name: string,
-): Promise<T | null> {
-  try {
-    const { body } = await store.getArtifact(runId, name);
-    return JSON.parse(new TextDecoder().decode(body)) as T;
-  } catch {
-    // A report being rewritten or unreadable is left out, not fatal to the page.
-    return null;
   }
 }

@@ -121,8 +121,16 @@ function ApprovalForms(props: { runId: string; csrf: string }) {
 export function RunBody(
   props: { data: RunPageData; auth: UiAuth; now: number },
 ) {
-  const { run, events, artifacts, reports, diff, conversations, setup } =
-    props.data;
+  const {
+    run,
+    events,
+    artifacts,
+    reports,
+    diff,
+    conversations,
+    setup,
+    unreadable,
+  } = props.data;
   const live = !TERMINAL_STATUSES.has(run.status);
   const timeline = buildTimeline(events, props.now);
   const duration = runDurationMs(run, props.now);
@@ -234,6 +242,9 @@ export function RunBody(
       <RequestChangesForm run={run} auth={props.auth} />
       <section class="card" aria-labelledby="artifacts-h">
         <h2 id="artifacts-h">Artifacts</h2>
+        {unreadable.map((problem) => (
+          <p class="error-box unreadable-artifact">{problem}</p>
+        ))}
         {artifacts.length === 0
           ? <p class="empty">None yet.</p>
           : (

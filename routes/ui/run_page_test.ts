@@ -85,6 +85,16 @@ Deno.test("run page: the SE's steps from its transcript, setup output, coloured 
       "llm_iter_1_se.json",
       json({
         agent: "se",
+        model: "m",
+        iteration: 1,
+        usage: {
+          prompt_tokens: 1000,
+          completion_tokens: 234,
+          total_tokens: 1234,
+          cached_tokens: 0,
+          reasoning_tokens: 0,
+          cost_usd: 0,
+        },
         transcript: {
           messages: [
             { role: "system", content: "s" },
@@ -118,7 +128,11 @@ Deno.test("run page: the SE's steps from its transcript, setup output, coloured 
     await store.putArtifact(
       run.id,
       "setup_report.json",
-      json({ status: "built", commands: [command("setup says hi\n")] }),
+      json({
+        status: "built",
+        environment: "e1",
+        commands: [command("setup says hi\n")],
+      }),
       "application/json",
     );
     await store.putArtifact(
@@ -170,6 +184,10 @@ Deno.test("run page: a transcript that is not one is left out, never a 500", asy
     const html = await res.text();
     assertMatch(html, /SE steps · 0 tool calls in 0 replies/);
     assert(!html.includes('id="setup"'));
+    assertMatch(
+      html,
+      /Stored artifact &#39;setup_report\.json&#39; does not parse: environment/,
+    );
   });
 });
 
@@ -199,5 +217,26 @@ Deno.test("run page: a running turn lists its SE_STEP events until its transcrip
     assertMatch(html, /<code class="args">&lt;img src=x&gt;<\/code>/);
     assertMatch(html, /class="step failed"><code class="tool">run_command/);
     assert(!html.includes("<img src=x>"));
+  });
+});
+
+Deno.test("run page: a stored report that does not parse is named on the page, the rest still drawn", async () => {
+  await withUi(async (ui, store) => {
+    const run = await createRun(store, sampleRun({ status: "FAILED" }));
+    await store.putArtifact(
+      run.id,
+      "tool_report_iter_1.json",
+      json({ iteration: 1, applied: "all" }),
+      "application/json",
+    );
+    await store.putArtifact(run.id, "diff.patch", "+x\n", "text/x-diff");
+    const res = await ui.request(`/ui/runs/${run.id}`);
+    assertEquals(res.status, 200);
+    const html = await res.text();
+    assertMatch(
+      html,
+      /Stored artifact &#39;tool_report_iter_1\.json&#39; does not parse: base_commit/,
+    );
+    assert(html.includes("diff.patch"));
   });
 });
