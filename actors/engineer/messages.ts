@@ -26,12 +26,23 @@ export const engineerMessages = z.discriminatedUnion("type", [
     baseCommit: z.string(),
     /** Absent in turns sent before budgets travelled with them: the work order's token budget. */
     budget: turnBudgetSchema.optional(),
+    /** Attempt K of a best-of-N iteration: its own working copy, journal, model and artifacts. */
+    attempt: z.number().int().min(1).optional(),
   }),
 ]);
 /** A message to the Software Engineer. */
 export type EngineerMessage = z.infer<typeof engineerMessages>;
 
-/** The Software Engineer of a run. */
-export function engineerRef(runId: string): ActorRef<EngineerMessage> {
-  return actorRef<EngineerMessage>(ACTOR.engineer, runId);
+/**
+ * The Software Engineer of a run; attempt K of a best-of-N iteration has an
+ * actor of its own (spawned by the run, which owns it), so attempts run in parallel.
+ */
+export function engineerRef(
+  runId: string,
+  attempt?: number,
+): ActorRef<EngineerMessage> {
+  return actorRef<EngineerMessage>(
+    ACTOR.engineer,
+    attempt === undefined ? runId : `${runId}.attempt-${attempt}`,
+  );
 }

@@ -33,6 +33,7 @@ import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
 import { commandStart, liveEvents } from "../support/live_event.ts";
 import { setupEvents } from "../support/setup_events.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
 import { contextFiles, previousIteration } from "./turn_inputs.ts";
 import { repoInstructions } from "../support/instructions.ts";
@@ -61,30 +62,44 @@ export function engineerActor(deps: FactoryDeps) {
     onDeadLetter: failRunOnDeadLetter(deps, "engineer"),
     handlers: {
       async turn(ctx, msg) {
-        const runId = ctx.self.id;
+        // An attempt's SE is an actor of its own, owned by the run.
+        const runId = ctx.owner.id;
         const n = msg.iteration;
+        const { attempt } = msg;
         const journal = turnJournal(
-          store.journal<TurnEntry>(runId, `se_iter_${n}`),
+          store.journal<TurnEntry>(runId, turnJournalName(n, attempt)),
         );
+        const ofAttempt = attempt === undefined ? {} : { attempt };
         await runAgentStep<null, EngineerMessage, StoredPacket>(ctx, deps, {
           agent: "se",
           iteration: n,
-          artifact: ARTIFACT.sePacket(n),
+          attempt,
+          artifact: ARTIFACT.sePacket(n, attempt),
+          model: (workOrder) => seModel(workOrder, attempt),
           produce: (run) =>
-            engineer(
-              ctx.signal,
+            engineer({
+              signal: ctx.signal,
               run,
               n,
-              msg.baseCommit,
-              msg.budget,
+              attempt,
+              baseCommit: msg.baseCommit,
+              budget: msg.budget,
               journal,
-              (event) => ctx.emit({ ...event, iteration: n }),
-            ),
+              emit: (event) =>
+                ctx.emit({
+                  ...event,
+                  iteration: n,
+                  ...(attempt === undefined
+                    ? {}
+                    : { payload: { ...event.payload, attempt } }),
+                }),
+            }),
           // The turn has its outcome: a redelivery reuses the packet, not the journal.
           settle: () => journal.clear(),
           done: (packet) => ({
             type: "se_done",
             iteration: n,
+            ...ofAttempt,
             writes: packet.writes.length,
             deletes: packet.deletes.length,
             summary: packet.summary,
@@ -98,19 +113,29 @@ export function engineerActor(deps: FactoryDeps) {
     },
   });
 
+  /** The SE's model: attempt K's `attempt_models` entry, else the run's SE model. */
+  function seModel(workOrder: WorkOrder, attempt: number | undefined): string {
+    return (attempt === undefined
+      ? undefined
+      : workOrder.attempt_models[attempt - 1]) ??
+      agentModel(deps, "se", workOrder);
+  }
+
   /**
    * Runs (or resumes) the turn and returns its packet, transcript stored; a
    * failure of the model API throws its `ModelError`.
    */
-  async function engineer(
-    signal: AbortSignal,
-    run: ActiveRun,
-    n: number,
-    baseCommit: string,
-    budget: TurnBudget | undefined,
-    journal: TurnJournal,
-    emit: Emit,
-  ): Promise<StoredPacket> {
+  async function engineer(opts: {
+    signal: AbortSignal;
+    run: ActiveRun;
+    n: number;
+    attempt: number | undefined;
+    baseCommit: string;
+    budget: TurnBudget | undefined;
+    journal: TurnJournal;
+    emit: Emit;
+  }): Promise<StoredPacket> {
+    const { signal, run, n, attempt, baseCommit, budget, journal, emit } = opts;
     const { workOrder } = run;
     const runId = run.record.id;
     const entries = await journal.load();
@@ -120,6 +145,7 @@ export function engineerActor(deps: FactoryDeps) {
       runId,
       workOrder,
       iteration: n,
+      attempt,
       baseCommit,
       pending: entries.length > 0 ? journaledPacket(entries) : undefined,
       commandUsage: journaledWorkspaceState(entries) as
@@ -139,7 +165,10 @@ export function engineerActor(deps: FactoryDeps) {
           payload: { ...command },
         })),
       onCommandStart: (command, timeoutS, source) =>
-        live(commandStart(deps, { source, command, timeoutS, iteration: n })),
+        live(withAttempt(
+          commandStart(deps, { source, command, timeoutS, iteration: n }),
+          attempt,
+        )),
       networkAllow: networkAllowFor(deps, {
         workOrder,
         source: "se",
@@ -147,7 +176,7 @@ export function engineerActor(deps: FactoryDeps) {
         live,
       }),
     });
-    const model = agentModel(deps, "se", workOrder);
+    const model = seModel(workOrder, attempt);
     // Started per turn, stopped when it ends: no server outlives its turn.
     const mcp = await openTurnMcp(deps, { workOrder, view });
     if (mcp) {
@@ -207,7 +236,10 @@ export function engineerActor(deps: FactoryDeps) {
             kind: "SE_STEP",
             level: step.ok ? "INFO" : "WARN",
             iteration: n,
-            payload: { ...step },
+            payload: {
+              ...step,
+              ...(attempt === undefined ? {} : { attempt }),
+            },
           }),
         ...(mcp ? { external: mcp.external } : {}),
       });
@@ -217,7 +249,13 @@ export function engineerActor(deps: FactoryDeps) {
     const usage = priced(model, result.usage);
     if (result.paused) {
       // Its events come once, with the turn's end; the transcript so far is kept now.
-      await putExchange(deps, { runId, agent: "se", iteration: n, model }, {
+      await putExchange(deps, {
+        runId,
+        agent: "se",
+        iteration: n,
+        model,
+        attempt,
+      }, {
         ended: result.ended,
         paused: true,
         steps: result.steps,
@@ -233,7 +271,13 @@ export function engineerActor(deps: FactoryDeps) {
       });
     }
     for (const event of result.events) emit(deps.redactor.redactDeep(event));
-    await putExchange(deps, { runId, agent: "se", iteration: n, model }, {
+    await putExchange(deps, {
+      runId,
+      agent: "se",
+      iteration: n,
+      model,
+      attempt,
+    }, {
       ended: result.ended,
       steps: result.steps,
       usage,
@@ -254,6 +298,23 @@ export function engineerActor(deps: FactoryDeps) {
       usage,
     };
   }
+}
+
+/** The KV journal of iteration `n`'s turn (attempt K's own in a best-of-N iteration). */
+export function turnJournalName(n: number, attempt?: number): string {
+  return attempt === undefined
+    ? `se_iter_${n}`
+    : `se_iter_${n}_attempt_${attempt}`;
+}
+
+/** A live event with the attempt it belongs to in its payload. */
+function withAttempt<E extends { payload?: Record<string, unknown> }>(
+  event: E,
+  attempt: number | undefined,
+): E {
+  return attempt === undefined
+    ? event
+    : { ...event, payload: { ...event.payload, attempt } };
 }
 
 /**

@@ -3,8 +3,19 @@ import { defineActor } from "../../runtime/mod.ts";
 import { repoInstructions } from "../support/instructions.ts";
 import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
 import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import { readArtifact } from "../../lib/factory/artifact_store.ts";
-import { failRunOnDeadLetter, taskOf, tokensLeft } from "../support/child.ts";
+import {
+  readArtifact,
+  writeArtifact,
+} from "../../lib/factory/artifact_store.ts";
+import {
+  type ActiveRun,
+  failRunOnDeadLetter,
+  taskOf,
+  tokensLeft,
+} from "../support/child.ts";
+import type { ActorContext } from "../../runtime/types.ts";
+import { bestAttempt, dropReason } from "../../lib/factory/attempts.ts";
+import type { PoAttempt } from "../../lib/agents/product_owner/side_by_side.ts";
 import {
   agentModel,
   putExchange,
@@ -16,7 +27,10 @@ import { modelObserver } from "../support/model_watch.ts";
 import type { ArtifactValue } from "../../lib/factory/artifacts.ts";
 
 /** What the PO stores per iteration: the verdict plus what it cost. */
-type StoredVerdict = ArtifactValue<"po_report">;
+/** The PO model's pick among several attempts rides along until it is stored as `attempt`. */
+type StoredVerdict = ArtifactValue<"po_report"> & { pick?: number };
+
+type Ctx = ActorContext<null, ProductOwnerMessage>;
 
 /** The Product Owner: FAIL on any failing command, otherwise the model's verdict on the diff. */
 export function productOwnerActor(deps: FactoryDeps) {
@@ -29,7 +43,6 @@ export function productOwnerActor(deps: FactoryDeps) {
     onDeadLetter: failRunOnDeadLetter(deps, "product_owner"),
     handlers: {
       async review(ctx, msg) {
-        const runId = ctx.self.id;
         const n = msg.iteration;
         await runAgentStep<null, ProductOwnerMessage, StoredVerdict>(
           ctx,
@@ -38,77 +51,179 @@ export function productOwnerActor(deps: FactoryDeps) {
             agent: "po",
             iteration: n,
             artifact: ARTIFACT.poReport(n),
-            produce: async (run) => {
-              const toolReport = await readArtifact(
-                store,
-                runId,
-                ARTIFACT.toolReport(n),
-              );
-              const packet = await readArtifact(
-                store,
-                runId,
-                ARTIFACT.sePacket(n),
-              );
-              if (!toolReport || !packet) {
-                throw new Error(
-                  `Iteration ${n} has no tool report or SE packet to review`,
-                );
-              }
-              const model = agentModel(deps, "po", run.workOrder);
-              const result = await runProductOwner({
-                client: deps.modelFor("po", model),
-                task: taskOf(run.workOrder),
-                toolReport: {
-                  commands: toolReport.commands,
-                  diff: toolReport.diff,
-                  rejected: toolReport.rejected,
-                },
-                seSummary: packet.summary,
-                instructions: await repoInstructions(deps, runId),
-                iteration: n,
-                signal: ctx.signal,
-                tokenBudget: tokensLeft(run),
-                contextTokens: deps.config.contextTokens,
-                observer: modelObserver(deps, {
-                  runId,
-                  agent: "po",
-                  iteration: n,
-                  model,
-                }),
-              });
-              for (const event of result.events) {
-                ctx.emit(deps.redactor.redactDeep({ ...event, iteration: n }));
-              }
-              const usage = priced(model, result.usage);
-              if (result.byModel) {
-                await putExchange(deps, {
-                  runId,
-                  agent: "po",
-                  iteration: n,
-                  model,
-                }, {
-                  usage,
-                  transcript: result.transcript,
-                });
-              }
-              return deps.redactor.redactDeep({
-                iteration: n,
-                decision: result.decision,
-                feedback: result.feedback,
-                by_model: result.byModel,
-                usage,
-              });
-            },
+            produce: (run) =>
+              msg.attempts && msg.attempts.length > 0
+                ? reviewAttempts(ctx, run, n, msg.attempts)
+                : reviewOne(ctx, run, n),
             done: (verdict) => ({
               type: "po_done",
               iteration: n,
               decision: verdict.decision,
               feedback: verdict.feedback,
               usage: verdict.usage,
+              ...(verdict.attempt === undefined ? {} : {
+                attempt: verdict.attempt,
+                candidates: verdict.candidates ?? [],
+              }),
             }),
           },
         );
       },
     },
   });
+
+  /** Reviews iteration `n`'s one packet and tool report. */
+  async function reviewOne(
+    ctx: Ctx,
+    run: ActiveRun,
+    n: number,
+  ): Promise<StoredVerdict> {
+    const runId = run.record.id;
+    const toolReport = await readArtifact(
+      store,
+      runId,
+      ARTIFACT.toolReport(n),
+    );
+    const packet = await readArtifact(store, runId, ARTIFACT.sePacket(n));
+    if (!toolReport || !packet) {
+      throw new Error(
+        `Iteration ${n} has no tool report or SE packet to review`,
+      );
+    }
+    return await judge(ctx, run, n, { toolReport, seSummary: packet.summary });
+  }
+
+  /**
+   * Best-of-N: the attempts passing acceptance are judged side by side (one
+   * alone when only one passes); with none passing, the best attempt gets the
+   * usual FAIL. The attempt the run goes on with — picked, or best — becomes
+   * the iteration's packet and tool report (the plain names), before the
+   * verdict is stored, so the next iteration and the push read it.
+   */
+  async function reviewAttempts(
+    ctx: Ctx,
+    run: ActiveRun,
+    n: number,
+    attempts: number[],
+  ): Promise<StoredVerdict> {
+    const runId = run.record.id;
+    const loaded = await Promise.all(attempts.map(async (attempt) => {
+      const [report, packet] = await Promise.all([
+        readArtifact(store, runId, ARTIFACT.toolReport(n, attempt)),
+        readArtifact(store, runId, ARTIFACT.sePacket(n, attempt)),
+      ]);
+      if (!report || !packet) {
+        throw new Error(
+          `Attempt ${attempt} of iteration ${n} has no tool report or SE packet to review`,
+        );
+      }
+      return { attempt, report, packet };
+    }));
+    const candidates = loaded.filter((a) => dropReason(a.report) === null);
+    const best = (among: typeof loaded) =>
+      bestAttempt(among.map(({ attempt, report }) => ({ attempt, report })));
+    let verdict: StoredVerdict;
+    let attempt: number;
+    if (candidates.length > 1) {
+      verdict = await judge(ctx, run, n, {
+        toolReport: candidates[0]!.report,
+        seSummary: candidates[0]!.packet.summary,
+        attempts: candidates.map((a) => ({
+          attempt: a.attempt,
+          commands: a.report.commands,
+          diff: a.report.diff,
+          rejected: a.report.rejected,
+          seSummary: a.packet.summary,
+        })),
+      });
+      attempt = verdict.pick ?? best(candidates);
+    } else {
+      // One passing attempt is judged alone; none passing: the best one's FAIL.
+      attempt = candidates[0]?.attempt ?? best(loaded);
+      const chosen = loaded.find((a) => a.attempt === attempt)!;
+      verdict = await judge(ctx, run, n, {
+        toolReport: chosen.report,
+        seSummary: chosen.packet.summary,
+      });
+    }
+    const kept = loaded.find((a) => a.attempt === attempt)!;
+    // Written before the verdict: a redelivery that finds the verdict finds these too.
+    const { redactor } = deps;
+    await writeArtifact(store, runId, {
+      artifact: ARTIFACT.sePacket(n),
+      value: kept.packet,
+      redactor,
+    });
+    await writeArtifact(store, runId, {
+      artifact: ARTIFACT.toolReport(n),
+      value: kept.report,
+      redactor,
+    });
+    const { pick: _pick, ...rest } = verdict;
+    return {
+      ...rest,
+      attempt,
+      candidates: candidates.map((a) => a.attempt),
+    };
+  }
+
+  /** Asks the PO model (or decides without it) and keeps its exchange. */
+  async function judge(
+    ctx: Ctx,
+    run: ActiveRun,
+    n: number,
+    input: {
+      toolReport: ArtifactValue<"tool_report">;
+      seSummary: string;
+      attempts?: PoAttempt[];
+    },
+  ): Promise<StoredVerdict> {
+    const runId = run.record.id;
+    const model = agentModel(deps, "po", run.workOrder);
+    const result = await runProductOwner({
+      client: deps.modelFor("po", model),
+      task: taskOf(run.workOrder),
+      toolReport: {
+        commands: input.toolReport.commands,
+        diff: input.toolReport.diff,
+        rejected: input.toolReport.rejected,
+      },
+      seSummary: input.seSummary,
+      ...(input.attempts ? { attempts: input.attempts } : {}),
+      instructions: await repoInstructions(deps, runId),
+      iteration: n,
+      signal: ctx.signal,
+      tokenBudget: tokensLeft(run),
+      contextTokens: deps.config.contextTokens,
+      observer: modelObserver(deps, {
+        runId,
+        agent: "po",
+        iteration: n,
+        model,
+      }),
+    });
+    for (const event of result.events) {
+      ctx.emit(deps.redactor.redactDeep({ ...event, iteration: n }));
+    }
+    const usage = priced(model, result.usage);
+    if (result.byModel) {
+      await putExchange(deps, {
+        runId,
+        agent: "po",
+        iteration: n,
+        model,
+      }, {
+        usage,
+        transcript: result.transcript,
+      });
+    }
+    return deps.redactor.redactDeep({
+      iteration: n,
+      decision: result.decision,
+      feedback: result.feedback,
+      by_model: result.byModel,
+      usage,
+      ...(result.pick === undefined ? {} : { pick: result.pick }),
+    });
+  }
 }

@@ -49,6 +49,8 @@ export const runMessages = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("se_done"),
     iteration: z.number(),
+    /** Which attempt of a best-of-N iteration (`attempts` > 1); absent otherwise. */
+    attempt: z.number().int().optional(),
     writes: z.number(),
     deletes: z.number(),
     summary: z.string(),
@@ -57,10 +59,14 @@ export const runMessages = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("tr_done"),
     iteration: z.number(),
+    /** Which attempt of a best-of-N iteration (`attempts` > 1); absent otherwise. */
+    attempt: z.number().int().optional(),
     applied: z.number(),
     rejected: z.number(),
     ok: z.boolean(),
     failedCommands: z.number(),
+    /** Whether the packet changed the tree (absent from replies before best-of-N). */
+    changed: z.boolean().optional(),
   }),
   z.object({
     type: z.literal("po_done"),
@@ -68,6 +74,10 @@ export const runMessages = z.discriminatedUnion("type", [
     decision: verdictDecisionSchema,
     feedback: z.string(),
     usage,
+    /** Best-of-N: the attempt picked (PASS) or the best one (FAIL), whose packet the iteration keeps. */
+    attempt: z.number().int().optional(),
+    /** Best-of-N: the attempts the PO judged. */
+    candidates: z.array(z.number().int()).optional(),
   }),
   z.object({
     type: z.literal("finalized"),
@@ -86,6 +96,8 @@ export const runMessages = z.discriminatedUnion("type", [
     stage: z.string(),
     message: z.string(),
     iteration: z.number().nullable(),
+    /** Which attempt of a best-of-N iteration (`attempts` > 1); absent otherwise. */
+    attempt: z.number().int().optional(),
     /** What the failed step had used (a model turn that failed midway was still paid). */
     usage: usage.optional(),
   }),
@@ -128,6 +140,17 @@ export interface RunState {
   charged?: Usage | null;
   /** Where a PAUSED run goes on when resumed. */
   resumeTo?: ResumePoint | null;
+  /** A best-of-N iteration in flight (`attempts` > 1); null or absent otherwise. */
+  attempts?: AttemptsState | null;
+}
+
+/** What each attempt of a best-of-N iteration has done so far (keys: attempt numbers). */
+export interface AttemptsState {
+  count: number;
+  /** The SE turn of an attempt ended: true with a packet, false when it failed. */
+  engineered: Record<string, boolean>;
+  /** The Tool Runner checked an attempt: whether it reaches the PO, else why not. */
+  checked: Record<string, { passes: boolean; reason: string | null }>;
 }
 
 /** A step of the loop a paused run resumes at. */

@@ -39,6 +39,18 @@ import {
 } from "./budget.ts";
 import { runSummary } from "./summary.ts";
 import {
+  allChecked,
+  attemptCount,
+  attemptNumbers,
+  checkedDropReason,
+  droppedBeforeReview,
+  engineeredAttempts,
+  pickReason,
+  shareBudget,
+  startAttempts,
+} from "./attempts.ts";
+import { turnJournalName } from "../engineer/mod.ts";
+import {
   callsInFlight,
   type TurnEntry,
 } from "../../lib/agents/engineer/journal.ts";
@@ -192,6 +204,10 @@ export function runActor(deps: FactoryDeps) {
     const record = await live(ctx);
     if (!record) return null;
     for (const child of Object.values(children(record.id))) ctx.cancel(child);
+    const attempts = ctx.state.attempts;
+    for (const k of attempts ? attemptNumbers(attempts) : []) {
+      ctx.cancel(engineerRef(record.id, k));
+    }
     return record;
   }
 
@@ -202,8 +218,24 @@ export function runActor(deps: FactoryDeps) {
       case "preparing":
         return "while preparing the workspace (clone and setup commands)";
       case "engineering": {
+        const attempts = ctx.state.attempts;
+        if (attempts) {
+          const working = attemptNumbers(attempts).filter((k) =>
+            attempts.engineered[k] === undefined
+          );
+          const checking = engineeredAttempts(attempts).filter((k) =>
+            attempts.checked[k] === undefined
+          );
+          return `while ${attempts.count} attempts worked (iteration ${n}; ${
+            working.length > 0
+              ? `the SE of attempt(s) ${working.join(", ")} had not finished`
+              : `the Tool Runner had not checked attempt(s) ${
+                checking.join(", ")
+              }`
+          })`;
+        }
         const entries = await retryTransient(() =>
-          store.journal<TurnEntry>(ctx.self.id, `se_iter_${n}`).load()
+          store.journal<TurnEntry>(ctx.self.id, turnJournalName(n)).load()
         ).catch(() => []);
         const calls = callsInFlight(entries).map((c) =>
           `${c.name} ${
@@ -297,21 +329,38 @@ export function runActor(deps: FactoryDeps) {
     const { iteration } = point;
     const kids = children(record.id);
     if (point.phase === "engineering") {
-      ctx.send(kids.se, {
-        type: "turn",
-        iteration,
-        ...base(ctx),
-        budget: turnBudget({
-          record,
-          limits: limitsOf(workOrder),
-          state: ctx.state,
-          pause: workOrder.on_budget === "pause",
-        }),
+      const budget = turnBudget({
+        record,
+        limits: limitsOf(workOrder),
+        state: ctx.state,
+        pause: workOrder.on_budget === "pause",
       });
+      const count = attemptCount(workOrder, iteration);
+      if (count > 1) {
+        // Best-of-N: one SE actor per attempt (owned by the run), in parallel.
+        ctx.setState({ ...ctx.state, attempts: startAttempts(count) });
+        for (let k = 1; k <= count; k++) {
+          const se = ctx.spawn(engineerRef(record.id, k), null);
+          ctx.send(se, {
+            type: "turn",
+            iteration,
+            ...base(ctx),
+            budget: shareBudget(budget, count),
+            attempt: k,
+          });
+        }
+        return;
+      }
+      ctx.send(kids.se, { type: "turn", iteration, ...base(ctx), budget });
     } else if (point.phase === "applying") {
       ctx.send(kids.tr, { type: "apply", iteration, ...base(ctx) });
     } else {
-      ctx.send(kids.po, { type: "review", iteration });
+      const attempts = ctx.state.attempts;
+      ctx.send(kids.po, {
+        type: "review",
+        iteration,
+        ...(attempts ? { attempts: engineeredAttempts(attempts) } : {}),
+      });
     }
   }
 
@@ -429,6 +478,129 @@ export function runActor(deps: FactoryDeps) {
     };
   }
 
+  /** Best-of-N: attempt K's SE turn ended; its usage is charged and the TR checks it at once. */
+  async function attemptEngineered(
+    ctx: Ctx,
+    msg: Extract<RunMessage, { type: "se_done" }>,
+  ): Promise<void> {
+    const record = await awaiting(ctx, "engineering", msg.iteration);
+    const attempts = ctx.state.attempts;
+    const k = msg.attempt;
+    // A redelivered reply of an attempt already recorded changes nothing.
+    if (!record || !attempts || k === undefined || k in attempts.engineered) {
+      return;
+    }
+    event(ctx, "SE_OUTPUT", msg.iteration, {
+      attempt: k,
+      writes: msg.writes,
+      deletes: msg.deletes,
+      summary: msg.summary,
+      usage: msg.usage,
+    });
+    save(ctx, record, chargeUsage(record, msg.usage));
+    ctx.setState({
+      ...ctx.state,
+      attempts: {
+        ...attempts,
+        engineered: { ...attempts.engineered, [k]: true },
+      },
+    });
+    ctx.send(children(record.id).tr, {
+      type: "apply",
+      iteration: msg.iteration,
+      ...base(ctx),
+      attempt: k,
+    });
+  }
+
+  /** Best-of-N: the TR checked attempt K; once all are checked, the PO reviews. */
+  async function attemptChecked(
+    ctx: Ctx,
+    msg: Extract<RunMessage, { type: "tr_done" }>,
+  ): Promise<void> {
+    const record = await awaiting(ctx, "engineering", msg.iteration);
+    const attempts = ctx.state.attempts;
+    const k = msg.attempt;
+    if (!record || !attempts || k === undefined || k in attempts.checked) {
+      return;
+    }
+    event(ctx, "TR_APPLY", msg.iteration, {
+      attempt: k,
+      applied: msg.applied,
+      rejected: msg.rejected,
+      ok: msg.ok,
+      failed_commands: msg.failedCommands,
+    }, msg.ok ? "INFO" : "WARN");
+    const reason = checkedDropReason(msg);
+    await attemptSettled(ctx, record, {
+      ...attempts,
+      checked: {
+        ...attempts.checked,
+        [k]: { passes: reason === null, reason },
+      },
+    });
+  }
+
+  /** Best-of-N: attempt K's SE turn failed (the model API, a dead letter): it is dropped. */
+  async function attemptFailed(
+    ctx: Ctx,
+    msg: Extract<RunMessage, { type: "failed" }>,
+  ): Promise<void> {
+    const attempts = ctx.state.attempts;
+    const k = msg.attempt;
+    if (
+      !attempts || k === undefined || ctx.state.phase !== "engineering" ||
+      k in attempts.engineered
+    ) return;
+    const record = await live(ctx);
+    if (!record) return;
+    const next = msg.usage ? chargeUsage(record, msg.usage) : record;
+    if (next !== record) save(ctx, record, next);
+    const reason = `the SE turn failed: ${deps.redactor.redact(msg.message)}`;
+    event(ctx, "ATTEMPTS_DROPPED", msg.iteration, {
+      attempts: [k],
+      reason,
+    }, "WARN");
+    await attemptSettled(ctx, next, {
+      ...attempts,
+      engineered: { ...attempts.engineered, [k]: false },
+      checked: { ...attempts.checked, [k]: { passes: false, reason } },
+    }, record);
+  }
+
+  /**
+   * Records `attempts`; once every attempt is settled, the PO reviews those
+   * with a packet (the ones failing acceptance are announced as dropped), or
+   * the run fails when no attempt's SE turn ended.
+   */
+  async function attemptSettled(
+    ctx: Ctx,
+    record: RunRecord,
+    attempts: NonNullable<RunState["attempts"]>,
+    /** The record as loaded, when this step changed it already (saved). */
+    prev: RunRecord = record,
+  ): Promise<void> {
+    ctx.setState({ ...ctx.state, attempts });
+    if (!allChecked(attempts)) return;
+    const n = ctx.state.iteration;
+    if (engineeredAttempts(attempts).length === 0) {
+      await fail(ctx, prev, {
+        stage: "engineer",
+        iteration: n,
+        message: `Every attempt's SE turn failed (${
+          attemptNumbers(attempts).map((k) =>
+            `attempt ${k}: ${attempts.checked[k]?.reason}`
+          ).join("; ")
+        })`,
+        summary: "Failed during engineer",
+      }, record);
+      return;
+    }
+    const dropped = droppedBeforeReview(attempts);
+    if (dropped) event(ctx, "ATTEMPTS_DROPPED", n, dropped, "WARN");
+    await proceed(ctx, record, record, { phase: "reviewing", iteration: n });
+  }
+
   return defineActor<RunState, RunMessage>({
     type: ACTOR.run,
     messages: runMessages,
@@ -466,6 +638,7 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async se_done(ctx, msg) {
+        if (msg.attempt !== undefined) return await attemptEngineered(ctx, msg);
         const record = await awaiting(ctx, "engineering", msg.iteration);
         if (!record) return;
         event(ctx, "SE_OUTPUT", msg.iteration, {
@@ -481,6 +654,7 @@ export function runActor(deps: FactoryDeps) {
       },
 
       async tr_done(ctx, msg) {
+        if (msg.attempt !== undefined) return await attemptChecked(ctx, msg);
         const record = await awaiting(ctx, "applying", msg.iteration);
         if (!record) return;
         event(ctx, "TR_APPLY", msg.iteration, {
@@ -500,10 +674,26 @@ export function runActor(deps: FactoryDeps) {
         if (!prev) return;
         const record = chargeUsage(prev, msg.usage);
         event(ctx, "PO_RESULT", msg.iteration, {
+          ...(msg.attempt === undefined ? {} : { attempt: msg.attempt }),
           decision: msg.decision,
           feedback: msg.feedback,
           usage: msg.usage,
         }, msg.decision === "PASS" ? "INFO" : "WARN");
+        if (msg.attempt !== undefined) {
+          const candidates = msg.candidates ?? [];
+          event(ctx, "ATTEMPT_PICKED", msg.iteration, {
+            attempt: msg.attempt,
+            decision: msg.decision,
+            candidates,
+            reason: pickReason({
+              decision: msg.decision,
+              candidates,
+              iteration: msg.iteration,
+            }),
+          });
+        }
+        // The picked attempt's packet is the iteration's now; later iterations run one SE.
+        if (ctx.state.attempts) ctx.setState({ ...ctx.state, attempts: null });
         if (msg.decision === "PASS") {
           save(ctx, prev, record);
           // approval: before_push commits only; the push waits for a person.
@@ -600,6 +790,11 @@ export function runActor(deps: FactoryDeps) {
 
       async failed(ctx, msg) {
         if (ctx.state.phase === "done" || ctx.state.phase === "new") return;
+        // One attempt's SE turn failed: that attempt is dropped, the others go on.
+        if (
+          msg.attempt !== undefined && msg.stage === "engineer" &&
+          ctx.state.attempts
+        ) return await attemptFailed(ctx, msg);
         const record = await live(ctx);
         if (!record) return;
         await fail(ctx, record, {

@@ -44,8 +44,15 @@ function depsFor(store: RunStore, env: Record<string, string> = {}) {
 }
 
 /** A run in the store and a stepper that commits each step's writes. */
-async function harness(store: RunStore, env: Record<string, string> = {}) {
-  const record = await createRun(store, sampleRun());
+async function harness(
+  store: RunStore,
+  env: Record<string, string> = {},
+  workOrderMd?: string,
+) {
+  const record = await createRun(
+    store,
+    sampleRun(workOrderMd ? { work_order_md: workOrderMd } : {}),
+  );
   const def = runActor(depsFor(store, env));
   let state: RunState = def.initialState(undefined);
   return {
@@ -280,5 +287,106 @@ Deno.test("run actor: a child's failure ends the run FAILED with its stage, reda
     const record = await store.getRun(run.id);
     assertEquals(record.status, "FAILED");
     assert(!record.error?.includes("sk-secret-value"));
+  });
+});
+
+Deno.test("run actor: best-of-N runs each attempt's SE in parallel and counts each reply once per (iteration, attempt)", async () => {
+  await withStore(async (store) => {
+    const run = await harness(
+      store,
+      {},
+      "---\nrepo: https://github.com/user/repo\nattempts: 3\nmax_total_tokens: 3000\n---\n\nDo it.\n",
+    );
+    await run.step({ type: "start" });
+    const prepared = await run.step({
+      type: "prepared",
+      baseCommit: "b".repeat(40),
+    });
+    // One SE actor per attempt, spawned by the run (which owns their events).
+    assertEquals(
+      prepared.spawns.map((s) => s.to.id),
+      [1, 2, 3].map((k) => `${run.id}.attempt-${k}`),
+    );
+    assertEquals(
+      prepared.sends.map((s) => {
+        const msg = s.msg as { attempt?: number; budget?: { tokens: number } };
+        return [s.to.id, msg.attempt, msg.budget?.tokens];
+      }),
+      // The budget is shared: each attempt may spend a third of it.
+      [1, 2, 3].map((k) => [`${run.id}.attempt-${k}`, k, 1000]),
+    );
+    const seDone = (attempt: number) =>
+      run.step({
+        type: "se_done",
+        iteration: 1,
+        attempt,
+        writes: 1,
+        deletes: 0,
+        summary: `attempt ${attempt}`,
+        usage: USAGE,
+      });
+    const first = await seDone(2);
+    assertEquals(kinds(first), ["SE_OUTPUT"]);
+    assertEquals(first.sends.map((s) => s.msg), [{
+      type: "apply",
+      iteration: 1,
+      baseCommit: "b".repeat(40),
+      attempt: 2,
+    }]);
+    // The same reply again (a redelivery): nothing is charged or sent twice.
+    const again = await seDone(2);
+    assertEquals([again.events, again.sends, again.writes], [[], [], []]);
+    await seDone(1);
+    // Attempt 3's SE fails: it is dropped, its usage still charged.
+    const failed = await run.step({
+      type: "failed",
+      stage: "engineer",
+      iteration: 1,
+      attempt: 3,
+      message: "model down sk-secret-value",
+      usage: USAGE,
+    });
+    assertEquals(kinds(failed), ["ATTEMPTS_DROPPED"]);
+    assert(!JSON.stringify(failed.events).includes("sk-secret-value"));
+    assertEquals((await store.getRun(run.id)).usage.total_tokens, 45);
+    const trDone = (attempt: number, ok: boolean) =>
+      run.step({
+        type: "tr_done",
+        iteration: 1,
+        attempt,
+        applied: 1,
+        rejected: 0,
+        ok,
+        failedCommands: ok ? 0 : 1,
+        changed: true,
+      });
+    const checked2 = await trDone(2, true);
+    assertEquals([kinds(checked2), checked2.sends], [["TR_APPLY"], []]);
+    assertEquals((await trDone(2, true)).events, []);
+    const last = await trDone(1, false);
+    assertEquals(kinds(last), ["TR_APPLY", "ATTEMPTS_DROPPED"]);
+    assertEquals(last.events[1]!.payload, {
+      attempts: [1],
+      reason: "acceptance commands failed",
+    });
+    // The PO reviews the attempts that have a packet (it drops 1 itself).
+    assertEquals(last.sends.map((s) => s.msg), [{
+      type: "review",
+      iteration: 1,
+      attempts: [1, 2],
+    }]);
+    assertEquals(run.state.phase, "reviewing");
+    const po = await run.step({
+      type: "po_done",
+      iteration: 1,
+      decision: "PASS",
+      feedback: "good",
+      usage: USAGE,
+      attempt: 2,
+      candidates: [2],
+    });
+    assertEquals(kinds(po), ["PO_RESULT", "ATTEMPT_PICKED"]);
+    assertEquals(run.state.attempts, null);
+    assertEquals((await store.getRun(run.id)).usage.total_tokens, 60);
   });
 });

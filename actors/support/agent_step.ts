@@ -48,6 +48,8 @@ const STAGE = { se: "engineer", po: "product_owner" } as const;
 export interface AgentStep<R extends { usage: Usage }> {
   agent: Agent;
   iteration: number;
+  /** Which of a best-of-N iteration's attempts (an SE turn); absent otherwise. */
+  attempt?: number | undefined;
   /** Where the result is stored: a redelivered message reuses it instead of asking the model again. */
   artifact: Artifact<R>;
   /**
@@ -58,6 +60,8 @@ export interface AgentStep<R extends { usage: Usage }> {
   produce(run: ActiveRun): Promise<R>;
   /** The run's message for a result. */
   done(result: R): RunMessage;
+  /** The model the step talks to, when not the agent's usual one (an attempt's `attempt_models` entry). */
+  model?(workOrder: WorkOrder): string;
   /** Runs once the iteration has its outcome, before the run is told (the SE drops its turn journal). */
   settle?(): Promise<void>;
   /** Errors that mean this worker's view is stale: the message is redelivered instead. */
@@ -78,20 +82,30 @@ export function agentModel(
 /** Keeps an agent's exchange with the model (`llm_iter_N_{se,po}.json`), redacted. */
 export async function putExchange(
   deps: FactoryDeps,
-  where: { runId: string; agent: Agent; iteration: number; model: string },
+  where: {
+    runId: string;
+    agent: Agent;
+    iteration: number;
+    model: string;
+    attempt?: number | undefined;
+  },
   exchange:
-    & Omit<Partial<ArtifactValue<"llm">>, "agent" | "model" | "iteration">
+    & Omit<
+      Partial<ArtifactValue<"llm">>,
+      "agent" | "model" | "iteration" | "attempt"
+    >
     & {
       usage: Usage;
       transcript: unknown;
     },
 ): Promise<void> {
   await writeArtifact(deps.store, where.runId, {
-    artifact: ARTIFACT.llm(where.iteration, where.agent),
+    artifact: ARTIFACT.llm(where.iteration, where.agent, where.attempt),
     value: {
       agent: where.agent,
       model: where.model,
       iteration: where.iteration,
+      ...(where.attempt === undefined ? {} : { attempt: where.attempt }),
       ...exchange,
     },
     redactor: deps.redactor,
@@ -111,11 +125,14 @@ export async function runAgentStep<
   deps: FactoryDeps,
   step: AgentStep<R>,
 ): Promise<void> {
-  const runId = ctx.self.id;
-  const { agent, iteration } = step;
+  // An attempt's SE is an actor of its own, owned by the run (its id is not the run's).
+  const runId = ctx.owner.id;
+  const { agent, iteration, attempt } = step;
+  const ofAttempt = attempt === undefined ? {} : { attempt };
   await reportingFailure(ctx, deps, {
     stage: STAGE[agent],
     iteration,
+    ...ofAttempt,
     redeliver: step.redeliver,
   }, async () => {
     const run = await activeRun(deps, runId);
@@ -137,9 +154,10 @@ export async function runAgentStep<
         }
         if (ctx.signal.aborted || !(error instanceof ModelError)) throw error;
         // A failed exchange still leaves its transcript and what it cost.
-        const model = agentModel(deps, agent, run.workOrder);
+        const model = step.model?.(run.workOrder) ??
+          agentModel(deps, agent, run.workOrder);
         const usage = priced(model, error.partial?.usage ?? emptyUsage());
-        await putExchange(deps, { runId, agent, iteration, model }, {
+        await putExchange(deps, { runId, agent, iteration, model, attempt }, {
           usage,
           error: { kind: error.kind, message: error.message },
           transcript: error.partial?.transcript ?? null,
@@ -152,6 +170,7 @@ export async function runAgentStep<
           type: "failed",
           stage: STAGE[agent],
           iteration,
+          ...ofAttempt,
           message: deps.redactor.redact(error.message),
           usage,
         });

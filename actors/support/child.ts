@@ -77,12 +77,16 @@ export function failRunOnDeadLetter(
   stage: string,
 ): <S, M extends Message>(ctx: ActorContext<S, M>, dl: DeadLetter) => void {
   return (ctx, dl) => {
-    const iteration = (dl.message as { iteration?: unknown } | null)
-      ?.iteration;
-    ctx.send(runRef(ctx.self.id), {
+    const { iteration, attempt } = (dl.message ?? {}) as {
+      iteration?: unknown;
+      attempt?: unknown;
+    };
+    // ctx.owner: an attempt's SE is owned by the run and has an id of its own.
+    ctx.send(runRef(ctx.owner.id), {
       type: "failed",
       stage,
       iteration: typeof iteration === "number" ? iteration : null,
+      ...(typeof attempt === "number" ? { attempt } : {}),
       message: deps.redactor.redact(deadLetterReason(dl)),
     });
   };
@@ -100,6 +104,8 @@ export async function reportingFailure<S, M extends Message>(
   where: {
     stage: string;
     iteration: number | null;
+    /** The best-of-N attempt the step worked for, if any. */
+    attempt?: number | undefined;
     /** Errors that say nothing about the message (a stale view): retried, not reported. */
     redeliver?: ((error: unknown) => boolean) | undefined;
   },
@@ -115,10 +121,11 @@ export async function reportingFailure<S, M extends Message>(
       throw error;
     }
     const message = error instanceof Error ? error.message : String(error);
-    ctx.send(runRef(ctx.self.id), {
+    ctx.send(runRef(ctx.owner.id), {
       type: "failed",
       stage: where.stage,
       iteration: where.iteration,
+      ...(where.attempt === undefined ? {} : { attempt: where.attempt }),
       message: deps.redactor.redact(message),
     });
   }

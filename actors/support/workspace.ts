@@ -67,6 +67,8 @@ export async function materialize(
     withEnvironment?: boolean;
     /** Told when a setup command starts (to emit CMD_START as it happens). */
     onCommandStart?: ((command: string, timeoutS: number) => void) | undefined;
+    /** Best-of-N: the packet of `throughIteration` is this attempt's, not the kept one. */
+    attempt?: number | undefined;
   },
 ): Promise<Materialized> {
   const { runId, workOrder } = opts;
@@ -105,7 +107,14 @@ export async function materialize(
   let applied = 0;
   let rejected: Materialized["rejected"] = [];
   for (let n = 1; n <= opts.throughIteration; n++) {
-    const packet = await readArtifact(deps.store, runId, ARTIFACT.sePacket(n));
+    const packet = await readArtifact(
+      deps.store,
+      runId,
+      ARTIFACT.sePacket(
+        n,
+        n === opts.throughIteration ? opts.attempt : undefined,
+      ),
+    );
     if (!packet) continue;
     const result = await applyPacket(dir, packet, policy);
     // Only the newest packet's counts describe this iteration's apply step.
@@ -167,6 +176,8 @@ export async function openWorkingCopy(
     runId: string;
     workOrder: WorkOrder;
     iteration: number;
+    /** Attempt K of a best-of-N iteration: a working copy of its own. */
+    attempt?: number | undefined;
     /** The run's resolved base commit. */
     baseCommit: string;
     pending?: Packet | undefined;
@@ -208,6 +219,7 @@ export async function openWorkingCopy(
   return await WorkingCopy.open({
     root: deps.config.workspaceRoot,
     runId,
+    attempt: opts.attempt,
     repo: workOrder.repo,
     baseCommit: opts.baseCommit,
     credentials: deps.config.gitCredentials,

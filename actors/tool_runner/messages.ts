@@ -11,6 +11,8 @@ export const toolRunnerMessages = z.discriminatedUnion("type", [
     iteration: z.number(),
     /** The run's resolved base commit (see `prepared`). */
     baseCommit: z.string(),
+    /** Attempt K of a best-of-N iteration: its packet applied, its own tool report. */
+    attempt: z.number().int().min(1).optional(),
   }),
   z.object({
     type: z.literal("finalize"),

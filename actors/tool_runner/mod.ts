@@ -145,28 +145,38 @@ export function toolRunnerActor(deps: FactoryDeps) {
       async apply(ctx, msg) {
         const runId = ctx.self.id;
         const n = msg.iteration;
+        const { attempt } = msg;
+        const ofAttempt = attempt === undefined ? {} : { attempt };
         await reportingFailure(ctx, deps, {
           stage: "tool_runner",
           iteration: n,
+          ...ofAttempt,
         }, async () => {
           const run = await activeRun(deps, runId);
           if (!run) return;
           let report = await readArtifact(
             store,
             runId,
-            ARTIFACT.toolReport(n),
+            ARTIFACT.toolReport(n, attempt),
           );
           if (!report) {
-            report = await applyAndRun(
-              ctx.signal,
+            const emit = (event: LogEvent & { payload: object }) =>
+              ctx.emit(
+                attempt === undefined
+                  ? event
+                  : { ...event, payload: { ...event.payload, attempt } },
+              );
+            report = await applyAndRun({
+              signal: ctx.signal,
               runId,
               n,
-              run.workOrder,
-              msg.baseCommit,
-              (event) => ctx.emit(event),
-            );
+              attempt,
+              workOrder: run.workOrder,
+              baseCommit: msg.baseCommit,
+              emit,
+            });
             for (const command of report.commands) {
-              ctx.emit({
+              emit({
                 kind: "CMD_RESULT",
                 level: command.exit_code === 0 ? "INFO" : "WARN",
                 iteration: n,
@@ -179,7 +189,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               });
             }
             for (const rejected of report.rejected) {
-              ctx.emit({
+              emit({
                 kind: "PATH_REJECTED",
                 level: "WARN",
                 iteration: n,
@@ -190,12 +200,14 @@ export function toolRunnerActor(deps: FactoryDeps) {
           ctx.send(runRef(runId), {
             type: "tr_done",
             iteration: n,
+            ...ofAttempt,
             applied: report.applied,
             rejected: report.rejected.length,
             ok: report.ok,
             failedCommands: report.commands.filter((c) =>
               c.exit_code !== 0
             ).length,
+            changed: report.diff.trim() !== "",
           });
         });
       },
@@ -326,19 +338,29 @@ export function toolRunnerActor(deps: FactoryDeps) {
     }
   }
 
-  async function applyAndRun(
-    signal: AbortSignal,
-    runId: string,
-    n: number,
-    workOrder: WorkOrder,
-    baseCommit: string,
-    emit: (event: ReturnType<typeof setupEvents>[number]) => void,
-  ): Promise<ToolReport> {
-    const live = liveEvents(deps, runId);
+  /** Applies iteration `n`'s packet (attempt K's, in a best-of-N iteration) and runs the acceptance commands. */
+  async function applyAndRun(opts: {
+    signal: AbortSignal;
+    runId: string;
+    n: number;
+    attempt: number | undefined;
+    workOrder: WorkOrder;
+    baseCommit: string;
+    emit: (event: ReturnType<typeof setupEvents>[number]) => void;
+  }): Promise<ToolReport> {
+    const { signal, runId, n, attempt, workOrder, baseCommit, emit } = opts;
+    const liveEvent = liveEvents(deps, runId);
+    const live: typeof liveEvent = (event) =>
+      liveEvent(
+        attempt === undefined
+          ? event
+          : { ...event, payload: { ...event.payload, attempt } },
+      );
     const workspace = await materialize(deps, {
       runId,
       workOrder,
       throughIteration: n,
+      attempt,
       baseCommit,
       signal,
       onCommandStart: (command, timeoutS) =>
@@ -403,7 +425,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
       diff: deps.redactor.redact(diff),
     };
     return await writeArtifact(store, runId, {
-      artifact: ARTIFACT.toolReport(n),
+      artifact: ARTIFACT.toolReport(n, attempt),
       value: report,
       redactor: deps.redactor,
     });

@@ -38,6 +38,8 @@ const llmExchangeSchema = z.looseObject({
   agent: z.enum(["se", "po"]),
   model: z.string(),
   iteration: count,
+  /** A best-of-N attempt's SE exchange: which attempt. */
+  attempt: count.optional(),
   usage,
   /** The model API's failure, when the exchange ended in one. */
   error: z.looseObject({ kind: z.string(), message: z.string() }).optional(),
@@ -152,9 +154,23 @@ export const ARTIFACTS = {
       deletes: (paths: string[], known) => paths.map(known),
     }),
   ),
+  se_packet_attempt: json(
+    "se_packet_iter_{n}_attempt_{k}.json",
+    "attempt K's SE result in a best-of-N iteration N (`attempts`); the kept attempt's is also se_packet_iter_{n}.json",
+    storedSePacketSchema,
+    keepingCode<z.output<typeof storedSePacketSchema>>({
+      writes: knownFiles,
+      deletes: (paths: string[], known) => paths.map(known),
+    }),
+  ),
   tool_report: json(
     "tool_report_iter_{n}.json",
     "the Tool Runner's result for iteration N: applied, rejected, commands with capped output, the cumulative diff",
+    toolReportSchema.loose(),
+  ),
+  tool_report_attempt: json(
+    "tool_report_iter_{n}_attempt_{k}.json",
+    "the Tool Runner's check of attempt K in a best-of-N iteration N; the kept attempt's is also tool_report_iter_{n}.json",
     toolReportSchema.loose(),
   ),
   po_report: json(
@@ -165,6 +181,11 @@ export const ARTIFACTS = {
   llm: json(
     "llm_iter_{n}_{agent}.json",
     "one agent's (se, po) exchanges with the model in iteration N: transcript, usage, and the error of a failed turn",
+    llmExchangeSchema,
+  ),
+  llm_attempt: json(
+    "llm_iter_{n}_attempt_{k}_{agent}.json",
+    "attempt K's SE exchanges with the model in a best-of-N iteration N",
     llmExchangeSchema,
   ),
   setup_report: json(
@@ -232,12 +253,24 @@ function named<K extends ArtifactKind>(
   };
 }
 
-/** The artifacts of a run, as stations name them: `ARTIFACT.sePacket(n)`. */
+/**
+ * The artifacts of a run, as stations name them: `ARTIFACT.sePacket(n)`;
+ * with `attempt`, attempt K's own in a best-of-N iteration.
+ */
 export const ARTIFACT = {
-  sePacket: (n: number) => named("se_packet", { n }),
-  toolReport: (n: number) => named("tool_report", { n }),
+  sePacket: (n: number, attempt?: number) =>
+    attempt === undefined
+      ? named("se_packet", { n })
+      : named("se_packet_attempt", { n, k: attempt }),
+  toolReport: (n: number, attempt?: number) =>
+    attempt === undefined
+      ? named("tool_report", { n })
+      : named("tool_report_attempt", { n, k: attempt }),
   poReport: (n: number) => named("po_report", { n }),
-  llm: (n: number, agent: "se" | "po") => named("llm", { n, agent }),
+  llm: (n: number, agent: "se" | "po", attempt?: number) =>
+    attempt === undefined
+      ? named("llm", { n, agent })
+      : named("llm_attempt", { n, agent, k: attempt }),
   setupReport: named("setup_report"),
   summary: named("summary"),
   instructions: named("instructions"),
@@ -246,10 +279,12 @@ export const ARTIFACT = {
 
 /** Names of the artifacts a run leaves, as in the original service. */
 export const artifactName = {
-  sePacket: (n: number) => ARTIFACT.sePacket(n).name,
-  toolReport: (n: number) => ARTIFACT.toolReport(n).name,
+  sePacket: (n: number, attempt?: number) => ARTIFACT.sePacket(n, attempt).name,
+  toolReport: (n: number, attempt?: number) =>
+    ARTIFACT.toolReport(n, attempt).name,
   poReport: (n: number) => ARTIFACT.poReport(n).name,
-  llm: (n: number, agent: "se" | "po") => ARTIFACT.llm(n, agent).name,
+  llm: (n: number, agent: "se" | "po", attempt?: number) =>
+    ARTIFACT.llm(n, agent, attempt).name,
   setupReport: ARTIFACT.setupReport.name,
   summary: ARTIFACT.summary.name,
   diff: ARTIFACT.diff.name,

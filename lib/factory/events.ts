@@ -208,13 +208,17 @@ export const EVENTS = {
     changed: count,
     refused: count,
   }),
-  SE_OUTPUT: row("the SE packet: writes, deletes, summary", {
-    writes: count,
-    deletes: count,
-    summary: z.string(),
-    // Runs recorded before usage was kept have none.
-    usage: usage.optional(),
-  }),
+  SE_OUTPUT: row(
+    "the SE packet: writes, deletes, summary (attempt: which of the attempts=N turns)",
+    {
+      attempt: count.optional(),
+      writes: count,
+      deletes: count,
+      summary: z.string(),
+      // Runs recorded before usage was kept have none.
+      usage: usage.optional(),
+    },
+  ),
   CMD_RESULT: row("one acceptance command ran", {
     command: z.string(),
     exit_code: exitCode,
@@ -225,21 +229,45 @@ export const EVENTS = {
     path: z.string(),
     reason: z.string(),
   }),
-  TR_APPLY: row("the packet was applied and the acceptance commands ran", {
-    applied: count,
-    rejected: count,
-    ok: z.boolean(),
-    failed_commands: count,
-  }),
+  TR_APPLY: row(
+    "the packet was applied and the acceptance commands ran (attempt: whose packet)",
+    {
+      attempt: count.optional(),
+      applied: count,
+      rejected: count,
+      ok: z.boolean(),
+      failed_commands: count,
+    },
+  ),
   PO_VERDICT_FROM_TEXT: row(
     "the PO answered in prose instead of submit_verdict; its unambiguous PASS/FAIL was taken",
     { step: count, decision },
   ),
-  PO_RESULT: row("the PO's decision and feedback", {
-    decision,
-    feedback: z.string(),
-    usage: usage.optional(),
-  }),
+  PO_RESULT: row(
+    "the PO's decision and feedback (attempt: the one it judged or picked)",
+    {
+      attempt: count.optional(),
+      decision,
+      feedback: z.string(),
+      usage: usage.optional(),
+    },
+  ),
+  ATTEMPTS_DROPPED: row(
+    "attempts left out before the PO's review (attempts; reason: failing acceptance commands, no change, or the SE turn failed)",
+    {
+      attempts: z.array(count),
+      reason: z.string(),
+    },
+  ),
+  ATTEMPT_PICKED: row(
+    "the attempt the run goes on with (attempt; decision PASS: the PO picked it, FAIL: the best one, which the next iteration continues; candidates: those the PO judged)",
+    {
+      attempt: count,
+      decision,
+      candidates: z.array(count),
+      reason: z.string(),
+    },
+  ),
   PUSH: row("the result was committed (and pushed)", {
     branch: z.string().nullable(),
     commit: z.string(),

@@ -4,3 +4,4 @@ export * from "./events.ts";
 export * from "./artifacts.ts";
 export * from "./artifact_store.ts";
 export * from "./stored_value.ts";
+export * from "./attempts.ts";

@@ -115,6 +115,10 @@ export const poReportSchema = z.object({
   decision: verdictDecisionSchema,
   feedback: z.string(),
   by_model: z.boolean(),
+  /** With `attempts` > 1: the attempt judged or picked, whose packet the iteration keeps. */
+  attempt: z.number().int().optional(),
+  /** With `attempts` > 1: the attempts the PO saw side by side (those passing acceptance). */
+  candidates: z.array(z.number().int()).optional(),
 });
 /** The PO's verdict for one iteration. */
 export type PoReport = z.infer<typeof poReportSchema>;

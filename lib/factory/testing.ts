@@ -96,9 +96,12 @@ function fill(schema: JsonSchema, text: string): unknown {
 export const ONE_OF_EACH: { [K in ArtifactKind]: Artifact<ArtifactValue<K>> } =
   {
     se_packet: ARTIFACT.sePacket(1),
+    se_packet_attempt: ARTIFACT.sePacket(1, 2),
     tool_report: ARTIFACT.toolReport(1),
+    tool_report_attempt: ARTIFACT.toolReport(1, 2),
     po_report: ARTIFACT.poReport(1),
     llm: ARTIFACT.llm(1, "se"),
+    llm_attempt: ARTIFACT.llm(1, "se", 2),
     setup_report: ARTIFACT.setupReport,
     summary: ARTIFACT.summary,
     instructions: ARTIFACT.instructions,

@@ -17,9 +17,20 @@ import { type Packet, PendingChanges } from "./pending.ts";
 /** Suffix of the working copy's directory name beside `<run-id>/`. */
 export const WORKING_COPY_SUFFIX = ".se";
 
+/** The working copy's name beside `<run-id>/`: `<run-id>.se`, or `<run-id>.se-K` for attempt K of a best-of-N iteration. */
+export function workingCopyName(runId: string, attempt?: number): string {
+  return `${runId}${WORKING_COPY_SUFFIX}${
+    attempt === undefined ? "" : `-${attempt}`
+  }`;
+}
+
 /** Where the working copy of a run lives: `<root>/<run-id>.se/`, beside the Tool Runner's workspace. */
-export function workingCopyDir(root: string, runId: string): string {
-  return join(resolve(root), `${runId}${WORKING_COPY_SUFFIX}`);
+export function workingCopyDir(
+  root: string,
+  runId: string,
+  attempt?: number,
+): string {
+  return join(resolve(root), workingCopyName(runId, attempt));
 }
 
 /** Everything a working copy is a function of. */
@@ -27,6 +38,8 @@ export interface WorkingCopySource {
   /** WORKSPACE_ROOT (the mirror cache under it is shared with the Tool Runner). */
   root: string;
   runId: string;
+  /** Attempt K of a best-of-N iteration: a working copy of its own (`<run-id>.se-K`). */
+  attempt?: number | undefined;
   repo: string;
   /** The run's resolved base commit. */
   baseCommit: string;
@@ -76,7 +89,7 @@ export async function prepareWorkingCopy(
 ): Promise<PreparedWorkingCopy> {
   const { dir, baseCommit } = await prepareWorkspace({
     root: source.root,
-    runId: `${source.runId}${WORKING_COPY_SUFFIX}`,
+    runId: workingCopyName(source.runId, source.attempt),
     repo: source.repo,
     ref: source.baseCommit,
     credentials: source.credentials ?? null,

@@ -258,10 +258,11 @@ export async function removeWorkspace(
   root: string,
   runId: string,
 ): Promise<void> {
-  // `<run-id>.se` is the SE's working copy (working_copy_prepare.ts).
-  for (
-    const dir of [workspaceDir(root, runId), `${workspaceDir(root, runId)}.se`]
-  ) {
+  // `<run-id>.se` is the SE's working copy, `<run-id>.se-K` attempt K's
+  // (working_copy_prepare.ts; attempts are 1-4).
+  const own = workspaceDir(root, runId);
+  const copies = ["", "-1", "-2", "-3", "-4"].map((k) => `${own}.se${k}`);
+  for (const dir of [own, ...copies]) {
     await withLock(dir, async () => {
       await Deno.remove(dir, { recursive: true }).catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;

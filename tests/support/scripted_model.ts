@@ -33,6 +33,13 @@ export interface ReplyExtras {
 export interface ModelScript {
   se: ScriptedReply[];
   po: ScriptedReply[];
+  /**
+   * Replies per model name, consumed in order: a request naming one of these
+   * models is answered from its own queue, whatever the agent — so turns
+   * running in parallel (best-of-N attempts with `attempt_models`) each get
+   * their own script.
+   */
+  models?: Record<string, ScriptedReply[]>;
 }
 
 /** A request the server received (the Authorization header is never kept). */
@@ -188,6 +195,9 @@ export function startScriptedModel(
   } = {},
 ): Promise<ScriptedModel> {
   const queues = { se: [...script.se], po: [...script.po] };
+  const byModel = new Map(
+    Object.entries(script.models ?? {}).map(([name, q]) => [name, [...q]]),
+  );
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
   const answered = { se: 0, po: 0 };
@@ -231,7 +241,9 @@ export function startScriptedModel(
         "invalid_request_error",
       );
     }
-    let next = queues[agent].shift();
+    const named = (body as { model?: unknown }).model;
+    const own = typeof named === "string" ? byModel.get(named) : undefined;
+    let next = (own ?? queues[agent]).shift();
     await opts.beforeReply?.(agent, ++answered[agent]);
     if (!next) {
       opts.log?.(

@@ -222,3 +222,28 @@ Deno.test("loadScript() reads a transcript file and rejects malformed entries", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("startScriptedModel() answers a request naming a scripted model from that model's queue", async () => {
+  await withServer({
+    se: seWrite("a.txt", "se", "from the se queue"),
+    po: [],
+    models: { "coder-b": [poVerdict("PASS", "from coder-b")] },
+  }, async (model) => {
+    const own = await (await post(model.url, { ...SE_BODY, model: "coder-b" }))
+      .json();
+    assertMatch(
+      own.choices[0].message.tool_calls[0].function.arguments,
+      /from coder-b/,
+    );
+    const other = await (await post(model.url, SE_BODY)).json();
+    assertEquals(
+      other.choices[0].message.tool_calls[0].function.name,
+      "write_file",
+    );
+    // Its queue used up, the named model gets the usual "exhausted" error.
+    assertEquals(
+      (await post(model.url, { ...SE_BODY, model: "coder-b" })).status,
+      500,
+    );
+  });
+});

@@ -1,2 +1,3 @@
 /** agents/product_owner: public entry point of this folder. */
 export * from "./review.ts";
+export * from "./side_by_side.ts";

@@ -28,6 +28,14 @@ import { replyCalls } from "../reply_calls.ts";
 import { readProseVerdict } from "./prose_verdict.ts";
 import { replyUsage } from "../reply_usage.ts";
 import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
+import {
+  PO_SIDE_BY_SIDE_PROMPT,
+  type PoAttempt,
+  prosePick,
+  readPick,
+  sideBySidePrompt,
+  toolsWithPick,
+} from "./side_by_side.ts";
 
 /** The PO's only tool, exactly as in the agent tool protocol. */
 export const PO_TOOLS: ChatCompletionTool[] = [{
@@ -78,6 +86,11 @@ export interface ProductOwnerOptions {
   contextTokens?: number;
   /** Hears of model retries and of each call's progress while it is in flight. */
   observer?: ModelObserver;
+  /**
+   * Best-of-N: two or more attempts that all passed, reviewed side by side
+   * (instead of `toolReport` and `seSummary`); the verdict names a `pick`.
+   */
+  attempts?: PoAttempt[];
 }
 
 /** The PO's verdict. */
@@ -90,9 +103,11 @@ export interface ProductOwnerResult {
   byModel: boolean;
   /** Notable things that happened (a verdict read from text), for the run's log. */
   events: AgentEvent[];
+  /** Best-of-N: the attempt the PO picked (always on PASS; on FAIL if it named one). */
+  pick?: number;
 }
 
-type Verdict = { decision: "PASS" | "FAIL"; feedback: string };
+type Verdict = { decision: "PASS" | "FAIL"; feedback: string; pick?: number };
 
 /** Requests per review: the first, and one retry after a reply without a readable verdict. */
 const MAX_ATTEMPTS = 2;
@@ -111,20 +126,24 @@ unrelated or harmful changes. Otherwise FAIL with concrete feedback the engineer
 Answer by calling submit_verdict exactly once.`;
 
 /** The PO's system prompt with the repository's instructions, when there are any. */
-function poSystemPrompt(instructions: readonly InstructionsFile[]): string {
+function poSystemPrompt(
+  instructions: readonly InstructionsFile[],
+  prompt: string,
+): string {
   const section = instructionsSection(instructions, { canRead: false });
-  return section === ""
-    ? PO_SYSTEM_PROMPT
-    : `${PO_SYSTEM_PROMPT}\n\n${section}`;
+  return section === "" ? prompt : `${prompt}\n\n${section}`;
 }
 
 /** Decides PASS or FAIL for one iteration; throws `ModelError` when the model gives no valid verdict. */
 export async function runProductOwner(
   opts: ProductOwnerOptions,
 ): Promise<ProductOwnerResult> {
+  const picks = opts.attempts && opts.attempts.length > 1
+    ? opts.attempts.map((a) => a.attempt)
+    : null;
   const failing = opts.toolReport.commands.filter(commandFailed);
   const unchanged = opts.toolReport.diff.trim() === "";
-  if (failing.length > 0 || unchanged) {
+  if (!picks && (failing.length > 0 || unchanged)) {
     // Decided without the model: a failing command, or nothing changed at
     // all (an unchanged tree is never a PASS, whatever a model would say).
     const parts = [];
@@ -144,9 +163,26 @@ export async function runProductOwner(
     };
   }
 
+  const tools = picks ? toolsWithPick(PO_TOOLS, picks) : PO_TOOLS;
   const messages: ChatCompletionMessageParam[] = [
-    { role: "system", content: poSystemPrompt(opts.instructions ?? []) },
-    { role: "user", content: reviewPrompt(opts) },
+    {
+      role: "system",
+      content: poSystemPrompt(
+        opts.instructions ?? [],
+        picks ? PO_SIDE_BY_SIDE_PROMPT : PO_SYSTEM_PROMPT,
+      ),
+    },
+    {
+      role: "user",
+      content: picks && opts.attempts
+        ? sideBySidePrompt({
+          task: opts.task,
+          iteration: opts.iteration,
+          attempts: opts.attempts,
+          diffChars: diffChars(opts),
+        })
+        : reviewPrompt(opts),
+    },
   ];
   const transcript: AgentTranscript = { messages, exchanges: [] };
   const events: AgentEvent[] = [];
@@ -161,10 +197,10 @@ export async function runProductOwner(
         );
       }
       const requestTokens = countMessagesTokens(messages) +
-        countToolsTokens(PO_TOOLS);
+        countToolsTokens(tools);
       const reply = await opts.client.chat({
         messages,
-        tools: PO_TOOLS,
+        tools,
         toolChoice: "required",
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.observer ? { observer: opts.observer } : {}),
@@ -197,7 +233,15 @@ export async function runProductOwner(
       }
       messages.push(assistantMessage(message, calls));
       if (calls.length === 0) {
-        const prose = readProseVerdict(text);
+        const read = readProseVerdict(text);
+        const pick = read && picks
+          ? prosePick(read.feedback, picks)
+          : undefined;
+        // Several attempts: a prose PASS counts only when it names one of them.
+        const prose = read && picks && read.decision === "PASS" &&
+            pick === undefined
+          ? null
+          : read;
         if (prose) {
           events.push({
             kind: "PO_VERDICT_FROM_TEXT",
@@ -206,6 +250,7 @@ export async function runProductOwner(
           });
           return {
             ...prose,
+            ...(pick === undefined ? {} : { pick }),
             usage,
             transcript,
             byModel: true,
@@ -217,9 +262,13 @@ export async function runProductOwner(
           : "it replied without calling submit_verdict";
         messages.push({
           role: "user",
-          content:
-            'Call submit_verdict with decision "PASS" or "FAIL" and your feedback. ' +
-            "If you cannot call tools, answer with one line: Decision: PASS or Decision: FAIL, then your feedback.",
+          content: picks
+            ? `Call submit_verdict with decision "PASS" or "FAIL", pick (one of ${
+              picks.join(", ")
+            }) and your feedback. ` +
+              "If you cannot call tools, answer with one line: Decision: PASS, attempt N or Decision: FAIL, then your feedback."
+            : 'Call submit_verdict with decision "PASS" or "FAIL" and your feedback. ' +
+              "If you cannot call tools, answer with one line: Decision: PASS or Decision: FAIL, then your feedback.",
         });
         continue;
       }
@@ -233,7 +282,7 @@ export async function runProductOwner(
           });
           continue;
         }
-        const checked = readVerdict(call.name, call.arguments);
+        const checked = readVerdict(call.name, call.arguments, picks);
         if (typeof checked === "string") {
           problem = checked;
           messages.push({
@@ -268,8 +317,12 @@ const UNCHANGED_FEEDBACK =
   "Nothing changed: the diff against the base is empty, so the task cannot be done. " +
   "Make the change with write_file or edit_file, then call finish.";
 
-/** A verdict from a tool call, or what is wrong with it. */
-function readVerdict(name: string, raw: string): Verdict | string {
+/** A verdict from a tool call (with its pick among `picks`, when several attempts), or what is wrong with it. */
+function readVerdict(
+  name: string,
+  raw: string,
+  picks: number[] | null,
+): Verdict | string {
   if (name !== "submit_verdict") {
     return `unknown tool '${name}'; call submit_verdict`;
   }
@@ -281,7 +334,7 @@ function readVerdict(name: string, raw: string): Verdict | string {
       error instanceof Error ? error.message : error
     }`;
   }
-  const { decision, feedback } =
+  const { decision, feedback, pick } =
     (typeof args === "object" && args !== null ? args : {}) as Record<
       string,
       unknown
@@ -295,10 +348,13 @@ function readVerdict(name: string, raw: string): Verdict | string {
     }`;
   }
   if (typeof feedback !== "string") return `feedback must be a string`;
+  const picked = picks ? readPick(pick, upper, picks) : undefined;
+  if (typeof picked === "string") return picked;
   return {
     decision: upper,
     feedback: feedback.trim() ||
       (upper === "PASS" ? "Accepted" : "Rejected"),
+    ...(picked === undefined ? {} : { pick: picked }),
   };
 }
 

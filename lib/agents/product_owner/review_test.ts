@@ -326,3 +326,79 @@ Deno.test("runProductOwner() counts the tokens itself when the endpoint reports 
   assert((exchange?.usage.prompt_tokens ?? 0) > 100);
   assertEquals(result?.usage.total_tokens, exchange?.usage.total_tokens);
 });
+
+/** Attempts 1 and 3, both passing, for a side-by-side review. */
+const ATTEMPTS = [1, 3].map((attempt) => ({
+  attempt,
+  commands: passing.commands,
+  diff: passing.diff.replace("a * b", `a * b  # attempt ${attempt}`),
+  rejected: [],
+  seSummary: `summary of attempt ${attempt}`,
+}));
+
+const verdictWith = (args: Record<string, unknown>): ScriptedReply => ({
+  tool_calls: [{ name: "submit_verdict", arguments: args }],
+});
+
+Deno.test("runProductOwner() with several attempts shows them side by side and returns the pick", async () => {
+  const { result, model } = await review(
+    [
+      verdictWith({ decision: "PASS", feedback: "3 is cleaner", pick: 3 }),
+    ],
+    passing,
+    { attempts: ATTEMPTS },
+  );
+  assertEquals([result?.decision, result?.pick], ["PASS", 3]);
+  const body = model.requests[0]!.body as {
+    tools: {
+      function: { parameters: { properties: Record<string, unknown> } };
+    }[];
+    messages: { content: string }[];
+  };
+  assertEquals(
+    (body.tools[0]!.function.parameters.properties.pick as { enum: number[] })
+      .enum,
+    [1, 3],
+  );
+  const prompt = body.messages[1]!.content;
+  assertMatch(prompt, /# Attempt 1[\s\S]*attempt 1[\s\S]*# Attempt 3/);
+  assertMatch(prompt, /summary of attempt 3/);
+});
+
+Deno.test("runProductOwner() with several attempts asks again for a PASS without a valid pick; a FAIL needs none", async () => {
+  const { error, model } = await review(
+    [
+      verdictWith({ decision: "PASS", feedback: "good" }),
+      verdictWith({ decision: "PASS", feedback: "good", pick: 2 }),
+    ],
+    passing,
+    { attempts: ATTEMPTS },
+  );
+  assert(error instanceof ModelError, String(error));
+  assertMatch(error.message, /pick must be one of 1, 3, got 2/);
+  assertEquals(model.requests.length, 2);
+  assertMatch(
+    JSON.stringify(model.requests[1]!.body),
+    /pick must name the attempt to keep on PASS: one of 1, 3/,
+  );
+  const failed = await review(
+    [
+      verdictWith({ decision: "FAIL", feedback: "neither handles floats" }),
+    ],
+    passing,
+    { attempts: ATTEMPTS },
+  );
+  assertEquals([failed.result?.decision, failed.result?.pick], [
+    "FAIL",
+    undefined,
+  ]);
+  // A prose PASS counts when it names one attempt.
+  const prose = await review(
+    [
+      { content: "Decision: PASS, attempt 1 is the one to keep." },
+    ],
+    passing,
+    { attempts: ATTEMPTS },
+  );
+  assertEquals([prose.result?.decision, prose.result?.pick], ["PASS", 1]);
+});
