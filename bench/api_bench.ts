@@ -5,7 +5,7 @@
  * in-process keep-alive fetch client.
  */
 import { Hono } from "hono";
-import { transition } from "../lib/store/test_support.ts";
+import { transition } from "../lib/store/testing.ts";
 import {
   calculatorWorkOrder,
   startBenchService,

@@ -6,7 +6,7 @@
  * across processes, (3) `GET /runs/{id}` served on each backend.
  */
 import { closeKv, openKv } from "../lib/store/kv.ts";
-import { pgCluster } from "../lib/store/postgres/test_cluster.ts";
+import { pgCluster } from "../lib/store/postgres/testing.ts";
 import {
   calculatorWorkOrder,
   startBenchService,

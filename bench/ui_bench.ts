@@ -8,7 +8,7 @@
  */
 import { newRunId } from "../lib/ids.ts";
 import type { RunRecord, RunStatus } from "../lib/store/types.ts";
-import { createRun } from "../lib/store/test_support.ts";
+import { createRun } from "../lib/store/testing.ts";
 import { calculatorWorkOrder, startBenchService } from "./bench_service.ts";
 import { fmt, machine } from "./runtime_stats.ts";
 

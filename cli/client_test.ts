@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AosClient, DEFAULT_URL } from "./client.ts";
 import { CliError, EXIT } from "./errors.ts";
-import { refusedUrl, serve } from "./test_support.ts";
+import { refusedUrl, serve } from "./testing.ts";
 
 /** A server that wants `Bearer right` and answers `/runs/x` with a record. */
 function tokenServer(seen: (string | null)[]) {

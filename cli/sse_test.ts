@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { RunEvent } from "../lib/store/types.ts";
 import { AosClient } from "./client.ts";
 import { CliError, EXIT } from "./errors.ts";
-import { refusedUrl, serve } from "./test_support.ts";
+import { refusedUrl, serve } from "./testing.ts";
 import { followEvents, parseSse, type SseMessage } from "./sse.ts";
 
 function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {

@@ -1,4 +1,8 @@
-/** Test helpers: run the `aos` CLI as a real subprocess, the way users run it. */
+/**
+ * Test helpers (imported by tests only): run the `aos` CLI as a real
+ * subprocess, the way users run it, and a real loopback server for the CLI's
+ * client code to talk to.
+ */
 
 /** What a CLI run produced. */
 export interface CliResult {
@@ -118,4 +122,31 @@ export function spawnAos(args: string[], opts: AosRunOptions = {}): AosProcess {
 /** A multi-line description of a result, for assertion messages. */
 export function describe(result: CliResult): string {
   return `exit ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
+}
+
+/** A server on a loopback port: its URL and how to close it. */
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `handler` on a free loopback port. */
+export function serve(
+  handler: (req: Request) => Response | Promise<Response>,
+): TestServer {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    handler,
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    close: () => server.shutdown(),
+  };
+}
+
+/** The URL of a loopback server that has just closed: connecting is refused. */
+export async function refusedUrl(): Promise<string> {
+  const server = serve(() => new Response("gone"));
+  await server.close();
+  return server.url;
 }

@@ -8,10 +8,7 @@
 import { loadConfig } from "../lib/config.ts";
 import { startService } from "../main.ts";
 import { git, seedRepo } from "../tests/support/harness.ts";
-import {
-  loadScript,
-  startScriptedModel,
-} from "../tests/support/scripted_model.ts";
+import { loadScript, startScriptedModel } from "../lib/llm/testing.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const keep = Deno.args.includes("--keep");

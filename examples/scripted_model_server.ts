@@ -9,7 +9,7 @@ import {
   loadScript,
   type ScriptedModel,
   startScriptedModel,
-} from "../tests/support/scripted_model.ts";
+} from "../lib/llm/testing.ts";
 
 /** Starts the scripted model on 127.0.0.1 with the transcript at `path` (port 0 = any free port). */
 export async function serveTranscript(

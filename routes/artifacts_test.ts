@@ -2,8 +2,8 @@ import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
 } from "node:assert/strict";
-import { createRun, sampleRun } from "../lib/store/test_support.ts";
-import { errorOf, withTestApp } from "./test_support.ts";
+import { createRun, sampleRun } from "../lib/store/testing.ts";
+import { errorOf, withTestApp } from "./testing.ts";
 
 Deno.test("GET /runs/{id}/artifacts[/{name}]: list, and each artifact with its own content type", async () => {
   await withTestApp({}, async ({ app, store }) => {

@@ -5,7 +5,7 @@ import {
 } from "node:assert/strict";
 import { FIELD_NAMES } from "../lib/work_order/mod.ts";
 import { EVENT_KINDS } from "../lib/factory/events.ts";
-import { withTestApp } from "./test_support.ts";
+import { withTestApp } from "./testing.ts";
 
 type Operation = {
   operationId?: string;

@@ -2,12 +2,8 @@ import {
   deepStrictEqual as assertEquals,
   match as assertMatch,
 } from "node:assert/strict";
-import {
-  appendEvent,
-  createRun,
-  sampleRun,
-} from "../lib/store/test_support.ts";
-import { errorOf, withTestApp } from "./test_support.ts";
+import { appendEvent, createRun, sampleRun } from "../lib/store/testing.ts";
+import { errorOf, withTestApp } from "./testing.ts";
 
 Deno.test("GET /runs/{id}/events: JSON list, ?after, and SSE on both paths until RUN_END", async () => {
   await withTestApp({}, async ({ app, store }) => {

@@ -3,7 +3,7 @@ import {
   strictEqual,
 } from "node:assert/strict";
 import { RunStore } from "../lib/store/mod.ts";
-import { createRun, sampleRun, tempKv } from "../lib/store/test_support.ts";
+import { createRun, sampleRun, tempKv } from "../lib/store/testing.ts";
 import { plainRunId, withFastRunReads } from "./fast_path.ts";
 import { requestPolicy } from "./middleware/request_guard.ts";
 

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { withTestApp } from "./test_support.ts";
+import { withTestApp } from "./testing.ts";
 
 Deno.test("GET /healthz and /readyz answer without the token", async () => {
   await withTestApp({ AOS_API_TOKEN: "tok-secret" }, async ({ app }) => {

@@ -3,12 +3,7 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import {
-  errorOf,
-  multipart,
-  withTestApp,
-  workOrderMd,
-} from "./test_support.ts";
+import { errorOf, multipart, withTestApp, workOrderMd } from "./testing.ts";
 
 const JSON_TYPE = { "content-type": "application/json" };
 

@@ -5,11 +5,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { withHarness } from "./support/harness.ts";
-import {
-  finishCall,
-  poVerdict,
-  writeFileCall,
-} from "./support/scripted_model.ts";
+import { finishCall, poVerdict, writeFileCall } from "../lib/llm/testing.ts";
 
 const finish = finishCall("done");
 const pass = poVerdict("PASS", "ok");

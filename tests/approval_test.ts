@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { RunRecord } from "../lib/store/types.ts";
 import { closeKv, openKv } from "../lib/store/kv.ts";
 import { RunStore } from "../lib/store/mod.ts";
-import { testKvPath } from "../lib/store/test_kv.ts";
+import { testKvPath } from "../lib/store/testing.ts";
 import { runAos } from "../cli/testing.ts";
 import { calculatorRun, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { git, type Harness, seedRepo, withHarness } from "./support/harness.ts";
@@ -17,7 +17,7 @@ import {
   finishCall,
   startScriptedModel,
   writeFileCall,
-} from "./support/scripted_model.ts";
+} from "../lib/llm/testing.ts";
 import {
   postRun,
   serviceEnv,

@@ -9,7 +9,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { git, withHarness } from "./support/harness.ts";
-import { poVerdict, reply, toolCall } from "./support/scripted_model.ts";
+import { poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 
 Deno.test("a moved clone branch and a fresh WORKSPACE_ROOT: iteration 2 and the push stay on the resolved base", async () => {
   let movedTip: string | null = null;

@@ -15,7 +15,7 @@ import {
   type ScriptedReply,
   toolCall,
   writeFileCall,
-} from "./support/scripted_model.ts";
+} from "../lib/llm/testing.ts";
 import { CALCULATOR_PY } from "./support/calculator.ts";
 import type { RunEvent } from "../lib/store/types.ts";
 

@@ -14,7 +14,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { withHarness } from "./support/harness.ts";
-import { poVerdict, reply, toolCall } from "./support/scripted_model.ts";
+import { poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 import { MAX_LAG_MS, startLagProbe, withLagProbe } from "./support/loop_lag.ts";
 
 interface Body {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { withHarness } from "./support/harness.ts";
-import { withTempDir } from "./support/files.ts";
+import { withTempDir } from "../lib/workspace/testing.ts";
 
 const checkout = new URL("../", import.meta.url).pathname;
 

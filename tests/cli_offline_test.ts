@@ -3,9 +3,13 @@
  * `validate`, an unreachable server and a server that rejects the token.
  */
 import assert from "node:assert/strict";
-import { type CliResult, describe, runAos } from "../cli/testing.ts";
-import { refusedUrl } from "../cli/test_support.ts";
-import { withTempDir, writeFiles } from "./support/files.ts";
+import {
+  type CliResult,
+  describe,
+  refusedUrl,
+  runAos,
+} from "../cli/testing.ts";
+import { withTempDir, writeFiles } from "../lib/workspace/testing.ts";
 
 const GOOD = `---
 title: Add calculator module

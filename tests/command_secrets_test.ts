@@ -14,7 +14,7 @@ import { artifactJson, withHarness } from "./support/harness.ts";
 import { startFakeForge } from "./support/fake_forge.ts";
 import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";
 import { everythingStored } from "./support/run_events.ts";
-import { poVerdict } from "./support/scripted_model.ts";
+import { poVerdict } from "../lib/llm/testing.ts";
 import { startWebhookReceiver } from "./support/webhook_receiver.ts";
 import { until } from "./support/poll.ts";
 

@@ -9,11 +9,11 @@ import {
 } from "node:assert/strict";
 import { closeKv, openKv } from "../lib/store/kv.ts";
 import { RunStore } from "../lib/store/mod.ts";
-import { testKvPath } from "../lib/store/test_kv.ts";
+import { testKvPath } from "../lib/store/testing.ts";
 import { calculatorRun, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { seedRepo } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
-import { startScriptedModel } from "./support/scripted_model.ts";
+import { startScriptedModel } from "../lib/llm/testing.ts";
 import {
   postRun,
   serviceEnv,

@@ -9,7 +9,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { runRef } from "../actors/mod.ts";
-import { sampleRun } from "../lib/store/test_support.ts";
+import { sampleRun } from "../lib/store/testing.ts";
 import { actorRef, type Message } from "../runtime/mod.ts";
 import { withHarness } from "./support/harness.ts";
 

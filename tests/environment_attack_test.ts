@@ -8,7 +8,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { git, withHarness } from "./support/harness.ts";
-import { writeFiles } from "./support/files.ts";
+import { writeFiles } from "../lib/workspace/testing.ts";
 
 const finish = (summary: string) => ({
   tool_calls: [{ name: "finish", arguments: { summary } }],

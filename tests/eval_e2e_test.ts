@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { describe, runAos, spawnAos } from "../cli/testing.ts";
 import { evalResultSchema } from "../lib/eval/mod.ts";
 import type { RunRecord } from "../lib/store/types.ts";
-import { writeFiles } from "./support/files.ts";
+import { writeFiles } from "../lib/workspace/testing.ts";
 import { withHarness } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
-import type { ScriptedReply } from "./support/scripted_model.ts";
+import type { ScriptedReply } from "../lib/llm/testing.ts";
 
 const BUGGY = "def clamp(x, low, high):\n    return max(low, x)\n";
 const FIXED = "def clamp(x, low, high):\n    return max(low, min(x, high))\n";

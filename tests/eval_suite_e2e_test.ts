@@ -21,7 +21,7 @@ import {
   reply,
   type ScriptedReply,
   toolCall,
-} from "./support/scripted_model.ts";
+} from "../lib/llm/testing.ts";
 
 const SUITE = new URL("../eval/tasks", import.meta.url).pathname;
 

@@ -13,11 +13,7 @@ import {
   withHarness,
 } from "./support/harness.ts";
 import { everythingStored, ONE_PASS_KINDS } from "./support/run_events.ts";
-import {
-  finishCall,
-  poVerdict,
-  writeFileCall,
-} from "./support/scripted_model.ts";
+import { finishCall, poVerdict, writeFileCall } from "../lib/llm/testing.ts";
 
 const CALC_CHECK =
   `python3 -c "from calculator import add; assert add(2,3) == 5"`;

@@ -11,11 +11,7 @@ import { git, type Harness, withHarness } from "./support/harness.ts";
 import { startFakeForge } from "./support/fake_forge.ts";
 import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
-import {
-  finishCall,
-  poVerdict,
-  writeFileCall,
-} from "./support/scripted_model.ts";
+import { finishCall, poVerdict, writeFileCall } from "../lib/llm/testing.ts";
 
 const NOTES = {
   tool_calls: [writeFileCall("NOTES.md", "notes\n"), finishCall("notes added")],

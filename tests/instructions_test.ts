@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type Harness, withHarness } from "./support/harness.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
-import { finishCall, writeFileCall } from "./support/scripted_model.ts";
+import { finishCall, writeFileCall } from "../lib/llm/testing.ts";
 
 const AGENTS = "Indent with four spaces. MARK-AGENTS-7f3\n";
 const RULES = "Run the linter first. MARK-RULES-91c\n";

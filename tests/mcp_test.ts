@@ -8,14 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { withHarness } from "./support/harness.ts";
-import { poVerdict, reply, toolCall } from "./support/scripted_model.ts";
+import { poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 import { until } from "./support/poll.ts";
 import {
   FAKE_SERVER_FILE,
   FAKE_SERVER_SCRIPT,
   fakeServerArgv,
   processesWith,
-} from "../lib/mcp/test_support.ts";
+} from "../lib/mcp/testing.ts";
 
 interface Body {
   messages: { role: string; content?: unknown }[];

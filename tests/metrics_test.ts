@@ -13,7 +13,7 @@ import {
   sample,
   scrape,
 } from "./support/prometheus.ts";
-import { finishCall, writeFileCall } from "./support/scripted_model.ts";
+import { finishCall, writeFileCall } from "../lib/llm/testing.ts";
 
 const TOKEN = "metrics-test-token-0123456789";
 

@@ -10,7 +10,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { artifactJson, withHarness } from "./support/harness.ts";
-import { poVerdict } from "./support/scripted_model.ts";
+import { poVerdict } from "../lib/llm/testing.ts";
 import { until } from "./support/poll.ts";
 import { runAos } from "../cli/testing.ts";
 

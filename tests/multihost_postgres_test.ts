@@ -10,7 +10,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { freshSchemaUrl } from "../lib/store/postgres/test_cluster.ts";
+import { freshSchemaUrl } from "../lib/store/postgres/testing.ts";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
 import {
   CALCULATOR_PY,
@@ -21,10 +21,7 @@ import {
 import { git, seedRepo } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
 import { assertEachOnce } from "./support/run_events.ts";
-import {
-  type ScriptedReply,
-  startScriptedModel,
-} from "./support/scripted_model.ts";
+import { type ScriptedReply, startScriptedModel } from "../lib/llm/testing.ts";
 import { serviceEnv, ServiceProcess } from "./support/server_process.ts";
 
 const RUNS = 20;

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { withHarness } from "./support/harness.ts";
-import { poVerdict } from "./support/scripted_model.ts";
+import { poVerdict } from "../lib/llm/testing.ts";
 
 Deno.test("network_allow: SE and acceptance commands reach the allowed host only, each connection an event", async () => {
   const hits: string[] = [];

@@ -9,13 +9,9 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { withTestApp } from "../routes/test_support.ts";
+import { withTestApp } from "../routes/testing.ts";
 import { withHarness } from "./support/harness.ts";
-import {
-  finishCall,
-  poVerdict,
-  writeFileCall,
-} from "./support/scripted_model.ts";
+import { finishCall, poVerdict, writeFileCall } from "../lib/llm/testing.ts";
 
 const REDOCLY = "npm:@redocly/cli@2.77.0";
 const OPENAPI_TYPESCRIPT = "npm:openapi-typescript@7.13.0";

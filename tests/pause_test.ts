@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { RunRecord } from "../lib/store/types.ts";
-import { testKvPath } from "../lib/store/test_kv.ts";
+import { testKvPath } from "../lib/store/testing.ts";
 import { runAos } from "../cli/testing.ts";
 import { CALCULATOR_PY, calculatorRun, PASS } from "./support/calculator.ts";
 import { artifactJson, seedRepo, withHarness } from "./support/harness.ts";
@@ -18,7 +18,7 @@ import {
   type ScriptedReply,
   startScriptedModel,
   writeFileCall,
-} from "./support/scripted_model.ts";
+} from "../lib/llm/testing.ts";
 import {
   postRun,
   serviceEnv,

@@ -6,11 +6,11 @@
  * during an outage, the process exits after its shutdown grace.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { pgCluster } from "../lib/store/postgres/test_cluster.ts";
+import { pgCluster } from "../lib/store/postgres/testing.ts";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
 import { git, seedRepo } from "./support/harness.ts";
 import { assertEachOnce } from "./support/run_events.ts";
-import { startScriptedModel } from "./support/scripted_model.ts";
+import { startScriptedModel } from "../lib/llm/testing.ts";
 import { until } from "./support/poll.ts";
 import { startServer, waitForPort } from "./support/server_process.ts";
 

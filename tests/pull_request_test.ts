@@ -12,7 +12,7 @@ import { withHarness } from "./support/harness.ts";
 import { startFakeForge } from "./support/fake_forge.ts";
 import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";
 import { everythingStored } from "./support/run_events.ts";
-import { poVerdict } from "./support/scripted_model.ts";
+import { poVerdict } from "../lib/llm/testing.ts";
 
 const USERS = {
   reader: "reader-TOKEN-9d8c7b6a5f4e",

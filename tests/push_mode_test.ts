@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { git, withHarness } from "./support/harness.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
-import { finishCall, writeFileCall } from "./support/scripted_model.ts";
+import { finishCall, writeFileCall } from "../lib/llm/testing.ts";
 
 const NOTES = {
   tool_calls: [writeFileCall("NOTES.md", "notes\n"), finishCall("notes")],

@@ -15,7 +15,7 @@ import { pullRequestRef } from "../actors/pull_request/messages.ts";
 import { toolRunnerRef } from "../actors/tool_runner/messages.ts";
 import { RuntimeKeys } from "../runtime/keys.ts";
 import { artifactJson, withHarness } from "./support/harness.ts";
-import { errorReply, poVerdict } from "./support/scripted_model.ts";
+import { errorReply, poVerdict } from "../lib/llm/testing.ts";
 
 const DEADLINE_MESSAGE =
   "Run exceeded its wall time limit of 1 s while the SE was working (iteration 1)";

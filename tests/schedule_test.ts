@@ -11,12 +11,12 @@
 import assert from "node:assert/strict";
 import { Scheduler } from "../actors/run/scheduler.ts";
 import type { RunRecord } from "../lib/store/types.ts";
-import { testKvPath } from "../lib/store/test_kv.ts";
+import { testKvPath } from "../lib/store/testing.ts";
 import { runAos } from "../cli/testing.ts";
 import { CALCULATOR_PY, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { seedRepo, withHarness } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
-import { startScriptedModel } from "./support/scripted_model.ts";
+import { startScriptedModel } from "../lib/llm/testing.ts";
 import { serviceEnv, ServiceProcess } from "./support/server_process.ts";
 
 async function post(

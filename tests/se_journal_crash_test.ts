@@ -13,11 +13,7 @@ import { RunStore } from "../lib/store/mod.ts";
 import { CALCULATOR_PY, calculatorRun, PASS } from "./support/calculator.ts";
 import { seedRepo } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
-import {
-  reply,
-  startScriptedModel,
-  toolCall,
-} from "./support/scripted_model.ts";
+import { reply, startScriptedModel, toolCall } from "../lib/llm/testing.ts";
 import {
   postRun,
   serviceEnv,

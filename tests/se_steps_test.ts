@@ -10,7 +10,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { artifactJson, TEST_API_KEY, withHarness } from "./support/harness.ts";
-import { poVerdict, reply, toolCall } from "./support/scripted_model.ts";
+import { poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 
 interface Body {
   messages: { role: string; content?: unknown }[];

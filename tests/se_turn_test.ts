@@ -9,7 +9,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { artifactJson, withHarness } from "./support/harness.ts";
-import { errorReply } from "./support/scripted_model.ts";
+import { errorReply } from "../lib/llm/testing.ts";
 import type { TurnEntry } from "../lib/agents/engineer/journal.ts";
 import { emptyUsage } from "../lib/llm/client.ts";
 

@@ -11,7 +11,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { withHarness } from "./support/harness.ts";
-import { poVerdict, reply, toolCall } from "./support/scripted_model.ts";
+import { poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 
 interface Body {
   messages: { role: string; content?: unknown }[];

@@ -13,7 +13,7 @@ import {
   reply,
   startScriptedModel,
   toolCall,
-} from "./support/scripted_model.ts";
+} from "../lib/llm/testing.ts";
 import { ServiceProcess } from "./support/server_process.ts";
 
 const RUNS = 20;

@@ -5,11 +5,15 @@
  * tree under the run's trace context.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { testKvPath } from "../lib/store/test_kv.ts";
+import { testKvPath } from "../lib/store/testing.ts";
 import { calculatorRun, PASS, writeCalculator } from "./support/calculator.ts";
 import { seedRepo, withHarness } from "./support/harness.ts";
 import { until } from "./support/poll.ts";
-import { startScriptedModel } from "./support/scripted_model.ts";
+import {
+  finishCall,
+  startScriptedModel,
+  writeFileCall,
+} from "../lib/llm/testing.ts";
 import {
   postRun,
   serviceEnv,
@@ -17,7 +21,6 @@ import {
   waitForRunEnd,
 } from "./support/server_process.ts";
 import { startOtlpReceiver } from "./support/otlp_receiver.ts";
-import { finishCall, writeFileCall } from "./support/scripted_model.ts";
 
 Deno.test("a two-iteration run sends one trace: run → setup, iterations → SE turn, apply, PO review → model calls, tool calls, commands", async () => {
   const receiver = startOtlpReceiver();

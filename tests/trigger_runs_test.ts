@@ -27,7 +27,7 @@ import {
   finishCall,
   startScriptedModel,
   writeFileCall,
-} from "./support/scripted_model.ts";
+} from "../lib/llm/testing.ts";
 import {
   serviceEnv,
   ServiceProcess,

@@ -12,12 +12,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import type { Page } from "puppeteer-core";
-import {
-  loadScript,
-  poVerdict,
-  reply,
-  toolCall,
-} from "./support/scripted_model.ts";
+import { loadScript, poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 import { type WatchedPage, withBrowser } from "./support/browser.ts";
 import { withHarness } from "./support/harness.ts";
 

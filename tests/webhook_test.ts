@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import type { RunEvent } from "../lib/store/types.ts";
-import { testKvPath } from "../lib/store/test_kv.ts";
+import { testKvPath } from "../lib/store/testing.ts";
 import { verifyWebhook } from "../lib/webhook/sign.ts";
 import { type Harness, seedRepo, withHarness } from "./support/harness.ts";
-import { startScriptedModel } from "./support/scripted_model.ts";
+import { startScriptedModel } from "../lib/llm/testing.ts";
 import { until } from "./support/poll.ts";
 import {
   postRun,

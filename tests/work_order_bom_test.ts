@@ -16,7 +16,7 @@ import {
   type TestApp,
   withTestApp,
   workOrderMd,
-} from "../routes/test_support.ts";
+} from "../routes/testing.ts";
 
 const BOM = "\uFEFF";
 const enc = new TextEncoder();

@@ -5,7 +5,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { eventually } from "../runtime/testing.ts";
 import { withHarness } from "./support/harness.ts";
-import { poVerdict, reply, toolCall } from "./support/scripted_model.ts";
+import { poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 

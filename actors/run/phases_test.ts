@@ -11,11 +11,7 @@ import { stepOnce, type StepOutcome } from "../../runtime/testing.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { Redactor } from "../../lib/redact.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
-import {
-  createRun,
-  sampleRun,
-  withStore,
-} from "../../lib/store/test_support.ts";
+import { createRun, sampleRun, withStore } from "../../lib/store/testing.ts";
 import type { FactoryDeps } from "../support/deps.ts";
 import { ACTOR } from "../support/deps.ts";
 import type { RunMessage, RunState } from "./messages.ts";

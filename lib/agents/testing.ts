@@ -4,10 +4,7 @@
  */
 import type { ModelClient, ModelClientOptions } from "../llm/client.ts";
 import { withModel } from "../llm/testing.ts";
-import type {
-  ModelScript,
-  ScriptedModel,
-} from "../../tests/support/scripted_model.ts";
+import type { ModelScript, ScriptedModel } from "../llm/testing.ts";
 
 /** What an agent did against the scripted model: its result or the error it threw. */
 export interface ScriptedRun<T> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConsoleLog } from "./run_log.ts";
 import { Redactor } from "../redact.ts";
 import { StoreKeys } from "../store/keys.ts";
-import { sampleRun } from "../store/test_support.ts";
+import { sampleRun } from "../store/testing.ts";
 
 const SECRET = "sk-console-SECRET-123456";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { git } from "../git/run.ts";
 import { EnvironmentCache, EVICTION_GRACE_MS } from "./cache.ts";
-import { withTempDir } from "../../tests/support/files.ts";
+import { withTempDir } from "../workspace/testing.ts";
 
 const KEY_A = "a".repeat(64);
 const KEY_B = "b".repeat(64);

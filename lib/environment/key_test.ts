@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { git } from "../git/run.ts";
 import { environmentKey, type EnvironmentKeyInput } from "./key.ts";
-import { writeFiles } from "../../tests/support/files.ts";
+import { writeFiles } from "../workspace/testing.ts";
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: "t",

@@ -18,7 +18,7 @@ import {
 } from "./artifact_store.ts";
 import { StoredValueError } from "./stored_value.ts";
 import { Redactor } from "../redact.ts";
-import { withStore } from "../store/test_support.ts";
+import { withStore } from "../store/testing.ts";
 import { ONE_OF_EACH } from "./testing.ts";
 
 const bytes = (value: unknown) =>

@@ -5,7 +5,7 @@
  */
 import { ok as assert } from "node:assert/strict";
 import { Redactor } from "../redact.ts";
-import { withStore } from "../store/test_support.ts";
+import { withStore } from "../store/testing.ts";
 import { type Artifact, ARTIFACT_KINDS } from "./artifacts.ts";
 import { writeArtifact } from "./artifact_store.ts";
 import { EVENT_KINDS, EVENTS, redactedEvent } from "./events.ts";

@@ -9,14 +9,12 @@ import {
   ModelClient,
 } from "./client.ts";
 import {
-  poVerdict,
-  startScriptedModel,
-} from "../../tests/support/scripted_model.ts";
-import {
   chatRequest as request,
   finishReply,
   KEY,
   modelError,
+  poVerdict,
+  startScriptedModel,
   withModel,
 } from "./testing.ts";
 

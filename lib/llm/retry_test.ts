@@ -4,9 +4,9 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { type Clock, ModelClient } from "./client.ts";
-import { errorReply } from "../../tests/support/scripted_model.ts";
 import {
   chatRequest,
+  errorReply,
   finishReply,
   KEY,
   modelError,

@@ -11,13 +11,11 @@ import {
 } from "./client.ts";
 import { readCompletionResponse } from "./stream.ts";
 import {
-  errorReply,
-  type ScriptedReply,
-} from "../../tests/support/scripted_model.ts";
-import {
   chatRequest as request,
+  errorReply,
   KEY,
   modelError,
+  type ScriptedReply,
   withModel,
 } from "./testing.ts";
 

@@ -1,7 +1,8 @@
 /**
- * Test support for the model client (imported by tests only): a scripted
- * model requiring a known key, a client pointed at it, and a check that an
- * error is the expected ModelError without the key in it.
+ * Test support for the model client (imported by tests and the offline demo
+ * only): the scripted OpenAI-compatible model server, a scripted model
+ * requiring a known key, a client pointed at it, and a check that an error is
+ * the expected ModelError without the key in it.
  */
 import {
   deepStrictEqual as assertEquals,
@@ -19,7 +20,25 @@ import {
   type ScriptedModel,
   type ScriptedReply,
   startScriptedModel,
-} from "../../tests/support/scripted_model.ts";
+} from "./scripted_model.ts";
+
+export {
+  errorReply,
+  finishCall,
+  loadScript,
+  type ModelScript,
+  poVerdict,
+  type RecordedRequest,
+  reply,
+  type ReplyExtras,
+  type ScriptedModel,
+  type ScriptedReply,
+  type ScriptedToolCall,
+  seWrite,
+  startScriptedModel,
+  toolCall,
+  writeFileCall,
+} from "./scripted_model.ts";
 
 /** The API key the scripted model requires; never to be seen in an error. */
 export const KEY = "sk-llm-test-SECRET-9a8b7c";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { McpToolbox } from "./toolbox.ts";
 import type { McpUrlPolicy } from "./allow.ts";
-import { startHttpMcpServer } from "./test_support.ts";
+import { startHttpMcpServer } from "./testing.ts";
 
 async function open(url: string, urlPolicy: McpUrlPolicy) {
   const dir = await Deno.makeTempDir({ prefix: "aos-mcp-http-" });

@@ -13,7 +13,7 @@ import {
   fakeServerCommand,
   type FakeServerMode,
   processesWith,
-} from "./test_support.ts";
+} from "./testing.ts";
 import { until } from "../../tests/support/poll.ts";
 
 async function withToolbox(

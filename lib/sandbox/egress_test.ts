@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { EgressEvent } from "../egress/proxy.ts";
-import { NOBODY, run, runAsUser } from "./test_support.ts";
+import { NOBODY, run, runAsUser } from "./testing.ts";
 
 async function withWorkspace(fn: (dir: string) => Promise<void>) {
   const root = await Deno.makeTempDir({

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { setupNetworkProblem } from "./sandbox.ts";
-import { NOBODY, run, runAsUser, withLoopbackProbe } from "./test_support.ts";
+import { NOBODY, run, runAsUser, withLoopbackProbe } from "./testing.ts";
 
 async function withWorkspace(fn: (dir: string) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "aos-net-", dir: "/var/tmp" });

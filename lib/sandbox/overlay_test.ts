@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { overlayProblem } from "./sandbox.ts";
-import { run } from "./test_support.ts";
+import { run } from "./testing.ts";
 
 async function withDirs(
   fn: (d: { root: string; workspace: string; layer: string }) => Promise<void>,

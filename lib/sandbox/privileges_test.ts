@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { RunCommandOptions } from "./sandbox.ts";
-import { NOBODY, refusedNetwork, run, runAsUser } from "./test_support.ts";
+import { NOBODY, refusedNetwork, run, runAsUser } from "./testing.ts";
 
 const ATTACK = [
   "grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { prepareWorkspace } from "../workspace/workspace.ts";
 import { git } from "../git/run.ts";
 import { resolveSandboxMode, type SandboxMode } from "./sandbox.ts";
-import { run, withLoopbackProbe } from "./test_support.ts";
+import { run, withLoopbackProbe } from "./testing.ts";
 
 const MODES: SandboxMode[] = ["bwrap", "none"];
 

@@ -9,13 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { RunCommandOptions } from "./sandbox.ts";
-import {
-  NOBODY,
-  refusedNetwork,
-  run,
-  runAsUser,
-  withEnv,
-} from "./test_support.ts";
+import { NOBODY, refusedNetwork, run, runAsUser, withEnv } from "./testing.ts";
 import { pathsToMask, serviceRoot, unreadableEtc } from "./visible.ts";
 
 /** A service laid out under `base`: what the Dockerfile puts under /data, plus credentials and a home. */

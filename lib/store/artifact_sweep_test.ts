@@ -3,7 +3,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
-import { withStore } from "./test_support.ts";
+import { withStore } from "./testing.ts";
 
 const HOUR = 3_600_000;
 

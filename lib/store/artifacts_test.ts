@@ -6,7 +6,7 @@ import {
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { newRunId } from "../ids.ts";
 import { RunStore } from "./run_store.ts";
-import { withStore } from "./test_support.ts";
+import { withStore } from "./testing.ts";
 
 function randomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);

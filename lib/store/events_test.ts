@@ -4,7 +4,7 @@ import {
 } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
 import { nextSeq } from "./seq.ts";
-import { appendEvent, withStore } from "./test_support.ts";
+import { appendEvent, withStore } from "./testing.ts";
 
 Deno.test("appendEvent(RunStore, ) appends in order and listEvents() pages with after", async () => {
   await withStore(async (store) => {

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
-import { createRun, sampleRun, updateRun, withStore } from "./test_support.ts";
+import { createRun, sampleRun, updateRun, withStore } from "./testing.ts";
 import type { RunStatus } from "./types.ts";
 
 Deno.test("sweepJournals deletes the journals of ended and vanished runs, keeps live runs' and other keys", async () => {

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { keyGroups } from "./key_groups.ts";
-import { tempKv } from "./test_support.ts";
+import { tempKv } from "./testing.ts";
 
 Deno.test("keyGroups() yields each group under a root once, in key order, reading one entry per group", async () => {
   const t = await tempKv();

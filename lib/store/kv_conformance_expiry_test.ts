@@ -8,7 +8,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { backends, withBackend } from "./kv_backends_test_support.ts";
+import { backends, withBackend } from "./testing.ts";
 
 for (const backend of backends) {
   Deno.test(`KV conformance: ${backend.name}: expireIn keys vanish, others stay`, async () => {

@@ -13,7 +13,7 @@ import {
   sampleRun,
   tempKv,
   transition,
-} from "./test_support.ts";
+} from "./testing.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

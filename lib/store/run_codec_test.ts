@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
 import { RunStore } from "./run_store.ts";
-import { createRun, sampleRun, withStore } from "./test_support.ts";
+import { createRun, sampleRun, withStore } from "./testing.ts";
 
 Deno.test("a run record stored before pull requests and detail token counts reads with their defaults", async () => {
   await withStore(async (store, t) => {

@@ -15,7 +15,7 @@ import {
   transition,
   updateRun,
   withStore,
-} from "./test_support.ts";
+} from "./testing.ts";
 import { RUN_STATUSES, type RunRecord, type RunStatus } from "./types.ts";
 
 /** Full-scan check (tests only): indexes and counters agree with the records. */

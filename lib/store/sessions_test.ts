@@ -3,7 +3,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { SessionStore, sha256Hex } from "./sessions.ts";
-import { tempKv } from "./test_support.ts";
+import { tempKv } from "./testing.ts";
 
 Deno.test("SessionStore opens, finds, expires and closes sessions; KV holds only the id's hash", async () => {
   const t = await tempKv();

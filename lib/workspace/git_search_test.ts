@@ -6,8 +6,7 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { gitSearch } from "./git_search.ts";
-import { gitIn } from "./test_support.ts";
-import { withTempDir, writeFiles } from "../../tests/support/files.ts";
+import { gitIn, withTempDir, writeFiles } from "./testing.ts";
 
 async function withRepo(
   files: Record<string, string>,

@@ -10,8 +10,7 @@ import {
   readRegularFile,
   writeRegularFile,
 } from "./regular_file.ts";
-import { runCommand } from "../../tests/support/command.ts";
-import { withTempDir } from "../../tests/support/files.ts";
+import { runCommand, withTempDir } from "./testing.ts";
 
 const withTemp = (fn: (dir: string) => Promise<void>) =>
   withTempDir("aos_regular_", fn);

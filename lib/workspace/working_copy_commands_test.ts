@@ -6,7 +6,7 @@ import {
 } from "node:assert/strict";
 import { join } from "node:path";
 import { resolveSandboxMode } from "../sandbox/sandbox.ts";
-import { makeRepo, openTestCopy } from "./test_support.ts";
+import { makeRepo, openTestCopy } from "./testing.ts";
 import type { SeCommandSettings } from "./se_command.ts";
 import type { WorkingCopy } from "./working_copy.ts";
 

@@ -5,9 +5,8 @@ import {
   rejects,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { gitIn, makeRepo, openTestCopy } from "./test_support.ts";
+import { gitIn, makeRepo, openTestCopy, withTempDir } from "./testing.ts";
 import { workingCopyDir } from "./working_copy_prepare.ts";
-import { withTempDir } from "../../tests/support/files.ts";
 
 const withTemp = (fn: (dir: string) => Promise<void>) =>
   withTempDir("aos_wc_", fn);

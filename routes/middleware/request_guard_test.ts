@@ -12,7 +12,7 @@ import {
   type TestApp,
   withTestApp,
   workOrderMd,
-} from "../test_support.ts";
+} from "../testing.ts";
 import { requestPolicy, requestRefusal } from "./request_guard.ts";
 
 const EVIL = "https://evil.example";

@@ -15,7 +15,7 @@ import {
   createRun,
   sampleRun,
   tempKv,
-} from "../../lib/store/test_support.ts";
+} from "../../lib/store/testing.ts";
 import { ActorSystem } from "../../runtime/mod.ts";
 import { uiApp } from "./mod.ts";
 

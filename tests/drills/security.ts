@@ -13,7 +13,7 @@
  * worked (it sees the `$DRILL_*` variables below), or an API probe.
  */
 import { join } from "node:path";
-import { startScriptedModel } from "../support/scripted_model.ts";
+import { startScriptedModel } from "../../lib/llm/testing.ts";
 import { seedRepo } from "../support/harness.ts";
 import { type DrillContext, freePort, startService } from "./service.ts";
 

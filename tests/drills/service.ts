@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serviceEnv } from "../support/server_process.ts";
-import { userDenoDir } from "../support/user_deno_dir.ts";
+import { userDenoDir } from "../../lib/sandbox/testing.ts";
 
 /** What attacks may use: the service's address and the layout an attacker would guess. */
 export interface DrillContext {

@@ -8,7 +8,7 @@ import {
   type ScriptedReply,
   type ScriptedToolCall,
   writeFileCall,
-} from "./scripted_model.ts";
+} from "../../lib/llm/testing.ts";
 
 /** The calculator.py the scripted SE writes. */
 export const CALCULATOR_PY = "def add(a, b):\n    return a + b\n";

@@ -12,8 +12,7 @@
  */
 import { join } from "node:path";
 import type { RepoAddressPolicy } from "../../lib/git/address_guard.ts";
-import { runCommand } from "./command.ts";
-import { writeFiles } from "./files.ts";
+import { runCommand, writeFiles } from "../../lib/workspace/testing.ts";
 
 /** The host name tests use for the server. */
 export const GIT_HOST = "git.localhost";

@@ -7,10 +7,9 @@ import { loadConfig } from "../../lib/config.ts";
 import type { RunRecord } from "../../lib/store/types.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
 import { type Service, startService } from "../../main.ts";
-import { testKvPath } from "../../lib/store/test_kv.ts";
-import { type ModelScript, startScriptedModel } from "./scripted_model.ts";
-import { runCommand } from "./command.ts";
-import { writeFiles } from "./files.ts";
+import { testKvPath } from "../../lib/store/testing.ts";
+import { type ModelScript, startScriptedModel } from "../../lib/llm/testing.ts";
+import { runCommand, writeFiles } from "../../lib/workspace/testing.ts";
 
 /** The fake API key the service is given; tests assert it never leaks. */
 export const TEST_API_KEY = "sk-test-SECRET-4f9a2c7e1b";

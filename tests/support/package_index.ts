@@ -4,8 +4,7 @@
  * tarballs (npm ci installs them). Packages are built by the test itself.
  */
 import { join } from "node:path";
-import { runCommand } from "./command.ts";
-import { writeFiles } from "./files.ts";
+import { runCommand, writeFiles } from "../../lib/workspace/testing.ts";
 
 /** A Python module to ship as a wheel: files relative to site-packages. */
 export interface WheelSpec {

@@ -13,10 +13,7 @@ import {
   type ModelClientOptions,
   ModelError,
 } from "../../llm/client.ts";
-import type {
-  ScriptedModel,
-  ScriptedReply,
-} from "../../../tests/support/scripted_model.ts";
+import type { ScriptedModel, ScriptedReply } from "../../llm/testing.ts";
 import { againstScript, type ScriptedRun } from "../testing.ts";
 import {
   type EngineerTurnOptions,

@@ -5,7 +5,7 @@ import {
   rejects,
 } from "node:assert/strict";
 import { executeTool, SE_TOOLS, type ToolOutcome, toolsFor } from "./tools.ts";
-import { makeRepo, openTestCopy } from "../../workspace/test_support.ts";
+import { makeRepo, openTestCopy } from "../../workspace/testing.ts";
 import type { WorkingCopy } from "../../workspace/working_copy.ts";
 import { resolveSandboxMode } from "../../sandbox/sandbox.ts";
 import { MemoryWorkspace } from "./testing.ts";

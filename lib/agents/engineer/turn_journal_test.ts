@@ -2,11 +2,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import {
-  errorReply,
-  reply,
-  toolCall,
-} from "../../../tests/support/scripted_model.ts";
+import { errorReply, reply, toolCall } from "../../llm/testing.ts";
 import { journaledPacket, MemoryJournal } from "./journal.ts";
 import { assertModelError, MemoryWorkspace, sent, turn } from "./testing.ts";
 

@@ -3,11 +3,7 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import {
-  errorReply,
-  reply,
-  toolCall,
-} from "../../../tests/support/scripted_model.ts";
+import { errorReply, reply, toolCall } from "../../llm/testing.ts";
 import { MemoryWorkspace, sent, toolResults, turn } from "./testing.ts";
 import { MemoryJournal } from "./journal.ts";
 

@@ -4,7 +4,7 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import { reply, toolCall } from "../../../tests/support/scripted_model.ts";
+import { reply, toolCall } from "../../llm/testing.ts";
 import { ModelError } from "../../llm/client.ts";
 import { assertModelError, sent, toolResults, turn } from "./testing.ts";
 

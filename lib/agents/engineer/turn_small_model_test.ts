@@ -4,7 +4,7 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import { reply, toolCall } from "../../../tests/support/scripted_model.ts";
+import { reply, toolCall } from "../../llm/testing.ts";
 import type { ChatCompletionTool } from "../../llm/client.ts";
 import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
 import { EMPTY_NUDGE, EMPTY_RETRY_TEMPERATURE } from "./turn.ts";

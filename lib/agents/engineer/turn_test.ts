@@ -3,11 +3,7 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import {
-  reply,
-  seWrite,
-  toolCall,
-} from "../../../tests/support/scripted_model.ts";
+import { reply, seWrite, toolCall } from "../../llm/testing.ts";
 import { assertModelError, sent, toolResults, turn } from "./testing.ts";
 
 Deno.test("runEngineerTurn() writes a file and finishes with a packet and usage", async () => {

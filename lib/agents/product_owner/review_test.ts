@@ -4,10 +4,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { ModelError } from "../../llm/client.ts";
-import {
-  poVerdict,
-  type ScriptedReply,
-} from "../../../tests/support/scripted_model.ts";
+import { poVerdict, type ScriptedReply } from "../../llm/testing.ts";
 import { againstScript, type ScriptedRun } from "../testing.ts";
 import {
   PO_TOOLS,

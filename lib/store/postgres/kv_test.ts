@@ -6,7 +6,7 @@ import {
 import { closeKv, openKv } from "../kv.ts";
 import { parseKvUrl } from "./driver.ts";
 import { redactUrl } from "../../redact.ts";
-import { freshSchemaUrl } from "./test_cluster.ts";
+import { freshSchemaUrl } from "./testing.ts";
 
 async function withHandles(
   n: number,

@@ -1,6 +1,7 @@
 /**
- * Test helpers (tests and bench only): a real KV file in a temp dir, sample
- * records, and writes that production makes through the actor runtime.
+ * Test helpers (tests and bench only): where tests keep KV, a real KV file in
+ * a temp dir, sample records, writes that production makes through the actor
+ * runtime, and the two KV backends the conformance suite runs against.
  */
 import { noUsage } from "../factory/shapes.ts";
 import { newRunId } from "../ids.ts";
@@ -12,7 +13,31 @@ import { RunStore } from "./run_store.ts";
 import { nextSeq } from "./seq.ts";
 import type { RunEvent, RunRecord, RunStatus } from "./types.ts";
 import { closeKv, openKv } from "./kv.ts";
-import { testKvPath } from "./test_kv.ts";
+import { isPostgresUrl } from "./postgres/mod.ts";
+import { freshSchemaUrl } from "./postgres/testing.ts";
+
+/*
+ * Where tests keep KV (tests only): a file in the test's temp dir, or, with
+ * `AOS_TEST_KV=postgres://…` in the environment, a fresh schema on that
+ * server — so the same suites run on the Postgres backend with one variable.
+ */
+
+/** True when the suites run on Postgres. */
+export function testsOnPostgres(): boolean {
+  return isPostgresUrl(Deno.env.get("AOS_TEST_KV") ?? "");
+}
+
+/** A KV path (`AOS_KV` value) for one test, and how to drop what it stored. */
+export async function testKvPath(
+  dir: string,
+  file = "aos.kv",
+): Promise<{ path: string; drop(): Promise<void> }> {
+  if (!testsOnPostgres()) {
+    return { path: `${dir}/${file}`, drop: () => Promise.resolve() };
+  }
+  const schema = await freshSchemaUrl("test");
+  return { path: schema.url, drop: () => schema.drop() };
+}
 
 /** A KV opened for one test: the handle, its temp dir and path, and how to drop it. */
 export interface TempKv {
@@ -189,4 +214,75 @@ export async function appendEvent(
   };
   await store.kv.set(store.eventKey(runId, seq), value);
   return toRunEvent(seq, value);
+}
+
+/*
+ * The two KV backends the conformance suite runs against: Deno's own
+ * (`Deno.openKv` on a temp SQLite file) and the Postgres backend (a fresh
+ * schema on the test server, see postgres/testing.ts).
+ */
+
+/** An open store and how to dispose of it. */
+export interface BackendKv {
+  kv: Deno.Kv;
+  /** What `openKv` was given (another handle on the same store opens it too). */
+  path: string;
+  dispose(): Promise<void>;
+}
+
+/** A way to open a fresh, empty store. */
+export interface Backend {
+  name: string;
+  open(): Promise<BackendKv>;
+}
+
+/** Deno KV on a SQLite file in a temp dir. */
+export const denoBackend: Backend = {
+  name: "Deno.openKv",
+  async open() {
+    const dir = await Deno.makeTempDir({ prefix: "aos_conf_" });
+    const path = `${dir}/kv.sqlite`;
+    const kv = await Deno.openKv(path);
+    return {
+      kv,
+      path,
+      async dispose() {
+        kv.close();
+        await Deno.remove(dir, { recursive: true });
+      },
+    };
+  },
+};
+
+/** The Postgres backend on a fresh schema. */
+export const postgresBackend: Backend = {
+  name: "Postgres",
+  async open() {
+    const schema = await freshSchemaUrl("conf");
+    const kv = await openKv(schema.url);
+    return {
+      kv,
+      path: schema.url,
+      async dispose() {
+        await closeKv(kv);
+        await schema.drop();
+      },
+    };
+  },
+};
+
+/** Both backends, Deno's first. */
+export const backends: Backend[] = [denoBackend, postgresBackend];
+
+/** Runs `fn` on a fresh store of `backend`, disposing of it after. */
+export async function withBackend<T>(
+  backend: Backend,
+  fn: (kv: Deno.Kv, path: string) => Promise<T>,
+): Promise<T> {
+  const store = await backend.open();
+  try {
+    return await fn(store.kv, store.path);
+  } finally {
+    await store.dispose();
+  }
 }

@@ -3,7 +3,7 @@ import {
   ok as assert,
   rejects,
 } from "node:assert/strict";
-import { pgCluster } from "./test_cluster.ts";
+import { pgCluster } from "./testing.ts";
 
 async function selectOne(url: string): Promise<number> {
   const { default: postgres } = await import("postgres");
