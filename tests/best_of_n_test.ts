@@ -158,6 +158,37 @@ Deno.test("attempts: 3 with one passing acceptance: the PO judges it alone, and 
         .total_tokens;
     }
     assertEquals(fromArtifacts, done.usage.total_tokens);
+
+    // The run page shows the attempts side by side.
+    const page = await (await fetch(`${h.svc.url}/ui/runs/${run.id}`)).text();
+    assert(page.includes('class="attempts"'), "no attempts section");
+    const card = (k: number) => {
+      const start = page.indexOf(`id="iteration-1-attempt-${k}"`);
+      assert(start > 0, `no card for attempt ${k}`);
+      return page.slice(
+        page.lastIndexOf("<article", start),
+        page.indexOf("</article>", start),
+      );
+    };
+    assert(card(2).includes("attempt-picked") && card(2).includes(">picked<"));
+    for (const k of [1, 3]) {
+      assert(card(k).includes("attempt-dropped"), card(k));
+      assert(card(k).includes("Dropped: acceptance commands failed"), card(k));
+    }
+    for (
+      const [k, model] of [[1, "coder-a"], [2, "coder-b"], [
+        3,
+        "coder-c",
+      ]] as const
+    ) {
+      assert(card(k).includes(model), card(k));
+      assert(card(k).includes(`se_packet_iter_1_attempt_${k}.json`), card(k));
+    }
+    assert(card(2).includes("adds") && card(1).includes("subtracts"));
+    // Each card holds its own attempt's SE steps (its writes, then finish).
+    for (const [k, calls] of [[1, 2], [2, 2], [3, 3]] as const) {
+      assert(card(k).includes(`SE steps · ${calls} tool calls`), card(k));
+    }
   });
 });
 

@@ -42,6 +42,16 @@ export type SeConversation =
   | { replies: SeReplyView[]; artifact: string }
   | { replies: null; artifact: string; bytes: number };
 
+/** One attempt of a best-of-N iteration: its check, model and artifacts. */
+export interface AttemptData {
+  attempt: number;
+  /** Its `attempt_models` entry; null: the run's SE model. */
+  model: string | null;
+  report: ToolReport | null;
+  /** Its artifacts that exist: packet, tool report, SE transcript. */
+  artifacts: string[];
+}
+
 /** Everything the run page renders. */
 export interface RunPageData {
   run: RunRecord;
@@ -55,6 +65,8 @@ export interface RunPageData {
   setup: SetupView | null;
   /** Artifacts that did not parse, each error naming the artifact: listed, not drawn. */
   unreadable: string[];
+  /** Best-of-N iterations: each attempt, by iteration, in attempt order. */
+  attempts: Map<number, AttemptData[]>;
 }
 
 /** Reads what the run page needs; NotFoundError for an unknown run. */
@@ -71,6 +83,7 @@ export async function loadRunPage(
   const conversations = new Map<number, SeConversation>();
   let setup: SetupView | null = null;
   const unreadable: string[] = [];
+  const attemptReports = new Map<string, ToolReport | null>();
   /**
    * The artifact parsed; null when it is gone, or when it does not parse or
    * cannot be read (then listed): one bad report never breaks the page.
@@ -112,6 +125,13 @@ export async function loadRunPage(
       setup = await read(ARTIFACT.setupReport);
       return;
     }
+    const attempt = matchArtifact("tool_report_attempt", meta.name);
+    if (attempt) {
+      const n = Number(attempt.n);
+      const k = Number(attempt.k);
+      attemptReports.set(`${n}/${k}`, await read(ARTIFACT.toolReport(n, k)));
+      return;
+    }
     const match = matchArtifact("tool_report", meta.name);
     if (!match) return;
     const n = Number(match.n);
@@ -127,7 +147,57 @@ export async function loadRunPage(
     conversations,
     setup,
     unreadable,
+    attempts: await attemptsOf(),
   };
+
+  /** Every attempt named by an artifact or an event, with what it left. */
+  async function attemptsOf(): Promise<Map<number, AttemptData[]>> {
+    const seen = new Set<string>(attemptReports.keys());
+    for (const meta of artifacts) {
+      const packet = matchArtifact("se_packet_attempt", meta.name);
+      if (packet) seen.add(`${packet.n}/${packet.k}`);
+    }
+    for (const event of events) {
+      const attempt = (event.payload as { attempt?: unknown } | null)?.attempt;
+      // SE_STEP: an attempt still working shows its card (and live steps).
+      if (
+        (event.kind === "SE_OUTPUT" || event.kind === "SE_STEP") &&
+        typeof attempt === "number"
+      ) {
+        seen.add(`${event.iteration ?? 1}/${attempt}`);
+      }
+    }
+    const out = new Map<number, AttemptData[]>();
+    if (seen.size === 0) return out;
+    const models = await attemptModels();
+    const names = new Set(artifacts.map((a) => a.name));
+    for (const key of [...seen].sort()) {
+      const [n, k] = key.split("/").map(Number) as [number, number];
+      const list = out.get(n) ?? [];
+      list.push({
+        attempt: k,
+        model: models[k - 1] ?? null,
+        report: attemptReports.get(key) ?? null,
+        artifacts: [
+          ARTIFACT.sePacket(n, k).name,
+          ARTIFACT.toolReport(n, k).name,
+          ARTIFACT.llm(n, "se", k).name,
+        ].filter((name) => names.has(name)),
+      });
+      out.set(n, list.sort((a, b) => a.attempt - b.attempt));
+    }
+    return out;
+  }
+
+  /** The work order's `attempt_models` (none when it cannot be read). */
+  async function attemptModels(): Promise<string[]> {
+    const stored = await store.getWorkOrder(id).catch(() => null);
+    const models = (stored as { attempt_models?: unknown } | null)
+      ?.attempt_models;
+    return Array.isArray(models)
+      ? models.filter((m): m is string => typeof m === "string")
+      : [];
+  }
 
   async function pickDiff(): Promise<RunDiff | null> {
     const patch = artifacts.find((a) => a.name === ARTIFACT.diff.name);

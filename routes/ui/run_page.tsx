@@ -130,6 +130,7 @@ export function RunBody(
     conversations,
     setup,
     unreadable,
+    attempts,
   } = props.data;
   const live = !TERMINAL_STATUSES.has(run.status);
   const timeline = buildTimeline(events, props.now);
@@ -236,6 +237,7 @@ export function RunBody(
           report={reports.get(it.iteration)}
           conversation={conversations.get(it.iteration)}
           events={events}
+          attempts={attempts.get(it.iteration)}
         />
       ))}
       <DiffView runId={run.id} diff={diff} />

@@ -79,23 +79,33 @@ export function SeStepsView(
 }
 
 /** The SE_STEP events of a turn still running (its transcript is written at its end). */
-export function LiveSeSteps(props: { iteration: number; events: RunEvent[] }) {
+export function LiveSeSteps(
+  props: {
+    iteration: number;
+    events: RunEvent[];
+    /** A best-of-N attempt's steps only (its card shows them, folded). */
+    attempt?: number;
+  },
+) {
+  const { attempt } = props;
   const steps = props.events.filter((e) =>
-    e.kind === "SE_STEP" && e.iteration === props.iteration
+    e.kind === "SE_STEP" && e.iteration === props.iteration &&
+    (e.payload as { attempt?: unknown }).attempt === attempt
   );
   if (steps.length === 0) return null;
   const text = (value: unknown) => typeof value === "string" ? value : "";
+  const suffix = attempt === undefined ? "" : `-a${attempt}`;
   return (
     <details
       class="se-steps"
-      id={`se-steps-${props.iteration}`}
-      data-key={`se-steps-live-${props.iteration}`}
-      open
+      id={`se-steps-${props.iteration}${suffix}`}
+      data-key={`se-steps-live-${props.iteration}${suffix}`}
+      open={attempt === undefined}
     >
       <summary>
-        {`SE steps so far · ${steps.length} tool call${
-          steps.length === 1 ? "" : "s"
-        }`}
+        {`SE steps${
+          attempt === undefined ? " so far" : ""
+        } · ${steps.length} tool call${steps.length === 1 ? "" : "s"}`}
       </summary>
       <ul class="calls">
         {steps.map((event) => {

@@ -1,5 +1,5 @@
 /** The setup phase on the run page: each setup command with its output. */
-import { CommandRow } from "./iteration_view.tsx";
+import { CommandRow } from "./command_row.tsx";
 import type { SetupView } from "./run_data.ts";
 
 const STATUS_WORDS: Record<string, string> = {

@@ -98,6 +98,7 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
     else iteration(open.iteration ?? 1).phases.push(phase);
     open = null;
   };
+  const attemptSummaries = new Map<string, string>();
   for (const event of events) {
     // A kind this build does not know (a newer writer's) marks no phase.
     if (!isEventKind(event.kind)) continue;
@@ -115,14 +116,21 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
         open = { kind: "SE", iteration: 1, start: at };
         break;
       case "SE_OUTPUT": {
-        close(at, false);
         const output = payloadOf(event, "SE_OUTPUT");
+        if (output?.attempt !== undefined) {
+          // A best-of-N attempt: the SE phase lasts until the PO has them all.
+          addUsage(iteration(n), output.usage);
+          attemptSummaries.set(`${n}/${output.attempt}`, output.summary);
+          break;
+        }
+        close(at, false);
         addUsage(iteration(n), output?.usage);
         iteration(n).seSummary = output?.summary ?? null;
         open = { kind: "TR", iteration: n, start: at };
         break;
       }
       case "TR_APPLY":
+        if (payloadOf(event, "TR_APPLY")?.attempt !== undefined) break;
         close(at, false);
         open = { kind: "PO", iteration: n, start: at };
         break;
@@ -131,6 +139,10 @@ export function buildTimeline(events: RunEvent[], now: number): Timeline {
         const it = iteration(n);
         const result = payloadOf(event, "PO_RESULT");
         addUsage(it, result?.usage);
+        if (result?.attempt !== undefined) {
+          it.seSummary = attemptSummaries.get(`${n}/${result.attempt}`) ??
+            it.seSummary;
+        }
         it.decision = result?.decision ?? "FAIL";
         it.feedback = result?.feedback ?? null;
         open = it.decision === "PASS"

@@ -128,3 +128,31 @@ Deno.test("buildTimeline() keeps an iteration cut short once one of its events w
   ], T0 + 100_000);
   assertEquals(t.iterations.map((it) => it.iteration), [1, 2]);
 });
+
+const tr = { applied: 1, rejected: 0, ok: true, failed_commands: 0 };
+
+Deno.test("buildTimeline() keeps a best-of-N iteration one SE phase, sums every attempt and takes the picked one's summary", () => {
+  const t = buildTimeline([
+    ev("RUN_START", 0),
+    ev("WORKSPACE_READY", 1),
+    ev("SE_OUTPUT", 3, 1, { ...se("two", 100, 0.01), attempt: 2 }),
+    ev("TR_APPLY", 4, 1, { ...tr, attempt: 2 }),
+    ev("SE_OUTPUT", 5, 1, { ...se("one", 100, 0.01), attempt: 1 }),
+    ev("TR_APPLY", 6, 1, { ...tr, attempt: 1 }),
+    ev("ATTEMPTS_DROPPED", 6, 1, { attempts: [1], reason: "x" }),
+    ev("PO_RESULT", 8, 1, {
+      attempt: 2,
+      decision: "PASS",
+      feedback: "ok",
+      ...usage(10, 0.001),
+    }),
+    ev("RUN_END", 9),
+  ], T0 + 100_000);
+  const [it] = t.iterations;
+  assertEquals(
+    it!.phases.map((p) => [p.kind, (p.start - T0) / 1000, (p.end - T0) / 1000]),
+    [["SE", 1, 8]],
+  );
+  assertEquals(it!.usage, { total_tokens: 210, cost_usd: 0.021 });
+  assertEquals([it!.seSummary, it!.decision], ["two", "PASS"]);
+});
