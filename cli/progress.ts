@@ -20,13 +20,27 @@ export function stepOf(stored: StoredEvent): string {
     case "RUN_START":
       return "engineer working";
     case "SE_OUTPUT":
-      return "applying changes";
+      return event.payload.attempt === undefined
+        ? "applying changes"
+        : `attempt ${event.payload.attempt} done, checking it`;
     case "CMD_RESULT":
       return `ran ${event.payload.command} (exit ${
         event.payload.exit_code ?? "none"
       })`;
     case "TR_APPLY":
-      return "product owner reviewing";
+      return event.payload.attempt === undefined
+        ? "product owner reviewing"
+        : `attempt ${event.payload.attempt} ${
+          event.payload.ok ? "passed" : "failed"
+        } its acceptance commands`;
+    case "ATTEMPTS_DROPPED":
+      return `dropped attempt${
+        event.payload.attempts.length === 1 ? "" : "s"
+      } ${event.payload.attempts.join(", ")} (${event.payload.reason})`;
+    case "ATTEMPT_PICKED":
+      return event.payload.decision === "PASS"
+        ? `attempt ${event.payload.attempt} picked, finishing`
+        : `continuing from attempt ${event.payload.attempt}`;
     case "PO_RESULT":
       return event.payload.decision === "PASS"
         ? "passed, finishing"
@@ -44,7 +58,10 @@ export function stepOf(stored: StoredEvent): string {
     case "SE_STEP": {
       const { tool, command, path, ok, reason } = event.payload;
       const what = command ?? path;
-      return `engineer: ${tool}${what === undefined ? "" : ` ${what}`}${
+      const who = event.payload.attempt === undefined
+        ? "engineer"
+        : `engineer (attempt ${event.payload.attempt})`;
+      return `${who}: ${tool}${what === undefined ? "" : ` ${what}`}${
         ok ? "" : ` (failed: ${reason ?? "error"})`
       }`;
     }

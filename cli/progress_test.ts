@@ -171,3 +171,47 @@ Deno.test("stepOf() says which SE tool ran and which command started", () => {
     "running engineer command: ls",
   );
 });
+
+Deno.test("stepOf() says which best-of-N attempt did what", () => {
+  const tr = { applied: 1, rejected: 0, failed_commands: 0 };
+  assert.deepEqual([
+    stepOf(ev("SE_STEP", 1, {
+      step: 1,
+      tool: "write_file",
+      path: "a.py",
+      ok: true,
+      duration_ms: 1,
+      attempt: 2,
+    })),
+    stepOf(ev("SE_OUTPUT", 1, {
+      writes: 1,
+      deletes: 0,
+      summary: "s",
+      attempt: 2,
+    })),
+    stepOf(ev("TR_APPLY", 1, { ...tr, ok: false, attempt: 2 })),
+    stepOf(ev("ATTEMPTS_DROPPED", 1, {
+      attempts: [2, 3],
+      reason: "acceptance commands failed",
+    })),
+    stepOf(ev("ATTEMPT_PICKED", 1, {
+      attempt: 1,
+      decision: "PASS",
+      candidates: [1],
+      reason: "r",
+    })),
+    stepOf(ev("ATTEMPT_PICKED", 1, {
+      attempt: 1,
+      decision: "FAIL",
+      candidates: [],
+      reason: "r",
+    })),
+  ], [
+    "engineer (attempt 2): write_file a.py",
+    "attempt 2 done, checking it",
+    "attempt 2 failed its acceptance commands",
+    "dropped attempts 2, 3 (acceptance commands failed)",
+    "attempt 1 picked, finishing",
+    "continuing from attempt 1",
+  ]);
+});

@@ -46,6 +46,8 @@ export function exitCodeForStatus(status: RunStatus): ExitCode {
 
 /** Events printed as their own line above the progress line on a terminal. */
 const NOTABLE_KINDS = new Set([
+  "ATTEMPTS_DROPPED",
+  "ATTEMPT_PICKED",
   "PO_RESULT",
   "PUSH",
   "ERROR",

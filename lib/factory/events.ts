@@ -152,6 +152,7 @@ export const EVENTS = {
   SE_STEP: row(
     "one SE tool call ended (step, tool, path, command shortened, ok, reason, duration_ms; never file contents); logged as it happens",
     {
+      attempt: count.optional(),
       step: count,
       tool: z.string(),
       ok: z.boolean(),
@@ -164,6 +165,7 @@ export const EVENTS = {
   CMD_START: row(
     "a command started (source setup | se | acceptance, command shortened, timeout_s); logged as it happens",
     {
+      attempt: count.optional(),
       source: z.enum(["setup", "se", "acceptance"]),
       command: z.string(),
       timeout_s: z.number(),
@@ -220,6 +222,7 @@ export const EVENTS = {
     },
   ),
   CMD_RESULT: row("one acceptance command ran", {
+    attempt: count.optional(),
     command: z.string(),
     exit_code: exitCode,
     duration_ms: z.number(),
