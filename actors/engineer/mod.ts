@@ -12,12 +12,8 @@ import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
 import { JournalConflictError, type KvJournal } from "../../lib/store/mod.ts";
 import { retryTransient } from "../../runtime/mod.ts";
 import { ARTIFACT, type ArtifactValue } from "../../lib/factory/artifacts.ts";
-import {
-  type ActiveRun,
-  failRunOnDeadLetter,
-  taskOf,
-  tokensLeft,
-} from "../support/child.ts";
+import { failRunOnDeadLetter, taskOf, tokensLeft } from "../support/child.ts";
+import { type ActiveRun, type Station, station } from "../support/station.ts";
 import {
   agentModel,
   putExchange,
@@ -31,7 +27,7 @@ import {
 } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
-import { commandStart, liveEvents } from "../support/live_event.ts";
+import { commandStart } from "../support/live_event.ts";
 import { setupEvents } from "../support/setup_events.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import { openWorkingCopy } from "../support/workspace.ts";
@@ -41,10 +37,6 @@ import { openTurnMcp } from "../support/mcp.ts";
 
 /** What the SE stores per iteration: the packet plus what it cost. */
 type StoredPacket = ArtifactValue<"se_packet">;
-
-type Emit = (
-  event: { kind: string; level: string; payload: Record<string, unknown> },
-) => void;
 
 /**
  * The Software Engineer: one model-driven turn per iteration, producing an SE
@@ -62,37 +54,28 @@ export function engineerActor(deps: FactoryDeps) {
     onDeadLetter: failRunOnDeadLetter(deps, "engineer"),
     handlers: {
       async turn(ctx, msg) {
-        // An attempt's SE is an actor of its own, owned by the run.
-        const runId = ctx.owner.id;
         const n = msg.iteration;
         const { attempt } = msg;
+        // Events and failures of an attempt's turn name the attempt.
+        const st = station(ctx, deps, { iteration: n, attempt });
         const journal = turnJournal(
-          store.journal<TurnEntry>(runId, turnJournalName(n, attempt)),
+          store.journal<TurnEntry>(st.runId, turnJournalName(n, attempt)),
         );
         const ofAttempt = attempt === undefined ? {} : { attempt };
-        await runAgentStep<null, EngineerMessage, StoredPacket>(ctx, deps, {
+        await runAgentStep<StoredPacket>(st, deps, {
           agent: "se",
           iteration: n,
           attempt,
           artifact: ARTIFACT.sePacket(n, attempt),
           model: (workOrder) => seModel(workOrder, attempt),
           produce: (run) =>
-            engineer({
-              signal: ctx.signal,
+            engineer(st, {
               run,
               n,
               attempt,
               baseCommit: msg.baseCommit,
               budget: msg.budget,
               journal,
-              emit: (event) =>
-                ctx.emit({
-                  ...event,
-                  iteration: n,
-                  ...(attempt === undefined
-                    ? {}
-                    : { payload: { ...event.payload, attempt } }),
-                }),
             }),
           // The turn has its outcome: a redelivery reuses the packet, not the journal.
           settle: () => journal.clear(),
@@ -122,24 +105,22 @@ export function engineerActor(deps: FactoryDeps) {
   }
 
   /**
-   * Runs (or resumes) the turn and returns its packet, transcript stored; a
-   * failure of the model API throws its `ModelError`.
+   * Runs (or resumes) the turn and returns its packet (redacted where it is
+   * stored), transcript stored; a failure of the model API throws its
+   * `ModelError`.
    */
-  async function engineer(opts: {
-    signal: AbortSignal;
+  async function engineer(st: Station, opts: {
     run: ActiveRun;
     n: number;
     attempt: number | undefined;
     baseCommit: string;
     budget: TurnBudget | undefined;
     journal: TurnJournal;
-    emit: Emit;
   }): Promise<StoredPacket> {
-    const { signal, run, n, attempt, baseCommit, budget, journal, emit } = opts;
+    const { run, n, attempt, baseCommit, budget, journal } = opts;
     const { workOrder } = run;
-    const runId = run.record.id;
+    const { runId, signal, live } = st;
     const entries = await journal.load();
-    const live = liveEvents(deps, runId);
     // A resumed turn: base + earlier packets are rebuilt, then its own pending changes from the journal.
     const view = await openWorkingCopy(deps, {
       runId,
@@ -155,20 +136,15 @@ export function engineerActor(deps: FactoryDeps) {
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
-        setupEvents(outcome, n).forEach((e) =>
-          emit(deps.redactor.redactDeep(e))
-        ),
+        st.emitReported(setupEvents(outcome, n)),
       onCommand: (command) =>
-        emit(deps.redactor.redactDeep({
+        st.emit({
           kind: "SE_COMMAND",
           level: command.exit_code === 0 ? "INFO" : "WARN",
           payload: { ...command },
-        })),
+        }),
       onCommandStart: (command, timeoutS, source) =>
-        live(withAttempt(
-          commandStart(deps, { source, command, timeoutS, iteration: n }),
-          attempt,
-        )),
+        live(commandStart(deps, { source, command, timeoutS, iteration: n })),
       networkAllow: networkAllowFor(deps, {
         workOrder,
         source: "se",
@@ -180,11 +156,11 @@ export function engineerActor(deps: FactoryDeps) {
     // Started per turn, stopped when it ends: no server outlives its turn.
     const mcp = await openTurnMcp(deps, { workOrder, view });
     if (mcp) {
-      emit(deps.redactor.redactDeep({
+      st.emit({
         kind: "MCP_SERVERS",
         level: mcp.statuses.every((s) => s.ok) ? "INFO" : "WARN",
-        payload: { servers: mcp.statuses },
-      }));
+        payload: { servers: mcp.statuses.map((status) => ({ ...status })) },
+      });
     }
     let result;
     try {
@@ -192,13 +168,13 @@ export function engineerActor(deps: FactoryDeps) {
         client: deps.modelFor("se", model),
         workspace: view,
         task: taskOf(workOrder),
-        instructions: await repoInstructions(deps, runId),
+        instructions: await repoInstructions(st),
         contextFiles: await contextFiles(
           workOrder,
           async (p) => (await view.readText(p)).content,
         ),
         iteration: n,
-        previous: await previousIteration(deps, runId, n),
+        previous: await previousIteration(st, n),
         maxToolSteps: workOrder.max_tool_steps,
         tokenBudget: budget ? budget.tokens : tokensLeft(run),
         ...(budget && budget.costUsd !== null
@@ -236,10 +212,7 @@ export function engineerActor(deps: FactoryDeps) {
             kind: "SE_STEP",
             level: step.ok ? "INFO" : "WARN",
             iteration: n,
-            payload: {
-              ...step,
-              ...(attempt === undefined ? {} : { attempt }),
-            },
+            payload: { ...step },
           }),
         ...(mcp ? { external: mcp.external } : {}),
       });
@@ -249,13 +222,7 @@ export function engineerActor(deps: FactoryDeps) {
     const usage = priced(model, result.usage);
     if (result.paused) {
       // Its events come once, with the turn's end; the transcript so far is kept now.
-      await putExchange(deps, {
-        runId,
-        agent: "se",
-        iteration: n,
-        model,
-        attempt,
-      }, {
+      await putExchange(st, { agent: "se", iteration: n, model, attempt }, {
         ended: result.ended,
         paused: true,
         steps: result.steps,
@@ -270,31 +237,21 @@ export function engineerActor(deps: FactoryDeps) {
         usage,
       });
     }
-    for (const event of result.events) emit(deps.redactor.redactDeep(event));
-    await putExchange(deps, {
-      runId,
-      agent: "se",
-      iteration: n,
-      model,
-      attempt,
-    }, {
+    st.emitReported(result.events);
+    await putExchange(st, { agent: "se", iteration: n, model, attempt }, {
       ended: result.ended,
       steps: result.steps,
       usage,
       events: result.events,
       transcript: result.transcript,
     });
-    // File contents are code: only the real secret values are masked, so a
-    // fixture like `postgres://u:pw@host` survives; prose gets full redaction.
-    const known = (text: string) => deps.redactor.redactKnown(text);
+    // Redacted where it is stored (lib/factory/artifacts.ts): file contents
+    // only of the real secret values, so fixtures survive; prose fully.
     return {
       iteration: n,
-      writes: result.packet.writes.map((w) => ({
-        path: known(w.path),
-        content: known(w.content),
-      })),
-      deletes: result.packet.deletes.map(known),
-      summary: deps.redactor.redact(result.summary),
+      writes: result.packet.writes,
+      deletes: result.packet.deletes,
+      summary: result.summary,
       usage,
     };
   }
@@ -305,16 +262,6 @@ export function turnJournalName(n: number, attempt?: number): string {
   return attempt === undefined
     ? `se_iter_${n}`
     : `se_iter_${n}_attempt_${attempt}`;
-}
-
-/** A live event with the attempt it belongs to in its payload. */
-function withAttempt<E extends { payload?: Record<string, unknown> }>(
-  event: E,
-  attempt: number | undefined,
-): E {
-  return attempt === undefined
-    ? event
-    : { ...event, payload: { ...event.payload, attempt } };
 }
 
 /**

@@ -2,8 +2,7 @@
 import type { PreviousIteration } from "../../lib/agents/engineer/prompt.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import { readArtifact } from "../../lib/factory/artifact_store.ts";
-import type { FactoryDeps } from "../support/deps.ts";
+import type { Station } from "../support/station.ts";
 
 /** The work order's context files as the SE's view reads them; a missing one says why. */
 export async function contextFiles(
@@ -24,15 +23,14 @@ export async function contextFiles(
 
 /** What iteration `n` - 1 left: the SE's summary, the cumulative diff, command results, the PO's verdict. */
 export async function previousIteration(
-  deps: FactoryDeps,
-  runId: string,
+  st: Pick<Station, "get">,
   n: number,
 ): Promise<PreviousIteration | undefined> {
   if (n <= 1) return undefined;
   const [toolReport, poReport, packet] = await Promise.all([
-    readArtifact(deps.store, runId, ARTIFACT.toolReport(n - 1)),
-    readArtifact(deps.store, runId, ARTIFACT.poReport(n - 1)),
-    readArtifact(deps.store, runId, ARTIFACT.sePacket(n - 1)),
+    st.get(ARTIFACT.toolReport(n - 1)),
+    st.get(ARTIFACT.poReport(n - 1)),
+    st.get(ARTIFACT.sePacket(n - 1)),
   ]);
   return {
     summary: packet?.summary ?? "",

@@ -3,17 +3,8 @@ import { defineActor } from "../../runtime/mod.ts";
 import { repoInstructions } from "../support/instructions.ts";
 import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
 import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import {
-  readArtifact,
-  writeArtifact,
-} from "../../lib/factory/artifact_store.ts";
-import {
-  type ActiveRun,
-  failRunOnDeadLetter,
-  taskOf,
-  tokensLeft,
-} from "../support/child.ts";
-import type { ActorContext } from "../../runtime/types.ts";
+import { failRunOnDeadLetter, taskOf, tokensLeft } from "../support/child.ts";
+import { type ActiveRun, type Station, station } from "../support/station.ts";
 import { bestAttempt, dropReason } from "../../lib/factory/attempts.ts";
 import type { PoAttempt } from "../../lib/agents/product_owner/side_by_side.ts";
 import {
@@ -30,11 +21,8 @@ import type { ArtifactValue } from "../../lib/factory/artifacts.ts";
 /** The PO model's pick among several attempts rides along until it is stored as `attempt`. */
 type StoredVerdict = ArtifactValue<"po_report"> & { pick?: number };
 
-type Ctx = ActorContext<null, ProductOwnerMessage>;
-
 /** The Product Owner: FAIL on any failing command, otherwise the model's verdict on the diff. */
 export function productOwnerActor(deps: FactoryDeps) {
-  const { store } = deps;
   return defineActor<null, ProductOwnerMessage>({
     type: ACTOR.productOwner,
     messages: productOwnerMessages,
@@ -44,8 +32,9 @@ export function productOwnerActor(deps: FactoryDeps) {
     handlers: {
       async review(ctx, msg) {
         const n = msg.iteration;
-        await runAgentStep<null, ProductOwnerMessage, StoredVerdict>(
-          ctx,
+        const st = station(ctx, deps, { iteration: n });
+        await runAgentStep<StoredVerdict>(
+          st,
           deps,
           {
             agent: "po",
@@ -53,8 +42,8 @@ export function productOwnerActor(deps: FactoryDeps) {
             artifact: ARTIFACT.poReport(n),
             produce: (run) =>
               msg.attempts && msg.attempts.length > 0
-                ? reviewAttempts(ctx, run, n, msg.attempts)
-                : reviewOne(ctx, run, n),
+                ? reviewAttempts(st, run, n, msg.attempts)
+                : reviewOne(st, run, n),
             done: (verdict) => ({
               type: "po_done",
               iteration: n,
@@ -74,23 +63,18 @@ export function productOwnerActor(deps: FactoryDeps) {
 
   /** Reviews iteration `n`'s one packet and tool report. */
   async function reviewOne(
-    ctx: Ctx,
+    st: Station,
     run: ActiveRun,
     n: number,
   ): Promise<StoredVerdict> {
-    const runId = run.record.id;
-    const toolReport = await readArtifact(
-      store,
-      runId,
-      ARTIFACT.toolReport(n),
-    );
-    const packet = await readArtifact(store, runId, ARTIFACT.sePacket(n));
+    const toolReport = await st.get(ARTIFACT.toolReport(n));
+    const packet = await st.get(ARTIFACT.sePacket(n));
     if (!toolReport || !packet) {
       throw new Error(
         `Iteration ${n} has no tool report or SE packet to review`,
       );
     }
-    return await judge(ctx, run, n, { toolReport, seSummary: packet.summary });
+    return await judge(st, run, n, { toolReport, seSummary: packet.summary });
   }
 
   /**
@@ -101,16 +85,15 @@ export function productOwnerActor(deps: FactoryDeps) {
    * verdict is stored, so the next iteration and the push read it.
    */
   async function reviewAttempts(
-    ctx: Ctx,
+    st: Station,
     run: ActiveRun,
     n: number,
     attempts: number[],
   ): Promise<StoredVerdict> {
-    const runId = run.record.id;
     const loaded = await Promise.all(attempts.map(async (attempt) => {
       const [report, packet] = await Promise.all([
-        readArtifact(store, runId, ARTIFACT.toolReport(n, attempt)),
-        readArtifact(store, runId, ARTIFACT.sePacket(n, attempt)),
+        st.get(ARTIFACT.toolReport(n, attempt)),
+        st.get(ARTIFACT.sePacket(n, attempt)),
       ]);
       if (!report || !packet) {
         throw new Error(
@@ -125,7 +108,7 @@ export function productOwnerActor(deps: FactoryDeps) {
     let verdict: StoredVerdict;
     let attempt: number;
     if (candidates.length > 1) {
-      verdict = await judge(ctx, run, n, {
+      verdict = await judge(st, run, n, {
         toolReport: candidates[0]!.report,
         seSummary: candidates[0]!.packet.summary,
         attempts: candidates.map((a) => ({
@@ -141,24 +124,15 @@ export function productOwnerActor(deps: FactoryDeps) {
       // One passing attempt is judged alone; none passing: the best one's FAIL.
       attempt = candidates[0]?.attempt ?? best(loaded);
       const chosen = loaded.find((a) => a.attempt === attempt)!;
-      verdict = await judge(ctx, run, n, {
+      verdict = await judge(st, run, n, {
         toolReport: chosen.report,
         seSummary: chosen.packet.summary,
       });
     }
     const kept = loaded.find((a) => a.attempt === attempt)!;
     // Written before the verdict: a redelivery that finds the verdict finds these too.
-    const { redactor } = deps;
-    await writeArtifact(store, runId, {
-      artifact: ARTIFACT.sePacket(n),
-      value: kept.packet,
-      redactor,
-    });
-    await writeArtifact(store, runId, {
-      artifact: ARTIFACT.toolReport(n),
-      value: kept.report,
-      redactor,
-    });
+    await st.put(ARTIFACT.sePacket(n), kept.packet);
+    await st.put(ARTIFACT.toolReport(n), kept.report);
     const { pick: _pick, ...rest } = verdict;
     return {
       ...rest,
@@ -169,7 +143,7 @@ export function productOwnerActor(deps: FactoryDeps) {
 
   /** Asks the PO model (or decides without it) and keeps its exchange. */
   async function judge(
-    ctx: Ctx,
+    st: Station,
     run: ActiveRun,
     n: number,
     input: {
@@ -190,9 +164,9 @@ export function productOwnerActor(deps: FactoryDeps) {
       },
       seSummary: input.seSummary,
       ...(input.attempts ? { attempts: input.attempts } : {}),
-      instructions: await repoInstructions(deps, runId),
+      instructions: await repoInstructions(st),
       iteration: n,
-      signal: ctx.signal,
+      signal: st.signal,
       tokenBudget: tokensLeft(run),
       contextTokens: deps.config.contextTokens,
       observer: modelObserver(deps, {
@@ -202,28 +176,22 @@ export function productOwnerActor(deps: FactoryDeps) {
         model,
       }),
     });
-    for (const event of result.events) {
-      ctx.emit(deps.redactor.redactDeep({ ...event, iteration: n }));
-    }
+    st.emitReported(result.events);
     const usage = priced(model, result.usage);
     if (result.byModel) {
-      await putExchange(deps, {
-        runId,
-        agent: "po",
-        iteration: n,
-        model,
-      }, {
+      await putExchange(st, { agent: "po", iteration: n, model }, {
         usage,
         transcript: result.transcript,
       });
     }
-    return deps.redactor.redactDeep({
+    // Redacted where it is stored.
+    return {
       iteration: n,
       decision: result.decision,
       feedback: result.feedback,
       by_model: result.byModel,
       usage,
       ...(result.pick === undefined ? {} : { pick: result.pick }),
-    });
+    };
   }
 }

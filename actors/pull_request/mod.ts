@@ -12,19 +12,13 @@ import {
   runMarker,
 } from "../../lib/forge/mod.ts";
 import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import { readArtifact } from "../../lib/factory/artifact_store.ts";
-import {
-  activeRun,
-  failRunOnDeadLetter,
-  reportingFailure,
-} from "../support/child.ts";
+import { failRunOnDeadLetter, reportingFailure } from "../support/child.ts";
+import { station } from "../support/station.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
-import { runRef } from "../run/messages.ts";
 import { type PullRequestMessage, pullRequestMessages } from "./messages.ts";
 
 /** The pull-request actor type. */
 export function pullRequestActor(deps: FactoryDeps) {
-  const { store } = deps;
   return defineActor<null, PullRequestMessage>({
     type: ACTOR.pullRequest,
     messages: pullRequestMessages,
@@ -32,25 +26,15 @@ export function pullRequestActor(deps: FactoryDeps) {
     onDeadLetter: failRunOnDeadLetter(deps, "pull_request"),
     handlers: {
       async open(ctx, msg) {
-        const runId = ctx.self.id;
-        await reportingFailure(ctx, deps, {
-          stage: "pull_request",
-          iteration: msg.iteration,
-        }, async () => {
-          const run = await activeRun(deps, runId);
+        const st = station(ctx, deps, { iteration: msg.iteration });
+        const { runId } = st;
+        await reportingFailure(st, { stage: "pull_request" }, async () => {
+          const run = await st.run();
           if (!run) return;
           const { record, workOrder } = run;
           const options = workOrder.pull_request ?? {};
-          const report = await readArtifact(
-            store,
-            runId,
-            ARTIFACT.toolReport(msg.iteration),
-          );
-          const verdict = await readArtifact(
-            store,
-            runId,
-            ARTIFACT.poReport(msg.iteration),
-          );
+          const report = await st.get(ARTIFACT.toolReport(msg.iteration));
+          const verdict = await st.get(ARTIFACT.poReport(msg.iteration));
           const facts = {
             runId,
             runUrl: deps.config.publicUrl
@@ -78,7 +62,7 @@ export function pullRequestActor(deps: FactoryDeps) {
               marker: runMarker(runId),
               signal: ctx.signal,
             });
-            ctx.send(runRef(runId), { type: "pr_done", ...outcome });
+            st.reply({ type: "pr_done", ...outcome });
           } catch (error) {
             if (ctx.signal.aborted) throw error;
             const why = error instanceof Error ? error.message : String(error);

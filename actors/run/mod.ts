@@ -8,7 +8,12 @@ import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import { sumUsage, type Usage } from "../../lib/factory/shapes.ts";
 import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import { deadLetterReason, workOrderOf } from "../support/child.ts";
+import { deadLetterReason } from "../support/child.ts";
+import {
+  type Station,
+  station,
+  type StationEvent,
+} from "../support/station.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { engineerRef } from "../engineer/messages.ts";
 import { productOwnerRef } from "../product_owner/messages.ts";
@@ -17,10 +22,6 @@ import { notifyWebhook } from "../webhook/mod.ts";
 import { notifyForge } from "../trigger/reply.ts";
 import { pullRequestRef } from "../pull_request/messages.ts";
 import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import {
-  readArtifact,
-  writeArtifact,
-} from "../../lib/factory/artifact_store.ts";
 import {
   type ResumePoint,
   type RunMessage,
@@ -70,6 +71,7 @@ const children = (runId: string) => ({
  */
 export function runActor(deps: FactoryDeps) {
   const { store } = deps;
+  const stations = new WeakMap<Ctx, Station>();
 
   /** Loads the record; null (and the actor stops) once it is terminal. */
   async function live(ctx: Ctx): Promise<RunRecord | null> {
@@ -113,19 +115,19 @@ export function runActor(deps: FactoryDeps) {
     ctx.write(...store.updateRunMutations(prev, next));
   }
 
-  function event(
-    ctx: Ctx,
-    kind: string,
-    iteration: number | null,
-    payload: Record<string, unknown> = {},
-    level: "INFO" | "WARN" | "ERROR" = "INFO",
-  ): void {
-    ctx.emit({
-      kind,
-      level,
-      iteration,
-      payload: deps.redactor.redactDeep(payload),
-    });
+  /** This step's station (one per step: the work order is read once). */
+  function st(ctx: Ctx): Station {
+    let handle = stations.get(ctx);
+    if (!handle) {
+      handle = station(ctx, deps);
+      stations.set(ctx, handle);
+    }
+    return handle;
+  }
+
+  /** Appends an event to the run's log with this step's commit (typed, redacted by the station). */
+  function emit(ctx: Ctx, event: StationEvent): void {
+    st(ctx).emit(event);
   }
 
   async function finish(
@@ -148,19 +150,20 @@ export function runActor(deps: FactoryDeps) {
         ? null
         : deps.redactor.redact(outcome.error),
     };
-    const setup = await readArtifact(store, prev.id, ARTIFACT.setupReport);
+    const setup = await st(ctx).get(ARTIFACT.setupReport);
     // Written before the commit that depends on it; rewriting it is harmless.
-    await writeArtifact(store, prev.id, {
-      artifact: ARTIFACT.summary,
-      value: runSummary(next, setup),
-      redactor: deps.redactor,
-    });
+    await st(ctx).put(ARTIFACT.summary, runSummary(next, setup));
     save(ctx, prev, next);
-    event(ctx, "RUN_END", null, {
-      status,
-      ...(next.result_summary ? { result_summary: next.result_summary } : {}),
-      ...(next.error ? { error: next.error } : {}),
-    }, status === "FAILED" ? "ERROR" : "INFO");
+    emit(ctx, {
+      kind: "RUN_END",
+      iteration: null,
+      payload: {
+        status,
+        ...(next.result_summary ? { result_summary: next.result_summary } : {}),
+        ...(next.error ? { error: next.error } : {}),
+      },
+      level: status === "FAILED" ? "ERROR" : "INFO",
+    });
     notifyWebhook(ctx, deps, prev.id, status);
     await notifyForge(ctx, store, prev.id, status);
     ctx.setState({ ...ctx.state, phase: "done" });
@@ -177,17 +180,22 @@ export function runActor(deps: FactoryDeps) {
     failure: {
       stage: string;
       iteration: number | null;
-      /** Already redacted. */
+      /** Redacted where it is written (the ERROR event, the record's error). */
       message: string;
       summary: string;
     },
     /** The record to finish from, when this step also changed it (usage). */
     base: RunRecord = record,
   ): Promise<void> {
-    event(ctx, "ERROR", failure.iteration, {
-      stage: failure.stage,
-      message: failure.message,
-    }, "ERROR");
+    emit(ctx, {
+      kind: "ERROR",
+      iteration: failure.iteration,
+      payload: {
+        stage: failure.stage,
+        message: failure.message,
+      },
+      level: "ERROR",
+    });
     await finish(ctx, record, "FAILED", {
       result_summary: failure.summary,
       error: failure.message,
@@ -281,9 +289,13 @@ export function runActor(deps: FactoryDeps) {
         ? `Decision: PASS, awaiting approval before push to ${record.push_branch}`
         : "Decision: PASS, awaiting approval (no push_branch set)",
     });
-    event(ctx, "AWAITING_APPROVAL", ctx.state.iteration, {
-      commit,
-      branch: record.push_branch,
+    emit(ctx, {
+      kind: "AWAITING_APPROVAL",
+      iteration: ctx.state.iteration,
+      payload: {
+        commit,
+        branch: record.push_branch,
+      },
     });
     notifyWebhook(ctx, deps, record.id, "AWAITING_APPROVAL");
     ctx.setState({ ...ctx.state, phase: "awaiting_approval", commit });
@@ -300,7 +312,7 @@ export function runActor(deps: FactoryDeps) {
     next: RunRecord,
     point: ResumePoint,
   ): Promise<void> {
-    const workOrder = await workOrderOf(deps.store, next);
+    const workOrder = await st(ctx).workOrder(next);
     if (workOrder.on_budget === "pause") {
       const reached = budgetReached(
         next,
@@ -391,14 +403,19 @@ export function runActor(deps: FactoryDeps) {
         wall_time_used_s: wallTimeUsedS,
       },
     });
-    event(ctx, "RUN_PAUSED", point.iteration, {
-      reason: reached.reason,
-      message: reached.message,
-      usage: next.usage,
-      limits,
-      wall_time_used_s: wallTimeUsedS,
-      resumes_at: point.phase,
-    }, "WARN");
+    emit(ctx, {
+      kind: "RUN_PAUSED",
+      iteration: point.iteration,
+      payload: {
+        reason: reached.reason,
+        message: reached.message,
+        usage: next.usage,
+        limits,
+        wall_time_used_s: wallTimeUsedS,
+        resumes_at: point.phase,
+      },
+      level: "WARN",
+    });
     notifyWebhook(ctx, deps, prev.id, "PAUSED");
     ctx.setState({
       ...ctx.state,
@@ -432,27 +449,36 @@ export function runActor(deps: FactoryDeps) {
       });
       return;
     }
-    const workOrder = await workOrderOf(deps.store, record);
+    const workOrder = await st(ctx).workOrder(record);
     const next: RunRecord = {
       ...record,
       status: "RUNNING",
       started_at: new Date().toISOString(),
     };
     save(ctx, record, next);
-    event(ctx, "RUN_START", null, {
-      max_iterations: record.max_iterations,
+    emit(ctx, {
+      kind: "RUN_START",
+      iteration: null,
+      payload: {
+        max_iterations: record.max_iterations,
+      },
     });
     // A model known to be unreachable: the run still goes on (the endpoint
     // may come back), but its log says why its model requests will wait.
     const model = deps.modelCheck?.() ?? null;
     if (model && !model.ok) {
-      event(ctx, "MODEL_UNAVAILABLE", null, {
-        endpoint: model.endpoint,
-        problems: model.problems,
-        checked_at: model.checked_at,
-        note:
-          "the run goes on: its model requests retry for up to AOS_MODEL_RETRY_WINDOW_S (MODEL_RETRY events name each attempt)",
-      }, "WARN");
+      emit(ctx, {
+        kind: "MODEL_UNAVAILABLE",
+        iteration: null,
+        payload: {
+          endpoint: model.endpoint,
+          problems: model.problems,
+          checked_at: model.checked_at,
+          note:
+            "the run goes on: its model requests retry for up to AOS_MODEL_RETRY_WINDOW_S (MODEL_RETRY events name each attempt)",
+        },
+        level: "WARN",
+      });
     }
     notifyWebhook(ctx, deps, record.id, "RUNNING");
     ctx.setState({
@@ -490,12 +516,16 @@ export function runActor(deps: FactoryDeps) {
     if (!record || !attempts || k === undefined || k in attempts.engineered) {
       return;
     }
-    event(ctx, "SE_OUTPUT", msg.iteration, {
-      attempt: k,
-      writes: msg.writes,
-      deletes: msg.deletes,
-      summary: msg.summary,
-      usage: msg.usage,
+    emit(ctx, {
+      kind: "SE_OUTPUT",
+      iteration: msg.iteration,
+      payload: {
+        attempt: k,
+        writes: msg.writes,
+        deletes: msg.deletes,
+        summary: msg.summary,
+        usage: msg.usage,
+      },
     });
     save(ctx, record, chargeUsage(record, msg.usage));
     ctx.setState({
@@ -524,13 +554,18 @@ export function runActor(deps: FactoryDeps) {
     if (!record || !attempts || k === undefined || k in attempts.checked) {
       return;
     }
-    event(ctx, "TR_APPLY", msg.iteration, {
-      attempt: k,
-      applied: msg.applied,
-      rejected: msg.rejected,
-      ok: msg.ok,
-      failed_commands: msg.failedCommands,
-    }, msg.ok ? "INFO" : "WARN");
+    emit(ctx, {
+      kind: "TR_APPLY",
+      iteration: msg.iteration,
+      payload: {
+        attempt: k,
+        applied: msg.applied,
+        rejected: msg.rejected,
+        ok: msg.ok,
+        failed_commands: msg.failedCommands,
+      },
+      level: msg.ok ? "INFO" : "WARN",
+    });
     const reason = checkedDropReason(msg);
     await attemptSettled(ctx, record, {
       ...attempts,
@@ -557,10 +592,15 @@ export function runActor(deps: FactoryDeps) {
     const next = msg.usage ? chargeUsage(record, msg.usage) : record;
     if (next !== record) save(ctx, record, next);
     const reason = `the SE turn failed: ${deps.redactor.redact(msg.message)}`;
-    event(ctx, "ATTEMPTS_DROPPED", msg.iteration, {
-      attempts: [k],
-      reason,
-    }, "WARN");
+    emit(ctx, {
+      kind: "ATTEMPTS_DROPPED",
+      iteration: msg.iteration,
+      payload: {
+        attempts: [k],
+        reason,
+      },
+      level: "WARN",
+    });
     await attemptSettled(ctx, next, {
       ...attempts,
       engineered: { ...attempts.engineered, [k]: false },
@@ -597,7 +637,14 @@ export function runActor(deps: FactoryDeps) {
       return;
     }
     const dropped = droppedBeforeReview(attempts);
-    if (dropped) event(ctx, "ATTEMPTS_DROPPED", n, dropped, "WARN");
+    if (dropped) {
+      emit(ctx, {
+        kind: "ATTEMPTS_DROPPED",
+        iteration: n,
+        payload: dropped,
+        level: "WARN",
+      });
+    }
     await proceed(ctx, record, record, { phase: "reviewing", iteration: n });
   }
 
@@ -612,10 +659,14 @@ export function runActor(deps: FactoryDeps) {
         if (record.status === "AWAITING_APPROVAL") {
           // A trigger from an untrusted author: nothing runs (no clone, no
           // model call) until a maintainer approves; no timer, no lease held.
-          event(ctx, "AWAITING_APPROVAL", null, {
-            commit: null,
-            branch: record.push_branch,
-            before: "start",
+          emit(ctx, {
+            kind: "AWAITING_APPROVAL",
+            iteration: null,
+            payload: {
+              commit: null,
+              branch: record.push_branch,
+              before: "start",
+            },
           });
           notifyWebhook(ctx, deps, record.id, "AWAITING_APPROVAL");
           ctx.setState({ ...ctx.state, phase: "awaiting_start" });
@@ -628,7 +679,11 @@ export function runActor(deps: FactoryDeps) {
         const record = await awaiting(ctx, "preparing");
         if (!record) return;
         const iteration = 1;
-        event(ctx, "WORKSPACE_READY", null, { base_commit: msg.baseCommit });
+        emit(ctx, {
+          kind: "WORKSPACE_READY",
+          iteration: null,
+          payload: { base_commit: msg.baseCommit },
+        });
         ctx.setState({ ...ctx.state, baseCommit: msg.baseCommit });
         await proceed(ctx, record, {
           ...record,
@@ -641,11 +696,15 @@ export function runActor(deps: FactoryDeps) {
         if (msg.attempt !== undefined) return await attemptEngineered(ctx, msg);
         const record = await awaiting(ctx, "engineering", msg.iteration);
         if (!record) return;
-        event(ctx, "SE_OUTPUT", msg.iteration, {
-          writes: msg.writes,
-          deletes: msg.deletes,
-          summary: msg.summary,
-          usage: msg.usage,
+        emit(ctx, {
+          kind: "SE_OUTPUT",
+          iteration: msg.iteration,
+          payload: {
+            writes: msg.writes,
+            deletes: msg.deletes,
+            summary: msg.summary,
+            usage: msg.usage,
+          },
         });
         await proceed(ctx, record, chargeTurn(ctx, record, msg.usage), {
           phase: "applying",
@@ -657,12 +716,17 @@ export function runActor(deps: FactoryDeps) {
         if (msg.attempt !== undefined) return await attemptChecked(ctx, msg);
         const record = await awaiting(ctx, "applying", msg.iteration);
         if (!record) return;
-        event(ctx, "TR_APPLY", msg.iteration, {
-          applied: msg.applied,
-          rejected: msg.rejected,
-          ok: msg.ok,
-          failed_commands: msg.failedCommands,
-        }, msg.ok ? "INFO" : "WARN");
+        emit(ctx, {
+          kind: "TR_APPLY",
+          iteration: msg.iteration,
+          payload: {
+            applied: msg.applied,
+            rejected: msg.rejected,
+            ok: msg.ok,
+            failed_commands: msg.failedCommands,
+          },
+          level: msg.ok ? "INFO" : "WARN",
+        });
         await proceed(ctx, record, record, {
           phase: "reviewing",
           iteration: msg.iteration,
@@ -673,23 +737,32 @@ export function runActor(deps: FactoryDeps) {
         const prev = await awaiting(ctx, "reviewing", msg.iteration);
         if (!prev) return;
         const record = chargeUsage(prev, msg.usage);
-        event(ctx, "PO_RESULT", msg.iteration, {
-          ...(msg.attempt === undefined ? {} : { attempt: msg.attempt }),
-          decision: msg.decision,
-          feedback: msg.feedback,
-          usage: msg.usage,
-        }, msg.decision === "PASS" ? "INFO" : "WARN");
+        emit(ctx, {
+          kind: "PO_RESULT",
+          iteration: msg.iteration,
+          payload: {
+            ...(msg.attempt === undefined ? {} : { attempt: msg.attempt }),
+            decision: msg.decision,
+            feedback: msg.feedback,
+            usage: msg.usage,
+          },
+          level: msg.decision === "PASS" ? "INFO" : "WARN",
+        });
         if (msg.attempt !== undefined) {
           const candidates = msg.candidates ?? [];
-          event(ctx, "ATTEMPT_PICKED", msg.iteration, {
-            attempt: msg.attempt,
-            decision: msg.decision,
-            candidates,
-            reason: pickReason({
+          emit(ctx, {
+            kind: "ATTEMPT_PICKED",
+            iteration: msg.iteration,
+            payload: {
+              attempt: msg.attempt,
               decision: msg.decision,
               candidates,
-              iteration: msg.iteration,
-            }),
+              reason: pickReason({
+                decision: msg.decision,
+                candidates,
+                iteration: msg.iteration,
+              }),
+            },
           });
         }
         // The picked attempt's packet is the iteration's now; later iterations run one SE.
@@ -697,7 +770,7 @@ export function runActor(deps: FactoryDeps) {
         if (msg.decision === "PASS") {
           save(ctx, prev, record);
           // approval: before_push commits only; the push waits for a person.
-          const { approval } = await workOrderOf(deps.store, record);
+          const { approval } = await st(ctx).workOrder(record);
           const hold = approval === "before_push";
           ctx.setState({
             ...ctx.state,
@@ -720,7 +793,7 @@ export function runActor(deps: FactoryDeps) {
           return;
         }
         // Another iteration could not ask the model anything (on_budget: pause stops here instead).
-        const workOrder = await workOrderOf(deps.store, record);
+        const workOrder = await st(ctx).workOrder(record);
         const reached = workOrder.on_budget === "pause" ? null : budgetReached(
           record,
           { ...limitsOf(workOrder), max_wall_time_s: Infinity },
@@ -752,15 +825,19 @@ export function runActor(deps: FactoryDeps) {
         }
         const record = await awaiting(ctx, "finalizing");
         if (!record) return;
-        event(ctx, "PUSH", ctx.state.iteration, {
-          branch: msg.branch,
-          commit: msg.commit,
-          pushed: msg.pushed,
+        emit(ctx, {
+          kind: "PUSH",
+          iteration: ctx.state.iteration,
+          payload: {
+            branch: msg.branch,
+            commit: msg.commit,
+            pushed: msg.pushed,
+          },
         });
         const summary = msg.pushed && msg.branch
           ? `Decision: PASS, pushed to ${msg.branch}`
           : "Decision: PASS (no push_branch set, nothing pushed)";
-        const workOrder = await workOrderOf(deps.store, record);
+        const workOrder = await st(ctx).workOrder(record);
         if (msg.pushed && msg.branch && workOrder.pull_request) {
           ctx.setState({ ...ctx.state, phase: "pull_request" });
           ctx.send(pullRequestRef(record.id), {
@@ -776,12 +853,15 @@ export function runActor(deps: FactoryDeps) {
       async pr_done(ctx, msg) {
         const record = await awaiting(ctx, "pull_request");
         if (!record) return;
-        event(
-          ctx,
-          msg.action === "opened" ? "PR_OPENED" : "PR_UPDATED",
-          ctx.state.iteration,
-          { url: msg.url, number: msg.number, branch: record.push_branch },
-        );
+        emit(ctx, {
+          kind: msg.action === "opened" ? "PR_OPENED" : "PR_UPDATED",
+          iteration: ctx.state.iteration,
+          payload: {
+            url: msg.url,
+            number: msg.number,
+            branch: record.push_branch,
+          },
+        });
         await finish(ctx, record, "SUCCEEDED", {
           result_summary:
             `Decision: PASS, pushed to ${record.push_branch}, pull request ${msg.url}`,
@@ -800,7 +880,7 @@ export function runActor(deps: FactoryDeps) {
         await fail(ctx, record, {
           stage: msg.stage,
           iteration: msg.iteration,
-          message: deps.redactor.redact(msg.message),
+          message: msg.message,
           summary: `Failed during ${msg.stage}`,
         }, msg.usage ? chargeTurn(ctx, record, msg.usage) : record);
       },
@@ -808,7 +888,7 @@ export function runActor(deps: FactoryDeps) {
       async budget_reached(ctx, msg) {
         const record = await awaiting(ctx, "engineering", msg.iteration);
         if (!record) return;
-        const workOrder = await workOrderOf(deps.store, record);
+        const workOrder = await st(ctx).workOrder(record);
         const next = chargeTurn(ctx, record, msg.usage);
         // The whole turn so far is in the record now; its end charges only the rest.
         ctx.setState({ ...ctx.state, charged: msg.usage });
@@ -828,17 +908,22 @@ export function runActor(deps: FactoryDeps) {
         const record = await awaiting(ctx, "paused");
         const point = ctx.state.resumeTo;
         if (!record || !point) return;
-        const workOrder = await workOrderOf(deps.store, record);
+        const workOrder = await st(ctx).workOrder(record);
         const before = limitsOf(workOrder);
         const limits = raisedLimits(before, msg.limits);
         const usedMs = wallUsedMs(ctx.state);
         const still = budgetReached(record, limits, usedMs);
         if (still) {
           // The API refuses such a resume; one racing another stays paused, and says why.
-          event(ctx, "RESUME_REFUSED", point.iteration, {
-            message: still.message,
-            limits,
-          }, "WARN");
+          emit(ctx, {
+            kind: "RESUME_REFUSED",
+            iteration: point.iteration,
+            payload: {
+              message: still.message,
+              limits,
+            },
+            level: "WARN",
+          });
           return;
         }
         const next: RunRecord = {
@@ -848,11 +933,15 @@ export function runActor(deps: FactoryDeps) {
           limits,
         };
         save(ctx, record, next);
-        event(ctx, "RUN_RESUMED", point.iteration, {
-          limits,
-          previous_limits: before,
-          wall_time_used_s: Math.round(usedMs / 100) / 10,
-          resumes_at: point.phase,
+        emit(ctx, {
+          kind: "RUN_RESUMED",
+          iteration: point.iteration,
+          payload: {
+            limits,
+            previous_limits: before,
+            wall_time_used_s: Math.round(usedMs / 100) / 10,
+            resumes_at: point.phase,
+          },
         });
         notifyWebhook(ctx, deps, record.id, "RUNNING");
         ctx.setState({ ...ctx.state, wall: { usedMs, since: Date.now() } });
@@ -863,10 +952,14 @@ export function runActor(deps: FactoryDeps) {
         if (ctx.state.phase === "awaiting_start") {
           const held = await awaiting(ctx, "awaiting_start");
           if (!held) return;
-          event(ctx, "RUN_APPROVED", null, {
-            commit: null,
-            before: "start",
-            ...(msg.comment ? { comment: msg.comment } : {}),
+          emit(ctx, {
+            kind: "RUN_APPROVED",
+            iteration: null,
+            payload: {
+              commit: null,
+              before: "start",
+              ...(msg.comment ? { comment: msg.comment } : {}),
+            },
           });
           await begin(ctx, held);
           return;
@@ -874,9 +967,13 @@ export function runActor(deps: FactoryDeps) {
         const record = await awaiting(ctx, "awaiting_approval");
         if (!record) return;
         save(ctx, record, { ...record, status: "RUNNING" });
-        event(ctx, "RUN_APPROVED", ctx.state.iteration, {
-          commit: ctx.state.commit ?? null,
-          ...(msg.comment ? { comment: msg.comment } : {}),
+        emit(ctx, {
+          kind: "RUN_APPROVED",
+          iteration: ctx.state.iteration,
+          payload: {
+            commit: ctx.state.commit ?? null,
+            ...(msg.comment ? { comment: msg.comment } : {}),
+          },
         });
         ctx.setState({ ...ctx.state, phase: "finalizing" });
         // The same deterministic commit, now pushed (and its PR opened by `finalized`).
@@ -895,10 +992,15 @@ export function runActor(deps: FactoryDeps) {
             : "awaiting_approval",
         );
         if (!record) return;
-        event(ctx, "RUN_REJECTED", ctx.state.iteration, {
-          commit: ctx.state.commit ?? null,
-          ...(msg.comment ? { comment: msg.comment } : {}),
-        }, "WARN");
+        emit(ctx, {
+          kind: "RUN_REJECTED",
+          iteration: ctx.state.iteration,
+          payload: {
+            commit: ctx.state.commit ?? null,
+            ...(msg.comment ? { comment: msg.comment } : {}),
+          },
+          level: "WARN",
+        });
         await finish(ctx, record, "REJECTED", {
           result_summary: msg.comment
             ? `Rejected: ${deps.redactor.redact(msg.comment)}`
@@ -914,7 +1016,7 @@ export function runActor(deps: FactoryDeps) {
         ) return;
         const record = await halting(ctx);
         if (!record) return;
-        const limit = (await workOrderOf(deps.store, record)).max_wall_time_s;
+        const limit = (await st(ctx).workOrder(record)).max_wall_time_s;
         await fail(ctx, record, {
           stage: "deadline",
           iteration: ctx.state.iteration || null,
@@ -929,9 +1031,14 @@ export function runActor(deps: FactoryDeps) {
       async cancel(ctx) {
         const record = await halting(ctx);
         if (!record) return;
-        event(ctx, "RUN_CANCELLED", ctx.state.iteration || null, {
-          phase: ctx.state.phase,
-        }, "WARN");
+        emit(ctx, {
+          kind: "RUN_CANCELLED",
+          iteration: ctx.state.iteration || null,
+          payload: {
+            phase: ctx.state.phase,
+          },
+          level: "WARN",
+        });
         await finish(ctx, record, "CANCELLED", {
           result_summary: "Cancelled",
         });
@@ -947,7 +1054,7 @@ export function runActor(deps: FactoryDeps) {
       await fail(ctx, record, {
         stage: "run",
         iteration: ctx.state.iteration || null,
-        message: deps.redactor.redact(deadLetterReason(dl)),
+        message: deadLetterReason(dl),
         summary: "Failed: a message of the run could not be handled",
       });
     },

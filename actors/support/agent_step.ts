@@ -4,21 +4,17 @@
  * said (also when the model API failed), store the result and report it to
  * the run.
  */
-import type { ActorContext, Message } from "../../runtime/types.ts";
 import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
 import { priced } from "../../lib/llm/usage.ts";
 import type { Usage } from "../../lib/factory/shapes.ts";
-import { type RunMessage, runRef } from "../run/messages.ts";
+import type { RunMessage } from "../run/messages.ts";
 import {
   ARTIFACT,
   type Artifact,
   type ArtifactValue,
 } from "../../lib/factory/artifacts.ts";
-import {
-  readArtifact,
-  writeArtifact,
-} from "../../lib/factory/artifact_store.ts";
-import { type ActiveRun, activeRun, reportingFailure } from "./child.ts";
+import { reportingFailure } from "./child.ts";
+import type { ActiveRun, Station } from "./station.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import { withRunScope } from "../../lib/telemetry/mod.ts";
@@ -79,11 +75,10 @@ export function agentModel(
     (agent === "se" ? deps.config.seModel : deps.config.poModel);
 }
 
-/** Keeps an agent's exchange with the model (`llm_iter_N_{se,po}.json`), redacted. */
+/** Keeps an agent's exchange with the model (`llm_iter_N_{se,po}.json`, attempt K's own in a best-of-N iteration); redacted where it is stored. */
 export async function putExchange(
-  deps: FactoryDeps,
+  st: Station,
   where: {
-    runId: string;
     agent: Agent;
     iteration: number;
     model: string;
@@ -99,90 +94,63 @@ export async function putExchange(
       transcript: unknown;
     },
 ): Promise<void> {
-  await writeArtifact(deps.store, where.runId, {
-    artifact: ARTIFACT.llm(where.iteration, where.agent, where.attempt),
-    value: {
-      agent: where.agent,
-      model: where.model,
-      iteration: where.iteration,
-      ...(where.attempt === undefined ? {} : { attempt: where.attempt }),
-      ...exchange,
-    },
-    redactor: deps.redactor,
+  await st.put(ARTIFACT.llm(where.iteration, where.agent, where.attempt), {
+    agent: where.agent,
+    model: where.model,
+    iteration: where.iteration,
+    ...(where.attempt === undefined ? {} : { attempt: where.attempt }),
+    ...exchange,
   });
 }
 
 /**
  * Runs `step` for the run this child works for (nothing once that run has
- * ended) and reports its result — or why it failed — to the run.
+ * ended) and reports its result — or why it failed — to the run. `st` is the
+ * step's station, made for the step's iteration and attempt.
  */
-export async function runAgentStep<
-  S,
-  M extends Message,
-  R extends { usage: Usage },
->(
-  ctx: ActorContext<S, M>,
+export async function runAgentStep<R extends { usage: Usage }>(
+  st: Station,
   deps: FactoryDeps,
   step: AgentStep<R>,
 ): Promise<void> {
-  // An attempt's SE is an actor of its own, owned by the run (its id is not the run's).
-  const runId = ctx.owner.id;
   const { agent, iteration, attempt } = step;
-  const ofAttempt = attempt === undefined ? {} : { attempt };
-  await reportingFailure(ctx, deps, {
+  await reportingFailure(st, {
     stage: STAGE[agent],
-    iteration,
-    ...ofAttempt,
     redeliver: step.redeliver,
   }, async () => {
-    const run = await activeRun(deps, runId);
+    const run = await st.run();
     if (!run) return;
-    let result = await readArtifact(deps.store, runId, step.artifact);
-    if (!result) {
-      try {
-        // Model calls inside find their run, iteration and agent (traces).
-        result = await withRunScope({
-          runId,
+    let result: R;
+    try {
+      // Model calls inside find their run, iteration and agent (traces).
+      result = await st.once(step.artifact, () =>
+        withRunScope({
+          runId: st.runId,
           traceparent: run.record.traceparent,
           iteration,
           agent,
-        }, () => step.produce(run));
-      } catch (error) {
-        if (error instanceof StepPaused && !ctx.signal.aborted) {
-          ctx.send(runRef(runId), error.notice);
-          return;
-        }
-        if (ctx.signal.aborted || !(error instanceof ModelError)) throw error;
-        // A failed exchange still leaves its transcript and what it cost.
-        const model = step.model?.(run.workOrder) ??
-          agentModel(deps, agent, run.workOrder);
-        const usage = priced(model, error.partial?.usage ?? emptyUsage());
-        await putExchange(deps, { runId, agent, iteration, model, attempt }, {
-          usage,
-          error: { kind: error.kind, message: error.message },
-          transcript: error.partial?.transcript ?? null,
-        });
-        for (const event of error.partial?.events ?? []) {
-          ctx.emit(deps.redactor.redactDeep({ ...event, iteration }));
-        }
-        await step.settle?.();
-        ctx.send(runRef(runId), {
-          type: "failed",
-          stage: STAGE[agent],
-          iteration,
-          ...ofAttempt,
-          message: deps.redactor.redact(error.message),
-          usage,
-        });
+        }, () => step.produce(run)));
+    } catch (error) {
+      if (error instanceof StepPaused && !st.signal.aborted) {
+        st.reply(error.notice);
         return;
       }
-      result = await writeArtifact(deps.store, runId, {
-        artifact: step.artifact,
-        value: result,
-        redactor: deps.redactor,
+      if (st.signal.aborted || !(error instanceof ModelError)) throw error;
+      // A failed exchange still leaves its transcript and what it cost.
+      const model = step.model?.(run.workOrder) ??
+        agentModel(deps, agent, run.workOrder);
+      const usage = priced(model, error.partial?.usage ?? emptyUsage());
+      await putExchange(st, { agent, iteration, model, attempt }, {
+        usage,
+        error: { kind: error.kind, message: error.message },
+        transcript: error.partial?.transcript ?? null,
       });
+      st.emitReported(error.partial?.events ?? []);
+      await step.settle?.();
+      st.fail(STAGE[agent], error, { usage });
+      return;
     }
     await step.settle?.();
-    ctx.send(runRef(runId), step.done(result));
+    st.reply(step.done(result));
   });
 }

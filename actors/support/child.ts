@@ -1,45 +1,8 @@
-import { isTransient, retryTransient } from "../../runtime/mod.ts";
+import { isTransient } from "../../runtime/mod.ts";
 import type { ActorContext, DeadLetter, Message } from "../../runtime/types.ts";
-import type { RunStore } from "../../lib/store/mod.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
-import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import { parseWorkOrder, type WorkOrder } from "../../lib/work_order/parse.ts";
-import { storedWorkOrder } from "../../lib/work_order/stored.ts";
+import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import type { FactoryDeps } from "./deps.ts";
-import { runRef } from "../run/messages.ts";
-
-/** The run a child works for: its record and work order. */
-export interface ActiveRun {
-  record: RunRecord;
-  workOrder: WorkOrder;
-}
-
-/** The run a child works for, or null once that run has ended. */
-export async function activeRun(
-  deps: FactoryDeps,
-  runId: string,
-): Promise<ActiveRun | null> {
-  const record = await retryTransient(() => deps.store.findRun(runId));
-  if (!record || TERMINAL_STATUSES.has(record.status)) return null;
-  return { record, workOrder: await workOrderOf(deps.store, record) };
-}
-
-/**
- * The validated work order stored with a run at submit, parsed with today's
- * defaults, with the budgets a resume raised (`record.limits`) in force.
- * Runs stored before the work order was kept fall back to parsing their
- * markdown.
- */
-export async function workOrderOf(
-  store: RunStore,
-  record: RunRecord,
-): Promise<WorkOrder> {
-  const stored = await retryTransient(() => store.getWorkOrder(record.id));
-  const workOrder = stored === null
-    ? parseWorkOrder(record.work_order_md)
-    : storedWorkOrder(stored, record.id);
-  return record.limits ? { ...workOrder, ...record.limits } : workOrder;
-}
+import { type ActiveRun, type Station, station } from "./station.ts";
 
 /** The task as the agents see it. */
 export function taskOf(workOrder: WorkOrder) {
@@ -81,14 +44,10 @@ export function failRunOnDeadLetter(
       iteration?: unknown;
       attempt?: unknown;
     };
-    // ctx.owner: an attempt's SE is owned by the run and has an id of its own.
-    ctx.send(runRef(ctx.owner.id), {
-      type: "failed",
-      stage,
+    station(ctx, deps, {
       iteration: typeof iteration === "number" ? iteration : null,
-      ...(typeof attempt === "number" ? { attempt } : {}),
-      message: deps.redactor.redact(deadLetterReason(dl)),
-    });
+      attempt: typeof attempt === "number" ? attempt : undefined,
+    }).fail(stage, deadLetterReason(dl));
   };
 }
 
@@ -98,14 +57,10 @@ export function failRunOnDeadLetter(
  * cancel rethrows, and the runtime discards it; so does an error `redeliver`
  * picks out, and the runtime retries the message.
  */
-export async function reportingFailure<S, M extends Message>(
-  ctx: ActorContext<S, M>,
-  deps: FactoryDeps,
+export async function reportingFailure(
+  st: Station,
   where: {
     stage: string;
-    iteration: number | null;
-    /** The best-of-N attempt the step worked for, if any. */
-    attempt?: number | undefined;
     /** Errors that say nothing about the message (a stale view): retried, not reported. */
     redeliver?: ((error: unknown) => boolean) | undefined;
   },
@@ -117,16 +72,11 @@ export async function reportingFailure<S, M extends Message>(
     // A cancel discards the step; a transient storage error (another process
     // holding SQLite's write lock) is no reason to fail the run: the runtime
     // redelivers the message, and the step reuses what it already stored.
-    if (ctx.signal.aborted || isTransient(error) || where.redeliver?.(error)) {
+    if (
+      st.signal.aborted || isTransient(error) || where.redeliver?.(error)
+    ) {
       throw error;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    ctx.send(runRef(ctx.owner.id), {
-      type: "failed",
-      stage: where.stage,
-      iteration: where.iteration,
-      ...(where.attempt === undefined ? {} : { attempt: where.attempt }),
-      message: deps.redactor.redact(message),
-    });
+    st.fail(where.stage, error);
   }
 }

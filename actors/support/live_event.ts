@@ -5,11 +5,11 @@
  * Best effort: an event that cannot be written never fails the step.
  */
 import type { NewEvent } from "../../lib/store/events.ts";
-import type { EventKind } from "../../lib/factory/events.ts";
+import { type EventKind, redactedEvent } from "../../lib/factory/events.ts";
 import { oneLine } from "../../lib/agents/engineer/step_summary.ts";
 import type { FactoryDeps } from "./deps.ts";
 
-/** Appends one event of `runId` now, redacted. */
+/** Appends one event of `runId` now, checked and redacted (lib/factory/events.ts `redactedEvent`). */
 export type LiveEvent = (event: NewEvent & { kind: EventKind }) => void;
 
 /** Where a command that starts comes from. */
@@ -21,9 +21,16 @@ const MAX_COMMAND_CHARS = 200;
 /** The live event writer of one run. */
 export function liveEvents(deps: FactoryDeps, runId: string): LiveEvent {
   return (event) => {
-    deps.store.appendEvent(runId, deps.redactor.redactDeep(event)).catch(
-      (error) => deps.log?.(`Could not append ${event.kind}: ${error}`),
-    );
+    const failed = (error: unknown) =>
+      deps.log?.(
+        deps.redactor.redact(`Could not append ${event.kind}: ${error}`),
+      );
+    try {
+      deps.store.appendEvent(runId, redactedEvent(event, deps.redactor))
+        .catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   };
 }
 

@@ -1,5 +1,5 @@
 import { networkAllowFor } from "../support/network_allow.ts";
-import { defineActor, type LogEvent } from "../../runtime/mod.ts";
+import { defineActor } from "../../runtime/mod.ts";
 import { loadInstructions } from "../../lib/agents/instructions.ts";
 import {
   commitAndPush,
@@ -15,26 +15,17 @@ import { digestOutput } from "../../lib/sandbox/output_digest.ts";
 import { choosePushTarget, GitError } from "../../lib/git/mod.ts";
 import type { WorkOrder } from "../../lib/work_order/parse.ts";
 import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import {
-  readArtifact,
-  writeArtifact,
-} from "../../lib/factory/artifact_store.ts";
-import {
-  activeRun,
-  failRunOnDeadLetter,
-  reportingFailure,
-} from "../support/child.ts";
+import { failRunOnDeadLetter, reportingFailure } from "../support/child.ts";
+import { type Station, station } from "../support/station.ts";
 import { type ToolRunnerMessage, toolRunnerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
-import { runRef } from "../run/messages.ts";
 import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
 import { materialize } from "../support/workspace.ts";
 import { setupEvents } from "../support/setup_events.ts";
-import { commandStart, liveEvents } from "../support/live_event.ts";
+import { commandStart } from "../support/live_event.ts";
 
 /** The Tool Runner: prepares the workspace, applies packets, runs commands, commits and pushes. */
 export function toolRunnerActor(deps: FactoryDeps) {
-  const { store } = deps;
   return defineActor<null, ToolRunnerMessage>({
     type: ACTOR.toolRunner,
     messages: toolRunnerMessages,
@@ -43,13 +34,13 @@ export function toolRunnerActor(deps: FactoryDeps) {
     onDeadLetter: failRunOnDeadLetter(deps, "tool_runner"),
     handlers: {
       async prepare(ctx) {
-        const runId = ctx.self.id;
+        const st = station(ctx, deps);
+        const { runId } = st;
         await reportingFailure(
-          ctx,
-          deps,
-          { stage: "prepare", iteration: null },
+          st,
+          { stage: "prepare" },
           async () => {
-            const run = await activeRun(deps, runId);
+            const run = await st.run();
             if (!run) return;
             // The setup phase runs here, before the first model call, so a broken setup costs no tokens.
             const { dir, baseCommit } = await prepareWorkspace({
@@ -61,7 +52,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               addressPolicy: deps.config.repoAddresses,
               signal: ctx.signal,
             });
-            await recordInstructions(runId, dir, run.workOrder, ctx);
+            await recordInstructions(st, dir, run.workOrder);
             // The push branch is checked before setup and the first model call, so a collision costs nothing.
             let pushBranch: string | null = null;
             if (run.workOrder.push_branch !== null) {
@@ -77,10 +68,8 @@ export function toolRunnerActor(deps: FactoryDeps) {
                   signal: ctx.signal,
                 });
                 pushBranch = target.branch;
-                ctx.emit({
+                st.emit({
                   kind: "PUSH_TARGET",
-                  level: "INFO",
-                  iteration: null,
                   payload: {
                     branch: target.branch,
                     mode: run.workOrder.push_mode,
@@ -95,12 +84,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
                   !(error instanceof GitError) ||
                   error.reason !== "push_conflict"
                 ) throw error;
-                ctx.send(runRef(runId), {
-                  type: "failed",
-                  stage: "push check",
-                  iteration: null,
-                  message: deps.redactor.redact(error.message),
-                });
+                st.fail("push check", error);
                 return;
               }
             }
@@ -114,7 +98,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
                 signal: ctx.signal,
                 onSetup: (outcome) => setup = outcome,
                 onCommandStart: (command, timeoutS) =>
-                  liveEvents(deps, runId)(commandStart(deps, {
+                  st.live(commandStart(deps, {
                     source: "setup",
                     command,
                     timeoutS,
@@ -123,81 +107,58 @@ export function toolRunnerActor(deps: FactoryDeps) {
               });
             } catch (error) {
               if (!(error instanceof SetupFailedError)) throw error;
-              await recordSetup(runId, error.outcome, (e) => ctx.emit(e));
-              ctx.send(runRef(runId), {
-                type: "failed",
-                stage: "setup",
-                iteration: null,
-                message: deps.redactor.redact(error.message),
-              });
+              await recordSetup(st, error.outcome);
+              st.fail("setup", error);
               return;
             }
-            if (setup) await recordSetup(runId, setup, (e) => ctx.emit(e));
-            ctx.send(runRef(runId), {
-              type: "prepared",
-              baseCommit,
-              pushBranch,
-            });
+            if (setup) await recordSetup(st, setup);
+            st.reply({ type: "prepared", baseCommit, pushBranch });
           },
         );
       },
 
       async apply(ctx, msg) {
-        const runId = ctx.self.id;
         const n = msg.iteration;
         const { attempt } = msg;
         const ofAttempt = attempt === undefined ? {} : { attempt };
-        await reportingFailure(ctx, deps, {
-          stage: "tool_runner",
-          iteration: n,
-          ...ofAttempt,
-        }, async () => {
-          const run = await activeRun(deps, runId);
+        // Events and failures of an attempt's check name the attempt.
+        const st = station(ctx, deps, { iteration: n, attempt });
+        await reportingFailure(st, { stage: "tool_runner" }, async () => {
+          const run = await st.run();
           if (!run) return;
-          let report = await readArtifact(
-            store,
-            runId,
+          // A redelivered message reuses the stored report (its events were written with it).
+          const report = await st.once(
             ARTIFACT.toolReport(n, attempt),
+            async () => {
+              const report = await applyAndRun(st, {
+                n,
+                attempt,
+                workOrder: run.workOrder,
+                baseCommit: msg.baseCommit,
+              });
+              for (const command of report.commands) {
+                st.emit({
+                  kind: "CMD_RESULT",
+                  level: command.exit_code === 0 ? "INFO" : "WARN",
+                  payload: {
+                    command: command.command,
+                    exit_code: command.exit_code,
+                    duration_ms: command.duration_ms,
+                    ...(command.timed_out ? { timed_out: true } : {}),
+                  },
+                });
+              }
+              for (const rejected of report.rejected) {
+                st.emit({
+                  kind: "PATH_REJECTED",
+                  level: "WARN",
+                  payload: { path: rejected.path, reason: rejected.reason },
+                });
+              }
+              return report;
+            },
           );
-          if (!report) {
-            const emit = (event: LogEvent & { payload: object }) =>
-              ctx.emit(
-                attempt === undefined
-                  ? event
-                  : { ...event, payload: { ...event.payload, attempt } },
-              );
-            report = await applyAndRun({
-              signal: ctx.signal,
-              runId,
-              n,
-              attempt,
-              workOrder: run.workOrder,
-              baseCommit: msg.baseCommit,
-              emit,
-            });
-            for (const command of report.commands) {
-              emit({
-                kind: "CMD_RESULT",
-                level: command.exit_code === 0 ? "INFO" : "WARN",
-                iteration: n,
-                payload: {
-                  command: deps.redactor.redact(command.command),
-                  exit_code: command.exit_code,
-                  duration_ms: command.duration_ms,
-                  ...(command.timed_out ? { timed_out: true } : {}),
-                },
-              });
-            }
-            for (const rejected of report.rejected) {
-              emit({
-                kind: "PATH_REJECTED",
-                level: "WARN",
-                iteration: n,
-                payload: { path: rejected.path, reason: rejected.reason },
-              });
-            }
-          }
-          ctx.send(runRef(runId), {
+          st.reply({
             type: "tr_done",
             iteration: n,
             ...ofAttempt,
@@ -213,14 +174,14 @@ export function toolRunnerActor(deps: FactoryDeps) {
       },
 
       async finalize(ctx, msg) {
-        const runId = ctx.self.id;
         const n = msg.iteration;
+        const st = station(ctx, deps, { iteration: n });
+        const { runId } = st;
         await reportingFailure(
-          ctx,
-          deps,
-          { stage: "push", iteration: n },
+          st,
+          { stage: "push" },
           async () => {
-            const run = await activeRun(deps, runId);
+            const run = await st.run();
             if (!run) return;
             const { workOrder, record } = run;
             const workspace = await materialize(deps, {
@@ -235,11 +196,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               workspace.dir,
               workspace.baseCommit,
             );
-            await writeArtifact(store, runId, {
-              artifact: ARTIFACT.diff,
-              value: diff,
-              redactor: deps.redactor,
-            });
+            await st.put(ARTIFACT.diff, diff);
             // Deterministic commit + push: repeating this after a crash pushes the same SHA.
             // The branch the push check chose (push_mode: suffix may have renamed it).
             const branch = workOrder.push_branch === null || msg.push === false
@@ -261,7 +218,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
               date: new Date(record.started_at ?? record.created_at),
               mode: workOrder.push_mode,
             });
-            ctx.send(runRef(runId), {
+            st.reply({
               type: "finalized",
               commit,
               pushed,
@@ -279,83 +236,64 @@ export function toolRunnerActor(deps: FactoryDeps) {
    * SE and PO, and names the files in an INSTRUCTIONS event.
    */
   async function recordInstructions(
-    runId: string,
+    st: Station,
     dir: string,
     workOrder: WorkOrder,
-    ctx: { signal: AbortSignal; emit: (e: LogEvent) => void },
   ): Promise<void> {
     const found = await loadInstructions(
       dir,
       workOrder.instructions_files,
-      ctx.signal,
+      st.signal,
     );
     // None found: nothing kept and nothing said (the SE and PO read none).
     if (found.files.length === 0 && found.refused.length === 0) return;
     // Repository text: only the real secret values are masked, as in files.
-    await writeArtifact(store, runId, {
-      artifact: ARTIFACT.instructions,
-      value: { files: found.files, refused: found.refused },
-      redactor: deps.redactor,
+    await st.put(ARTIFACT.instructions, {
+      files: found.files,
+      refused: found.refused,
     });
-    ctx.emit({
+    st.emit({
       kind: "INSTRUCTIONS",
       level: found.refused.length > 0 ? "WARN" : "INFO",
-      iteration: null,
-      payload: deps.redactor.redactDeep({
+      payload: {
         files: found.files.map((f) => f.path),
         ...(found.refused.length > 0 ? { refused: found.refused } : {}),
-      }),
+      },
     });
   }
 
   /** Emits the setup events and keeps `setup_report.json` (commands with their capped output). */
   async function recordSetup(
-    runId: string,
+    st: Station,
     outcome: SetupOutcome,
-    emit: (event: ReturnType<typeof setupEvents>[number]) => void,
   ): Promise<void> {
     // A command line can carry a credential (an index URL with a token): redacted like the output.
-    await writeArtifact(store, runId, {
-      artifact: ARTIFACT.setupReport,
-      value: {
-        status: outcome.status,
-        environment: outcome.key,
-        key_tree: outcome.key_tree,
-        key_files: outcome.key_files,
-        ...(outcome.environment ? outcome.environment : {}),
-        // A failed command's error-looking lines, for the dashboard's setup card and `aos artifacts`.
-        commands: outcome.commands.map((command) =>
-          command.exit_code === 0 ? command : {
-            ...command,
-            error_lines: digestOutput(command.output).error_lines,
-          }
-        ),
-      },
-      redactor: deps.redactor,
+    await st.put(ARTIFACT.setupReport, {
+      status: outcome.status,
+      environment: outcome.key,
+      key_tree: outcome.key_tree,
+      key_files: outcome.key_files,
+      ...(outcome.environment ? outcome.environment : {}),
+      // A failed command's error-looking lines, for the dashboard's setup card and `aos artifacts`.
+      commands: outcome.commands.map((command) =>
+        command.exit_code === 0 ? command : {
+          ...command,
+          error_lines: digestOutput(command.output).error_lines,
+        }
+      ),
     });
-    for (const event of setupEvents(outcome, null)) {
-      emit(deps.redactor.redactDeep(event));
-    }
+    st.emitReported(setupEvents(outcome, null));
   }
 
   /** Applies iteration `n`'s packet (attempt K's, in a best-of-N iteration) and runs the acceptance commands. */
-  async function applyAndRun(opts: {
-    signal: AbortSignal;
-    runId: string;
+  async function applyAndRun(st: Station, opts: {
     n: number;
     attempt: number | undefined;
     workOrder: WorkOrder;
     baseCommit: string;
-    emit: (event: ReturnType<typeof setupEvents>[number]) => void;
   }): Promise<ToolReport> {
-    const { signal, runId, n, attempt, workOrder, baseCommit, emit } = opts;
-    const liveEvent = liveEvents(deps, runId);
-    const live: typeof liveEvent = (event) =>
-      liveEvent(
-        attempt === undefined
-          ? event
-          : { ...event, payload: { ...event.payload, attempt } },
-      );
+    const { n, attempt, workOrder, baseCommit } = opts;
+    const { runId, signal, live } = st;
     const workspace = await materialize(deps, {
       runId,
       workOrder,
@@ -373,9 +311,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
-        setupEvents(outcome, n).forEach((e) =>
-          emit(deps.redactor.redactDeep(e))
-        ),
+        st.emitReported(setupEvents(outcome, n)),
     });
     // The diff is taken before the commands run, so build outputs never show in it.
     const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);
@@ -406,11 +342,12 @@ export function toolRunnerActor(deps: FactoryDeps) {
         ...workspace.layout,
       });
       if (signal.aborted) throw signal.reason ?? new Error("Cancelled");
+      // Redacted where the report is stored (the output may echo the secrets).
       commands.push({
-        command: deps.redactor.redact(command),
+        command,
         exit_code: result.exit_code,
         duration_ms: result.duration_ms,
-        output: deps.redactor.redact(result.output),
+        output: result.output,
         truncated: result.truncated,
         timed_out: result.timed_out,
       });
@@ -422,12 +359,8 @@ export function toolRunnerActor(deps: FactoryDeps) {
       rejected: workspace.rejected,
       commands,
       ok: commands.every((c) => c.exit_code === 0),
-      diff: deps.redactor.redact(diff),
+      diff,
     };
-    return await writeArtifact(store, runId, {
-      artifact: ARTIFACT.toolReport(n, attempt),
-      value: report,
-      redactor: deps.redactor,
-    });
+    return report;
   }
 }

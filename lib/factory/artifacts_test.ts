@@ -35,6 +35,13 @@ Deno.test("ARTIFACT names every artifact as the original service did", () => {
   assertEquals(ARTIFACT.diff.name, "diff.patch");
   assertEquals(ARTIFACT.diff.contentType, "text/x-diff");
   assertEquals(artifactName.llm(1, "se"), "llm_iter_1_se.json");
+  // Best-of-N: each attempt's own packet, tool report and SE exchange.
+  assertEquals(ARTIFACT.sePacket(1, 2).name, "se_packet_iter_1_attempt_2.json");
+  assertEquals(
+    ARTIFACT.toolReport(1, 3).name,
+    "tool_report_iter_1_attempt_3.json",
+  );
+  assertEquals(ARTIFACT.llm(1, "se", 2).name, "llm_iter_1_attempt_2_se.json");
 });
 
 Deno.test("matchArtifact() and artifactKindOf() read a stored name back", () => {
@@ -49,6 +56,13 @@ Deno.test("matchArtifact() and artifactKindOf() read a stored name back", () => 
   assertEquals(matchArtifact("summary", "summaryXjson"), null);
   assertEquals(artifactKindOf("po_report_iter_7.json"), "po_report");
   assertEquals(artifactKindOf("notes.txt"), null);
+  // An attempt's artifact is never read as the iteration's own.
+  assertEquals(artifactKindOf("llm_iter_1_attempt_2_se.json"), "llm_attempt");
+  assertEquals(matchArtifact("llm", "llm_iter_1_attempt_2_se.json"), null);
+  assertEquals(
+    matchArtifact("se_packet", "se_packet_iter_1_attempt_2.json"),
+    null,
+  );
   for (const kind of ARTIFACT_KINDS) {
     assertEquals(artifactKindOf(ONE_OF_EACH[kind].name), kind);
   }

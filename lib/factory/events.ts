@@ -60,7 +60,8 @@ export const EVENTS = {
       branch: z.string(),
       mode: z.string(),
       requested: z.string().optional(),
-      existing: z.boolean(),
+      /** The remote branch's tip when it exists already, else null. */
+      existing: z.string().nullable(),
     },
   ),
   SETUP_RESULT: row("one setup command ran", {
@@ -273,7 +274,7 @@ export const EVENTS = {
   ),
   PUSH: row("the result was committed (and pushed)", {
     branch: z.string().nullable(),
-    commit: z.string(),
+    commit: z.string().nullable(),
     pushed: z.boolean(),
   }),
   PR_OPENED: row("a pull request was opened", {
