@@ -272,8 +272,8 @@ Deno.test("attempts: 3 with none passing: iteration 2 continues from the best on
         "coder-a": [seTurn({ "calculator.py": BROKEN_PY }, "a")],
         "coder-b": [seTurn({ "calculator.py": WRONG_PY }, "b")],
         "coder-c": [seTurn({ "calculator.py": BROKEN_PY }, "c")],
-        "coder-d": [seTurn({ "calculator.py": BROKEN_PY }, "d")],
-        "coder-e": [seTurn({ "calculator.py": WRONG_PY }, "e")],
+        "coder-d": [seTurn({ "calculator.py": BROKEN_PY }, "d: broken")],
+        "coder-e": [seTurn({ "calculator.py": WRONG_PY }, "e: subtracts")],
       },
     },
   }, async (h) => {
@@ -340,6 +340,20 @@ Deno.test("attempts: 3 with none passing: iteration 2 continues from the best on
       /1 acceptance command failed/.test(failed.error ?? ""),
       failed.error ?? "",
     );
+    // A follow-up is told the summary of the attempt the run went on with.
+    const res = await fetch(`${h.svc.url}/runs/${last.id}/revise`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ feedback: "Fix the sign." }),
+    });
+    assertEquals(res.status, 201);
+    const followUp = await res.json() as { id: string; work_order_md: string };
+    await fetch(`${h.svc.url}/runs/${followUp.id}/cancel`, { method: "POST" });
+    assert(
+      followUp.work_order_md.includes("Its engineer's summary: e: subtracts"),
+      followUp.work_order_md,
+    );
+    await h.waitForEnd(followUp.id);
   });
 });
 

@@ -122,6 +122,7 @@ async function parentResult(
     seSummary: null,
     poFeedback: null,
   };
+  const attempts = new Map<number, string>();
   for (const event of await store.listEvents(id)) {
     const p = event.payload;
     if (event.kind === "WORKSPACE_READY" && typeof p.base_commit === "string") {
@@ -131,7 +132,13 @@ async function parentResult(
     ) {
       result.pushedBranch = p.branch;
     } else if (event.kind === "SE_OUTPUT" && typeof p.summary === "string") {
-      result.seSummary = p.summary;
+      // A best-of-N attempt's summary counts once the run goes on with it.
+      if (typeof p.attempt === "number") attempts.set(p.attempt, p.summary);
+      else result.seSummary = p.summary;
+    } else if (
+      event.kind === "ATTEMPT_PICKED" && typeof p.attempt === "number"
+    ) {
+      result.seSummary = attempts.get(p.attempt) ?? result.seSummary;
     } else if (event.kind === "PO_RESULT" && typeof p.feedback === "string") {
       result.poFeedback = p.feedback;
     }

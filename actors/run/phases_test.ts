@@ -386,3 +386,20 @@ Deno.test("run actor: best-of-N runs each attempt's SE in parallel and counts ea
     assertEquals((await store.getRun(run.id)).usage.total_tokens, 60);
   });
 });
+
+Deno.test("run actor: a cancel during best-of-N attempts cancels every attempt's SE", async () => {
+  await withStore(async (store) => {
+    const run = await harness(
+      store,
+      {},
+      "---\nrepo: https://github.com/user/repo\nattempts: 2\n---\n\nDo it.\n",
+    );
+    await run.step({ type: "start" });
+    await run.step({ type: "prepared", baseCommit: "b".repeat(40) });
+    const out = await run.step({ type: "cancel" });
+    const ids = out.cancels.map((c) => c.id);
+    assert(ids.includes(`${run.id}.attempt-1`), ids.join());
+    assert(ids.includes(`${run.id}.attempt-2`), ids.join());
+    assertEquals((await store.getRun(run.id)).status, "CANCELLED");
+  });
+});

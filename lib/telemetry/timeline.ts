@@ -57,6 +57,24 @@ export function runParts(events: readonly RunEvent[]): RunPart[] {
     });
     iteration.stage = end;
   };
+  /** When each best-of-N attempt's SE turn ended (its check starts there). */
+  const attemptTurns = new Map<number, number>();
+  const attemptPart = (
+    key: string,
+    name: string,
+    span: { start: number; end: number; attempt: number },
+  ) => {
+    if (!iteration) return;
+    parts.push({
+      key,
+      name,
+      parent: `iteration/${iteration.n}`,
+      start: span.start,
+      end: span.end,
+      iteration: iteration.n,
+      attributes: { "aos.iteration": iteration.n, "aos.attempt": span.attempt },
+    });
+  };
   for (const event of events) {
     const ts = at(event);
     if (!Number.isFinite(ts)) continue;
@@ -83,12 +101,38 @@ export function runParts(events: readonly RunEvent[]): RunPart[] {
         }
         next = { n: 1, start: ts };
         break;
-      case "SE_OUTPUT":
-        if (iteration && n === iteration.n) stage("se", "se.turn", ts);
+      case "SE_OUTPUT": {
+        if (!iteration || n !== iteration.n) break;
+        const k = event.payload.attempt;
+        if (typeof k !== "number") {
+          stage("se", "se.turn", ts);
+          break;
+        }
+        // A best-of-N attempt: its own turn from the iteration's start.
+        attemptTurns.set(k, ts);
+        attemptPart(`se/${iteration.n}/attempt-${k}`, "se.turn", {
+          start: iteration.start,
+          end: ts,
+          attempt: k,
+        });
         break;
-      case "TR_APPLY":
-        if (iteration && n === iteration.n) stage("apply", "tr.apply", ts);
+      }
+      case "TR_APPLY": {
+        if (!iteration || n !== iteration.n) break;
+        const k = event.payload.attempt;
+        if (typeof k !== "number") {
+          stage("apply", "tr.apply", ts);
+          break;
+        }
+        attemptPart(`apply/${iteration.n}/attempt-${k}`, "tr.apply", {
+          start: attemptTurns.get(k) ?? iteration.start,
+          end: ts,
+          attempt: k,
+        });
+        // The review starts once the last attempt is checked.
+        iteration.stage = Math.max(iteration.stage, ts);
         break;
+      }
       case "PO_RESULT": {
         if (!iteration || n !== iteration.n) break;
         const decision = event.payload.decision === "PASS" ? "PASS" : "FAIL";

@@ -108,3 +108,29 @@ Deno.test("runParts() ignores events out of order or of another iteration (a hos
     ["setup - 1-2"],
   );
 });
+
+Deno.test("runParts() gives each best-of-N attempt its own SE turn and check, and starts the review after the last check", () => {
+  const parts = shape([
+    at(1, "RUN_START"),
+    at(5, "WORKSPACE_READY"),
+    at(9, "SE_OUTPUT", 1, { attempt: 2 }),
+    at(10, "TR_APPLY", 1, { attempt: 2 }),
+    at(11, "SE_OUTPUT", 1, { attempt: 1 }),
+    at(13, "TR_APPLY", 1, { attempt: 1 }),
+    at(16, "PO_RESULT", 1, { decision: "PASS", attempt: 2 }),
+    at(18, "PUSH", 1, { pushed: true }),
+    at(19, "RUN_END", null, { status: "SUCCEEDED" }),
+  ]);
+  assertEquals(parts, [
+    "setup - 1-5",
+    "se/1/attempt-2 iteration/1 5-9",
+    "apply/1/attempt-2 iteration/1 9-10",
+    "se/1/attempt-1 iteration/1 5-11",
+    "apply/1/attempt-1 iteration/1 11-13",
+    "po/1 iteration/1 13-16",
+    "iteration/1 - 5-16",
+    "push - 16-18",
+  ]);
+  // Every part has its own key, so every span its own id.
+  assertEquals(new Set(parts.map((p) => p.split(" ")[0])).size, parts.length);
+});
