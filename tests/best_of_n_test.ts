@@ -381,3 +381,39 @@ Deno.test("attempts and attempt_models out of range are a 422 naming the field",
     }
   });
 });
+
+Deno.test("attempts: 1 runs as before (no attempt events or artifacts); its attempt_models entry is iteration 1's SE model", async () => {
+  await withHarness({
+    script: {
+      se: [],
+      po: [{ ...poVerdict("PASS", "ok"), usage: USAGE }],
+      models: {
+        "coder-x": [seTurn({ "calculator.py": CALCULATOR_PY }, "adds")],
+      },
+    },
+  }, async (h) => {
+    const run = await h.submit(h.workOrder({
+      acceptance_commands: [ADDS],
+      attempt_models: ["coder-x"],
+    }));
+    const done = await h.waitForEnd(run.id);
+    assertEquals(done.status, "SUCCEEDED", done.error ?? "");
+    const se = h.model.requests.filter((r) => r.agent === "se");
+    assertEquals(se.map((r) => (r.body as { model: string }).model), [
+      "coder-x",
+    ]);
+    const log = await events(h, run.id);
+    assertEquals(
+      // (MODEL_RETRY and MODEL_PROGRESS count a request's retries as attempt=.)
+      log.filter((e) =>
+        e.kind.startsWith("ATTEMPT") ||
+        (!e.kind.startsWith("MODEL_") &&
+          (e.payload as { attempt?: unknown }).attempt !== undefined)
+      ),
+      [],
+    );
+    const names = await artifactNames(h, run.id);
+    assert(!names.some((n) => n.includes("attempt")), names.join());
+    assert(names.includes("se_packet_iter_1.json"));
+  });
+});

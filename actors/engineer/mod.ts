@@ -67,7 +67,7 @@ export function engineerActor(deps: FactoryDeps) {
           iteration: n,
           attempt,
           artifact: ARTIFACT.sePacket(n, attempt),
-          model: (workOrder) => seModel(workOrder, attempt),
+          model: (workOrder) => seModel(workOrder, n, attempt),
           produce: (run) =>
             engineer(st, {
               run,
@@ -97,10 +97,15 @@ export function engineerActor(deps: FactoryDeps) {
   });
 
   /** The SE's model: attempt K's `attempt_models` entry, else the run's SE model. */
-  function seModel(workOrder: WorkOrder, attempt: number | undefined): string {
-    return (attempt === undefined
-      ? undefined
-      : workOrder.attempt_models[attempt - 1]) ??
+  function seModel(
+    workOrder: WorkOrder,
+    n: number,
+    attempt: number | undefined,
+  ): string {
+    // Iteration 1 is the attempts' (with attempts: 1, the one turn is attempt 1).
+    return (n === 1
+      ? workOrder.attempt_models[(attempt ?? 1) - 1]
+      : undefined) ??
       agentModel(deps, "se", workOrder);
   }
 
@@ -152,7 +157,7 @@ export function engineerActor(deps: FactoryDeps) {
         live,
       }),
     });
-    const model = seModel(workOrder, attempt);
+    const model = seModel(workOrder, n, attempt);
     // Started per turn, stopped when it ends: no server outlives its turn.
     const mcp = await openTurnMcp(deps, { workOrder, view });
     if (mcp) {

@@ -17,8 +17,7 @@ import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
 import type { ArtifactValue } from "../../lib/factory/artifacts.ts";
 
-/** What the PO stores per iteration: the verdict plus what it cost. */
-/** The PO model's pick among several attempts rides along until it is stored as `attempt`. */
+/** What the PO stores per iteration: the verdict plus what it cost; the PO model's pick among several attempts rides along until it is stored as `attempt`. */
 type StoredVerdict = ArtifactValue<"po_report"> & { pick?: number };
 
 /** The Product Owner: FAIL on any failing command, otherwise the model's verdict on the diff. */
