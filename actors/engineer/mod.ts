@@ -141,7 +141,7 @@ export function engineerActor(deps: FactoryDeps) {
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
-        st.emitReported(setupEvents(outcome, n)),
+        setupEvents(outcome, n).forEach((event) => st.emit(event)),
       onCommand: (command) =>
         st.emit({
           kind: "SE_COMMAND",

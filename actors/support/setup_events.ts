@@ -1,13 +1,6 @@
 import type { SetupOutcome } from "../../lib/environment/mod.ts";
 import { digestOutput } from "../../lib/sandbox/output_digest.ts";
-
-/** A run event as ctx.emit takes it. */
-type SetupEvent = {
-  kind: string;
-  level: "INFO" | "WARN" | "ERROR";
-  iteration: number | null;
-  payload: Record<string, unknown>;
-};
+import type { StationEvent } from "./station.ts";
 
 /**
  * The events of a setup outcome: one SETUP_RESULT per command that ran, then
@@ -17,8 +10,8 @@ type SetupEvent = {
 export function setupEvents(
   outcome: SetupOutcome,
   iteration: number | null,
-): SetupEvent[] {
-  const events: SetupEvent[] = outcome.commands.map((command) => ({
+): StationEvent[] {
+  const events: StationEvent[] = outcome.commands.map((command) => ({
     kind: "SETUP_RESULT",
     level: command.exit_code === 0 ? "INFO" : "ERROR",
     iteration,
@@ -47,7 +40,7 @@ export function setupEvents(
 }
 
 /** `error_lines`, `output_head`, `output_tail` of a failed command's output. */
-function failureDigest(output: string): Record<string, unknown> {
+function failureDigest(output: string) {
   const digest = digestOutput(output);
   return {
     error_lines: digest.error_lines,

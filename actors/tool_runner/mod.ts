@@ -282,7 +282,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
         }
       ),
     });
-    st.emitReported(setupEvents(outcome, null));
+    for (const event of setupEvents(outcome, null)) st.emit(event);
   }
 
   /** Applies iteration `n`'s packet (attempt K's, in a best-of-N iteration) and runs the acceptance commands. */
@@ -311,7 +311,7 @@ export function toolRunnerActor(deps: FactoryDeps) {
       // Setup reruns only when its cached environment is gone (evicted, another host).
       onSetup: (outcome) =>
         outcome.status !== "restored" &&
-        st.emitReported(setupEvents(outcome, n)),
+        setupEvents(outcome, n).forEach((event) => st.emit(event)),
     });
     // The diff is taken before the commands run, so build outputs never show in it.
     const diff = await diffWorkspace(workspace.dir, workspace.baseCommit);

@@ -14,6 +14,7 @@ import {
 } from "../../lib/trigger/mod.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { station } from "../support/station.ts";
 import { endedComment, runLink } from "./comments.ts";
 import { type ReplyMessage, replyMessages, replyRef } from "./messages.ts";
 
@@ -63,6 +64,8 @@ export function replyActor(deps: FactoryDeps) {
     handlers: {
       async ended(ctx: ActorContext<null, ReplyMessage>) {
         const runId = ctx.self.id;
+        // Its events go to the run's log, typed and redacted by the station.
+        const st = station(ctx, deps);
         const origin = await triggerOriginOf(store, runId);
         const run = await retryTransient(() => store.findRun(runId));
         if (!origin || !run) return;
@@ -76,23 +79,18 @@ export function replyActor(deps: FactoryDeps) {
             ),
             signal: ctx.signal,
           });
-          ctx.emit({
+          st.emit({
             kind: "TRIGGER_REPLIED",
-            level: "INFO",
-            iteration: null,
             payload: { url: origin.target.url, status: run.status },
           });
         } catch (error) {
           if (ctx.signal.aborted || transientForgeError(error)) throw error;
-          ctx.emit({
+          st.emit({
             kind: "TRIGGER_REPLY_FAILED",
             level: "WARN",
-            iteration: null,
             payload: {
               url: origin.target.url,
-              message: deps.redactor.redact(
-                error instanceof Error ? error.message : String(error),
-              ),
+              message: error instanceof Error ? error.message : String(error),
             },
           });
         }

@@ -13,6 +13,7 @@ import {
   webhookEventOf,
 } from "../../lib/webhook/mod.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
+import { station } from "../support/station.ts";
 import {
   webhookInit,
   type WebhookMessage,
@@ -67,6 +68,8 @@ export function webhookActor(deps: FactoryDeps) {
       async deliver(ctx) {
         const state = ctx.state;
         if (state.done) return;
+        // Its events go to the run's log, typed and redacted by the station.
+        const st = station(ctx, deps);
         const hook = deps.config.webhook;
         const base = { event: state.event, delivery: state.deliveryId };
         const end = (next: Partial<WebhookState>) => {
@@ -74,10 +77,9 @@ export function webhookActor(deps: FactoryDeps) {
           ctx.stop();
         };
         if (hook === null) {
-          ctx.emit({
+          st.emit({
             kind: "WEBHOOK_FAILED",
             level: "WARN",
-            iteration: null,
             payload: {
               ...base,
               attempt: state.attempt,
@@ -108,12 +110,7 @@ export function webhookActor(deps: FactoryDeps) {
           status: result.status,
         };
         if (result.outcome === "delivered") {
-          ctx.emit({
-            kind: "WEBHOOK_DELIVERED",
-            level: "INFO",
-            iteration: null,
-            payload,
-          });
+          st.emit({ kind: "WEBHOOK_DELIVERED", payload });
           return end({ firstAttemptAt });
         }
         // A receiver's Retry-After is honoured when longer than the backoff.
@@ -123,13 +120,12 @@ export function webhookActor(deps: FactoryDeps) {
         );
         const giveUp = result.outcome === "failed" ||
           Date.now() + delay - firstAttemptAt > hook.retryForMs;
-        ctx.emit({
+        st.emit({
           kind: "WEBHOOK_FAILED",
           level: giveUp ? "ERROR" : "WARN",
-          iteration: null,
           payload: {
             ...payload,
-            error: deps.redactor.redact(result.error ?? "failed"),
+            error: result.error ?? "failed",
             ...(giveUp ? { final: true } : { retry_in_ms: delay }),
           },
         });

@@ -8,6 +8,7 @@ import {
 } from "../../lib/factory/artifacts.ts";
 import { readArtifact } from "../../lib/factory/artifact_store.ts";
 import { StoredValueError } from "../../lib/factory/stored_value.ts";
+import { storedWorkOrder } from "../../lib/work_order/stored.ts";
 import { seReplies, type SeReplyView } from "./se_steps.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import type {
@@ -189,14 +190,17 @@ export async function loadRunPage(
     return out;
   }
 
-  /** The work order's `attempt_models` (none when it cannot be read). */
+  /** The work order's `attempt_models` (none when it cannot be read; one that does not parse is listed). */
   async function attemptModels(): Promise<string[]> {
     const stored = await store.getWorkOrder(id).catch(() => null);
-    const models = (stored as { attempt_models?: unknown } | null)
-      ?.attempt_models;
-    return Array.isArray(models)
-      ? models.filter((m): m is string => typeof m === "string")
-      : [];
+    if (stored === null) return [];
+    try {
+      return storedWorkOrder(stored, id).attempt_models;
+    } catch (error) {
+      if (!(error instanceof StoredValueError)) throw error;
+      unreadable.push(error.message);
+      return [];
+    }
   }
 
   async function pickDiff(): Promise<RunDiff | null> {
@@ -205,11 +209,12 @@ export async function loadRunPage(
       if (patch.bytes > MAX_INLINE_DIFF_BYTES) {
         return { artifact: patch.name, bytes: patch.bytes, text: null };
       }
-      const { body } = await store.getArtifact(id, patch.name);
+      const text = await read(ARTIFACT.diff);
+      if (text === null) return null;
       return {
         artifact: patch.name,
-        bytes: body.byteLength,
-        text: new TextDecoder().decode(body),
+        bytes: new TextEncoder().encode(text).byteLength,
+        text,
       };
     }
     const latest = Math.max(0, ...reports.keys());
