@@ -73,11 +73,14 @@ export async function installMiniSweAgent(): Promise<string> {
     `mini-swe-agent-${MINI_VERSION}`,
   );
   const python = join(venv, "bin", "python");
-  const ok = await new Deno.Command(python, {
-    args: ["-c", "import minisweagent"],
-    stdout: "null",
-    stderr: "null",
-  }).output().then((o) => o.success, () => false);
+  // On a fresh machine the venv's python does not exist: spawning it throws at once.
+  const ok = await Promise.resolve().then(() =>
+    new Deno.Command(python, {
+      args: ["-c", "import minisweagent"],
+      stdout: "null",
+      stderr: "null",
+    }).output()
+  ).then((o) => o.success, () => false);
   if (ok) return python;
   await run("python3", ["-m", "venv", venv]);
   await run(join(venv, "bin", "pip"), [

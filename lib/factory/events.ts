@@ -137,6 +137,10 @@ export const EVENTS = {
       retry_temperature: z.number().optional(),
     },
   ),
+  SE_FINISH_CHECKED: row(
+    "an SE finish was answered with the acceptance commands' failures; the turn went on (compact profile)",
+    { step: count, checks: count },
+  ),
   SE_TRUNCATED: row("an SE reply was cut at the output-token cap", {
     step: count,
     max_output_tokens: z.number().nullable().optional(),

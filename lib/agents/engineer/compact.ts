@@ -33,7 +33,7 @@ export const COMPACT_TOOLS: Record<
   },
   edit_file: {
     description:
-      "Replace old_text, copied exactly from the file (without line numbers), by new_text.",
+      "Replace old_text (lines copied from the file) by new_text (those lines as they must read now).",
     args: ["path", "old_text", "new_text"],
   },
   write_file: {
@@ -67,15 +67,17 @@ export function compactSystemPrompt(
   limits: EngineerLimits,
 ): string {
   const checks = task.acceptanceCommands.map((c) => `\`${c}\``).join(", ");
+  // With commands, finish runs the acceptance commands itself (failingBeforeFinish):
+  // a separate "run the tests" step cost a 1.5B model a request and a long output.
+  const checked = limits.runCommand && checks !== "";
   const steps = [
     "1. Read the code the task is about.",
     "2. Change it with edit_file or write_file.",
-    limits.runCommand
-      ? `3. Check it with run_command${
-        checks ? `: ${checks}` : ""
-      }. If it fails, read the output and fix the code.`
-      : "3. Read your change again: you cannot run commands.",
-    "4. Call finish with a one-line summary.",
+    checked
+      ? `3. Call finish with a one-line summary. finish runs ${checks} first; if that fails you get its output: fix the code and call finish again.`
+      : limits.runCommand
+      ? "3. Check it with run_command; if it fails, read the output and fix the code.\n4. Call finish with a one-line summary."
+      : "3. Read your change again: you cannot run commands.\n4. Call finish with a one-line summary.",
   ];
   const forbidden = [...task.forbiddenPaths, ".git/**"].join(", ");
   const rules = [
@@ -156,4 +158,43 @@ export async function acceptanceNow(
     }
   }
   return outputs.join("\n\n");
+}
+
+/** finish calls answered with failing acceptance commands per turn, at most; the next one ends the turn. */
+export const FINISH_CHECKS = 2;
+
+/**
+ * The acceptance commands run when the SE calls finish (compact profile):
+ * null when they all pass (or none could be run), else what the model is
+ * answered with instead of ending its turn — the failing commands' output.
+ * A 1.5B model called finish on a file it had broken, or at once in a later
+ * iteration; a new iteration costs the whole prompt again, this one reply.
+ */
+export async function failingBeforeFinish(
+  commands: readonly string[],
+  run: ((command: string) => Promise<string>) | undefined,
+): Promise<string | null> {
+  if (!run || commands.length === 0) return null;
+  const failing: string[] = [];
+  for (const command of commands.slice(0, CHECKS_RUN)) {
+    let out: string;
+    try {
+      out = await run(command);
+    } catch {
+      return null; // out of command budget, or no sandbox: the run's own check decides
+    }
+    // runSeCommand's text: "$ command", then "exit code N in S s" (or how it was killed).
+    if (/^exit code 0 in /m.test(out.split("\n", 3)[1] ?? "")) continue;
+    failing.push(
+      out.length > CHECK_OUTPUT_CHARS
+        ? `${out.slice(0, CHECK_OUTPUT_CHARS / 2)}\n…\n${
+          out.slice(-CHECK_OUTPUT_CHARS / 2)
+        }`
+        : out,
+    );
+  }
+  if (failing.length === 0) return null;
+  return "Not finished: the acceptance commands still fail.\n\n" +
+    failing.join("\n\n") +
+    "\n\nFix the code (edit_file), then call finish again.";
 }

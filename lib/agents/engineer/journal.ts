@@ -56,6 +56,8 @@ export type TurnEntry =
     workspace?: unknown;
     /** A directory's AGENTS.md shown with this result (nested_instructions.ts). */
     instructions?: string;
+    /** A finish answered with the acceptance commands' failures instead (compact profile). */
+    finish_check?: boolean;
   }
   /**
    * A reply with neither text nor a tool call: counted, never put in the

@@ -117,6 +117,62 @@ async function readForModel(
   return await ws.readFile(path, window);
 }
 
+/**
+ * An edit's answer for plain reads (compact profile): the file as it is now
+ * when it is short, in place of the numbered snippet, whose "N<tab>" lines a
+ * 1.5B model copied into its next edit (bench/RESULTS.md).
+ */
+async function plainAfterEdit(
+  ws: EngineerWorkspace,
+  path: string,
+  edited: string,
+): Promise<string> {
+  const readText = (ws as {
+    readText?: (p: string) => Promise<{ content: string }>;
+  }).readText;
+  if (typeof readText !== "function") return edited;
+  const { content } = await readText.call(ws, path);
+  if (content.length > PLAIN_READ_CHARS) return edited;
+  const head = edited.split("\n", 1)[0]!.split("; the file has")[0]!;
+  return `${head}. ${path} now reads:\n${content}`;
+}
+
+/**
+ * Why a write_file would lose most of an existing file, or null: the new
+ * content keeps fewer than half of the file's distinct non-blank lines
+ * (compact profile). A 1.5B model sent only the function it fixed as a
+ * file's whole content, deleting the rest (bench/RESULTS.md); a complete
+ * rewrite, or a new file, goes through.
+ */
+async function droppedLines(
+  ws: EngineerWorkspace,
+  path: string,
+  content: string,
+): Promise<string | null> {
+  const readText = (ws as {
+    readText?: (p: string) => Promise<{ content: string }>;
+  }).readText;
+  if (typeof readText !== "function") return null;
+  let old: string;
+  try {
+    old = (await readText.call(ws, path)).content;
+  } catch {
+    return null; // a new file (or one the write itself will refuse)
+  }
+  const lines = (text: string) =>
+    new Set(text.split("\n").map((l) => l.trim()).filter((l) => l !== ""));
+  const before = lines(old);
+  if (before.size < 4) return null;
+  const after = lines(content);
+  const kept = [...before].filter((l) => after.has(l)).length;
+  if (kept * 2 >= before.size) return null;
+  return `this write_file would drop ${
+    before.size - kept
+  } of the ${before.size} lines of '${path}', so nothing was written. ` +
+    "write_file replaces the whole file: send all of its content. To change part of it, use edit_file " +
+    "with old_text copied from the file and new_text its replacement.";
+}
+
 /** How long one file tool call may take: they are bounded reads and writes, so only a hang takes this long. */
 export const FILE_TOOL_TIMEOUT_MS = 60_000;
 
@@ -258,7 +314,13 @@ const TOOLS = [
       path: path("File path"),
       content: z.string().describe("The full content of the file"),
     }),
-    run: async (ws, a) => result(await ws.writeFile(a.path, a.content)),
+    run: async (ws, a, context) => {
+      if (context.plainRead) {
+        const dropped = await droppedLines(ws, a.path, a.content);
+        if (dropped) throw new ToolError(dropped);
+      }
+      return result(await ws.writeFile(a.path, a.content));
+    },
   }),
   define({
     name: "edit_file",
@@ -273,8 +335,12 @@ const TOOLS = [
       ),
       new_text: z.string().describe("Replacement text"),
     }),
-    run: async (ws, a) =>
-      result(await ws.editFile(a.path, a.old_text, a.new_text)),
+    run: async (ws, a, context) => {
+      const edited = await ws.editFile(a.path, a.old_text, a.new_text);
+      return result(
+        context.plainRead ? await plainAfterEdit(ws, a.path, edited) : edited,
+      );
+    },
   }),
   define({
     name: "delete_file",

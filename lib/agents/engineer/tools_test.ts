@@ -395,3 +395,78 @@ Deno.test("plain reads (compact profile) show a short file as it is; a window or
     },
   );
 });
+
+Deno.test("write_file (compact profile) refuses a content that drops most of an existing file; a whole rewrite or a new file goes through", async () => {
+  const original = [
+    '"""Stats."""',
+    "",
+    "def words(text):",
+    "    return text.split()",
+    "",
+    "def average(text):",
+    "    found = words(text)",
+    "    return sum(len(w) for w in found) / len(found)",
+    "",
+    "def longest(text):",
+    "    return max(words(text), key=len)",
+    "",
+  ].join("\n");
+  await withCopy({ "stats.py": original }, async (wc) => {
+    const compact = { plainRead: true };
+    const write = (
+      path: string,
+      content: string,
+      context: { plainRead?: boolean } = compact,
+    ) =>
+      executeTool(
+        wc,
+        "write_file",
+        JSON.stringify({ path, content }),
+        context,
+      );
+    // Only the fixed function: refused, the file unchanged.
+    const fragment =
+      "def average(text):\n    found = words(text)\n    if not found:\n        return 0.0\n    return sum(len(w) for w in found) / len(found)\n";
+    const refused = await write("stats.py", fragment);
+    assert(refused.kind === "error");
+    assertMatch(
+      refused.text,
+      /^Error: this write_file would drop 5 of the 8 lines of 'stats\.py', so nothing was written\. .*use edit_file/,
+    );
+    assertEquals(await Deno.readTextFile(`${wc.dir}/stats.py`), original);
+    // The whole file with the fix: written.
+    const whole = original.replace(
+      "    found = words(text)\n",
+      "    found = words(text)\n    if not found:\n        return 0.0\n",
+    );
+    assertEquals((await write("stats.py", whole)).kind, "result");
+    assertEquals(await Deno.readTextFile(`${wc.dir}/stats.py`), whole);
+    // A new file, and the full profile (no guard): written.
+    assertEquals((await write("new.py", "x = 1\n")).kind, "result");
+    assertEquals((await write("stats.py", fragment, {})).kind, "result");
+  });
+});
+
+Deno.test("edit_file (compact profile) answers with the file as it is now, unnumbered, when it is short", async () => {
+  await withCopy({ "a.py": "def f():\n    return 1\n" }, async (wc) => {
+    const edit = (context: { plainRead?: boolean }) =>
+      executeTool(
+        wc,
+        "edit_file",
+        JSON.stringify({
+          path: "a.py",
+          old_text: context.plainRead ? "return 1" : "return 2",
+          new_text: context.plainRead ? "return 2" : "return 3",
+        }),
+        context,
+      );
+    assertEquals(
+      text(await edit({ plainRead: true })),
+      "Edited 'a.py': lines 2-2 replaced by 1 line. a.py now reads:\ndef f():\n    return 2\n",
+    );
+    assertMatch(
+      text(await edit({})),
+      /^Edited 'a\.py': .*\n1\tdef f\(\):\n2\t    return 3$/,
+    );
+  });
+});

@@ -40,7 +40,9 @@ import { buildContext } from "../context.ts";
 import {
   acceptanceNow,
   compactSystemPrompt,
+  failingBeforeFinish,
   filesNamedIn,
+  FINISH_CHECKS,
   profileFor,
 } from "./compact.ts";
 import { type SeStep, stepSummary } from "./step_summary.ts";
@@ -415,6 +417,23 @@ async function runCall(
     plainRead: profileFor(opts.contextTokens) === "compact",
   });
   if (outcome.kind === "finish") {
+    const failing = profileFor(opts.contextTokens) === "compact" &&
+        state.finishChecks < FINISH_CHECKS
+      ? await failingBeforeFinish(
+        opts.task.acceptanceCommands,
+        opts.workspace.runCommand &&
+          ((command: string) =>
+            opts.workspace.runCommand!(command, { signal: opts.signal })),
+      )
+      : null;
+    if (failing !== null) {
+      return {
+        ...base,
+        content: redact(capText(failing, MAX_TOOL_RESULT_CHARS)),
+        finish_check: true,
+        ...workspaceEntry(opts.workspace),
+      };
+    }
     return {
       ...base,
       content: "Turn finished; your changes will be applied and checked.",
@@ -454,6 +473,12 @@ async function nestedFor(
   }
   if (typeof path !== "string") return null;
   return await nestedInstructions(path, read.bind(workspace), shown);
+}
+
+/** The workspace counters for a journal entry, when the working copy counts them. */
+function workspaceEntry(workspace: EngineerWorkspace): { workspace?: unknown } {
+  const counters = workspaceCounters(workspace);
+  return counters !== undefined ? { workspace: counters } : {};
 }
 
 /** Commands and seconds a working copy has used (when it counts them), for a resumed turn. */

@@ -187,10 +187,14 @@ Deno.test("a large window keeps the full profile: every tool, described in full"
 Deno.test("the compact profile shows the acceptance commands' output before the first change, on the first iteration only", async () => {
   const ran: string[] = [];
   class CommandWorkspace extends MemoryWorkspace {
+    // Fails the first time (before the change); the check at finish passes.
+    runs = 0;
     runCommand = (command: string) => {
       ran.push(command);
       return Promise.resolve(
-        `$ ${command}\nexit code 1 in 0.1 s\nAssertionError: [10, 11] != [0, 1]`,
+        this.runs++ === 0 && iterationNow === 1
+          ? `$ ${command}\nexit code 1 in 0.1 s\nAssertionError: [10, 11] != [0, 1]`
+          : `$ ${command}\nexit code 0 in 0.1 s\nOK`,
       );
     };
   }
@@ -201,7 +205,9 @@ Deno.test("the compact profile shows the acceptance commands' output before the 
     allowedPaths: [],
     forbiddenPaths: [],
   };
+  let iterationNow = 1;
   for (const iteration of [1, 2]) {
+    iterationNow = iteration;
     ran.length = 0;
     const { model, error } = await turn(
       [reply(toolCall("finish", { summary: "done" }))],
@@ -217,14 +223,104 @@ Deno.test("the compact profile shows the acceptance commands' output before the 
     assertEquals(error, null);
     const user = String(sent(model, 0)[1]?.content);
     if (iteration === 1) {
-      assertEquals(ran, ["python3 -m unittest -q test_pager"]);
+      // Before the first request, then at finish.
+      assertEquals(ran, [
+        "python3 -m unittest -q test_pager",
+        "python3 -m unittest -q test_pager",
+      ]);
       assertMatch(
         user,
         /# The acceptance commands now, before your change\n\n\$ python3 -m unittest -q test_pager\nexit code 1 in 0\.1 s\nAssertionError: \[10, 11\] != \[0, 1\]/,
       );
     } else {
-      assertEquals(ran, []);
+      // At finish only.
+      assertEquals(ran, ["python3 -m unittest -q test_pager"]);
       assert(!user.includes("before your change"));
     }
   }
+});
+
+Deno.test("the compact profile answers finish with the acceptance commands' failures, twice at most, and goes on", async () => {
+  const task = {
+    title: "mean() divides by zero",
+    body: "Make mean([]) return 0.0 in stats.py.",
+    acceptanceCommands: ["python3 -m unittest -q test_stats"],
+    allowedPaths: [],
+    forbiddenPaths: [],
+  };
+  /** The check passes once stats.py holds `if not xs`. */
+  class CheckedWorkspace extends MemoryWorkspace {
+    runs = 0;
+    runCommand = (command: string) => {
+      this.runs++;
+      const fixed = this.files.get("stats.py")?.includes("if not xs");
+      return Promise.resolve(
+        fixed
+          ? `$ ${command}\nexit code 0 in 0.1 s\nOK`
+          : `$ ${command}\nexit code 1 in 0.1 s\nZeroDivisionError: division by zero`,
+      );
+    };
+  }
+  const broken = "def mean(xs):\n    return sum(xs) / len(xs)\n";
+  const compact = { maxOutputTokens: 1_024, contextTokens: 8_192 };
+
+  // finish on the broken file: answered with the failure; fixed, then finished.
+  const ws = new CheckedWorkspace({ "stats.py": broken });
+  const fixed = await turn(
+    [
+      reply(toolCall("finish", { summary: "done" })),
+      reply(toolCall("edit_file", {
+        path: "stats.py",
+        old_text: "    return sum",
+        new_text: "    if not xs:\n        return 0.0\n    return sum",
+      })),
+      reply(toolCall("finish", { summary: "fixed" })),
+    ],
+    { contextTokens: 8_192, task, workspace: ws },
+    {},
+    compact,
+  );
+  assertEquals(fixed.error, null);
+  assertEquals(fixed.result?.ended, "finish");
+  assertEquals(fixed.result?.summary, "fixed");
+  // Before the first request, at the first finish, at the second.
+  assertEquals(ws.runs, 3);
+  const answer = sent(fixed.model, 1).at(-1);
+  assertEquals(answer?.role, "tool");
+  assertMatch(
+    String(answer?.content),
+    /^Not finished: the acceptance commands still fail\.\n\n\$ python3 -m unittest -q test_stats\nexit code 1 in 0\.1 s\nZeroDivisionError: division by zero\n\nFix the code/,
+  );
+  assertEquals(
+    fixed.result?.events.filter((e) => e.kind === "SE_FINISH_CHECKED")
+      .map((e) => e.payload.checks),
+    [1],
+  );
+
+  // Never fixed: the third finish ends the turn (the run's own check decides).
+  const stuck = await turn(
+    [
+      reply(toolCall("finish", { summary: "one" })),
+      reply(toolCall("finish", { summary: "two" })),
+      reply(toolCall("finish", { summary: "three" })),
+    ],
+    {
+      contextTokens: 8_192,
+      task,
+      workspace: new CheckedWorkspace({ "stats.py": broken }),
+    },
+    {},
+    compact,
+  );
+  assertEquals(stuck.error, null);
+  assertEquals(stuck.result?.ended, "finish");
+  assertEquals(stuck.result?.summary, "three");
+  assertEquals(stuck.model.requests.length, 3);
+
+  // The full profile (a large window) finishes at once.
+  const full = await turn(
+    [reply(toolCall("finish", { summary: "at once" }))],
+    { task, workspace: new CheckedWorkspace({ "stats.py": broken }) },
+  );
+  assertEquals(full.result?.summary, "at once");
 });

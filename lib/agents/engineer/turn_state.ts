@@ -59,6 +59,8 @@ export interface TurnState {
   lastInvalid: string | null;
   /** Instructions files the SE has been shown (the prompt's, then each directory's once). */
   shownInstructions: Set<string>;
+  /** finish calls answered with failing acceptance commands (compact profile). */
+  finishChecks: number;
 }
 
 /** A turn before its first entry; `shown` are the instructions files the prompt carries. */
@@ -81,6 +83,7 @@ export function newTurnState(shown: Iterable<string>): TurnState {
     validCalls: 0,
     shownInstructions: new Set(shown),
     lastInvalid: null,
+    finishChecks: 0,
   };
 }
 
@@ -261,6 +264,14 @@ function foldTool(
   state.pending = state.pending.filter((c) => c.id !== entry.call_id);
   if (entry.packet) applyDelta(state.packet, entry.packet);
   if (entry.finish !== undefined) state.summary = entry.finish;
+  if (entry.finish_check) {
+    state.finishChecks++;
+    state.events.push({
+      kind: "SE_FINISH_CHECKED",
+      level: "INFO",
+      payload: { step: state.steps, checks: state.finishChecks },
+    });
+  }
   if (
     entry.instructions && !state.shownInstructions.has(entry.instructions)
   ) {
