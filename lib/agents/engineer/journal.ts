@@ -25,7 +25,12 @@ export type PacketDelta = Record<
 /** One journal entry. */
 export type TurnEntry =
   /** The opening messages (system prompt and task), as first sent. */
-  | { type: "start"; messages: ChatCompletionMessageParam[] }
+  | {
+    type: "start";
+    messages: ChatCompletionMessageParam[];
+    /** Files the first message shows whole (compact profile): a read of one unchanged is not repeated. */
+    shown?: string[];
+  }
   /** A model reply, with its cost and the size of the request that got it. */
   | {
     type: "reply";

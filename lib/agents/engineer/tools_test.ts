@@ -466,7 +466,7 @@ Deno.test("edit_file (compact profile) answers with the file as it is now, unnum
     );
     assertMatch(
       text(await edit({})),
-      /^Edited 'a\.py': .*\n1\tdef f\(\):\n2\t    return 3$/,
+      /^Edited 'a\.py': .*\n1\tdef f\(\):\n2\t {4}return 3$/,
     );
   });
 });

@@ -225,8 +225,17 @@ async function engineerLoop(
   };
   for (const entry of await journal.load()) apply(entry);
   if (state.messages.length === 0) {
+    const contextFiles = profile === "compact"
+      ? await withNamedFiles(opts.task, opts.contextFiles, workspace)
+      : opts.contextFiles;
     await record({
       type: "start",
+      ...(profile === "compact"
+        ? {
+          shown: contextFiles.filter((f) => f.content.length <= SHOWN_CHARS)
+            .map((f) => f.path),
+        }
+        : {}),
       messages: [
         {
           role: "system",
@@ -245,9 +254,7 @@ async function engineerLoop(
           content: redact(engineerUserMessage({
             task: opts.task,
             layout: await workspace.layout(),
-            contextFiles: profile === "compact"
-              ? await withNamedFiles(opts.task, opts.contextFiles, workspace)
-              : opts.contextFiles,
+            contextFiles,
             iteration: opts.iteration,
             previous: opts.previous,
             profile,
@@ -411,6 +418,8 @@ async function runCall(
         "or write a small file first and extend it with edit_file.",
     };
   }
+  const shown = shownAgain(state, call);
+  if (shown !== null) return { ...base, content: shown };
   const outcome = await executeTool(opts.workspace, call.name, call.arguments, {
     signal: opts.signal,
     external: opts.external,
@@ -454,6 +463,35 @@ async function runCall(
     ...(delta ? { packet: delta } : {}),
     ...(counters !== undefined ? { workspace: counters } : {}),
   };
+}
+
+/** Files up to this long that the first message shows count as shown whole (prompt.ts caps at 40,000). */
+const SHOWN_CHARS = 12_000;
+
+/**
+ * The answer to a whole-file read (read_file or list_files) of a file the
+ * first message shows and no call has changed since (compact profile), or
+ * null. Qwen2.5-Coder-1.5B re-read such files and then wrote the result's
+ * own wrapping ("<tool_response>") into the file as its next call
+ * (bench/RESULTS.md); this points it at the change instead.
+ */
+function shownAgain(state: TurnState, call: AgentToolCall): string | null {
+  if (
+    state.shownFiles.size === 0 ||
+    (call.name !== "read_file" && call.name !== "list_files")
+  ) return null;
+  let args: { path?: unknown; start_line?: unknown; end_line?: unknown };
+  try {
+    args = JSON.parse(call.arguments);
+  } catch {
+    return null;
+  }
+  if (typeof args?.path !== "string") return null;
+  if (args.start_line !== undefined || args.end_line !== undefined) return null;
+  const path = args.path.replace(/^\.\//, "");
+  if (!state.shownFiles.has(path) || state.packet.has(path)) return null;
+  return `${path} has not changed since the first message, which shows it whole under "## ${path}". ` +
+    "Do not read it again: change it now with edit_file (old_text: lines copied from it).";
 }
 
 /** The nearest unseen AGENTS.md above the file a write_file or edit_file changed. */

@@ -324,3 +324,46 @@ Deno.test("the compact profile answers finish with the acceptance commands' fail
   );
   assertEquals(full.result?.summary, "at once");
 });
+
+Deno.test("the compact profile answers a read of a file the first message shows, unchanged, with a pointer to it", async () => {
+  const pager =
+    "def paginate(items, page, per_page=10):\n    start = page * per_page\n    return items[start:start + per_page]\n";
+  const task = {
+    title: "paginate() skips the first page",
+    body: "`paginate(items, page)` in `pager.py` takes a 1-based page number.",
+    acceptanceCommands: [],
+    allowedPaths: [],
+    forbiddenPaths: [],
+  };
+  const { result, error, model } = await turn(
+    [
+      reply(toolCall("read_file", { path: "pager.py" })),
+      reply(toolCall("list_files", { path: "./pager.py" })),
+      reply(toolCall("read_file", { path: "test_pager.py" })),
+      reply(toolCall("edit_file", {
+        path: "pager.py",
+        old_text: "start = page * per_page",
+        new_text: "start = (page - 1) * per_page",
+      })),
+      reply(toolCall("read_file", { path: "pager.py" })),
+      reply(toolCall("finish", { summary: "page 1 is the first page" })),
+    ],
+    { contextTokens: 8_192, task },
+    { "pager.py": pager, "test_pager.py": "import pager\n" },
+    { maxOutputTokens: 1_024, contextTokens: 8_192 },
+  );
+  assertEquals(error, null);
+  assertEquals(result?.ended, "finish");
+  const answers = sent(model, 5).filter((m) => m.role === "tool").map((m) =>
+    String(m.content)
+  );
+  const pointer =
+    'pager.py has not changed since the first message, which shows it whole under "## pager.py". Do not read it again: change it now with edit_file (old_text: lines copied from it).';
+  // Shown and unchanged: the pointer, for read_file and list_files alike.
+  assertEquals(answers[0], pointer);
+  assertEquals(answers[1], pointer);
+  // Not shown: read as usual.
+  assertEquals(answers[2], "import pager\n");
+  // Changed since: read as usual.
+  assertEquals(answers[4], pager.replace("page *", "(page - 1) *"));
+});

@@ -61,6 +61,8 @@ export interface TurnState {
   shownInstructions: Set<string>;
   /** finish calls answered with failing acceptance commands (compact profile). */
   finishChecks: number;
+  /** Files the first message shows whole (compact profile). */
+  shownFiles: Set<string>;
 }
 
 /** A turn before its first entry; `shown` are the instructions files the prompt carries. */
@@ -84,6 +86,7 @@ export function newTurnState(shown: Iterable<string>): TurnState {
     shownInstructions: new Set(shown),
     lastInvalid: null,
     finishChecks: 0,
+    shownFiles: new Set(),
   };
 }
 
@@ -105,6 +108,7 @@ const FOLDS: {
 } = {
   start: (state, entry) => {
     state.messages.push(...entry.messages);
+    for (const path of entry.shown ?? []) state.shownFiles.add(path);
   },
   reply: foldReply,
   empty: foldEmpty,
