@@ -180,3 +180,17 @@ Deno.test("/docs: Swagger UI from the service's own files (no CDN)", async () =>
     );
   });
 });
+
+Deno.test("openapi.json: the routes of issue #23 are documented — revise, approve, reject, and POST /triggers/{kind} with its answers and no bearer scheme", async () => {
+  const doc = await documentOf({ AOS_API_TOKEN: "t" });
+  for (const action of ["revise", "approve", "reject"]) {
+    assert(doc.paths[`/runs/{id}/${action}`]?.post, action);
+  }
+  const trigger = doc.paths["/triggers/{kind}"]?.post;
+  assert(trigger, "POST /triggers/{kind}");
+  assertEquals(trigger.operationId, "triggerDelivery");
+  assertEquals(trigger.security, []);
+  for (const status of ["202", "400", "401", "404", "409", "413", "415"]) {
+    assert(trigger.responses[status], `answer ${status}`);
+  }
+});

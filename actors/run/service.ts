@@ -256,9 +256,11 @@ export class RunService {
       id,
       decision,
     );
+    // A run held before it started (a trigger from an untrusted author) has
+    // nothing to follow up: a follow-up would run its task unapproved.
     if (
       decision.action !== "reject" || !decision.comment ||
-      run.status !== "REJECTED"
+      run.status !== "REJECTED" || run.started_at === null
     ) {
       return { run, done, followUp: null };
     }

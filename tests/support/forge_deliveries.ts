@@ -7,7 +7,8 @@
  * - GitLab: `X-Gitlab-Event: Issue Hook | Note Hook`, `X-Gitlab-Token: secret`,
  *   `X-Gitlab-Event-UUID`, `Idempotency-Key`; `object_attributes`, `changes.labels`, `user.username`.
  * - Gitea: `X-Gitea-Event`, `X-Gitea-Delivery`, `X-Gitea-Signature: HMAC-SHA256 hex`;
- *   `issues` (`label_updated`, `issue.labels`), `issue_comment` (`created`, `is_pull`).
+ *   `issues` (`label_updated`, `issue.labels`), `issue_comment` (`created`, `is_pull`),
+ *   `pull_request_rejected` / `_approved` / `_comment` (`reviewed`, `review.content`).
  */
 import { hmacHex } from "../../lib/trigger/verify.ts";
 import type { TriggerKind } from "../../lib/trigger/mod.ts";
@@ -269,6 +270,76 @@ export function commentPayload(
       repository: githubRepository(repo),
       sender: { login: user.login, id: user.id },
       is_pull: thread.pullRequest === true,
+    },
+  };
+}
+
+/**
+ * A review submitted on a pull request: GitHub `pull_request_review`
+ * (`submitted`, `review.state` `changes_requested` | `approved` |
+ * `commented`, `review.body`); Gitea `pull_request_rejected` |
+ * `pull_request_approved` | `pull_request_comment` (`reviewed`,
+ * `review.type`, `review.content`). GitLab has no review event (a merge
+ * request's note is a comment).
+ */
+export function reviewPayload(
+  kind: "github" | "gitea",
+  repo: DeliveryRepo,
+  thread: DeliveryThread,
+  user: DeliveryUser,
+  review: {
+    state: "changes_requested" | "approved" | "commented";
+    body: string;
+  },
+): { event: string; payload: Record<string, unknown> } {
+  const url = threadUrl(kind, repo, { ...thread, pullRequest: true });
+  const pullRequest = {
+    number: thread.number,
+    title: thread.title,
+    body: thread.body,
+    html_url: url,
+    state: "open",
+  };
+  if (kind === "github") {
+    const who = {
+      login: user.login,
+      id: user.id,
+      type: user.bot ? "Bot" : "User",
+    };
+    return {
+      event: "pull_request_review",
+      payload: {
+        action: "submitted",
+        review: {
+          id: 501,
+          body: review.body,
+          state: review.state,
+          user: who,
+          html_url: `${url}#pullrequestreview-501`,
+        },
+        pull_request: pullRequest,
+        repository: githubRepository(repo),
+        sender: who,
+      },
+    };
+  }
+  const gitea = {
+    changes_requested: "rejected",
+    approved: "approved",
+    commented: "comment",
+  }[review.state];
+  return {
+    event: `pull_request_${gitea}`,
+    payload: {
+      action: "reviewed",
+      number: thread.number,
+      pull_request: pullRequest,
+      repository: githubRepository(repo),
+      sender: { login: user.login, id: user.id },
+      review: {
+        type: `pull_request_review_${gitea}`,
+        content: review.body,
+      },
     },
   };
 }
