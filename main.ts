@@ -9,17 +9,23 @@ import {
 } from "./actors/mod.ts";
 import { type Config, loadConfig } from "./lib/config.ts";
 import { ValidationError } from "./lib/errors.ts";
-import { ModelClient } from "./lib/llm/client.ts";
-import { ModelHealth } from "./lib/llm/preflight.ts";
+import { ModelClient, ModelHealth } from "./lib/llm/mod.ts";
 import { ConsoleLog } from "./lib/console/mod.ts";
-import { Redactor } from "./lib/redact.ts";
+import { Redactor, redactUrl } from "./lib/redact.ts";
 import { RunService } from "./actors/run/service.ts";
 import { Scheduler } from "./actors/run/scheduler.ts";
-import { resolveSandboxMode } from "./lib/sandbox/sandbox.ts";
-import { networkRefusal, setupNetworkProblem } from "./lib/sandbox/network.ts";
-import { openKv, RunStore } from "./lib/store/mod.ts";
-import { closeKv, kvReachable, watchCrossesProcesses } from "./lib/store/kv.ts";
-import { redactUrl } from "./lib/redact.ts";
+import {
+  networkRefusal,
+  resolveSandboxMode,
+  setupNetworkProblem,
+} from "./lib/sandbox/mod.ts";
+import {
+  closeKv,
+  kvReachable,
+  openKv,
+  RunStore,
+  watchCrossesProcesses,
+} from "./lib/store/mod.ts";
 import { withFastRunReads } from "./routes/fast_path.ts";
 import { createApp } from "./routes/mod.ts";
 import { requestPolicy } from "./routes/middleware/request_guard.ts";
@@ -29,7 +35,7 @@ import { EnvironmentCache } from "./lib/environment/mod.ts";
 import {
   startWorkspaceSweeper,
   type WorkspaceSweeper,
-} from "./lib/workspace/sweep.ts";
+} from "./lib/workspace/mod.ts";
 
 const HOUR_MS = 3_600_000;
 

@@ -8,7 +8,7 @@
  * the model client's 4 MiB reply cap.
  */
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
-import { countTextTokens } from "../lib/llm/tokens.ts";
+import { countTextTokens } from "../lib/llm/mod.ts";
 import { Redactor } from "../lib/redact.ts";
 
 const MIB = 1024 * 1024;

@@ -7,7 +7,7 @@
  * both processes share. The child is this file run as a script.
  */
 import { z } from "zod";
-import { closeKv, openKv } from "../lib/store/kv.ts";
+import { closeKv, openKv } from "../lib/store/mod.ts";
 import { ActorSystem, defineActor, refTo } from "../runtime/mod.ts";
 import { percentile } from "./runtime_stats.ts";
 

@@ -7,7 +7,7 @@
  * model calls of 20 models by both agents were counted, so the text is as
  * long as a busy process's. Target: under 2× the API's time.
  */
-import type { ModelCall } from "../lib/llm/client.ts";
+import type { ModelCall } from "../lib/llm/mod.ts";
 import { calculatorWorkOrder, startBenchService } from "./bench_service.ts";
 import { fmt, machine } from "./runtime_stats.ts";
 import { loadAverage, meanMs, median, seed } from "./ui_bench.ts";

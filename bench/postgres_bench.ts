@@ -5,8 +5,8 @@
  * with its Postgres checkpointer on the same cluster, (2) the message hop
  * across processes, (3) `GET /runs/{id}` served on each backend.
  */
-import { closeKv, openKv } from "../lib/store/kv.ts";
-import { pgCluster } from "../lib/store/postgres/testing.ts";
+import { closeKv, openKv } from "../lib/store/mod.ts";
+import { pgCluster } from "../lib/store/testing.ts";
 import {
   calculatorWorkOrder,
   startBenchService,

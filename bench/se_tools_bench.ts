@@ -11,7 +11,7 @@ import { encode } from "gpt-tokenizer/encoding/o200k_base";
 import { join } from "node:path";
 import { poVerdict, reply, toolCall } from "../lib/llm/testing.ts";
 import { withHarness } from "../tests/support/harness.ts";
-import { WorkingCopy } from "../lib/workspace/working_copy.ts";
+import { WorkingCopy } from "../lib/workspace/mod.ts";
 import { machine } from "./runtime_stats.ts";
 import {
   ABSENT_IDENTIFIER,

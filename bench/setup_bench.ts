@@ -9,16 +9,13 @@
  * plus the disk each adds. `deno run -A bench/setup_bench.ts` runs it alone.
  */
 import { join } from "node:path";
-import {
-  prepareWorkspace,
-  resetWorkspace,
-} from "../lib/workspace/workspace.ts";
+import { prepareWorkspace, resetWorkspace } from "../lib/workspace/mod.ts";
 import {
   EnvironmentCache,
   prepareEnvironment,
   type SetupSpec,
 } from "../lib/environment/mod.ts";
-import { runCommand } from "../lib/sandbox/sandbox.ts";
+import { runCommand } from "../lib/sandbox/mod.ts";
 import {
   type NpmSpec,
   startPackageIndex,

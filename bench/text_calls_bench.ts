@@ -4,7 +4,7 @@
  * thousands of candidate objects, unbalanced braces and fences, and a
  * realistic reply. Target: linear, ≤ 200 ms at 4 MiB for any shape.
  */
-import { parseTextToolCalls } from "../lib/agents/text_tool_calls.ts";
+import { parseTextToolCalls } from "../lib/agents/mod.ts";
 
 const MIB = 1024 * 1024;
 const KNOWN = new Set([

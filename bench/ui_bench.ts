@@ -7,7 +7,7 @@
  * 2× the API's time.
  */
 import { newRunId } from "../lib/ids.ts";
-import type { RunRecord, RunStatus } from "../lib/store/types.ts";
+import type { RunRecord, RunStatus } from "../lib/store/mod.ts";
 import { createRun } from "../lib/store/testing.ts";
 import { calculatorWorkOrder, startBenchService } from "./bench_service.ts";
 import { fmt, machine } from "./runtime_stats.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { noUsage } from "../lib/factory/shapes.ts";
+import { noUsage } from "../lib/factory/mod.ts";
 import type { RunEvent, RunRecord } from "../lib/store/types.ts";
 import {
   formatArtifactTable,

@@ -3,8 +3,8 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import { ModelClient } from "../lib/llm/client.ts";
-import { SE_TOOLS } from "../lib/agents/engineer/turn.ts";
+import { ModelClient } from "../lib/llm/mod.ts";
+import { SE_TOOLS } from "../lib/agents/mod.ts";
 import { parseServerArgs, serveTranscript } from "./scripted_model_server.ts";
 
 const TRANSCRIPT = new URL("./demo/transcript.json", import.meta.url).pathname;

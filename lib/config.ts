@@ -1,8 +1,8 @@
 /** Service configuration read from the environment (DESIGN §10). */
-import { type McpUrlPolicy, parseMcpAllow } from "./mcp/allow.ts";
+import { type McpUrlPolicy, parseMcpAllow } from "./mcp/mod.ts";
 import { type FieldIssue, ValidationError } from "./errors.ts";
 import { redactUrl } from "./redact.ts";
-import { SANDBOX_SETTINGS, type SandboxSetting } from "./sandbox/sandbox.ts";
+import { SANDBOX_SETTINGS, type SandboxSetting } from "./sandbox/mod.ts";
 import {
   allowedHosts,
   effort,
@@ -20,16 +20,18 @@ import {
   testTargets,
   text,
 } from "./config_readers.ts";
-import type { GitCredentials } from "./git/credentials.ts";
-import { readGitCredentials } from "./git/credentials.ts";
-import type { RepoAddressPolicy } from "./git/address_guard.ts";
-import { DEFAULT_GIT_AUTHOR, type GitAuthor } from "./git/commit.ts";
-import { isPostgresUrl } from "./store/postgres/mod.ts";
-import { readWebhookConfig, type WebhookConfig } from "./webhook/config.ts";
-import { otlpTracesUrl, resourceAttributes } from "./telemetry/otel_env.ts";
+import type { GitCredentials, RepoAddressPolicy } from "./git/mod.ts";
+import {
+  DEFAULT_GIT_AUTHOR,
+  type GitAuthor,
+  readGitCredentials,
+} from "./git/mod.ts";
+import { isPostgresUrl } from "./store/mod.ts";
+import { readWebhookConfig, type WebhookConfig } from "./webhook/mod.ts";
+import { otlpTracesUrl, resourceAttributes } from "./telemetry/mod.ts";
 import { CommandSecrets, readCommandSecrets } from "./secrets/mod.ts";
-import { hostPatternProblem } from "./egress/host_pattern.ts";
-import type { TestTarget } from "./egress/proxy.ts";
+import { hostPatternProblem } from "./egress/mod.ts";
+import type { TestTarget } from "./egress/mod.ts";
 
 /** How forge triggers start runs. */
 export interface TriggerConfig {

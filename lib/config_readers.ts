@@ -4,9 +4,9 @@
  * and gives its fallback, so every bad variable is named at once.
  */
 import { redactUrl } from "./redact.ts";
-import { hostPatternProblem } from "./egress/host_pattern.ts";
-import type { TestTarget } from "./egress/proxy.ts";
-import { isPrivateAddress, v4Octets } from "./net/address.ts";
+import { hostPatternProblem } from "./egress/mod.ts";
+import type { TestTarget } from "./egress/mod.ts";
+import { isPrivateAddress, v4Octets } from "./net/mod.ts";
 
 /** What a reader sees of its variable. */
 export interface Source {

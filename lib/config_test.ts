@@ -5,7 +5,7 @@ import {
 } from "node:assert/strict";
 import { type Config, loadConfig } from "./config.ts";
 import { ValidationError } from "./errors.ts";
-import { GitCredentials } from "./git/credentials.ts";
+import { GitCredentials } from "./git/mod.ts";
 import { CommandSecrets } from "./secrets/mod.ts";
 
 /**

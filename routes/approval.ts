@@ -9,7 +9,7 @@ import { guarded } from "./middleware/auth.ts";
 import { limitBody } from "./middleware/body_limit.ts";
 import { acceptedMediaType } from "./middleware/content_type.ts";
 import { checkKeyParams } from "./middleware/params.ts";
-import { toFieldIssues } from "../lib/work_order/schema.ts";
+import { toFieldIssues } from "../lib/work_order/mod.ts";
 import {
   errorResponses,
   ErrorSchema,

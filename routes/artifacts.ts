@@ -5,7 +5,7 @@ import type { AppDeps } from "./deps.ts";
 import { guarded } from "./middleware/auth.ts";
 import { checkKeyParams, MAX_ARTIFACT_NAME } from "./middleware/params.ts";
 import { ArtifactSchema, errorResponses, json, RunIdParam } from "./schemas.ts";
-import { ARTIFACT_KINDS, ARTIFACTS } from "../lib/factory/artifacts.ts";
+import { ARTIFACT_KINDS, ARTIFACTS } from "../lib/factory/mod.ts";
 
 /** Routes whose responses (raw bytes) the typed route helper cannot describe. */
 // deno-lint-ignore no-explicit-any -- the handler returns a raw Response

@@ -1,6 +1,6 @@
 /** What the route sub-apps need from the composition root (main.ts). */
 import type { Config } from "../lib/config.ts";
-import type { ModelCheck } from "../lib/llm/preflight.ts";
+import type { ModelCheck } from "../lib/llm/mod.ts";
 import type { Redactor } from "../lib/redact.ts";
 import type { RunService } from "../actors/run/service.ts";
 import type { RunStore } from "../lib/store/mod.ts";

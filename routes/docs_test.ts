@@ -4,7 +4,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { FIELD_NAMES } from "../lib/work_order/mod.ts";
-import { EVENT_KINDS } from "../lib/factory/events.ts";
+import { EVENT_KINDS } from "../lib/factory/mod.ts";
 import { withTestApp } from "./testing.ts";
 
 type Operation = {

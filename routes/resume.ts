@@ -18,7 +18,7 @@ import {
   INTEGER_FIELDS,
   maxCostUsd,
   toFieldIssues,
-} from "../lib/work_order/schema.ts";
+} from "../lib/work_order/mod.ts";
 import {
   errorResponses,
   ErrorSchema,

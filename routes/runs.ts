@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { every } from "hono/combine";
 import type { AppDeps } from "./deps.ts";
-import { runStatusSchema } from "../lib/store/types.ts";
+import { runStatusSchema } from "../lib/store/mod.ts";
 import {
   FORM_TYPES,
   jsonSubmitInput,

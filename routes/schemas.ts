@@ -4,13 +4,13 @@ import {
   artifactMetaSchema,
   runEventSchema,
   runRecordSchema,
-} from "../lib/store/types.ts";
+} from "../lib/store/mod.ts";
 import * as zod from "zod";
 import {
   EVENTS,
   isEventKind,
   runEventSchema as typedRunEventSchema,
-} from "../lib/factory/events.ts";
+} from "../lib/factory/mod.ts";
 import { workOrderFieldsSchema } from "../lib/work_order/mod.ts";
 import { MAX_RUN_ID } from "./middleware/params.ts";
 

@@ -4,8 +4,7 @@
  * of a run's events (resuming after a seq, ending after RUN_END).
  */
 import type { SSEStreamingApi } from "hono/streaming";
-import type { RunStore } from "../lib/store/mod.ts";
-import type { RunEvent } from "../lib/store/types.ts";
+import type { RunEvent, RunStore } from "../lib/store/mod.ts";
 
 /** A comment this often keeps proxies from closing an idle stream. */
 const PING_MS = 15_000;

@@ -6,6 +6,7 @@
 export { addMutations } from "./atomic.ts";
 export { defineActor } from "./define.ts";
 export { CommitConflictError, TerminalError } from "./errors.ts";
+export { RuntimeKeys } from "./keys.ts";
 export { actorRef, refTo } from "./ref.ts";
 export { nextSeq } from "./seq.ts";
 export { isTransient, retryTransient } from "./transient.ts";

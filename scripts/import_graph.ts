@@ -1,7 +1,9 @@
 /**
  * Checks the project's import graph from `deno info --json`: no cycle
- * anywhere, and nothing imports upward through the layers of DESIGN §2
- * (runtime ← lib ← actors ← routes/cli ← main). Run: `deno task imports`.
+ * anywhere, nothing imports upward through the layers of DESIGN §2
+ * (runtime ← lib ← actors ← routes/cli ← main), and each folder of runtime/
+ * and lib/ is reached from outside only through its `mod.ts` (test code also
+ * through its `testing.ts`). Run: `deno task imports`.
  */
 import { relative } from "node:path";
 
@@ -121,6 +123,90 @@ function rankOf(path: string): number | null {
   return LAYERS[path.split("/")[0]!] ?? null;
 }
 
+/**
+ * Imports from outside a folder that reach past its `mod.ts`, each with why
+ * (`from` is the importing folder or module, `to` the module reached).
+ */
+export const DEEP_IMPORTS: { from: string; to: string; why: string }[] = [
+  {
+    from: "lib/store/",
+    to: "lib/factory/shapes.ts",
+    why: "factory's tables are built on the store's run shapes, so through " +
+      "factory's mod.ts the store would import itself",
+  },
+  {
+    from: "lib/store/",
+    to: "lib/factory/stored_value.ts",
+    why: "as above, for the error a stored value that does not parse raises",
+  },
+  {
+    from: "lib/factory/",
+    to: "lib/store/types.ts",
+    why: "the event and artifact tables need the run shapes only; store's " +
+      "mod.ts would load the KV store and the runtime into every reader of " +
+      "a shape, the CLI among them",
+  },
+  {
+    from: "lib/work_order/",
+    to: "lib/factory/stored_value.ts",
+    why: "the stored work order needs only the error; factory's mod.ts " +
+      "would load the artifact store, and the KV store with it, into the CLI",
+  },
+  {
+    from: "cli/",
+    to: "lib/store/types.ts",
+    why: "the CLI speaks HTTP only: it takes the run shapes without the KV " +
+      "store and the runtime behind store's mod.ts",
+  },
+  {
+    from: "cli/",
+    to: "lib/factory/events.ts",
+    why: "as above, for the event table",
+  },
+];
+
+/** The folder whose `mod.ts` is its way in: `runtime` or `lib/<name>`; null for anything else. */
+function surfaceFolder(path: string): string | null {
+  const parts = path.split("/");
+  if (parts[0] === "runtime") return "runtime";
+  return parts[0] === "lib" && parts.length > 2 ? `lib/${parts[1]}` : null;
+}
+
+/** Tests, test helpers, benchmarks and the demos: code that may use test helpers. */
+function isTestCode(path: string): boolean {
+  return path.endsWith("_test.ts") || path.endsWith("/testing.ts") ||
+    ["tests/", "bench/", "examples/"].some((dir) => path.startsWith(dir));
+}
+
+/**
+ * Imports past a folder's public surface, as `from -> to`: from outside a
+ * folder of runtime/ or lib/ anything but its `mod.ts` (or, from test code,
+ * its `testing.ts`); a test helper (`testing.ts`, `tests/`) imported by
+ * product code (runtime, lib, actors, routes, cli, main); a `testing.ts`
+ * importing from `tests/`.
+ */
+export function findSurfaceBreaches(graph: ImportGraph): string[] {
+  const problems: string[] = [];
+  for (const [from, tos] of graph) {
+    for (const to of new Set(tos)) {
+      const helper = to.endsWith("/testing.ts") || to.startsWith("tests/");
+      const folder = surfaceFolder(to);
+      const outside = folder !== null && !from.startsWith(`${folder}/`);
+      const allowed = to === `${folder}/mod.ts` ||
+        (to === `${folder}/testing.ts` && isTestCode(from)) ||
+        DEEP_IMPORTS.some((e) => from.startsWith(e.from) && to === e.to);
+      if (
+        (outside && !allowed) ||
+        (helper && rankOf(from) !== null && !isTestCode(from)) ||
+        (from.endsWith("/testing.ts") && to.startsWith("tests/"))
+      ) {
+        problems.push(`${from} -> ${to}`);
+      }
+    }
+  }
+  return problems.sort();
+}
+
 /** Every TypeScript file of the project outside dependency folders and the eval tasks' repositories. */
 export async function projectModules(root: string): Promise<string[]> {
   const out = await new Deno.Command("git", {
@@ -138,8 +224,17 @@ if (import.meta.main) {
   const graph = await readImportGraph(root, await projectModules(root));
   const cycles = findCycles(graph);
   const upward = findUpwardImports(graph);
+  const breaches = findSurfaceBreaches(graph);
   for (const cycle of cycles) console.error(`cycle: ${cycle.join(" -> ")}`);
   for (const edge of upward) console.error(`upward import: ${edge}`);
-  if (cycles.length > 0 || upward.length > 0) Deno.exit(1);
-  console.log(`imports ok: ${graph.size} modules, no cycle, no upward import`);
+  for (const edge of breaches) {
+    console.error(`past a folder's mod.ts or into test helpers: ${edge}`);
+  }
+  if (cycles.length > 0 || upward.length > 0 || breaches.length > 0) {
+    Deno.exit(1);
+  }
+  console.log(
+    `imports ok: ${graph.size} modules, no cycle, no upward import, ` +
+      "every folder reached through its mod.ts",
+  );
 }

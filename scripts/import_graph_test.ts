@@ -4,6 +4,7 @@ import {
 } from "node:assert/strict";
 import {
   findCycles,
+  findSurfaceBreaches,
   findUpwardImports,
   type ImportGraph,
   projectModules,
@@ -51,10 +52,45 @@ Deno.test("findUpwardImports() flags imports against the layers; tests are exemp
   );
 });
 
-Deno.test("the project's import graph has no cycle and no upward import", async () => {
+Deno.test("findSurfaceBreaches() flags imports past a folder's mod.ts and test helpers in product code", () => {
+  assertEquals(
+    findSurfaceBreaches(graph({
+      "actors/run/mod.ts": [
+        "lib/store/mod.ts",
+        "lib/store/run_store.ts",
+        "runtime/types.ts",
+        "lib/config.ts",
+      ],
+      "lib/store/run_store.ts": ["lib/store/kv.ts", "lib/factory/shapes.ts"],
+      "lib/store/run_store_test.ts": [
+        "lib/store/testing.ts",
+        "lib/llm/testing.ts",
+        "lib/llm/client.ts",
+        "tests/support/poll.ts",
+      ],
+      "lib/llm/testing.ts": ["lib/llm/client.ts", "tests/support/poll.ts"],
+      "tests/api_test.ts": ["lib/store/testing.ts", "runtime/mod.ts"],
+      "lib/git/run.ts": ["lib/store/testing.ts", "tests/support/poll.ts"],
+      "lib/eval/suite.ts": ["lib/factory/shapes.ts"],
+      "scripts/drill.ts": ["tests/drills/security.ts"],
+    })),
+    [
+      "actors/run/mod.ts -> lib/store/run_store.ts",
+      "actors/run/mod.ts -> runtime/types.ts",
+      "lib/eval/suite.ts -> lib/factory/shapes.ts",
+      "lib/git/run.ts -> lib/store/testing.ts",
+      "lib/git/run.ts -> tests/support/poll.ts",
+      "lib/llm/testing.ts -> tests/support/poll.ts",
+      "lib/store/run_store_test.ts -> lib/llm/client.ts",
+    ],
+  );
+});
+
+Deno.test("the project's import graph has no cycle, no upward import and no import past a mod.ts", async () => {
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const graph = await readImportGraph(root, await projectModules(root));
   assert(graph.size > 100, `read only ${graph.size} modules`);
   assertEquals(findCycles(graph), []);
   assertEquals(findUpwardImports(graph), []);
+  assertEquals(findSurfaceBreaches(graph), []);
 });

@@ -5,9 +5,8 @@
  * SIGKILL of the service.
  */
 import assert from "node:assert/strict";
-import type { RunRecord } from "../lib/store/types.ts";
-import { closeKv, openKv } from "../lib/store/kv.ts";
-import { RunStore } from "../lib/store/mod.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
+import { closeKv, openKv, RunStore } from "../lib/store/mod.ts";
 import { testKvPath } from "../lib/store/testing.ts";
 import { runAos } from "../cli/testing.ts";
 import { calculatorRun, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";

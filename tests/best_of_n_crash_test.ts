@@ -10,7 +10,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { RunStore } from "../lib/store/mod.ts";
-import type { RunEvent } from "../lib/store/types.ts";
+import type { RunEvent } from "../lib/store/mod.ts";
 import { CALCULATOR_PY } from "./support/calculator.ts";
 import { seedRepo } from "./support/harness.ts";
 import { until } from "./support/poll.ts";

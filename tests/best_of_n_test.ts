@@ -17,7 +17,7 @@ import {
   writeFileCall,
 } from "../lib/llm/testing.ts";
 import { CALCULATOR_PY } from "./support/calculator.ts";
-import type { RunEvent } from "../lib/store/types.ts";
+import type { RunEvent } from "../lib/store/mod.ts";
 
 /** Every reply costs the same, so the run's usage is a count of requests. */
 const USAGE = { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 };

@@ -3,7 +3,7 @@
  * sandbox, HTTP) driven by the scripted model.
  */
 import assert from "node:assert/strict";
-import type { ArtifactMeta, RunEvent, RunRecord } from "../lib/store/types.ts";
+import type { ArtifactMeta, RunEvent, RunRecord } from "../lib/store/mod.ts";
 import { type CliResult, describe, runAos, spawnAos } from "../cli/testing.ts";
 import { type Harness, withHarness } from "./support/harness.ts";
 

@@ -7,8 +7,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { closeKv, openKv } from "../lib/store/kv.ts";
-import { RunStore } from "../lib/store/mod.ts";
+import { closeKv, openKv, RunStore } from "../lib/store/mod.ts";
 import { testKvPath } from "../lib/store/testing.ts";
 import { calculatorRun, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { seedRepo } from "./support/harness.ts";

@@ -8,7 +8,7 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { freshSchemaUrl } from "../lib/store/postgres/testing.ts";
+import { freshSchemaUrl } from "../lib/store/testing.ts";
 import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
 import { ServiceProcess } from "./support/server_process.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, runAos, spawnAos } from "../cli/testing.ts";
 import { evalResultSchema } from "../lib/eval/mod.ts";
-import type { RunRecord } from "../lib/store/types.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
 import { writeFiles } from "../lib/workspace/testing.ts";
 import { withHarness } from "./support/harness.ts";
 import { until } from "./support/poll.ts";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, runAos } from "../cli/testing.ts";
 import { join } from "node:path";
-import { git as gitIn } from "../lib/git/run.ts";
+import { git as gitIn } from "../lib/git/mod.ts";
 import { git, type Harness, withHarness } from "./support/harness.ts";
 import { startFakeForge } from "./support/fake_forge.ts";
 import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";

@@ -4,7 +4,7 @@
  * kind, body fields), idempotency by head branch, the "already exists" answer.
  */
 import assert from "node:assert/strict";
-import { readGitCredentials } from "../lib/git/credentials.ts";
+import { readGitCredentials } from "../lib/git/mod.ts";
 import type { ForgeKind } from "../lib/forge/mod.ts";
 import {
   ForgeError,

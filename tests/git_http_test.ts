@@ -5,11 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { commitAndPush } from "../lib/git/commit.ts";
-import { readGitCredentials } from "../lib/git/credentials.ts";
-import { GitError, type GitFailure } from "../lib/git/errors.ts";
-import { git } from "../lib/git/run.ts";
-import { prepareWorkspace } from "../lib/workspace/workspace.ts";
+import {
+  commitAndPush,
+  git,
+  GitError,
+  type GitFailure,
+  readGitCredentials,
+} from "../lib/git/mod.ts";
+import { prepareWorkspace } from "../lib/workspace/mod.ts";
 import {
   addRepo,
   GIT_HOST,

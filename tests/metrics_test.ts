@@ -6,7 +6,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
-import { RUN_STATUSES } from "../lib/store/types.ts";
+import { RUN_STATUSES } from "../lib/store/mod.ts";
 import {
   observations,
   parseMetrics,

@@ -10,8 +10,8 @@ import {
   deepStrictEqual as assertEquals,
   ok as assert,
 } from "node:assert/strict";
-import { freshSchemaUrl } from "../lib/store/postgres/testing.ts";
-import type { RunEvent, RunRecord } from "../lib/store/types.ts";
+import { freshSchemaUrl } from "../lib/store/testing.ts";
+import type { RunEvent, RunRecord } from "../lib/store/mod.ts";
 import {
   CALCULATOR_PY,
   calculatorRun,

@@ -6,7 +6,7 @@
  * and its wall-time clock stops while it waits.
  */
 import assert from "node:assert/strict";
-import type { RunRecord } from "../lib/store/types.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
 import { testKvPath } from "../lib/store/testing.ts";
 import { runAos } from "../cli/testing.ts";
 import { CALCULATOR_PY, calculatorRun, PASS } from "./support/calculator.ts";

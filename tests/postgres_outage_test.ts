@@ -6,8 +6,8 @@
  * during an outage, the process exits after its shutdown grace.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { pgCluster } from "../lib/store/postgres/testing.ts";
-import type { RunEvent, RunRecord } from "../lib/store/types.ts";
+import { pgCluster } from "../lib/store/testing.ts";
+import type { RunEvent, RunRecord } from "../lib/store/mod.ts";
 import { git, seedRepo } from "./support/harness.ts";
 import { assertEachOnce } from "./support/run_events.ts";
 import { startScriptedModel } from "../lib/llm/testing.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runAos } from "../cli/testing.ts";
-import { git } from "../lib/git/run.ts";
+import { git } from "../lib/git/mod.ts";
 import { withHarness } from "./support/harness.ts";
 import { startFakeForge } from "./support/fake_forge.ts";
 import { addRepo, startGitHttpServer } from "./support/git_http_server.ts";

@@ -11,7 +11,7 @@ import {
   rejects as assertRejects,
 } from "node:assert/strict";
 import { join } from "node:path";
-import type { RunRecord } from "../lib/store/types.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
 import { type Harness, withHarness } from "./support/harness.ts";
 import {
   type PackageIndex,

@@ -13,7 +13,7 @@ import { engineerRef } from "../actors/engineer/messages.ts";
 import { productOwnerRef } from "../actors/product_owner/messages.ts";
 import { pullRequestRef } from "../actors/pull_request/messages.ts";
 import { toolRunnerRef } from "../actors/tool_runner/messages.ts";
-import { RuntimeKeys } from "../runtime/keys.ts";
+import { RuntimeKeys } from "../runtime/mod.ts";
 import { artifactJson, withHarness } from "./support/harness.ts";
 import { errorReply, poVerdict } from "../lib/llm/testing.ts";
 

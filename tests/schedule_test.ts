@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { Scheduler } from "../actors/run/scheduler.ts";
-import type { RunRecord } from "../lib/store/types.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
 import { testKvPath } from "../lib/store/testing.ts";
 import { runAos } from "../cli/testing.ts";
 import { CALCULATOR_PY, PASS, WRITE_CALCULATOR } from "./support/calculator.ts";

@@ -10,8 +10,8 @@ import {
 } from "node:assert/strict";
 import { artifactJson, withHarness } from "./support/harness.ts";
 import { errorReply } from "../lib/llm/testing.ts";
-import type { TurnEntry } from "../lib/agents/engineer/journal.ts";
-import { emptyUsage } from "../lib/llm/client.ts";
+import type { TurnEntry } from "../lib/agents/mod.ts";
+import { emptyUsage } from "../lib/llm/mod.ts";
 
 const CHECK = `python3 -c "from calculator import add; assert add(2,3) == 5"`;
 const call = (name: string, args: unknown) => ({

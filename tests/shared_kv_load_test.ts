@@ -6,7 +6,7 @@
  * never the end of a run), and no turn may run twice.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { RunRecord } from "../lib/store/types.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
 import { seedRepo } from "./support/harness.ts";
 import {
   poVerdict,

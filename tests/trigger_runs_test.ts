@@ -11,8 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { RunRecord } from "../lib/store/types.ts";
-import { git } from "../lib/git/run.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
+import { git } from "../lib/git/mod.ts";
 import { PASS, WRITE_CALCULATOR } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
 import { type FakeForge, startFakeForge } from "./support/fake_forge.ts";

@@ -1,6 +1,6 @@
 /** The run record's usage counts what the model API reported: cached and reasoning tokens too, and the cost they make. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { estimateCostUsd } from "../lib/llm/usage.ts";
+import { estimateCostUsd } from "../lib/llm/mod.ts";
 import { PASS, writeCalculator } from "./support/calculator.ts";
 import { withHarness } from "./support/harness.ts";
 

@@ -3,9 +3,9 @@
  * service (in process, and as a process killed with SIGKILL between attempts).
  */
 import assert from "node:assert/strict";
-import type { RunEvent } from "../lib/store/types.ts";
+import type { RunEvent } from "../lib/store/mod.ts";
 import { testKvPath } from "../lib/store/testing.ts";
-import { verifyWebhook } from "../lib/webhook/sign.ts";
+import { verifyWebhook } from "../lib/webhook/mod.ts";
 import { type Harness, seedRepo, withHarness } from "./support/harness.ts";
 import { startScriptedModel } from "../lib/llm/testing.ts";
 import { until } from "./support/poll.ts";

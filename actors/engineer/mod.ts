@@ -1,17 +1,16 @@
-import { priced } from "../../lib/llm/usage.ts";
+import { priced } from "../../lib/llm/mod.ts";
 import { networkAllowFor, networkNote } from "../support/network_allow.ts";
-import { defineActor } from "../../runtime/mod.ts";
-import { runEngineerTurn } from "../../lib/agents/engineer/turn.ts";
+import { defineActor, retryTransient } from "../../runtime/mod.ts";
 import {
   journaledPacket,
   journaledWorkspaceState,
+  runEngineerTurn,
   type TurnEntry,
   type TurnJournal,
-} from "../../lib/agents/engineer/journal.ts";
-import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
+} from "../../lib/agents/mod.ts";
+import type { SeCommandUsage } from "../../lib/workspace/mod.ts";
 import { JournalConflictError, type KvJournal } from "../../lib/store/mod.ts";
-import { retryTransient } from "../../runtime/mod.ts";
-import { ARTIFACT, type ArtifactValue } from "../../lib/factory/artifacts.ts";
+import { ARTIFACT, type ArtifactValue } from "../../lib/factory/mod.ts";
 import { failRunOnDeadLetter, taskOf, tokensLeft } from "../support/child.ts";
 import { type ActiveRun, type Station, station } from "../support/station.ts";
 import {

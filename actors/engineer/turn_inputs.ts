@@ -1,7 +1,7 @@
 /** What an SE turn starts from: context files, the previous iteration, and a resumed turn's pending changes. */
-import type { PreviousIteration } from "../../lib/agents/engineer/prompt.ts";
-import type { WorkOrder } from "../../lib/work_order/parse.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import type { PreviousIteration } from "../../lib/agents/mod.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
+import { ARTIFACT } from "../../lib/factory/mod.ts";
 import type { Station } from "../support/station.ts";
 
 /** The work order's context files as the SE's view reads them; a missing one says why. */

@@ -1,12 +1,11 @@
-import { priced } from "../../lib/llm/usage.ts";
+import { priced } from "../../lib/llm/mod.ts";
 import { defineActor } from "../../runtime/mod.ts";
 import { repoInstructions } from "../support/instructions.ts";
-import { runProductOwner } from "../../lib/agents/product_owner/review.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import { runProductOwner } from "../../lib/agents/mod.ts";
+import { ARTIFACT, bestAttempt, dropReason } from "../../lib/factory/mod.ts";
 import { failRunOnDeadLetter, taskOf, tokensLeft } from "../support/child.ts";
 import { type ActiveRun, type Station, station } from "../support/station.ts";
-import { bestAttempt, dropReason } from "../../lib/factory/attempts.ts";
-import type { PoAttempt } from "../../lib/agents/product_owner/side_by_side.ts";
+import type { PoAttempt } from "../../lib/agents/mod.ts";
 import {
   agentModel,
   putExchange,
@@ -15,7 +14,7 @@ import {
 import { type ProductOwnerMessage, productOwnerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
 import { modelObserver } from "../support/model_watch.ts";
-import type { ArtifactValue } from "../../lib/factory/artifacts.ts";
+import type { ArtifactValue } from "../../lib/factory/mod.ts";
 
 /** What the PO stores per iteration: the verdict plus what it cost; the PO model's pick among several attempts rides along until it is stored as `attempt`. */
 type StoredVerdict = ArtifactValue<"po_report"> & { pick?: number };

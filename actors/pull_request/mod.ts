@@ -11,7 +11,7 @@ import {
   pullRequestTitle,
   runMarker,
 } from "../../lib/forge/mod.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import { ARTIFACT } from "../../lib/factory/mod.ts";
 import { failRunOnDeadLetter, reportingFailure } from "../support/child.ts";
 import { station } from "../support/station.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";

@@ -1,8 +1,7 @@
 /** Approving or rejecting a run that waits in AWAITING_APPROVAL (`approval: before_push`). */
 import type { ActorSystem } from "../../runtime/mod.ts";
 import { ConflictError } from "../../lib/errors.ts";
-import type { RunStore } from "../../lib/store/mod.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
+import type { RunRecord, RunStore } from "../../lib/store/mod.ts";
 import { runRef } from "./messages.ts";
 
 /** A person's decision, with an optional comment (kept in the run's events). */

@@ -4,12 +4,8 @@
  * one is reached. Wall time counts only while the run works: a paused run's
  * clock stops, and POST /runs/{id}/resume starts it again.
  */
-import type { Usage } from "../../lib/factory/shapes.ts";
-import type {
-  BudgetLimits,
-  RunPause,
-  RunRecord,
-} from "../../lib/store/types.ts";
+import type { Usage } from "../../lib/factory/mod.ts";
+import type { BudgetLimits, RunPause, RunRecord } from "../../lib/store/mod.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import type { TurnBudget } from "../engineer/messages.ts";
 import type { RunState } from "./messages.ts";

@@ -4,13 +4,15 @@
  * push branch and pull request, with the parent's task, result, diff and the
  * reviewer's feedback in its task.
  */
-import { NotFoundError, ValidationError } from "../../lib/errors.ts";
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from "../../lib/errors.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
-import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import { ConflictError } from "../../lib/errors.ts";
-import { storedWorkOrder } from "../../lib/work_order/stored.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import { readArtifact } from "../../lib/factory/artifact_store.ts";
+import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/mod.ts";
+import { storedWorkOrder } from "../../lib/work_order/mod.ts";
+import { ARTIFACT, readArtifact } from "../../lib/factory/mod.ts";
 
 /** Longest feedback accepted (characters). */
 export const MAX_FEEDBACK_CHARS = 20_000;

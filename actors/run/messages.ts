@@ -3,10 +3,10 @@ import { z } from "zod";
 import {
   usageSchema as usage,
   verdictDecisionSchema,
-} from "../../lib/factory/shapes.ts";
+} from "../../lib/factory/mod.ts";
 import { type ActorRef, actorRef } from "../../runtime/mod.ts";
 import { ACTOR } from "../support/deps.ts";
-import type { Usage } from "../../lib/factory/shapes.ts";
+import type { Usage } from "../../lib/factory/mod.ts";
 
 /** Messages the run actor handles: commands from the API and replies from its children. */
 export const runMessages = z.discriminatedUnion("type", [

@@ -3,11 +3,11 @@ import {
   retryTransient,
   TerminalError,
 } from "../../runtime/mod.ts";
-import type { ActorContext } from "../../runtime/types.ts";
-import type { RunRecord, RunStatus } from "../../lib/store/types.ts";
+import type { ActorContext } from "../../runtime/mod.ts";
+import type { RunRecord, RunStatus } from "../../lib/store/mod.ts";
 import type { WorkOrder } from "../../lib/work_order/mod.ts";
-import { sumUsage, type Usage } from "../../lib/factory/shapes.ts";
-import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import { ARTIFACT, sumUsage, type Usage } from "../../lib/factory/mod.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/mod.ts";
 import { deadLetterReason } from "../support/child.ts";
 import {
   type Station,
@@ -21,7 +21,6 @@ import { toolRunnerRef } from "../tool_runner/messages.ts";
 import { notifyWebhook } from "../webhook/mod.ts";
 import { notifyForge } from "../trigger/reply.ts";
 import { pullRequestRef } from "../pull_request/messages.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
 import {
   type ResumePoint,
   type RunMessage,
@@ -51,10 +50,7 @@ import {
   startAttempts,
 } from "./attempts.ts";
 import { turnJournalName } from "../engineer/mod.ts";
-import {
-  callsInFlight,
-  type TurnEntry,
-} from "../../lib/agents/engineer/journal.ts";
+import { callsInFlight, type TurnEntry } from "../../lib/agents/mod.ts";
 
 type Ctx = ActorContext<RunState, RunMessage>;
 

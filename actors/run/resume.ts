@@ -5,8 +5,7 @@ import {
   type FieldIssue,
   ValidationError,
 } from "../../lib/errors.ts";
-import type { RunStore } from "../../lib/store/mod.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
+import type { RunRecord, RunStore } from "../../lib/store/mod.ts";
 import { raisedLimits } from "./budget.ts";
 import { runRef } from "./messages.ts";
 

@@ -21,7 +21,7 @@ import type {
   Schedule,
   ScheduleEntry,
   ScheduleStore,
-} from "../../lib/store/schedules.ts";
+} from "../../lib/store/mod.ts";
 import type { RunService } from "./service.ts";
 
 /** What one due schedule's tick did. */

@@ -9,22 +9,22 @@ import {
 } from "../../runtime/mod.ts";
 import { ConflictError, ValidationError } from "../../lib/errors.ts";
 import { pullRequestProblem } from "../../lib/forge/mod.ts";
-import type { GitCredentials } from "../../lib/git/credentials.ts";
+import type { GitCredentials } from "../../lib/git/mod.ts";
 import {
   checkRepoAddress,
   GUARD_ALL,
   type RepoAddressPolicy,
-} from "../../lib/git/address_guard.ts";
-import { noUsage } from "../../lib/factory/shapes.ts";
+} from "../../lib/git/mod.ts";
+import { noUsage } from "../../lib/factory/mod.ts";
 import { newRunId } from "../../lib/ids.ts";
 import { newTraceparent } from "../../lib/telemetry/mod.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
-import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/mod.ts";
 import {
   parseWorkOrder,
   type WorkOrder,
   workOrderMdFromFields,
-} from "../../lib/work_order/parse.ts";
+} from "../../lib/work_order/mod.ts";
 import { followUpFields, type FollowUpRequest } from "./follow_up.ts";
 import { runRef } from "./messages.ts";
 import { decide, type Decision } from "./approval.ts";

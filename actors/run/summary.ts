@@ -1,6 +1,6 @@
 /** `summary.json`: what a finished run's record and setup say, as one artifact. */
-import type { RunRecord } from "../../lib/store/types.ts";
-import type { ArtifactValue } from "../../lib/factory/artifacts.ts";
+import type { RunRecord } from "../../lib/store/mod.ts";
+import type { ArtifactValue } from "../../lib/factory/mod.ts";
 
 /** The summary of the finished record `next` (redacted where it is stored). */
 export function runSummary(

@@ -4,15 +4,14 @@
  * said (also when the model API failed), store the result and report it to
  * the run.
  */
-import { emptyUsage, ModelError } from "../../lib/llm/client.ts";
-import { priced } from "../../lib/llm/usage.ts";
-import type { Usage } from "../../lib/factory/shapes.ts";
+import { emptyUsage, ModelError, priced } from "../../lib/llm/mod.ts";
+import type { Usage } from "../../lib/factory/mod.ts";
 import type { RunMessage } from "../run/messages.ts";
 import {
   ARTIFACT,
   type Artifact,
   type ArtifactValue,
-} from "../../lib/factory/artifacts.ts";
+} from "../../lib/factory/mod.ts";
 import { reportingFailure } from "./child.ts";
 import type { ActiveRun, Station } from "./station.ts";
 import type { FactoryDeps } from "./deps.ts";

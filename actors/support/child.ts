@@ -1,6 +1,6 @@
 import { isTransient } from "../../runtime/mod.ts";
-import type { ActorContext, DeadLetter, Message } from "../../runtime/types.ts";
-import type { WorkOrder } from "../../lib/work_order/parse.ts";
+import type { ActorContext, DeadLetter, Message } from "../../runtime/mod.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import type { FactoryDeps } from "./deps.ts";
 import { type ActiveRun, type Station, station } from "./station.ts";
 

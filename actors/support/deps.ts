@@ -1,6 +1,5 @@
 import type { Config } from "../../lib/config.ts";
-import type { ModelClient } from "../../lib/llm/client.ts";
-import type { ModelCheck } from "../../lib/llm/preflight.ts";
+import type { ModelCheck, ModelClient } from "../../lib/llm/mod.ts";
 import type { Redactor } from "../../lib/redact.ts";
 
 import type { RunStore } from "../../lib/store/mod.ts";

@@ -4,9 +4,9 @@
  * command starting) would otherwise wait for the step's end, minutes later.
  * Best effort: an event that cannot be written never fails the step.
  */
-import type { NewEvent } from "../../lib/store/events.ts";
-import { type EventKind, redactedEvent } from "../../lib/factory/events.ts";
-import { oneLine } from "../../lib/agents/engineer/step_summary.ts";
+import type { NewEvent } from "../../lib/store/mod.ts";
+import { type EventKind, redactedEvent } from "../../lib/factory/mod.ts";
+import { oneLine } from "../../lib/agents/mod.ts";
 import type { FactoryDeps } from "./deps.ts";
 
 /** Appends one event of `runId` now, checked and redacted (lib/factory/events.ts `redactedEvent`). */

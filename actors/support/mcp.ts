@@ -10,9 +10,9 @@ import {
   type McpServerStatus,
   McpToolbox,
 } from "../../lib/mcp/mod.ts";
-import type { ExternalTools } from "../../lib/agents/engineer/tools.ts";
-import type { WorkOrder } from "../../lib/work_order/parse.ts";
-import type { WorkingCopy } from "../../lib/workspace/working_copy.ts";
+import type { ExternalTools } from "../../lib/agents/mod.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
+import type { WorkingCopy } from "../../lib/workspace/mod.ts";
 import type { FactoryDeps } from "./deps.ts";
 
 /** A turn's MCP tools and how to stop their servers. */

@@ -5,7 +5,7 @@
  * commit, because the step may take minutes (a CPU model) and a refused
  * connection must not look like silence.
  */
-import type { ModelObserver } from "../../lib/llm/client.ts";
+import type { ModelObserver } from "../../lib/llm/mod.ts";
 import { liveEvents } from "./live_event.ts";
 import type { Agent } from "./agent_step.ts";
 import type { FactoryDeps } from "./deps.ts";

@@ -5,7 +5,7 @@
  * NET_REFUSED), as the command runs.
  */
 import type { NetworkAllowOptions } from "../../lib/sandbox/mod.ts";
-import type { WorkOrder } from "../../lib/work_order/parse.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import type { FactoryDeps } from "./deps.ts";
 import type { LiveEvent } from "./live_event.ts";
 

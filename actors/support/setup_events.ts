@@ -1,5 +1,5 @@
 import type { SetupOutcome } from "../../lib/environment/mod.ts";
-import { digestOutput } from "../../lib/sandbox/output_digest.ts";
+import { digestOutput } from "../../lib/sandbox/mod.ts";
 import type { StationEvent } from "./station.ts";
 
 /**

@@ -8,22 +8,22 @@
  * call sites.
  */
 import { retryTransient } from "../../runtime/mod.ts";
-import type { ActorContext, Message } from "../../runtime/types.ts";
-import type { Artifact } from "../../lib/factory/artifacts.ts";
-import {
-  readArtifact,
-  writeArtifact,
-} from "../../lib/factory/artifact_store.ts";
+import type { ActorContext, Message } from "../../runtime/mod.ts";
+import type { Artifact, Usage } from "../../lib/factory/mod.ts";
 import {
   type EventKind,
   type NewRunEvent,
+  readArtifact,
   redactedEvent,
-} from "../../lib/factory/events.ts";
-import type { Usage } from "../../lib/factory/shapes.ts";
+  writeArtifact,
+} from "../../lib/factory/mod.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
-import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import { parseWorkOrder, type WorkOrder } from "../../lib/work_order/parse.ts";
-import { storedWorkOrder } from "../../lib/work_order/stored.ts";
+import { type RunRecord, TERMINAL_STATUSES } from "../../lib/store/mod.ts";
+import {
+  parseWorkOrder,
+  storedWorkOrder,
+  type WorkOrder,
+} from "../../lib/work_order/mod.ts";
 import { type RunMessage, runRef } from "../run/messages.ts";
 import type { FactoryDeps } from "./deps.ts";
 import { type LiveEvent, liveEvents } from "./live_event.ts";

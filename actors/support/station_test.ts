@@ -16,9 +16,8 @@ import { loadConfig } from "../../lib/config.ts";
 import { Redactor } from "../../lib/redact.ts";
 import type { RunStore } from "../../lib/store/mod.ts";
 import { createRun, sampleRun, withStore } from "../../lib/store/testing.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import { StoredValueError } from "../../lib/factory/stored_value.ts";
-import { parseWorkOrder } from "../../lib/work_order/parse.ts";
+import { ARTIFACT, StoredValueError } from "../../lib/factory/mod.ts";
+import { parseWorkOrder } from "../../lib/work_order/mod.ts";
 import type { FactoryDeps } from "./deps.ts";
 import { type Station, station } from "./station.ts";
 

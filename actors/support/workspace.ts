@@ -1,9 +1,12 @@
 import {
   applyPacket,
+  type Packet,
   prepareWorkspace,
   resetWorkspace,
-} from "../../lib/workspace/workspace.ts";
-import type { WorkOrder } from "../../lib/work_order/parse.ts";
+  type SeCommandRecord,
+  WorkingCopy,
+} from "../../lib/workspace/mod.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
 import {
   type CommandLayout,
   EnvironmentCache,
@@ -13,15 +16,9 @@ import {
   type SetupOutcome,
   setupSecretNames,
 } from "../../lib/environment/mod.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
-import { readArtifact } from "../../lib/factory/artifact_store.ts";
+import { ARTIFACT, readArtifact } from "../../lib/factory/mod.ts";
 import type { FactoryDeps } from "./deps.ts";
-import {
-  type Packet,
-  type SeCommandRecord,
-  WorkingCopy,
-} from "../../lib/workspace/working_copy.ts";
-import type { SeCommandUsage } from "../../lib/workspace/se_command.ts";
+import type { SeCommandUsage } from "../../lib/workspace/mod.ts";
 import type { NetworkAllowOptions } from "../../lib/sandbox/mod.ts";
 
 /** A workspace rebuilt to a known state. */

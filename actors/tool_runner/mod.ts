@@ -1,25 +1,24 @@
 import { networkAllowFor } from "../support/network_allow.ts";
 import { defineActor } from "../../runtime/mod.ts";
-import { loadInstructions } from "../../lib/agents/instructions.ts";
+import { loadInstructions } from "../../lib/agents/mod.ts";
 import {
   commitAndPush,
   diffWorkspace,
   prepareWorkspace,
-} from "../../lib/workspace/workspace.ts";
+} from "../../lib/workspace/mod.ts";
 import {
   SetupFailedError,
   type SetupOutcome,
 } from "../../lib/environment/mod.ts";
-import { runCommand } from "../../lib/sandbox/sandbox.ts";
-import { digestOutput } from "../../lib/sandbox/output_digest.ts";
+import { digestOutput, runCommand } from "../../lib/sandbox/mod.ts";
 import { choosePushTarget, GitError } from "../../lib/git/mod.ts";
-import type { WorkOrder } from "../../lib/work_order/parse.ts";
-import { ARTIFACT } from "../../lib/factory/artifacts.ts";
+import type { WorkOrder } from "../../lib/work_order/mod.ts";
+import { ARTIFACT } from "../../lib/factory/mod.ts";
 import { failRunOnDeadLetter, reportingFailure } from "../support/child.ts";
 import { type Station, station } from "../support/station.ts";
 import { type ToolRunnerMessage, toolRunnerMessages } from "./messages.ts";
 import { ACTOR, type FactoryDeps } from "../support/deps.ts";
-import type { CommandResult, ToolReport } from "../../lib/factory/shapes.ts";
+import type { CommandResult, ToolReport } from "../../lib/factory/mod.ts";
 import { materialize } from "../support/workspace.ts";
 import { setupEvents } from "../support/setup_events.ts";
 import { commandStart } from "../support/live_event.ts";

@@ -1,6 +1,6 @@
 /** What AOS says on an issue or pull request, each text carrying the marker that keeps AOS from answering itself. */
 import { AOS_COMMENT_MARKER } from "../../lib/trigger/mod.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
+import type { RunRecord } from "../../lib/store/mod.ts";
 
 /** A link to run `id` (AOS_PUBLIC_URL's run page), or its id in code when no public URL is set. */
 export function runLink(publicUrl: string | null, id: string): string {

@@ -10,7 +10,7 @@
  * message creates nothing twice.
  */
 import { defineActor, retryTransient } from "../../runtime/mod.ts";
-import type { ActorContext, Mutation } from "../../runtime/types.ts";
+import type { ActorContext, Mutation } from "../../runtime/mod.ts";
 import { ConflictError, ValidationError } from "../../lib/errors.ts";
 import {
   postComment,
@@ -18,8 +18,8 @@ import {
   repoPathOf,
   userCanWrite,
 } from "../../lib/forge/mod.ts";
-import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/mod.ts";
+import type { RunRecord } from "../../lib/store/mod.ts";
 import {
   DEFAULTS_PATH,
   parseCommand,

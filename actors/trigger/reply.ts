@@ -5,7 +5,7 @@
  * log); a forge that is down is retried with backoff, a refusal is logged.
  */
 import { defineActor, retryTransient } from "../../runtime/mod.ts";
-import type { ActorContext, Message } from "../../runtime/types.ts";
+import type { ActorContext, Message } from "../../runtime/mod.ts";
 import { ForgeError, postComment } from "../../lib/forge/mod.ts";
 import {
   TriggerKeys,

@@ -6,7 +6,7 @@
  * by the run: its WEBHOOK_DELIVERED / WEBHOOK_FAILED events land in the run's log.
  */
 import { defineActor } from "../../runtime/mod.ts";
-import type { ActorContext, Message } from "../../runtime/types.ts";
+import type { ActorContext, Message } from "../../runtime/mod.ts";
 import {
   attemptDelivery,
   backoffMs,

@@ -5,9 +5,12 @@
  * request never exceeds its token budget. The conversation itself (journal,
  * transcript) keeps everything; only the request is shrunk.
  */
-import type { ChatCompletionMessageParam } from "../llm/client.ts";
-import { ModelError } from "../llm/errors.ts";
-import { countMessagesTokens, countMessageTokens } from "../llm/tokens.ts";
+import type { ChatCompletionMessageParam } from "../llm/mod.ts";
+import {
+  countMessagesTokens,
+  countMessageTokens,
+  ModelError,
+} from "../llm/mod.ts";
 
 /** How a request's context is kept small. */
 export interface ContextPolicy {

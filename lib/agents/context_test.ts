@@ -4,9 +4,8 @@ import {
   ok as assert,
   throws,
 } from "node:assert/strict";
-import type { ChatCompletionMessageParam } from "../llm/client.ts";
-import { ModelError } from "../llm/errors.ts";
-import { countMessagesTokens } from "../llm/tokens.ts";
+import type { ChatCompletionMessageParam } from "../llm/mod.ts";
+import { countMessagesTokens, ModelError } from "../llm/mod.ts";
 import { buildContext } from "./context.ts";
 
 type Message = ChatCompletionMessageParam;

@@ -4,9 +4,8 @@ import {
   type ChatCompletionMessageParam,
   ModelError,
   type TokenUsage,
-} from "../llm/client.ts";
-import type { CommandResult } from "../factory/shapes.ts";
-import type { EventKind } from "../factory/events.ts";
+} from "../llm/mod.ts";
+import type { CommandResult, EventKind } from "../factory/mod.ts";
 
 /** The work order's task as the agents see it. */
 export interface AgentTask {
@@ -49,7 +48,7 @@ export interface AgentEvent {
   payload: Record<string, unknown>;
 }
 
-export { commandFailed } from "../factory/shapes.ts";
+export { commandFailed } from "../factory/mod.ts";
 
 /**
  * Runs an agent's loop; a `ModelError` it throws leaves carrying what the

@@ -6,7 +6,7 @@ import {
   type ChatCompletionMessage,
   emptyUsage,
   ModelError,
-} from "../llm/client.ts";
+} from "../llm/mod.ts";
 import {
   type AgentTranscript,
   assistantMessage,

@@ -4,8 +4,8 @@
  * read safely from the checkout and shown to the SE and PO capped, marked as
  * the repository's own words: data about the project, never AOS's rules.
  */
-import { countTextTokens } from "../llm/tokens.ts";
-import { readDiskText, ToolError } from "../workspace/files.ts";
+import { countTextTokens } from "../llm/mod.ts";
+import { readDiskText, ToolError } from "../workspace/mod.ts";
 
 /** The files looked for when the work order names none, in order; the first present is used. */
 export const DEFAULT_INSTRUCTION_FILES = [

@@ -4,7 +4,7 @@ import {
   loadInstructions,
   MAX_INSTRUCTIONS_BYTES,
 } from "./instructions.ts";
-import { countTextTokens } from "../llm/tokens.ts";
+import { countTextTokens } from "../llm/mod.ts";
 
 async function withDir(
   files: Record<string, string>,

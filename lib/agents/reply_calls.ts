@@ -4,7 +4,7 @@
  * server without a tool-call parser), and the message as the conversation
  * keeps it, each call once.
  */
-import type { ChatCompletionMessage } from "../llm/client.ts";
+import type { ChatCompletionMessage } from "../llm/mod.ts";
 import { type AgentToolCall, readToolCalls } from "./conversation.ts";
 import { parseTextToolCalls, textWithoutCalls } from "./text_tool_calls.ts";
 

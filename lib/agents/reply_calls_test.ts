@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { ChatCompletionMessage } from "../llm/client.ts";
+import type { ChatCompletionMessage } from "../llm/mod.ts";
 import { replyCalls } from "./reply_calls.ts";
 
 const KNOWN = new Set(["finish"]);

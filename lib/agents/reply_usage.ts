@@ -3,8 +3,8 @@
  * OpenAI-compatible servers send no `usage`, or none in a stream): a run's
  * token budget and an eval's token figures must not read zero for them.
  */
-import type { ChatReply, TokenUsage } from "../llm/client.ts";
-import { countMessageTokens } from "../llm/tokens.ts";
+import type { ChatReply, TokenUsage } from "../llm/mod.ts";
+import { countMessageTokens } from "../llm/mod.ts";
 
 /** The reply's usage as reported, else counted: the request's tokens in, the reply's out. */
 export function replyUsage(

@@ -2,7 +2,7 @@
  * Test helper shared by the agents' tests: an agent run against the scripted
  * model over HTTP, with the real client (only tests import it).
  */
-import type { ModelClient, ModelClientOptions } from "../llm/client.ts";
+import type { ModelClient, ModelClientOptions } from "../llm/mod.ts";
 import { withModel } from "../llm/testing.ts";
 import type { ModelScript, ScriptedModel } from "../llm/testing.ts";
 

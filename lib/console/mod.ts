@@ -1,2 +1,2 @@
-/** console: public entry point of this folder. */
-export * from "./run_log.ts";
+/** console: the operator's console, one line per run state change or failure. */
+export { ConsoleLog } from "./run_log.ts";

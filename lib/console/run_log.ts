@@ -6,7 +6,7 @@
  */
 import type { Mutation } from "../../runtime/mod.ts";
 import type { Redactor } from "../redact.ts";
-import { type RunRecord, runRecordSchema } from "../store/types.ts";
+import { type RunRecord, runRecordSchema } from "../store/mod.ts";
 
 /** `text` lines or one JSON object per line. */
 export type LogFormat = "text" | "json";

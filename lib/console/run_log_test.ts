@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConsoleLog } from "./run_log.ts";
 import { Redactor } from "../redact.ts";
-import { StoreKeys } from "../store/keys.ts";
+import { StoreKeys } from "../store/mod.ts";
 import { sampleRun } from "../store/testing.ts";
 
 const SECRET = "sk-console-SECRET-123456";

@@ -10,8 +10,12 @@
  * address is the one connected to, so a second DNS answer cannot move the
  * connection. Each decision is told to `onEvent` (NET_ALLOWED / NET_REFUSED).
  */
-import { checkHost, isPrivateAddress } from "../net/mod.ts";
-import { dnsResolver, type Resolver } from "../net/resolve.ts";
+import {
+  checkHost,
+  dnsResolver,
+  isPrivateAddress,
+  type Resolver,
+} from "../net/mod.ts";
 import { hostAllowed, normalizeHost } from "./host_pattern.ts";
 import { readHead, type RequestHead } from "./request_head.ts";
 

@@ -7,7 +7,7 @@
  * layer. The cache is bounded in bytes; the least recently used entries go first.
  */
 import { dirname, join, resolve } from "node:path";
-import { git } from "../git/run.ts";
+import { git } from "../git/mod.ts";
 
 /** The description stored beside an environment. */
 export interface EnvironmentMeta {

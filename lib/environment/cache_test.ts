@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { git } from "../git/run.ts";
+import { git } from "../git/mod.ts";
 import { EnvironmentCache, EVICTION_GRACE_MS } from "./cache.ts";
 import { withTempDir } from "../workspace/testing.ts";
 

@@ -8,7 +8,7 @@
  * `clone_branch`.
  */
 import { compileGlob } from "../glob/mod.ts";
-import { git, remoteAccess } from "../git/run.ts";
+import { git, remoteAccess } from "../git/mod.ts";
 
 /** Bumped when the layout or keying of a cached environment changes, so old entries are never reused. */
 const FORMAT = "aos-env-2";

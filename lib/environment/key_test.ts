@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { git } from "../git/run.ts";
+import { git } from "../git/mod.ts";
 import { environmentKey, type EnvironmentKeyInput } from "./key.ts";
 import { writeFiles } from "../workspace/testing.ts";
 

@@ -1,5 +1,14 @@
-/** environment: public entry point of this folder. */
-export * from "./cache.ts";
-export * from "./key.ts";
-export * from "./restore.ts";
-export * from "./setup.ts";
+/**
+ * environment: setup commands of a work order and the cached environments they
+ * leave (key, cache, restore).
+ */
+export { EnvironmentCache } from "./cache.ts";
+export type { CommandLayout } from "./restore.ts";
+export {
+  prepareEnvironment,
+  restoreCachedEnvironment,
+  SetupFailedError,
+  type SetupOutcome,
+  setupSecretNames,
+  type SetupSpec,
+} from "./setup.ts";

@@ -6,8 +6,8 @@
  * copied in with `cp --reflink=auto`, which shares blocks where the filesystem can.
  */
 import { join, resolve } from "node:path";
-import { overlayProblem } from "../sandbox/overlay.ts";
-import type { SandboxMode } from "../sandbox/sandbox.ts";
+import { overlayProblem } from "../sandbox/mod.ts";
+import type { SandboxMode } from "../sandbox/mod.ts";
 import type { CachedEnvironment } from "./cache.ts";
 
 /** How commands of a workspace with an environment must be run (spread into runCommand options). */

@@ -3,9 +3,13 @@
  * commands, or run them (sandboxed, with network when `setup_network`) in the
  * fresh checkout and keep what they produced as a new cached environment.
  */
-import { runCommand, type SandboxMode } from "../sandbox/sandbox.ts";
-import { digestOutput, digestText } from "../sandbox/output_digest.ts";
-import type { CommandResult } from "../factory/shapes.ts";
+import {
+  digestOutput,
+  digestText,
+  runCommand,
+  type SandboxMode,
+} from "../sandbox/mod.ts";
+import type { CommandResult } from "../factory/mod.ts";
 import type { EnvironmentCache } from "./cache.ts";
 import { environmentKey } from "./key.ts";
 import {

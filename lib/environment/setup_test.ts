@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { git } from "../git/run.ts";
-import { runCommand } from "../sandbox/sandbox.ts";
-import { prepareWorkspace } from "../workspace/workspace.ts";
+import { git } from "../git/mod.ts";
+import { runCommand } from "../sandbox/mod.ts";
+import { prepareWorkspace } from "../workspace/mod.ts";
 import { EnvironmentCache } from "./cache.ts";
 import { prepareEnvironment, type SetupSpec } from "./setup.ts";
 

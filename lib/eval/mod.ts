@@ -1,6 +1,20 @@
 /** eval: suites of tasks with hidden checks, and the one result format every runner writes. */
-export * from "./hidden_check.ts";
-export * from "./result.ts";
-export * from "./stats.ts";
-export * from "./suite.ts";
-export * from "./task_repo.ts";
+export { runHiddenCheck } from "./hidden_check.ts";
+export {
+  type AttemptResult,
+  emptyAttempt,
+  EVAL_RESULT_FORMAT,
+  type EvalResult,
+  evalResultSchema,
+  type EvalTotals,
+  machineDescription,
+} from "./result.ts";
+export { evalTotals, taskSummaries } from "./stats.ts";
+export {
+  attemptWorkOrder,
+  type EvalTask,
+  loadSuite,
+  type ModelOverrides,
+  SuiteError,
+} from "./suite.ts";
+export { checkoutResult, createTaskRepo } from "./task_repo.ts";

@@ -1,5 +1,5 @@
 /** The title and body AOS writes into a pull request: task, iterations, commands, verdict, run link. */
-import type { CommandResult, PoReport } from "../factory/shapes.ts";
+import type { CommandResult, PoReport } from "../factory/mod.ts";
 
 /** Longest body sent (GitHub's limit is 65,536 characters). */
 const MAX_BODY = 60_000;

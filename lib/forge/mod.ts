@@ -10,13 +10,16 @@ import { type ForgeCredentials, FORGES } from "./forges.ts";
 import { forgeContext } from "./context.ts";
 import type { PullRequestSpec } from "./types.ts";
 
-export * from "./body.ts";
-export * from "./context.ts";
-export * from "./issues.ts";
-export type { PullRequestOutcome } from "./flow.ts";
+export { pullRequestBody, pullRequestTitle, runMarker } from "./body.ts";
+export { pullRequestProblem, repoPathOf } from "./context.ts";
+export {
+  FORGE_KINDS,
+  type ForgeKind,
+  FORGES,
+  knownForgeKind,
+} from "./forges.ts";
 export { ForgeError } from "./http.ts";
-export type * from "./types.ts";
-export * from "./forges.ts";
+export { postComment, readRepoFile, userCanWrite } from "./issues.ts";
 
 /**
  * Opens the pull request for `spec.head` into `spec.base` of `repo`, or updates

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { prepareWorkspace } from "../workspace/workspace.ts";
+import { prepareWorkspace } from "../workspace/mod.ts";
 import { ensureMirror, mirrorDir } from "./mirror.ts";
 import { git } from "./run.ts";
 

@@ -1,2 +1,2 @@
-/** glob: public entry point of this folder. */
-export * from "./glob.ts";
+/** glob: glob matching whose cost is bounded by the lengths of the glob and the path. */
+export { compileGlob, GlobError } from "./glob.ts";

@@ -1,8 +1,4 @@
 /** mcp: MCP servers of a work order as SE tools (stdio in the sandbox, HTTP behind AOS_MCP_ALLOW). */
-export * from "./allow.ts";
-export * from "./guarded_fetch.ts";
-export * from "./offered_tools.ts";
-export * from "./result_text.ts";
-export * from "./sandbox_transport.ts";
-export * from "./server_connection.ts";
-export * from "./toolbox.ts";
+export { type McpUrlPolicy, parseMcpAllow } from "./allow.ts";
+export { MCP_TOOL_PREFIX } from "./offered_tools.ts";
+export { type McpServerStatus, McpToolbox } from "./toolbox.ts";

@@ -3,7 +3,7 @@
  * named but left out, structured content as JSON when there is no text, all
  * capped to a budget with head and tail kept.
  */
-import { capOutput } from "../sandbox/output_cap.ts";
+import { capOutput } from "../sandbox/mod.ts";
 
 /** Bytes of one MCP result kept for the model. */
 export const MAX_RESULT_BYTES = 20_000;

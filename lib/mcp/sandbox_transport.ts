@@ -9,7 +9,7 @@ import {
   type JSONRPCMessage,
   JSONRPCMessageSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { SandboxedProcess } from "../sandbox/spawn.ts";
+import type { SandboxedProcess } from "../sandbox/mod.ts";
 
 /** Longest line (one message) read from a stdio server. */
 export const MAX_STDIO_MESSAGE_BYTES = 4 * 1024 * 1024;

@@ -15,7 +15,7 @@ import {
   ResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { McpServerSpec } from "../work_order/mcp_servers.ts";
+import type { McpServerSpec } from "../work_order/mod.ts";
 import { type SandboxMode, spawnSandboxed } from "../sandbox/mod.ts";
 import type { McpUrlPolicy } from "./allow.ts";
 import { guardedFetch } from "./guarded_fetch.ts";

@@ -4,7 +4,7 @@
  * server stopped by close() at the end of the turn. A server that fails to
  * start is named in `notes` for the model; the turn goes on without it.
  */
-import type { McpServerSpec } from "../work_order/mcp_servers.ts";
+import type { McpServerSpec } from "../work_order/mod.ts";
 import type { McpUrlPolicy } from "./allow.ts";
 import {
   MCP_TOOL_PREFIX,

@@ -1,4 +1,4 @@
 /** net: the address guard shared by everything that connects on a stranger's behalf. */
-export * from "./address.ts";
-export * from "./guard.ts";
-export * from "./resolve.ts";
+export { isPrivateAddress, v4Octets } from "./address.ts";
+export { checkHost } from "./guard.ts";
+export { dnsResolver, type Resolver } from "./resolve.ts";

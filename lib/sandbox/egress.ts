@@ -12,13 +12,13 @@
  * privileges, so it adds nothing a command could not do itself.
  */
 import { join } from "node:path";
-import type { Resolver } from "../net/resolve.ts";
+import type { Resolver } from "../net/mod.ts";
 import {
   type EgressEvent,
   type EgressProxy,
   startEgressProxy,
   type TestTarget,
-} from "../egress/proxy.ts";
+} from "../egress/mod.ts";
 
 /** `network_allow` for a command: which hosts, within what ceiling, and who hears of each connection. */
 export interface NetworkAllowOptions {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { EgressEvent } from "../egress/proxy.ts";
+import type { EgressEvent } from "../egress/mod.ts";
 import { NOBODY, run, runAsUser } from "./testing.ts";
 
 async function withWorkspace(fn: (dir: string) => Promise<void>) {

@@ -1,5 +1,5 @@
 /** What runCommand() is asked to do, and the sandbox settings it knows. */
-import type { CommandResult } from "../factory/shapes.ts";
+import type { CommandResult } from "../factory/mod.ts";
 import type { NetworkAllowOptions } from "./egress.ts";
 
 /** The values of AOS_SANDBOX: a mode, or `auto` (bwrap, and an error when it is not usable). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { prepareWorkspace } from "../workspace/workspace.ts";
-import { git } from "../git/run.ts";
+import { prepareWorkspace } from "../workspace/mod.ts";
+import { git } from "../git/mod.ts";
 import { resolveSandboxMode, type SandboxMode } from "./sandbox.ts";
 import { run, withLoopbackProbe } from "./testing.ts";
 

@@ -1,2 +1,2 @@
 /** Scheduled runs: cron expressions and their slots. */
-export { cronIssues, nextSlot, timezoneProblem } from "./cron.ts";
+export { cronIssues, nextSlot } from "./cron.ts";

@@ -5,7 +5,7 @@
  * environment variables; the SE's commands and the model never get them, and
  * every value is redacted wherever the service writes text.
  */
-import { envNameProblem } from "../work_order/rules.ts";
+import { envNameProblem } from "../work_order/mod.ts";
 
 /** Values shorter than this are refused: redaction would miss them (and their encodings) in ordinary text. */
 export const MIN_SECRET_CHARS = 8;

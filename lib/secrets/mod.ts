@@ -1,2 +1,2 @@
 /** secrets: operator secrets that work orders hand to acceptance and setup commands. */
-export * from "./command_secrets.ts";
+export { CommandSecrets, readCommandSecrets } from "./command_secrets.ts";

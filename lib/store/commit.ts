@@ -1,6 +1,6 @@
 /** Commits declarative mutation lists (runtime/types.ts `Mutation`) to KV. */
 import { ConflictError } from "../errors.ts";
-import type { Mutation } from "../../runtime/types.ts";
+import type { Mutation } from "../../runtime/mod.ts";
 import { addMutations } from "../../runtime/mod.ts";
 
 /** Commits all mutations in one atomic operation; ConflictError when a check fails. */

@@ -7,7 +7,7 @@
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { ValidationError } from "../errors.ts";
-import type { Mutation } from "../../runtime/types.ts";
+import type { Mutation } from "../../runtime/mod.ts";
 import type { StoreKeys } from "./keys.ts";
 import type { RunRecord } from "./types.ts";
 

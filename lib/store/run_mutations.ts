@@ -8,7 +8,7 @@
  * never wrap below zero.
  */
 import { ConflictError, ValidationError } from "../errors.ts";
-import type { Mutation } from "../../runtime/types.ts";
+import type { Mutation } from "../../runtime/mod.ts";
 import { MINUS_ONE } from "./commit.ts";
 import type { StoreKeys } from "./keys.ts";
 import { mdPartMutations, toStored, workOrderMutations } from "./run_codec.ts";

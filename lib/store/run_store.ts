@@ -1,6 +1,6 @@
 /** The run store: run records, indexes, counts, events and artifacts in Deno KV (DESIGN §4). */
 import { NotFoundError } from "../errors.ts";
-import type { Mutation } from "../../runtime/types.ts";
+import type { Mutation } from "../../runtime/mod.ts";
 import {
   getArtifactAt,
   listArtifactsAt,

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { NotFoundError } from "../errors.ts";
-import type { Mutation } from "../../runtime/types.ts";
+import type { Mutation } from "../../runtime/mod.ts";
 import type { StoreKeys } from "./keys.ts";
 import { applyMutations } from "./commit.ts";
 import { StoredValueError } from "../factory/stored_value.ts";

@@ -1,2 +1,2 @@
 /** Sortable event sequence strings: the runtime's, so store- and actor-written events share one order. */
-export { nextSeq } from "../../runtime/seq.ts";
+export { nextSeq } from "../../runtime/mod.ts";

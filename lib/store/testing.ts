@@ -16,6 +16,8 @@ import { closeKv, openKv } from "./kv.ts";
 import { isPostgresUrl } from "./postgres/mod.ts";
 import { freshSchemaUrl } from "./postgres/testing.ts";
 
+export { freshSchemaUrl, pgCluster } from "./postgres/testing.ts";
+
 /*
  * Where tests keep KV (tests only): a file in the test's temp dir, or, with
  * `AOS_TEST_KV=postgres://…` in the environment, a fresh schema on that

@@ -6,7 +6,7 @@
  * through a BoundedLabels.
  */
 import client from "prom-client";
-import { estimateCostUsd, type ModelCall } from "../llm/client.ts";
+import { estimateCostUsd, type ModelCall } from "../llm/mod.ts";
 import { BoundedLabels } from "./labels.ts";
 
 /** Seconds buckets of things that take minutes to hours (runs, iterations, setup). */

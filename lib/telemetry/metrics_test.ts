@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Metrics } from "./metrics.ts";
 import { parseMetrics, sample } from "../../tests/support/prometheus.ts";
-import type { ModelCall } from "../llm/client.ts";
+import type { ModelCall } from "../llm/mod.ts";
 
 function metrics(): Metrics {
   return new Metrics({

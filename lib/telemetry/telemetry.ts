@@ -4,10 +4,9 @@
  * and event, whichever actor wrote it), the model client's end of each call,
  * and the runtime's dispatch. No actor calls this directly.
  */
-import type { ModelCall } from "../llm/client.ts";
-import type { CommittedWrites, WrittenRun } from "../store/mod.ts";
-import type { RunEvent } from "../store/types.ts";
-import { TERMINAL_STATUSES } from "../store/types.ts";
+import type { ModelCall } from "../llm/mod.ts";
+import type { CommittedWrites, RunEvent, WrittenRun } from "../store/mod.ts";
+import { TERMINAL_STATUSES } from "../store/mod.ts";
 import type { Agent, CommandSource, Metrics } from "./metrics.ts";
 import { currentRunScope } from "./scope.ts";
 import { runParts } from "./timeline.ts";

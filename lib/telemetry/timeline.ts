@@ -4,7 +4,7 @@
  * request. Their times come from the events that open and close them, so
  * they are right whichever process (or restart) did each part.
  */
-import type { RunEvent } from "../store/types.ts";
+import type { RunEvent } from "../store/mod.ts";
 
 /** One part of a run: a span of its trace, a duration of its metrics. */
 export interface RunPart {

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { RunEvent } from "../store/types.ts";
+import type { RunEvent } from "../store/mod.ts";
 import { runParts } from "./timeline.ts";
 
 let seq = 0;

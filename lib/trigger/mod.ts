@@ -9,11 +9,18 @@ import { gitlabSource } from "./gitlab.ts";
 import type { TriggerSource } from "./source.ts";
 import type { TriggerKind } from "./types.ts";
 
-export * from "./command.ts";
-export * from "./keys.ts";
-export * from "./types.ts";
-export * from "./work_order.ts";
-export type { Ignored, ReadBase, TriggerSource } from "./source.ts";
+export { AOS_COMMENT_MARKER, parseCommand } from "./command.ts";
+export { TriggerKeys } from "./keys.ts";
+export {
+  PayloadError,
+  type TriggerEvent,
+  triggerEventSchema,
+  type TriggerKind,
+  type TriggerOrigin,
+  triggerOriginSchema,
+} from "./types.ts";
+export { hmacHex } from "./verify.ts";
+export { DEFAULTS_PATH, readDefaults, triggerFields } from "./work_order.ts";
 
 /** Each forge kind's deliveries (Bitbucket has none yet). */
 export const TRIGGER_SOURCES: Record<TriggerKind, TriggerSource> = {

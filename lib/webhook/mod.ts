@@ -1,5 +1,8 @@
 /** webhook: signed run webhooks — config, signatures, SSRF guard, one delivery attempt. */
-export * from "./config.ts";
-export * from "./deliver.ts";
-export * from "./sign.ts";
-export * from "./target.ts";
+export {
+  readWebhookConfig,
+  type WebhookConfig,
+  webhookEventOf,
+} from "./config.ts";
+export { attemptDelivery, backoffMs } from "./deliver.ts";
+export { verifyWebhook } from "./sign.ts";

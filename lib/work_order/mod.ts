@@ -1,7 +1,23 @@
-/** work_order: public entry point of this folder. */
-export * from "./frontmatter.ts";
-export * from "./parse.ts";
-export * from "./rules.ts";
-export * from "./schema.ts";
-export * from "./mcp_servers.ts";
-export * from "./stored.ts";
+/**
+ * work_order: the work-order schema (zod, one per field), its rules,
+ * frontmatter and parse.
+ */
+export { decodeWorkOrder, readFrontmatter } from "./frontmatter.ts";
+export type { McpServerSpec } from "./mcp_servers.ts";
+export {
+  MAX_WORK_ORDER_BYTES,
+  parseWorkOrder,
+  renderWorkOrderMd,
+  type WorkOrder,
+  workOrderFromFields,
+  workOrderMdFromFields,
+} from "./parse.ts";
+export { envNameProblem } from "./rules.ts";
+export {
+  FIELD_NAMES,
+  INTEGER_FIELDS,
+  maxCostUsd,
+  toFieldIssues,
+  workOrderFieldsSchema,
+} from "./schema.ts";
+export { storedWorkOrder } from "./stored.ts";

@@ -13,7 +13,7 @@ import {
   workOrderFieldsSchema,
 } from "./schema.ts";
 import { envNameProblem, isLocalRepo, quote, repoAllowed } from "./rules.ts";
-import { hostPatternProblem, patternCovered } from "../egress/host_pattern.ts";
+import { hostPatternProblem, patternCovered } from "../egress/mod.ts";
 
 export { isValidRefName } from "./rules.ts";
 export { MAX_WORK_ORDER_BYTES } from "./size.ts";

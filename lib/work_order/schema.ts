@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import type { FieldIssue } from "../errors.ts";
-import { PUSH_MODES } from "../git/push_target.ts";
-import { hostPatternProblem } from "../egress/host_pattern.ts";
+import { PUSH_MODES } from "../git/mod.ts";
+import { hostPatternProblem } from "../egress/mod.ts";
 import {
   envNameProblem,
   globProblem,

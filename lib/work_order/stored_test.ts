@@ -4,7 +4,7 @@ import {
 } from "node:assert/strict";
 import { parseWorkOrder } from "./parse.ts";
 import { storedWorkOrder } from "./stored.ts";
-import { StoredValueError } from "../factory/stored_value.ts";
+import { StoredValueError } from "../factory/mod.ts";
 
 const FULL = `---
 repo: https://example.com/o/r.git

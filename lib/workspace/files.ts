@@ -1,5 +1,5 @@
 /** Disk access for the workspace view: the file listing, text reading, and model-facing errors. */
-import { git } from "../git/run.ts";
+import { git } from "../git/mod.ts";
 import { PathPolicyError, resolveInside } from "./paths.ts";
 import {
   FileTooLargeError,

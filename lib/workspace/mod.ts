@@ -1,12 +1,20 @@
-/** workspace: public entry point of this folder. */
-export * from "./files.ts";
-export * from "./file_listing.ts";
-export * from "./file_window.ts";
-export * from "./git_search.ts";
-export * from "./pending.ts";
-export * from "./se_command.ts";
-export * from "./text_edit.ts";
-export * from "./working_copy.ts";
-export * from "./working_copy_prepare.ts";
-export * from "./paths.ts";
-export * from "./workspace.ts";
+/**
+ * workspace: prepare / reset / diff a run's workspace, apply packets, the SE's
+ * working copy, the sweep.
+ */
+export { NotADirectoryError } from "./file_listing.ts";
+export { readDiskText, ToolError } from "./files.ts";
+export type { SeCommandUsage } from "./se_command.ts";
+export { startWorkspaceSweeper, type WorkspaceSweeper } from "./sweep.ts";
+export {
+  type Packet,
+  type SeCommandRecord,
+  WorkingCopy,
+} from "./working_copy.ts";
+export {
+  applyPacket,
+  commitAndPush,
+  diffWorkspace,
+  prepareWorkspace,
+  resetWorkspace,
+} from "./workspace.ts";

@@ -7,7 +7,7 @@
  * left out like an ignored file.
  */
 import { join } from "node:path";
-import { git } from "../git/run.ts";
+import { git } from "../git/mod.ts";
 import { compileGlob } from "../glob/mod.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
 import { readDiskText, ToolError } from "./files.ts";

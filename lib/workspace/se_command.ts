@@ -4,8 +4,8 @@
  * env, process-group kill on timeout and cancel), in the SE's working copy,
  * within the per-turn limits on commands and command seconds.
  */
-import { runCommand, type SandboxMode } from "../sandbox/sandbox.ts";
-import type { NetworkAllowOptions } from "../sandbox/egress.ts";
+import { runCommand, type SandboxMode } from "../sandbox/mod.ts";
+import type { NetworkAllowOptions } from "../sandbox/mod.ts";
 import { ToolError } from "./files.ts";
 
 /** Output kept for the model per command: head and tail of this many bytes in all. */

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from "node:path";
 import { withLock } from "../lock.ts";
-import { type MirrorTrim, trimMirrors } from "../git/mirror_cache.ts";
+import { type MirrorTrim, trimMirrors } from "../git/mod.ts";
 
 /** What the sweep needs to know about a run: null when this store has no such run. */
 export type RunLookup = (

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ensureMirror, mirrorDir } from "../git/mirror.ts";
-import { git } from "../git/run.ts";
+import { ensureMirror, git, mirrorDir } from "../git/mod.ts";
 import { sweepWorkspaces } from "./sweep.ts";
 import { prepareWorkspace } from "./workspace.ts";
 

@@ -5,7 +5,7 @@ import {
   rejects,
 } from "node:assert/strict";
 import { join } from "node:path";
-import { resolveSandboxMode } from "../sandbox/sandbox.ts";
+import { resolveSandboxMode } from "../sandbox/mod.ts";
 import { makeRepo, openTestCopy } from "./testing.ts";
 import type { SeCommandSettings } from "./se_command.ts";
 import type { WorkingCopy } from "./working_copy.ts";

@@ -7,9 +7,8 @@
  * any worker can rebuild it when it is absent.
  */
 import { join, resolve } from "node:path";
-import { git } from "../git/run.ts";
-import type { GitCredentials } from "../git/credentials.ts";
-import type { RepoAddressPolicy } from "../git/address_guard.ts";
+import { git } from "../git/mod.ts";
+import type { GitCredentials, RepoAddressPolicy } from "../git/mod.ts";
 import type { PathPolicy } from "./paths.ts";
 import { applyPacket, prepareWorkspace } from "./workspace.ts";
 import { type Packet, PendingChanges } from "./pending.ts";

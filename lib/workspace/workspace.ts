@@ -1,16 +1,12 @@
 /** Run workspaces: cheap checkouts from a mirror, packet application, diffs, reset. */
 import { dirname, join, resolve } from "node:path";
-import { mirrorCommit } from "../git/mirror.ts";
+import { git, GitError, mirrorCommit, remoteAccess } from "../git/mod.ts";
 import { withLock } from "../lock.ts";
-import type { GitCredentials } from "../git/credentials.ts";
-import type { RepoAddressPolicy } from "../git/address_guard.ts";
-import { git, GitError, remoteAccess } from "../git/run.ts";
+import type { GitCredentials, RepoAddressPolicy } from "../git/mod.ts";
 import { checkWritable, type PathPolicy, resolveInside } from "./paths.ts";
 import { writeRegularFile } from "./regular_file.ts";
 
-export { GitError } from "../git/run.ts";
-export { ensureMirror } from "../git/mirror.ts";
-export { commitAndPush } from "../git/commit.ts";
+export { commitAndPush, ensureMirror, GitError } from "../git/mod.ts";
 
 /** Run ids become directory names; anything else could escape the workspace root. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -10,9 +10,12 @@ import {
   removeWorkspace,
   resetWorkspace,
 } from "./workspace.ts";
-import { mirrorDir } from "../git/mirror.ts";
-import { git } from "../git/run.ts";
-import { GitCredentials, readGitCredentials } from "../git/credentials.ts";
+import {
+  git,
+  GitCredentials,
+  mirrorDir,
+  readGitCredentials,
+} from "../git/mod.ts";
 
 const AUTHOR = {
   GIT_AUTHOR_NAME: "Seed",

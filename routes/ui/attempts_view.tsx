@@ -1,6 +1,6 @@
 /** A best-of-N iteration's attempts side by side: model, summary, usage, acceptance commands, dropped or picked. */
-import { payloadOf } from "../../lib/factory/events.ts";
-import type { RunEvent } from "../../lib/store/types.ts";
+import { payloadOf } from "../../lib/factory/mod.ts";
+import type { RunEvent } from "../../lib/store/mod.ts";
 import { formatCost, formatTokens } from "./format.ts";
 import { CommandRow } from "./command_row.tsx";
 import type { AttemptData } from "./run_data.ts";

@@ -1,5 +1,5 @@
 /** One command (acceptance or setup) with its exit, duration and capped output. */
-import type { CommandResult } from "../../lib/factory/shapes.ts";
+import type { CommandResult } from "../../lib/factory/mod.ts";
 import { formatDuration } from "./format.ts";
 import { terminalHtml } from "./terminal_text.ts";
 

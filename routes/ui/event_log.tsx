@@ -1,5 +1,5 @@
 /** The run's event log, one line per event, as the CLI prints them. */
-import type { RunEvent } from "../../lib/store/types.ts";
+import type { RunEvent } from "../../lib/store/mod.ts";
 import { formatTimestamp } from "./format.ts";
 
 const MAX_VALUE_CHARS = 240;

@@ -1,6 +1,6 @@
 /** A run page's follow-up parts: links to its parent and follow-ups, and the "Request changes" form. */
-import type { RunEvent, RunRecord } from "../../lib/store/types.ts";
-import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import type { RunEvent, RunRecord } from "../../lib/store/mod.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/mod.ts";
 import type { UiAuth } from "./session.ts";
 
 /** Ids of the follow-ups started from this run (its FOLLOW_UP events). */

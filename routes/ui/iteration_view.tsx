@@ -1,13 +1,12 @@
 /** One iteration's detail: SE summary, each acceptance command, the PO verdict. */
-import type { ToolReport } from "../../lib/factory/shapes.ts";
+import type { ToolReport } from "../../lib/factory/mod.ts";
 import { CommandRow } from "./command_row.tsx";
 import { formatCost, formatTokens } from "./format.ts";
 import type { IterationTimeline } from "./timeline.ts";
-import type { SeConversation } from "./run_data.ts";
+import type { AttemptData, SeConversation } from "./run_data.ts";
 import { LiveSeSteps, SeStepsView } from "./se_steps_view.tsx";
-import type { RunEvent } from "../../lib/store/types.ts";
+import type { RunEvent } from "../../lib/store/mod.ts";
 import { AttemptsView } from "./attempts_view.tsx";
-import type { AttemptData } from "./run_data.ts";
 
 /** The iteration card. */
 export function IterationView(

@@ -7,9 +7,8 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { RunStore } from "../../lib/store/mod.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
-import type { EventKind } from "../../lib/factory/events.ts";
+import type { RunRecord, RunStore } from "../../lib/store/mod.ts";
+import type { EventKind } from "../../lib/factory/mod.ts";
 import { EventLine } from "./event_log.tsx";
 import { render } from "./render.ts";
 import { pollStream, tailEvents } from "../sse_poll.ts";

@@ -1,5 +1,5 @@
 /** The run page's Resume form for a run a budget PAUSED (`on_budget: pause`). */
-import type { RunPause } from "../../lib/store/types.ts";
+import type { RunPause } from "../../lib/store/mod.ts";
 
 /** What each budget is called on the page. */
 const LABEL: Record<RunPause["reason"], string> = {

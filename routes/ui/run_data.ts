@@ -1,21 +1,21 @@
 /** What the run page shows, read from the store: record, events, reports, diff, artifacts. */
-import type { ToolReport } from "../../lib/factory/shapes.ts";
+import type { ToolReport } from "../../lib/factory/mod.ts";
 import {
   ARTIFACT,
   type Artifact,
   type ArtifactValue,
   matchArtifact,
-} from "../../lib/factory/artifacts.ts";
-import { readArtifact } from "../../lib/factory/artifact_store.ts";
-import { StoredValueError } from "../../lib/factory/stored_value.ts";
-import { storedWorkOrder } from "../../lib/work_order/stored.ts";
+  readArtifact,
+  StoredValueError,
+} from "../../lib/factory/mod.ts";
+import { storedWorkOrder } from "../../lib/work_order/mod.ts";
 import { seReplies, type SeReplyView } from "./se_steps.ts";
-import type { RunStore } from "../../lib/store/mod.ts";
 import type {
   ArtifactMeta,
   RunEvent,
   RunRecord,
-} from "../../lib/store/types.ts";
+  RunStore,
+} from "../../lib/store/mod.ts";
 
 /** Diffs larger than this are offered as a download instead of drawn. */
 export const MAX_INLINE_DIFF_BYTES = 2 * 1024 * 1024;

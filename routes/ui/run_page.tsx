@@ -1,7 +1,7 @@
 /** `/ui/runs/{id}`: one run, its timeline, iterations, diff, artifacts and live log. */
 import { PauseForm } from "./pause_form.tsx";
-import { readFrontmatter } from "../../lib/work_order/frontmatter.ts";
-import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import { readFrontmatter } from "../../lib/work_order/mod.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/mod.ts";
 import { EventLog } from "./event_log.tsx";
 import { FollowUpLinks, RequestChangesForm } from "./follow_up_view.tsx";
 import {

@@ -4,7 +4,7 @@ import {
   RUN_STATUSES,
   type RunRecord,
   type RunStatus,
-} from "../../lib/store/types.ts";
+} from "../../lib/store/mod.ts";
 import {
   formatAge,
   formatCost,

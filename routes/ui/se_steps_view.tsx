@@ -1,7 +1,7 @@
 /** An iteration's SE conversation on the run page: each reply's tool calls as steps. */
 import { formatBytes, formatTokens } from "./format.ts";
 import type { SeConversation } from "./run_data.ts";
-import type { RunEvent } from "../../lib/store/types.ts";
+import type { RunEvent } from "../../lib/store/mod.ts";
 
 /** The "SE steps" block of an iteration card (closed by default). */
 export function SeStepsView(

@@ -4,9 +4,9 @@
  * iteration and the final commit/push after the last. A phase still running
  * ends at `now` and is marked live.
  */
-import type { RunEvent } from "../../lib/store/types.ts";
-import type { Usage } from "../../lib/factory/shapes.ts";
-import { isEventKind, payloadOf } from "../../lib/factory/events.ts";
+import type { RunEvent } from "../../lib/store/mod.ts";
+import type { Usage } from "../../lib/factory/mod.ts";
+import { isEventKind, payloadOf } from "../../lib/factory/mod.ts";
 
 /** A stretch of a run's time spent in one station. */
 export interface Phase {

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { RunEvent } from "../../lib/store/types.ts";
+import type { RunEvent } from "../../lib/store/mod.ts";
 import { buildTimeline } from "./timeline.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");

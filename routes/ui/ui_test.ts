@@ -7,8 +7,7 @@ import {
 import { RunService } from "../../actors/run/service.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { Redactor } from "../../lib/redact.ts";
-import { RunStore } from "../../lib/store/mod.ts";
-import { RUN_STATUSES, type RunRecord } from "../../lib/store/types.ts";
+import { RUN_STATUSES, type RunRecord, RunStore } from "../../lib/store/mod.ts";
 import {
   appendEvent,
   countingKv,

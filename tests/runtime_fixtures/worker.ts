@@ -1,5 +1,5 @@
 /** A worker process for the runtime's end-to-end tests: `worker.ts KV_PATH`. Prints `ready` once started. */
-import { closeKv, openKv } from "../../lib/store/kv.ts";
+import { closeKv, openKv } from "../../lib/store/mod.ts";
 import { ActorSystem } from "../../runtime/mod.ts";
 import { alarm, counter, failer, hanger, logKey } from "./actors.ts";
 

@@ -20,10 +20,7 @@
  * `POST /projects/{id}/(issues|merge_requests)/{iid}/notes`, `GET …/members/all/{user_id}`,
  * `GET …/repository/files/{path}?ref=`.
  */
-import {
-  GitCredentials,
-  readGitCredentials,
-} from "../../lib/git/credentials.ts";
+import { GitCredentials, readGitCredentials } from "../../lib/git/mod.ts";
 import type { ForgeKind } from "../../lib/forge/mod.ts";
 import {
   type ForgeComment,

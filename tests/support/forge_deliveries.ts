@@ -10,7 +10,7 @@
  *   `issues` (`label_updated`, `issue.labels`), `issue_comment` (`created`, `is_pull`),
  *   `pull_request_rejected` / `_approved` / `_comment` (`reviewed`, `review.content`).
  */
-import { hmacHex } from "../../lib/trigger/verify.ts";
+import { hmacHex } from "../../lib/trigger/mod.ts";
 import type { TriggerKind } from "../../lib/trigger/mod.ts";
 
 /** A delivery ready to POST. */

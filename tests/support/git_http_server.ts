@@ -11,7 +11,7 @@
  * not a GitHub one.
  */
 import { join } from "node:path";
-import type { RepoAddressPolicy } from "../../lib/git/address_guard.ts";
+import type { RepoAddressPolicy } from "../../lib/git/mod.ts";
 import { runCommand, writeFiles } from "../../lib/workspace/testing.ts";
 
 /** The host name tests use for the server. */

@@ -4,8 +4,8 @@
  * service on a loopback port. Everything is torn down after the test.
  */
 import { loadConfig } from "../../lib/config.ts";
-import type { RunRecord } from "../../lib/store/types.ts";
-import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import type { RunRecord } from "../../lib/store/mod.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/mod.ts";
 import { type Service, startService } from "../../main.ts";
 import { testKvPath } from "../../lib/store/testing.ts";
 import { type ModelScript, startScriptedModel } from "../../lib/llm/testing.ts";

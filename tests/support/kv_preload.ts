@@ -4,7 +4,7 @@
  * schema on that server instead of a SQLite file. The store's and the
  * end-to-end tests read the variable themselves (lib/store/testing.ts).
  */
-import { closeKv, openKv } from "../../lib/store/kv.ts";
+import { closeKv, openKv } from "../../lib/store/mod.ts";
 import { testKvPath, testsOnPostgres } from "../../lib/store/testing.ts";
 import { setTestKvOpener } from "../../runtime/testing.ts";
 

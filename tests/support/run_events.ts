@@ -1,7 +1,6 @@
 /** What end-to-end tests read back from a run's stored record, events and artifacts. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { RunStore } from "../../lib/store/mod.ts";
-import type { RunEvent } from "../../lib/store/types.ts";
+import type { RunEvent, RunStore } from "../../lib/store/mod.ts";
 
 /** The events a run of one iteration that pushes records, in order. */
 export const ONE_PASS_KINDS = [

@@ -1,7 +1,7 @@
 /** Runs `main.ts` as a separate process, as `deno task start` would. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { RunRecord } from "../../lib/store/types.ts";
-import { TERMINAL_STATUSES } from "../../lib/store/types.ts";
+import type { RunRecord } from "../../lib/store/mod.ts";
+import { TERMINAL_STATUSES } from "../../lib/store/mod.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 

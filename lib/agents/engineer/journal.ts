@@ -5,10 +5,7 @@
  * that was in flight is asked again. Pending file changes ride along as
  * deltas, so the working copy can be rebuilt on any worker.
  */
-import type {
-  ChatCompletionMessageParam,
-  TokenUsage,
-} from "../../llm/client.ts";
+import type { ChatCompletionMessageParam, TokenUsage } from "../../llm/mod.ts";
 
 /** An SE packet's changes: whole-file writes and deletes. */
 export interface PendingPacket {

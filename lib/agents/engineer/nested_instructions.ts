@@ -3,7 +3,7 @@
  * one the system prompt already holds: shown once per file, after the tool's
  * result, capped and marked as the repository's words.
  */
-import { ToolError } from "../../workspace/files.ts";
+import { ToolError } from "../../workspace/mod.ts";
 import { instructionsNote, MAX_INSTRUCTIONS_BYTES } from "../instructions.ts";
 
 /** Tokens of one directory's AGENTS.md shown with a tool result. */

@@ -1,5 +1,5 @@
 /** What the SE is told: how to work, the rules and limits, the task, and what happened before. */
-import type { CommandResult } from "../../factory/shapes.ts";
+import type { CommandResult } from "../../factory/mod.ts";
 import {
   type AgentTask,
   capText,

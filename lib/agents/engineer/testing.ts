@@ -12,7 +12,7 @@ import {
   type ChatCompletionMessageParam,
   type ModelClientOptions,
   ModelError,
-} from "../../llm/client.ts";
+} from "../../llm/mod.ts";
 import type { ScriptedModel, ScriptedReply } from "../../llm/testing.ts";
 import { againstScript, type ScriptedRun } from "../testing.ts";
 import {
@@ -21,7 +21,7 @@ import {
   runEngineerTurn,
 } from "./turn.ts";
 
-import { ToolError } from "../../workspace/files.ts";
+import { ToolError } from "../../workspace/mod.ts";
 
 /** A tiny in-memory stand-in for the SE's workspace: files in a map, writes recorded. */
 export class MemoryWorkspace implements EngineerWorkspace {

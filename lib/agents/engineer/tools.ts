@@ -5,10 +5,9 @@
  * arguments, and the same schema checks each call.
  */
 import { z } from "zod";
-import type { ChatCompletionTool } from "../../llm/client.ts";
+import type { ChatCompletionTool } from "../../llm/mod.ts";
 import { checkArguments } from "./tool_arguments.ts";
-import { ToolError } from "../../workspace/files.ts";
-import { NotADirectoryError } from "../../workspace/file_listing.ts";
+import { NotADirectoryError, ToolError } from "../../workspace/mod.ts";
 import { COMPACT_TOOLS, type PromptProfile } from "./compact.ts";
 
 /** A page/window request; numbers are 1-based lines or 0-based entry offsets. */

@@ -6,8 +6,8 @@ import {
 } from "node:assert/strict";
 import { executeTool, SE_TOOLS, type ToolOutcome, toolsFor } from "./tools.ts";
 import { makeRepo, openTestCopy } from "../../workspace/testing.ts";
-import type { WorkingCopy } from "../../workspace/working_copy.ts";
-import { resolveSandboxMode } from "../../sandbox/sandbox.ts";
+import type { WorkingCopy } from "../../workspace/mod.ts";
+import { resolveSandboxMode } from "../../sandbox/mod.ts";
 import { MemoryWorkspace } from "./testing.ts";
 
 /** A workspace whose read_file never returns (what a FIFO did before reads were bounded). */

@@ -9,12 +9,12 @@ import { nestedInstructions, type ReadText } from "./nested_instructions.ts";
 import { type InstructionsFile, instructionsSection } from "../instructions.ts";
 import {
   type ChatCompletionTool,
+  countToolsTokens,
   type ModelClient,
   ModelError,
   type ModelObserver,
   type TokenUsage,
-} from "../../llm/client.ts";
-import { countToolsTokens } from "../../llm/tokens.ts";
+} from "../../llm/mod.ts";
 import {
   type EngineerLimits,
   engineerSystemPrompt,

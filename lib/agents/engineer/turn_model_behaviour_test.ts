@@ -5,7 +5,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { reply, toolCall } from "../../llm/testing.ts";
-import { ModelError } from "../../llm/client.ts";
+import { ModelError } from "../../llm/mod.ts";
 import { assertModelError, sent, toolResults, turn } from "./testing.ts";
 
 Deno.test("runEngineerTurn() runs tool calls written in the text and marks them in the transcript", async () => {

@@ -5,8 +5,8 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { reply, toolCall } from "../../llm/testing.ts";
-import type { ChatCompletionTool } from "../../llm/client.ts";
-import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
+import type { ChatCompletionTool } from "../../llm/mod.ts";
+import { countMessagesTokens, countToolsTokens } from "../../llm/mod.ts";
 import { EMPTY_NUDGE, EMPTY_RETRY_TEMPERATURE } from "./turn.ts";
 import { assertModelError, MemoryWorkspace, sent, turn } from "./testing.ts";
 

@@ -8,7 +8,7 @@ import {
   type ChatCompletionMessageParam,
   emptyUsage,
   type TokenUsage,
-} from "../../llm/client.ts";
+} from "../../llm/mod.ts";
 import type { EngineerLimits } from "./prompt.ts";
 import {
   type AgentEvent,

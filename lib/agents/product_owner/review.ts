@@ -3,17 +3,19 @@
  * (deterministic, no model call), otherwise the model's verdict on the diff.
  */
 import { type InstructionsFile, instructionsSection } from "../instructions.ts";
-import type { CommandResult } from "../../factory/shapes.ts";
+import type { CommandResult } from "../../factory/mod.ts";
 import {
   addUsage,
   type ChatCompletionMessageParam,
   type ChatCompletionTool,
+  countMessagesTokens,
+  countToolsTokens,
   emptyUsage,
   type ModelClient,
   ModelError,
   type ModelObserver,
   type TokenUsage,
-} from "../../llm/client.ts";
+} from "../../llm/mod.ts";
 import {
   type AgentEvent,
   type AgentTask,
@@ -27,7 +29,6 @@ import { digestDiff } from "../diff_digest.ts";
 import { replyCalls } from "../reply_calls.ts";
 import { readProseVerdict } from "./prose_verdict.ts";
 import { replyUsage } from "../reply_usage.ts";
-import { countMessagesTokens, countToolsTokens } from "../../llm/tokens.ts";
 import {
   PO_SIDE_BY_SIDE_PROMPT,
   type PoAttempt,

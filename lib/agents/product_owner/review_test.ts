@@ -3,7 +3,7 @@ import {
   match as assertMatch,
   ok as assert,
 } from "node:assert/strict";
-import { ModelError } from "../../llm/client.ts";
+import { ModelError } from "../../llm/mod.ts";
 import { poVerdict, type ScriptedReply } from "../../llm/testing.ts";
 import { againstScript, type ScriptedRun } from "../testing.ts";
 import {

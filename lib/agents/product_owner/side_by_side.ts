@@ -3,11 +3,11 @@
  * acceptance commands, shown side by side; the PO picks one (`pick`) or
  * FAILs them all.
  */
-import type { ChatCompletionTool } from "../../llm/client.ts";
+import type { ChatCompletionTool } from "../../llm/mod.ts";
 import { describeCommands } from "../conversation.ts";
 import { digestDiff } from "../diff_digest.ts";
 import type { AgentTask } from "../conversation.ts";
-import type { CommandResult } from "../../factory/shapes.ts";
+import type { CommandResult } from "../../factory/mod.ts";
 
 /** One attempt as the PO reads it. */
 export interface PoAttempt {
