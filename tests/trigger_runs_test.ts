@@ -77,6 +77,10 @@ async function runsOf(url: string): Promise<RunRecord[]> {
   return (await (await fetch(`${url}/runs`)).json()).runs;
 }
 
+async function runOf(url: string, id: string): Promise<RunRecord> {
+  return await (await fetch(`${url}/runs/${id}?consistency=strong`)).json();
+}
+
 async function post(
   url: string,
   kind: TriggerKind,
@@ -394,11 +398,11 @@ Deno.test("triggers: a labeled issue runs with the repository's defaults, pushes
   }
 });
 
-Deno.test("triggers: an untrusted author's issue waits in AWAITING_APPROVAL with no clone and no model call, survives SIGKILL, and starts on a maintainer's /aos approve", async () => {
+Deno.test("triggers: an untrusted author's issue waits in AWAITING_APPROVAL with no clone and no model call, survives SIGKILL, and starts on a maintainer's /aos approve; with approval: before_push in the defaults, /aos reject with a reason starts a follow-up that answers on the issue and /aos approve pushes", async () => {
   const server = await startGitHttpServer(USERS);
   const dir = await Deno.makeTempDir({ prefix: "aos_trigger_" });
   const model = await startScriptedModel(
-    { se: [WRITE_CALCULATOR], po: [PASS] },
+    { se: [WRITE_CALCULATOR, WRITE_CALCULATOR], po: [PASS, PASS] },
     { apiKey: "sk-test-TRIGGER" },
   );
   let forge: FakeForge | null = null;
@@ -406,7 +410,7 @@ Deno.test("triggers: an untrusted author's issue waits in AWAITING_APPROVAL with
   try {
     await addRepo(server, "held", {
       "README.md": "# held\n",
-      ".aos/work_order.yml": DEFAULTS,
+      ".aos/work_order.yml": `${DEFAULTS}approval: before_push\n`,
     });
     forge = startFakeForge("gitea", USERS.writer, {
       readFile: reader(join(server.reposDir, "held.git")),
@@ -486,16 +490,81 @@ Deno.test("triggers: an untrusted author's issue waits in AWAITING_APPROVAL with
       "gitea",
       commentPayload("gitea", repo, issue, MARIA, "/aos approve"),
     );
-    const end = await waitForRunEnd(svc.url, held.id, 120_000);
-    assert.equal(end.status, "SUCCEEDED", end.error ?? "");
+    // It runs; with the defaults' `approval: before_push` its PASS waits unpushed.
+    const bare = join(server.reposDir, "held.git");
+    const pushed = async () =>
+      (await git(["branch", "--list", "aos/issue-5"], { cwd: bare })).stdout
+        .trim() !== "";
+    const waiting = await until("the PASS waiting for approval", async () => {
+      const run = await runOf(svc!.url, held.id);
+      return run.status === "AWAITING_APPROVAL" && run.started_at !== null
+        ? run
+        : null;
+    }, 120_000);
+    assert.equal(waiting.status, "AWAITING_APPROVAL");
     assert.ok(model.requests.length > 0);
+    assert.equal(await pushed(), false);
+    // `/aos reject` with a reason: REJECTED, and a follow-up that answers on
+    // this issue and that the issue's `/aos approve` decides.
+    await post(
+      svc.url,
+      "gitea",
+      commentPayload(
+        "gitea",
+        repo,
+        issue,
+        MARIA,
+        "/aos reject also add a docstring",
+      ),
+    );
+    const follow = await until(
+      "the rejection's follow-up",
+      async () =>
+        (await runsOf(svc!.url)).find((r) => r.parent_run_id === held.id) ??
+          null,
+    );
+    assert.equal((await runOf(svc.url, held.id)).status, "REJECTED");
+    assert.ok(follow.work_order_md.includes("also add a docstring"));
+    await until(
+      "the follow-up's comment",
+      () =>
+        f.comments.find((c) =>
+          c.number === 5 && c.body.includes(follow.id) &&
+          c.body.includes(`follows up run \`${held.id}\``)
+        ) ?? null,
+    );
+    await until(
+      "the rejected run's outcome",
+      () =>
+        f.comments.find((c) =>
+          c.number === 5 && c.body.includes(held.id) &&
+          c.body.includes("ended **REJECTED**")
+        ) ?? null,
+    );
+    await until("the follow-up's PASS waiting", async () => {
+      const run = await runOf(svc!.url, follow.id);
+      return run.status === "AWAITING_APPROVAL" && run.started_at !== null
+        ? run
+        : null;
+    }, 120_000);
+    assert.equal(await pushed(), false);
+    await post(
+      svc.url,
+      "gitea",
+      commentPayload("gitea", repo, issue, MARIA, "/aos approve"),
+    );
+    const end = await waitForRunEnd(svc.url, follow.id, 120_000);
+    assert.equal(end.status, "SUCCEEDED", end.error ?? "");
     assert.equal(end.push_branch, "aos/issue-5");
+    assert.equal(await pushed(), true);
+    assert.equal(f.pulls.length, 1);
     assert.equal(f.pulls[0]?.head, "aos/issue-5");
     await until(
       "the outcome comment",
       () =>
         f.comments.find((c) =>
-          c.number === 5 && c.body.includes("SUCCEEDED")
+          c.number === 5 && c.body.includes(follow.id) &&
+          c.body.includes("SUCCEEDED")
         ) ?? null,
     );
   } finally {

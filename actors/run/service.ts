@@ -245,11 +245,13 @@ export class RunService {
   /**
    * Approves (push, PR) or rejects a run in AWAITING_APPROVAL; 409 in any
    * other status. A rejection with a comment starts a follow-up run with the
-   * comment as its feedback (issue #23), once the run is REJECTED.
+   * comment as its feedback (issue #23), once the run is REJECTED;
+   * `followUp.extra` is committed with it (a trigger's thread index).
    */
   async decide(
     id: string,
     decision: Decision,
+    followUp: Pick<CreateOptions, "extra"> = {},
   ): Promise<{ run: RunRecord; done: boolean; followUp: RunRecord | null }> {
     const { run, done } = await decide(
       { store: this.#store, system: this.#system },
@@ -265,12 +267,12 @@ export class RunService {
       return { run, done, followUp: null };
     }
     // The key makes a repeated start (a retried request) return the same run.
-    const { run: followUp } = await this.startFollowUp(
+    const { run: started } = await this.startFollowUp(
       id,
       { feedback: decision.comment },
-      { idempotencyKey: `aos-reject-follow-up:${id}` },
+      { ...followUp, idempotencyKey: `aos-reject-follow-up:${id}` },
     );
-    return { run, done, followUp };
+    return { run, done, followUp: started };
   }
 
   /** Resumes a PAUSED run with raised limits; 409 in any other status, 422 naming a limit still reached. */

@@ -170,7 +170,14 @@ export function triggerActor(deps: TriggerDeps) {
       ? reason
       : null;
     try {
-      await deps.runs.decide(run.id, { action, comment });
+      // A follow-up the rejection starts answers on this thread too, and the
+      // thread's `/aos approve` decides it when it waits.
+      const { followUp } = await deps.runs.decide(
+        run.id,
+        { action, comment },
+        { extra: indexes(event, false) },
+      );
+      if (followUp) await created(ctx, event, followUp, false, run.id);
     } catch (error) {
       // Decided in between (another comment, the dashboard): nothing to do.
       if (!(error instanceof ConflictError)) throw error;
