@@ -22,7 +22,7 @@ import {
 import { until } from "./support/poll.ts";
 import type { TriggerKind } from "../lib/trigger/mod.ts";
 import { parseWorkOrder } from "../lib/work_order/mod.ts";
-import type { RunRecord } from "../lib/store/types.ts";
+import type { RunRecord } from "../lib/store/mod.ts";
 
 const KINDS: TriggerKind[] = ["github", "gitlab", "gitea"];
 const TOKEN = "forge-TOKEN-7e6d5c4b3a29";
