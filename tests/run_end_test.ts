@@ -18,7 +18,7 @@ import { artifactJson, withHarness } from "./support/harness.ts";
 import { errorReply, poVerdict } from "../lib/llm/testing.ts";
 
 const DEADLINE_MESSAGE =
-  "Run exceeded its wall time limit of 1 s while the SE was working (iteration 1)";
+  "Run exceeded its wall time limit of 5 s while the SE was working (iteration 1)";
 
 const call = (name: string, args: unknown) => ({
   tool_calls: [{ name, arguments: args }],
@@ -29,7 +29,8 @@ Deno.test("a run past max_wall_time_s ends FAILED at once, its SE cancelled mid-
     // The SE's model call outlasts the run's one-second wall time.
     script: { se: [{ delayMs: 60_000, then: { content: "late" } }], po: [] },
   }, async (h) => {
-    const run = await h.submit(h.workOrder({ max_wall_time_s: 1 }));
+    // Five seconds: preparing (clone, checkout) fits under a loaded machine.
+    const run = await h.submit(h.workOrder({ max_wall_time_s: 5 }));
     const done = await h.waitForEnd(run.id, 30_000);
     assertEquals(done.status, "FAILED");
     assertEquals(done.result_summary, "Failed: wall time exceeded");

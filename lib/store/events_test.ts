@@ -4,7 +4,13 @@ import {
 } from "node:assert/strict";
 import { newRunId } from "../ids.ts";
 import { nextSeq } from "./seq.ts";
-import { appendEvent, withStore } from "./testing.ts";
+import {
+  appendEvent,
+  createRun,
+  sampleRun,
+  updateRun,
+  withStore,
+} from "./testing.ts";
 
 Deno.test("appendEvent(RunStore, ) appends in order and listEvents() pages with after", async () => {
   await withStore(async (store) => {
@@ -71,4 +77,24 @@ Deno.test("nextSeq() is strictly increasing even when the clock stands still or 
   assertEquals([...seqs].sort(), seqs);
   assertEquals(new Set(seqs).size, seqs.length);
   assert(/^\d{13}-\d{6}-[0-9a-f]{4}$/.test(seqs[0]!), seqs[0]);
+});
+
+Deno.test("RunStore.appendEvent: a live event of a run that has ended is not appended", async () => {
+  await withStore(async (store) => {
+    const run = await createRun(store, sampleRun({ status: "RUNNING" }));
+    assertEquals(await store.appendEvent(run.id, { kind: "CMD_START" }), true);
+    await updateRun(store, run, {
+      ...run,
+      status: "CANCELLED",
+      finished_at: new Date().toISOString(),
+    });
+    // A step still in flight when its run was cancelled writes nothing after the end.
+    assertEquals(await store.appendEvent(run.id, { kind: "CMD_START" }), false);
+    assertEquals(
+      (await store.listEvents(run.id)).map((e) => e.kind).filter((k) =>
+        k === "CMD_START"
+      ),
+      ["CMD_START"],
+    );
+  });
 });

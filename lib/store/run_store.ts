@@ -36,6 +36,7 @@ import {
   runEventSchema,
   type RunRecord,
   runRecordSchema,
+  TERMINAL_STATUSES,
 } from "./types.ts";
 
 export type { ListRunsQuery, RunCounts } from "./run_listing.ts";
@@ -155,9 +156,12 @@ export class RunStore {
    * Appends one event outside an actor step: what a watcher should see while
    * a long step is still in flight (a model call's retries and progress).
    * Steps' own events get their seq when they commit, so they still sort
-   * after these.
+   * after these. Nothing is appended once the run has ended: a step still in
+   * flight when its run was cancelled must not write after RUN_END (the check
+   * and the append are one commit on the run record's versionstamp). Answers
+   * whether the event was appended.
    */
-  async appendEvent(runId: string, event: NewEvent): Promise<void> {
+  async appendEvent(runId: string, event: NewEvent): Promise<boolean> {
     const seq = nextSeq();
     const key = this.eventKey(runId, seq);
     const value = {
@@ -168,8 +172,19 @@ export class RunStore {
       iteration: event.iteration ?? null,
       payload: event.payload ?? {},
     };
-    await this.kv.set(key, value);
-    this.noteCommitted([{ key, value }]);
+    // The record changes at each step's commit: a few tries always suffice.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const run = await this.kv.get<StoredRun>(this.keys.run(runId));
+      if (run.value !== null && TERMINAL_STATUSES.has(run.value.status)) {
+        return false;
+      }
+      const done = await this.kv.atomic().check(run).set(key, value).commit();
+      if (done.ok) {
+        this.noteCommitted([{ key, value }]);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Mutations creating a run (pure; commit them yourself, e.g. with the first actor message). */
