@@ -2,8 +2,8 @@
 import { z } from "zod";
 import type { AosClient } from "./client.ts";
 
-/** `llm_iter_N_{se,po}.json`: one agent's exchanges with the model in one iteration. */
-const EXCHANGE_ARTIFACT = /^llm_iter_(\d+)_(se|po)\.json$/;
+/** `llm_iter_N_{se,po}.json` (`llm_iter_N_attempt_K_se.json` for a best-of-N attempt): one agent's exchanges with the model in one iteration. */
+const EXCHANGE_ARTIFACT = /^llm_iter_(\d+)(?:_attempt_\d+)?_(se|po)\.json$/;
 
 /** The parts of an exchange artifact the eval counts; the rest may change freely. */
 const exchangeSchema = z.looseObject({
