@@ -50,12 +50,15 @@ Deno.test("countTextTokens() estimates long code within 10% and long markdown on
   const ratio = (text: string) => countTextTokens(text) / countTokens(text);
   assert(Math.abs(ratio(code) - 1) < 0.1, `code: ${ratio(code)}`);
   // Markdown tables padded with spaces vary more; an estimate may run high
-  // (a request is cut a little early), never far low.
-  const readme = await Deno.readTextFile(
-    new URL("../../README.md", import.meta.url),
+  // (a request is cut a little early), never far low. A fixed sample (60 KB
+  // of an earlier README): the README itself changes with every feature, and
+  // where 16 samples land in a 190 KB mix of tables and prose moved its ratio
+  // from 0.99 to 0.90 with no change to the estimator.
+  const markdown = await Deno.readTextFile(
+    new URL("./testdata/markdown_sample.txt", import.meta.url),
   );
-  const r = ratio(readme);
-  assert(r > 0.9 && r < 1.3, `README.md: ${r}`);
+  const r = ratio(markdown);
+  assert(r > 0.9 && r < 1.3, `markdown sample: ${r}`);
 });
 
 Deno.test("countTextTokens() keeps the event loop free on hostile text: long runs, 1 MiB tasks, 24 MiB replies", async () => {
