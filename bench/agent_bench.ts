@@ -10,7 +10,8 @@
  * own mini_textbased.yaml; `mini`, its tool-calling mini.yaml; `small`, bench/mini_small.yaml's
  * short prompts over mini_textbased.yaml), AOS_BENCH_AGENT_LABEL
  * (result files go to bench/agent_results/LABEL/), AOS_BENCH_MODEL_URL / AOS_BENCH_MODEL /
- * AOS_BENCH_MODEL_KEY. Result files are in the eval JSON format (`aos eval --compare`).
+ * AOS_BENCH_MODEL_KEY. A runner left out shows its result file kept in the label's folder,
+ * marked "(kept)". Result files are in the eval JSON format (`aos eval --compare`).
  * Only run when named: it takes an hour or more on a CPU.
  */
 import { join } from "node:path";
@@ -322,6 +323,16 @@ export async function runAgentBench(): Promise<string> {
         JSON.stringify(mini, null, 2) + "\n",
       );
       results.push([`mini-swe-agent ${MINI_VERSION}`, mini]);
+    } else {
+      // The baseline measured earlier on the same tasks (its mini.json copied into this label).
+      const kept = await Deno.readTextFile(join(resultsDir, "mini.json"))
+        .catch(() => null);
+      if (kept) {
+        results.push([
+          `mini-swe-agent ${MINI_VERSION} (kept)`,
+          evalResultSchema.parse(JSON.parse(kept)),
+        ]);
+      }
     }
   } finally {
     await ep.stop();
