@@ -50,11 +50,14 @@ function notFound(runId: string, name: string): NotFoundError {
 export async function putArtifactAt(
   kv: Deno.Kv,
   keys: StoreKeys,
-  runId: string,
-  name: string,
-  body: Uint8Array | string,
-  contentType: string,
+  artifact: {
+    runId: string;
+    name: string;
+    body: Uint8Array | string;
+    contentType: string;
+  },
 ): Promise<ArtifactMeta> {
+  const { runId, name, body, contentType } = artifact;
   checkArtifactName(name);
   if (!/^[\x20-\x7e]{1,255}$/.test(contentType)) {
     throw new ValidationError([{

@@ -329,14 +329,12 @@ export class RunStore {
     body: Uint8Array | string,
     contentType: string,
   ): Promise<ArtifactMeta> {
-    return await putArtifactAt(
-      this.kv,
-      this.keys,
+    return await putArtifactAt(this.kv, this.keys, {
       runId,
       name,
       body,
       contentType,
-    );
+    });
   }
 
   /** The journal `name` of a run (append-only JSON entries; see journal.ts). */
