@@ -115,14 +115,18 @@ export async function evalCommand(
   );
   const startedAt = new Date().toISOString();
   // Ctrl+C stops the eval: the runs it started are cancelled, not left running.
+  let stopping: Promise<unknown> | null = null;
   const onInterrupt = () => {
+    if (stopping) return;
     printNote(
       `\nStopped; cancelling ${ctx.inFlight.size} run(s) in flight: ${
         [...ctx.inFlight].join(", ") || "none"
       }`,
     );
-    Promise.allSettled([...ctx.inFlight].map((id) => client.cancel(id)))
-      .finally(() => Deno.exit(130));
+    stopping = Promise.allSettled(
+      [...ctx.inFlight].map((id) => client.cancel(id)),
+    );
+    stopping.finally(() => Deno.exit(130));
   };
   Deno.addSignalListener("SIGINT", onInterrupt);
   let attempts: AttemptResult[];
@@ -138,6 +142,12 @@ export async function evalCommand(
     Deno.removeSignalListener("SIGINT", onInterrupt);
     if (opts.keep) printNote(`Task repositories kept in ${workDir}`);
     else await Deno.remove(workDir, { recursive: true }).catch(() => {});
+  }
+  // The cancelled runs may end before their cancels answer: a stopped eval
+  // still exits 130, with no result written as if it had finished.
+  if (stopping) {
+    await stopping;
+    Deno.exit(130);
   }
   const result: EvalResult = evalResultSchema.parse({
     format: EVAL_RESULT_FORMAT,
