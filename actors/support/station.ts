@@ -123,6 +123,14 @@ export function station<S, M extends Message>(
     }
     return order;
   };
+  const get = <T>(artifact: Artifact<T>) =>
+    readArtifact(deps.store, runId, artifact);
+  const put = <T>(artifact: Artifact<T>, value: T) =>
+    writeArtifact(deps.store, runId, {
+      artifact,
+      value,
+      redactor: deps.redactor,
+    });
   return {
     runId,
     signal: ctx.signal,
@@ -135,21 +143,10 @@ export function station<S, M extends Message>(
       return active;
     },
     workOrder,
-    get: (artifact) => readArtifact(deps.store, runId, artifact),
-    put: (artifact, value) =>
-      writeArtifact(deps.store, runId, {
-        artifact,
-        value,
-        redactor: deps.redactor,
-      }),
+    get,
+    put,
     async once(artifact, compute) {
-      const stored = await readArtifact(deps.store, runId, artifact);
-      if (stored !== null) return stored;
-      return await writeArtifact(deps.store, runId, {
-        artifact,
-        value: await compute(),
-        redactor: deps.redactor,
-      });
+      return await get(artifact) ?? await put(artifact, await compute());
     },
     emit(event) {
       ctx.emit(redactedEvent(ofAttempt(filled(event)), deps.redactor));

@@ -198,52 +198,53 @@ export function fuzzRequests(
   // seed reaches them (the random ones below may not: a 2 MiB body that is
   // also cross-site or badly typed is refused for that before its size).
   const json = { "content-type": "application/json" };
-  const anchors: FuzzRequest[] = [
-    [
-      "201",
+  const anchor = (
+    want: number,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): FuzzRequest => ({
+    method,
+    path,
+    headers,
+    ...(body === undefined ? {} : { body: enc.encode(body) }),
+    ...(headers.origin ? { hostile: true } : {}),
+    label: `anchor for ${want}: ${method} ${path}`,
+  });
+  const anchors = [
+    anchor(
+      201,
       "POST",
       "/runs",
       json,
-      enc.encode(JSON.stringify({ work_order_md: goodMd })),
-    ],
-    ["400", "POST", "/runs", json, enc.encode("{not json")],
-    [
-      "403",
+      JSON.stringify({ work_order_md: goodMd }),
+    ),
+    anchor(400, "POST", "/runs", json, "{not json"),
+    anchor(
+      403,
       "POST",
       "/runs",
       { ...json, origin: "https://evil.example" },
-      enc.encode("{}"),
-    ],
-    ["404", "GET", "/runs/nope", {}, undefined],
-    [
-      "413",
+      "{}",
+    ),
+    anchor(404, "GET", "/runs/nope", {}),
+    anchor(
+      413,
       "POST",
       "/runs",
       json,
-      enc.encode(JSON.stringify({ work_order_md: "x".repeat(2_200_000) })),
-    ],
-    [
-      "415",
-      "POST",
-      "/runs",
-      { "content-type": "text/plain" },
-      enc.encode("{}"),
-    ],
-    [
-      "422",
+      JSON.stringify({ work_order_md: "x".repeat(2_200_000) }),
+    ),
+    anchor(415, "POST", "/runs", { "content-type": "text/plain" }, "{}"),
+    anchor(
+      422,
       "POST",
       "/runs",
       json,
-      enc.encode(JSON.stringify({ work_order_md: int(9) })),
-    ],
-  ].map(([want, method, path, headers, body]) => ({
-    method: method as string,
-    path: path as string,
-    headers: headers as Record<string, string>,
-    ...(body ? { body: body as Uint8Array } : {}),
-    ...((headers as Record<string, string>).origin ? { hostile: true } : {}),
-    label: `anchor for ${want}: ${method} ${path}`,
-  }));
+      JSON.stringify({ work_order_md: int(9) }),
+    ),
+  ];
   const out: FuzzRequest[] = anchors.slice(0, opts.count);
   for (let n = out.length; n < opts.count; n++) {
     const headers: Record<string, string> = {};
