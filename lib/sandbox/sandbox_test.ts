@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { prepareWorkspace } from "../workspace/mod.ts";
 import { git } from "../git/mod.ts";
 import { resolveSandboxMode, type SandboxMode } from "./sandbox.ts";
-import { run, withLoopbackProbe } from "./testing.ts";
+import { run, runAsUser, withLoopbackProbe } from "./testing.ts";
 
 const MODES: SandboxMode[] = ["bwrap", "none"];
 
@@ -370,19 +370,14 @@ Deno.test("runCommand() [bwrap] hides the service user's whole home, not only it
       "machine x password hunter2",
     );
     await Deno.writeTextFile(join(home, "notes.txt"), "harmless");
-    const previous = Deno.env.get("HOME");
-    Deno.env.set("HOME", home);
-    try {
-      const result = await run({
-        command:
-          `cat ${home}/.ssh/id_ed25519 ${home}/.netrc ${home}/notes.txt; ls -A ${home}/.ssh`,
-        cwd: workspace,
-        mode: "bwrap",
-      });
-      assert.doesNotMatch(result.output, /PRIVATE KEY|hunter2|harmless/);
-    } finally {
-      if (previous === undefined) Deno.env.delete("HOME");
-      else Deno.env.set("HOME", previous);
-    }
+    // The service's HOME is set in a child process: setting it in this one
+    // would leak into the test files running beside this one.
+    const result = await runAsUser(0, {
+      command:
+        `cat ${home}/.ssh/id_ed25519 ${home}/.netrc ${home}/notes.txt; ls -A ${home}/.ssh`,
+      cwd: workspace,
+      mode: "bwrap",
+    }, { HOME: home });
+    assert.doesNotMatch(result.output, /PRIVATE KEY|hunter2|harmless/);
   }, true);
 });

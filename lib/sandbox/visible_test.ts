@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { RunCommandOptions } from "./sandbox.ts";
-import { NOBODY, refusedNetwork, run, runAsUser, withEnv } from "./testing.ts";
+import { NOBODY, refusedNetwork, runAsUser } from "./testing.ts";
 import { pathsToMask, serviceRoot, unreadableEtc } from "./visible.ts";
 
 /** A service laid out under `base`: what the Dockerfile puts under /data, plus credentials and a home. */
@@ -134,7 +134,9 @@ for (const variant of VARIANTS) {
         ...variant.extra(service),
       };
       return owner === null
-        ? withEnv(service.env, () => run(opts))
+        // A child process with the service's environment: setting it in this
+        // process would leak into the test files running beside this one.
+        ? runAsUser(0, opts, service.env)
         : runAsUser(owner, opts, service.env);
     };
 
